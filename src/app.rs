@@ -1,0 +1,325 @@
+//! The top of the program: turns parsed flags into settings, runs a mode, writes the outputs, and
+//! decides the exit status. Errors here are one-line and name the file or option at fault.
+
+use crate::archive::{self, Member};
+use crate::cli::{Cli, CollectArgs, Command, ListArgs};
+use crate::collectors::{Ctx, Env};
+use crate::engine::{self, Plan};
+use crate::netlink::{NoPm, PmSource, RecordedPm};
+use crate::redact::{RedactOptions, Redactor};
+use crate::render::{self, SummaryOptions};
+use crate::report::{Meta, Report, Tool, SCHEMA_VERSION};
+use crate::spec::{self, Spec};
+use crate::system::{FixtureRunner, Fs, Netns, RealRunner, Runner};
+use anyhow::{bail, Context, Result};
+use chrono::Utc;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const SYSTEM_COLLECTORS_DIR: &str = "/etc/mptcp-get-debug/collectors.d";
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let argv: Vec<String> = std::env::args().collect();
+    match cli.command {
+        Some(Command::Collect(args)) => collect(&args, argv, "collect"),
+        Some(Command::Reproduce(args)) => reproduce(&args, argv),
+        Some(Command::List(args)) => list(&args),
+        None if cli.reproduce => reproduce(&cli.opts, argv),
+        None => collect(&cli.opts, argv, "collect"),
+    }
+}
+
+fn reproduce(_args: &CollectArgs, _argv: Vec<String>) -> Result<ExitCode> {
+    eprintln!("mptcp-get-debug: reproduce mode is not available in this version yet; run `mptcp-get-debug collect` before and after reproducing the bug");
+    Ok(ExitCode::from(2))
+}
+
+/// Whether this process may do everything (root, or at least CAP_NET_ADMIN and CAP_SYS_ADMIN).
+pub fn privileged() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        return true;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let cap = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+        .unwrap_or(0);
+    const CAP_NET_ADMIN: u64 = 1 << 12;
+    const CAP_SYS_ADMIN: u64 = 1 << 21;
+    cap & (CAP_NET_ADMIN | CAP_SYS_ADMIN) == CAP_NET_ADMIN | CAP_SYS_ADMIN
+}
+
+/// Specs to run: built-in + system dir + --collectors-dir, filtered by --only/--skip.
+fn load_specs(dirs: &[PathBuf], root_is_live: bool, only: &[String], skip: &[String]) -> Result<Vec<Spec>> {
+    for d in dirs {
+        if !d.is_dir() {
+            bail!("--collectors-dir {}: not a directory", d.display());
+        }
+    }
+    let mut all_dirs = Vec::new();
+    if root_is_live && Path::new(SYSTEM_COLLECTORS_DIR).is_dir() {
+        all_dirs.push(PathBuf::from(SYSTEM_COLLECTORS_DIR));
+    }
+    all_dirs.extend(dirs.iter().cloned());
+    let mut specs = spec::load_all(&all_dirs)?;
+    for (flag, names) in [("--only", only), ("--skip", skip)] {
+        if let Some(bad) = names.iter().find(|n| !specs.iter().any(|s| &s.name == *n)) {
+            bail!("{flag}: unknown collector {bad:?} (see `mptcp-get-debug list`)");
+        }
+    }
+    if !only.is_empty() {
+        specs.retain(|s| only.contains(&s.name));
+    }
+    specs.retain(|s| !skip.contains(&s.name));
+    Ok(specs)
+}
+
+/// The environment collectors see: files under --root, and commands/netlink from the live system, or
+/// from recorded outputs, or none.
+fn make_env(root: &Option<PathBuf>, commands_from: &Option<PathBuf>, timeout: f64) -> Result<Env> {
+    let root = root.clone().unwrap_or_else(|| PathBuf::from("/"));
+    if !root.is_dir() {
+        bail!("--root {}: not a directory", root.display());
+    }
+    if !(timeout > 0.0 && timeout <= 3600.0) {
+        bail!("--timeout {timeout}: must be between 0 and 3600 seconds");
+    }
+    let fs = Fs::new(&root);
+    let (runner, pm, live): (Arc<dyn Runner>, Arc<dyn PmSource>, bool) = match commands_from {
+        Some(dir) => {
+            if !dir.is_dir() {
+                bail!("--commands-from {}: not a directory", dir.display());
+            }
+            (Arc::new(FixtureRunner::new(dir)), Arc::new(RecordedPm { dir: dir.clone() }), true)
+        }
+        None if fs.is_live() => (Arc::new(RealRunner), crate::netlink::live_source(), true),
+        None => (Arc::new(RealRunner), Arc::new(NoPm("netlink is not queried under --root".into())), false),
+    };
+    Ok(Env { fs, runner, pm, timeout: Duration::from_secs_f64(timeout), cap: 4 << 20, privileged: privileged(), live })
+}
+
+fn namespaces(specs: &[String]) -> Result<Vec<Option<Netns>>> {
+    if specs.is_empty() {
+        return Ok(vec![None]);
+    }
+    let mut out: Vec<Option<Netns>> = Vec::new();
+    for s in specs {
+        if s == "all" && !out.contains(&None) {
+            out.push(None);
+        }
+        for ns in Netns::resolve(s).map_err(anyhow::Error::msg)? {
+            if !out.contains(&Some(ns.clone())) {
+                out.push(Some(ns));
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub fn list(args: &ListArgs) -> Result<ExitCode> {
+    let env = make_env(&args.root, &args.commands_from, 10.0)?;
+    let specs = load_specs(&args.collectors_dir, env.fs.is_live(), &[], &[])?;
+    let ctx = Ctx { env: &env, netns: None };
+    let w = specs.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for s in &specs {
+        let verdict = match engine::would_skip(s, &ctx) {
+            None => "yes".to_string(),
+            Some(reason) => format!("no: {reason}"),
+        };
+        let scope = if s.per_netns { "per netns" } else { "host" };
+        out.push_str(&format!("{:<w$}  {:<9}  {}\n{:<w$}  {:<9}  would run: {}\n", s.name, scope, s.description, "", "", verdict));
+    }
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Everything a collect run produced, before it is written anywhere.
+pub struct Collected {
+    pub report: Report,
+    pub redactor: Redactor,
+}
+
+/// Runs the collectors and builds the redacted Report (nothing written yet).
+pub fn collect_report(args: &CollectArgs, argv: Vec<String>, mode: &str, redact: &RedactOptions) -> Result<Collected> {
+    let env = make_env(&args.root, &args.commands_from, args.timeout)?;
+    let specs = load_specs(&args.collectors_dir, env.fs.is_live(), &args.only, &args.skip)?;
+    let namespaces = namespaces(&args.netns)?;
+    if namespaces.iter().any(Option::is_some) && !env.privileged {
+        bail!("--netns: entering a network namespace needs root (CAP_SYS_ADMIN)");
+    }
+    let mut redactor = Redactor::new(redact)?;
+    let started_at = Utc::now();
+    let plan = Plan { specs, namespaces: namespaces.clone(), collector_timeout: Duration::from_secs_f64(args.timeout * 3.0 + 5.0) };
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let progress = |done: usize, total: usize, name: &str| {
+        eprint!("\r\x1b[2Kcollecting: {done}/{total} {name}");
+        if done == total {
+            eprint!("\r\x1b[2K");
+        }
+    };
+    let privileged = env.privileged;
+    let root = env.fs.root().display().to_string();
+    let hostname = env.fs.read_trimmed("/proc/sys/kernel/hostname").unwrap_or_else(|| "unknown".into());
+    let sections = engine::run(&plan, Arc::new(env), if show_progress { Some(&progress) } else { None });
+    let mut report = Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool { name: crate::NAME.into(), version: crate::VERSION.into() },
+        meta: Meta {
+            started_at,
+            finished_at: Utc::now(),
+            mode: mode.into(),
+            hostname,
+            // SAFETY: getuid has no preconditions.
+            uid: unsafe { libc::getuid() },
+            privileged,
+            args: argv,
+            root,
+            netns: namespaces.iter().map(|n| n.as_ref().map(|n| n.label.clone()).unwrap_or_default()).collect(),
+            side: None,
+        },
+        sections,
+        findings: Vec::new(),
+        redaction: None,
+        reproduce: None,
+    };
+    redactor.redact_report(&mut report);
+    report.redaction = Some(redactor.summary());
+    report.findings = crate::findings::evaluate(&report);
+    Ok(Collected { report, redactor })
+}
+
+pub fn manifest(report: &Report) -> serde_json::Value {
+    use crate::report::Source;
+    let collectors: Vec<serde_json::Value> = report
+        .sections
+        .iter()
+        .map(|s| {
+            let artifacts: Vec<serde_json::Value> = s
+                .artifacts
+                .iter()
+                .map(|a| {
+                    let mut v = serde_json::json!({"name": a.name, "truncated": a.truncated, "original_size": a.original_size});
+                    if let Source::Command { argv, exit_code, timed_out, missing, duration_ms, .. } = &a.source {
+                        v["argv"] = serde_json::json!(argv);
+                        v["exit_code"] = serde_json::json!(exit_code);
+                        v["timed_out"] = serde_json::json!(timed_out);
+                        v["missing"] = serde_json::json!(missing);
+                        v["duration_ms"] = serde_json::json!(duration_ms);
+                    }
+                    v
+                })
+                .collect();
+            serde_json::json!({
+                "name": s.collector,
+                "netns": s.netns,
+                "status": s.status.label(),
+                "detail": s.status.detail(),
+                "duration_ms": s.duration_ms,
+                "artifacts": artifacts,
+                "notes": s.notes,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "tool": report.tool.name,
+        "version": report.tool.version,
+        "schema_version": report.schema_version,
+        "mode": report.meta.mode,
+        "args": report.meta.args,
+        "uid": report.meta.uid,
+        "privileged": report.meta.privileged,
+        "started_at": report.meta.started_at,
+        "finished_at": report.meta.finished_at,
+        "root": report.meta.root,
+        "netns": report.meta.netns,
+        "redaction": report.redaction,
+        "collectors": collectors,
+    })
+}
+
+/// Archive base name: mptcp-debug-<host>-<UTC timestamp>.
+pub fn archive_stem(host_label: &str, at: chrono::DateTime<Utc>) -> String {
+    let host: String = host_label.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+    format!("mptcp-debug-{host}-{}", at.format("%Y%m%dT%H%M%SZ"))
+}
+
+fn output_dir(args: &CollectArgs) -> Result<PathBuf> {
+    let dir = args.output.clone().unwrap_or_else(|| PathBuf::from("."));
+    let meta = std::fs::metadata(&dir).with_context(|| format!("--output {}", dir.display()))?;
+    if !meta.is_dir() {
+        bail!("--output {}: not a directory", dir.display());
+    }
+    Ok(dir)
+}
+
+/// Writes the archive (and the private map next to it); returns the archive path.
+pub fn write_outputs(dir: &Path, collected: &mut Collected, template: Option<String>) -> Result<PathBuf> {
+    let report = &mut collected.report;
+    let stem = archive_stem(&collected.redactor.host_label(&report.meta.hostname), report.meta.started_at);
+    let archive_name = format!("{stem}.tar.gz");
+    let map = collected.redactor.private_map();
+    if map.is_some() {
+        if let Some(r) = report.redaction.as_mut() {
+            r.map_file = Some(format!("{archive_name}.map.json"));
+        }
+    }
+    let shown = dir.join(&archive_name).display().to_string();
+    let summary = render::render_summary(report, &SummaryOptions { archive: Some(shown), template })?;
+    let mut members = vec![
+        Member { path: "summary.md".into(), data: summary.into_bytes() },
+        Member { path: "report.json".into(), data: render::render_json(report).into_bytes() },
+        Member { path: "manifest.json".into(), data: (serde_json::to_string_pretty(&manifest(report))? + "\n").into_bytes() },
+    ];
+    members.extend(archive::raw_members(report));
+    let mtime = report.meta.started_at.timestamp().max(0) as u64;
+    if let Some(map) = map {
+        let map_path = dir.join(format!("{archive_name}.map.json"));
+        let mut f = archive::create_private(&map_path).with_context(|| format!("{}", map_path.display()))?;
+        std::io::Write::write_all(&mut f, (serde_json::to_string_pretty(&map)? + "\n").as_bytes())
+            .with_context(|| format!("{}", map_path.display()))?;
+        return archive::write(dir, &stem, &members, mtime).inspect_err(|_| {
+            let _ = std::fs::remove_file(&map_path);
+        });
+    }
+    archive::write(dir, &stem, &members, mtime)
+}
+
+pub fn redact_options(_args: &CollectArgs) -> RedactOptions {
+    RedactOptions { enabled: true, key_file: None }
+}
+
+fn read_template(args: &CollectArgs) -> Result<Option<String>> {
+    args.template
+        .as_ref()
+        .map(|p| std::fs::read_to_string(p).with_context(|| format!("--template {}", p.display())))
+        .transpose()
+}
+
+pub fn collect(args: &CollectArgs, argv: Vec<String>, mode: &str) -> Result<ExitCode> {
+    let dir = if args.no_archive { None } else { Some(output_dir(args)?) };
+    let template = read_template(args)?;
+    let batch = args.batch || std::env::var_os("CI").is_some() || !std::io::stdin().is_terminal();
+    let _ = batch; // collect never prompts; reproduce uses it to decide how to wait.
+    let mut collected = collect_report(args, argv, mode, &redact_options(args))?;
+    if !args.quiet && !collected.report.meta.privileged {
+        eprintln!("mptcp-get-debug: note: not running as root: some data (events, other namespaces) cannot be collected; run with sudo for a complete report");
+    }
+    let archive = match &dir {
+        Some(dir) => Some(write_outputs(dir, &mut collected, template.clone())?),
+        None => None,
+    };
+    let opts = SummaryOptions { archive: archive.as_ref().map(|p| p.display().to_string()), template };
+    let text = render::render(&collected.report, args.format, &opts)?;
+    let text = collected.redactor.redact_text(&text);
+    print!("{text}");
+    if let (Some(p), false) = (&archive, args.quiet) {
+        eprintln!("mptcp-get-debug: report written to {}", p.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

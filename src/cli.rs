@@ -1,0 +1,119 @@
+//! Command-line definitions only (clap derive). Turning these into settings happens in app.rs.
+//!
+//! Compatible with the shell script it replaces: `-c/--collect`, `-r/--reproduce`, `-h`, `-v`.
+
+use crate::render::Format;
+use clap::{ArgAction, Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mptcp-get-debug",
+    about = "Collect everything needed to report or triage a Linux MPTCP problem",
+    long_about = "Collect everything needed to report or triage a Linux MPTCP (Multipath TCP) problem.\n\n\
+Without a subcommand it collects: kernel and distribution, net.mptcp sysctls, path-manager endpoints and \
+limits, MIB counters, MPTCP sockets and more, into a redacted tar.gz archive, and prints a summary laid out \
+for the MPTCP bug-report form.",
+    version,
+    disable_version_flag = true,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// Print the version and exit.
+    #[arg(short = 'v', long = "version", visible_short_alias = 'V', action = ArgAction::Version)]
+    pub version: Option<bool>,
+
+    /// Collect a report (the default; kept for compatibility with the shell script).
+    #[arg(short = 'c', long, conflicts_with = "reproduce")]
+    pub collect: bool,
+
+    /// Reproduce mode: snapshot, watch path-manager events while you reproduce the bug, snapshot again.
+    #[arg(short = 'r', long)]
+    pub reproduce: bool,
+
+    #[command(flatten)]
+    pub opts: CollectArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Collect a report (the default action).
+    Collect(CollectArgs),
+    /// Collect around a reproduction of the bug (path-manager events, counter deltas).
+    Reproduce(CollectArgs),
+    /// List every collector, whether it would run here, and why not.
+    List(ListArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct CollectArgs {
+    /// Directory to write the archive to (default: the current directory).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+
+    /// What to print on stdout.
+    #[arg(short, long, value_enum, default_value = "md")]
+    pub format: Format,
+
+    /// Read every file under DIR instead of / (a mounted image, a fixture tree).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
+    /// Run only these collectors (comma-separated names; see `list`).
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub only: Vec<String>,
+
+    /// Do not run these collectors.
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub skip: Vec<String>,
+
+    /// Never prompt (implied when stdin is not a terminal or CI is set).
+    #[arg(long)]
+    pub batch: bool,
+
+    /// Timeout for each command, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
+
+    /// No progress or notes on stderr; errors are still printed.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Render the summary with this minijinja template instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+
+    /// Collect in these network namespaces (a name under /run/netns, a PID, or `all`); repeatable.
+    #[arg(long, value_name = "NAME|PID|all")]
+    pub netns: Vec<String>,
+
+    /// Extra collector specs (*.toml) to load, besides the built-in ones and
+    /// /etc/mptcp-get-debug/collectors.d.
+    #[arg(long, value_name = "DIR")]
+    pub collectors_dir: Vec<PathBuf>,
+
+    /// Do not write an archive; only print the report.
+    #[arg(long)]
+    pub no_archive: bool,
+
+    /// Replay command outputs recorded in DIR instead of running commands (tests, offline analysis).
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub commands_from: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ListArgs {
+    /// Evaluate triggers under DIR instead of /.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
+    /// Extra collector specs to load.
+    #[arg(long, value_name = "DIR")]
+    pub collectors_dir: Vec<PathBuf>,
+
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub commands_from: Option<PathBuf>,
+}

@@ -1,0 +1,39 @@
+//! Path-manager endpoints over generic netlink (or recorded output), rendered like
+//! `ip mptcp endpoint show`.
+
+use super::{Builtin, Ctx, Output, Result};
+use crate::netlink::{iproute, PmError};
+use crate::report::{Artifact, Data, Source};
+
+pub struct Endpoints;
+
+pub(crate) fn pm_stop(e: PmError) -> super::Stop {
+    match e {
+        PmError::FamilyMissing => super::Stop::Skipped(e.to_string()),
+        PmError::PermissionDenied => super::Stop::Skipped(e.to_string()),
+        PmError::Other(m) => super::Stop::Failed(m),
+    }
+}
+
+pub(crate) fn netlink_artifact(name: &str, what: &str, content: String) -> Artifact {
+    Artifact {
+        name: name.into(),
+        source: Source::Command { argv: vec!["netlink".into(), "mptcp_pm".into(), what.into()], exit_code: Some(0), stderr: String::new(), duration_ms: 0.0, timed_out: false, missing: false },
+        original_size: content.len() as u64,
+        content,
+        truncated: false,
+    }
+}
+
+impl Builtin for Endpoints {
+    fn name(&self) -> &'static str {
+        "endpoints"
+    }
+
+    fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
+        let eps = ctx.env.pm.endpoints().map_err(pm_stop)?;
+        out.artifacts.push(netlink_artifact("endpoints.txt", "get_addr", iproute::render_endpoints(&eps)));
+        out.data.push(Data::Endpoints(eps));
+        Ok(())
+    }
+}

@@ -1,0 +1,148 @@
+//! Collector builtins: the parts of collectors that need code. Each lives in its own file as a unit
+//! struct implementing `Builtin`, and is listed once in `BUILTINS`; a spec in `collectors/*.toml`
+//! names it with `builtin = "..."`.
+
+pub mod endpoints;
+pub mod kconfig;
+pub mod kernel;
+pub mod limits;
+pub mod mib;
+pub mod sockets;
+pub mod sysctl;
+
+use crate::netlink::PmSource;
+use crate::report::{Artifact, Data, Source};
+use crate::spec::{artifact_name_for, artifact_name_for_file};
+use crate::system::runner::CommandRequest;
+use crate::system::{CommandOutput, Fs, Netns, Runner};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Everything a collector may touch, shared by all collector threads.
+pub struct Env {
+    pub fs: Fs,
+    pub runner: Arc<dyn Runner>,
+    pub pm: Arc<dyn PmSource>,
+    /// Per-command timeout.
+    pub timeout: Duration,
+    /// Output cap per command, in bytes (the tail is kept).
+    pub cap: usize,
+    /// Running with root / CAP_NET_ADMIN.
+    pub privileged: bool,
+    /// Commands and netlink may be used (live system, or recorded outputs with --root).
+    pub live: bool,
+}
+
+/// The view of one collector run: the environment plus the namespace the thread is in.
+pub struct Ctx<'a> {
+    pub env: &'a Env,
+    pub netns: Option<&'a Netns>,
+}
+
+/// What a builtin hands back; the engine adds status and timing.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub data: Vec<Data>,
+    pub artifacts: Vec<Artifact>,
+    pub notes: Vec<String>,
+}
+
+/// Why a builtin produced no section data.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stop {
+    /// Does not apply here (not installed, no permission, ...): not an error.
+    Skipped(String),
+    Failed(String),
+}
+
+pub type Result<T = ()> = std::result::Result<T, Stop>;
+
+pub trait Builtin: Send + Sync {
+    fn name(&self) -> &'static str;
+    /// Whether it would run here; Err(reason) when not. Must be cheap and have no side effects.
+    fn applies(&self, _ctx: &Ctx) -> std::result::Result<(), String> {
+        Ok(())
+    }
+    fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result;
+}
+
+/// Every builtin, once. The conformance test checks that each is named by exactly one spec.
+pub static BUILTINS: &[&dyn Builtin] = &[
+    &kernel::Kernel,
+    &kernel::Distro,
+    &kconfig::KernelConfig,
+    &sysctl::Sysctl,
+    &endpoints::Endpoints,
+    &limits::Limits,
+    &mib::Mib,
+    &sockets::Sockets,
+];
+
+pub fn builtin(name: &str) -> Option<&'static dyn Builtin> {
+    BUILTINS.iter().copied().find(|b| b.name() == name)
+}
+
+impl Ctx<'_> {
+    pub fn fs(&self) -> &Fs {
+        &self.env.fs
+    }
+
+    /// Runs a command through the runner with the default timeout and cap.
+    pub fn run(&self, argv: &[&str]) -> CommandOutput {
+        self.env.runner.run(&CommandRequest::new(argv, self.env.timeout, self.env.cap))
+    }
+
+    /// Runs a command and keeps its output as an artifact. Returns the output for parsing.
+    pub fn run_kept(&self, argv: &[&str], out: &mut Output) -> CommandOutput {
+        let res = self.run(argv);
+        let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
+        out.artifacts.push(command_artifact(artifact_name_for(&argv), &argv, &res));
+        res
+    }
+
+    /// Reads a file and keeps it as an artifact under raw/ (named after its path).
+    pub fn read_kept(&self, path: &str, out: &mut Output) -> std::io::Result<String> {
+        let text = self.env.fs.read_to_string(path)?;
+        out.artifacts.push(Artifact {
+            name: artifact_name_for_file(path),
+            source: Source::File { path: path.to_string() },
+            original_size: text.len() as u64,
+            content: text.clone(),
+            truncated: false,
+        });
+        Ok(text)
+    }
+}
+
+pub fn command_artifact(name: String, argv: &[String], res: &CommandOutput) -> Artifact {
+    Artifact {
+        name,
+        source: Source::Command {
+            argv: argv.to_vec(),
+            exit_code: res.exit_code,
+            stderr: res.stderr.clone(),
+            duration_ms: res.duration.as_secs_f64() * 1000.0,
+            timed_out: res.timed_out,
+            missing: res.missing,
+        },
+        content: res.stdout.clone(),
+        truncated: res.truncated,
+        original_size: res.original_size,
+    }
+}
+
+/// One line describing a command that did not succeed, for notes and errors.
+pub fn command_problem(argv: &[&str], res: &CommandOutput) -> Option<String> {
+    let cmd = argv.join(" ");
+    if res.missing {
+        Some(format!("{}: not found on PATH", argv[0]))
+    } else if res.timed_out {
+        Some(format!("`{cmd}` timed out after {} ms", res.duration.as_millis()))
+    } else if !res.success() {
+        let why = res.stderr.lines().last().unwrap_or("").trim();
+        let status = res.exit_code.map_or("killed by a signal".to_string(), |c| format!("exit status {c}"));
+        Some(if why.is_empty() { format!("`{cmd}` failed ({status})") } else { format!("`{cmd}` failed ({status}): {why}") })
+    } else {
+        None
+    }
+}

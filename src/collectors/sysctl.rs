@@ -1,0 +1,45 @@
+//! Every `net.mptcp.*` sysctl of the namespace, read under /proc/sys/net/mptcp and rendered exactly like
+//! `sysctl net.mptcp`. Names are listed from the directory, never hard-coded, so new knobs appear.
+
+use super::{Builtin, Ctx, Output, Result, Stop};
+use crate::report::{Artifact, Data, Source, Sysctl as SysctlData};
+
+pub struct Sysctl;
+
+pub const DIR: &str = "/proc/sys/net/mptcp";
+
+/// `sysctl net.mptcp` output: `name = value` lines.
+pub fn render(sysctls: &[SysctlData]) -> String {
+    sysctls.iter().map(|s| format!("{} = {}\n", s.name, s.value)).collect()
+}
+
+impl Builtin for Sysctl {
+    fn name(&self) -> &'static str {
+        "sysctl"
+    }
+
+    fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
+        let fs = ctx.fs();
+        let names = fs
+            .list_dir(DIR)
+            .map_err(|_| Stop::Skipped(format!("{DIR} does not exist: kernel without MPTCP")))?;
+        let mut list = Vec::new();
+        for n in names {
+            match fs.read_to_string(&format!("{DIR}/{n}")) {
+                // Multi-value sysctls use tabs; sysctl(8) prints them as they are.
+                Ok(v) => list.push(SysctlData { name: format!("net.mptcp.{n}"), value: v.trim_end_matches('\n').to_string() }),
+                Err(e) => out.notes.push(format!("net.mptcp.{n}: {e}")),
+            }
+        }
+        let text = render(&list);
+        out.artifacts.push(Artifact {
+            name: "sysctl_net.mptcp.txt".into(),
+            source: Source::File { path: DIR.into() },
+            original_size: text.len() as u64,
+            content: text,
+            truncated: false,
+        });
+        out.data.push(Data::Sysctls(list));
+        Ok(())
+    }
+}

@@ -1,0 +1,201 @@
+//! Runs collectors: each (spec, namespace) pair on its own thread, so a hanging collector costs only
+//! its own section and per-namespace collectors can setns(2) without affecting the others. Produces one
+//! `Section` per run, in spec order, with status, duration, artifacts and notes.
+
+use crate::collectors::{builtin, command_artifact, Ctx, Env, Output, Stop};
+use crate::report::{Artifact, Section, Source, Status};
+use crate::spec::{artifact_name_for_file, Spec};
+use crate::system::fs::wildcard;
+use crate::system::runner::CommandRequest;
+use crate::system::Netns;
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub struct Plan {
+    pub specs: Vec<Spec>,
+    /// Namespaces for per-netns collectors; `None` is the tool's own.
+    pub namespaces: Vec<Option<Netns>>,
+    /// Wall-clock limit for one collector (its commands have their own timeout).
+    pub collector_timeout: Duration,
+}
+
+/// Called after each finished section: (done, total, collector name).
+pub type Progress<'a> = &'a (dyn Fn(usize, usize, &str) + Sync);
+
+/// Why a spec would not run here (None = it would). Used by the engine and by `list`.
+pub fn would_skip(spec: &Spec, ctx: &Ctx) -> Option<String> {
+    let env = ctx.env;
+    if spec.triggers.live && !env.live {
+        return Some("needs the live system".into());
+    }
+    if let Some(p) = spec.triggers.paths.iter().find(|p| !env.fs.exists(p)) {
+        return Some(format!("{p} does not exist"));
+    }
+    if !spec.triggers.any_paths.is_empty() && !spec.triggers.any_paths.iter().any(|p| env.fs.exists(p)) {
+        return Some(format!("none of {} exists", spec.triggers.any_paths.join(", ")));
+    }
+    if !spec.commands.is_empty() || !spec.triggers.commands.is_empty() {
+        if !env.live {
+            return Some("commands are not run under --root (no recorded outputs given)".into());
+        }
+        if let Some(c) = spec.triggers.commands.iter().find(|c| !env.runner.has(c)) {
+            return Some(format!("{c} is not installed"));
+        }
+    }
+    if let Some(b) = spec.builtin.as_deref().and_then(builtin) {
+        if let Err(reason) = b.applies(ctx) {
+            return Some(reason);
+        }
+    }
+    None
+}
+
+/// Runs one collector in the calling thread (which is already in the right namespace).
+pub fn run_one(spec: &Spec, ctx: &Ctx) -> (Status, Output) {
+    let mut out = Output::default();
+    if let Some(reason) = would_skip(spec, ctx) {
+        return (Status::Skipped { reason }, out);
+    }
+    let env = ctx.env;
+    for pattern in &spec.files {
+        let matches = if pattern.contains(['*', '?']) { env.fs.glob(pattern) } else { vec![pattern.clone()] };
+        for path in matches {
+            if spec.forbid.iter().any(|f| path_matches(f, &path)) {
+                out.notes.push(format!("{path}: not read (forbidden by the spec)"));
+                continue;
+            }
+            match env.fs.read_to_string(&path) {
+                Ok(text) => out.artifacts.push(Artifact {
+                    name: artifact_name_for_file(&path),
+                    source: Source::File { path: path.clone() },
+                    original_size: text.len() as u64,
+                    content: text,
+                    truncated: false,
+                }),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && !pattern.contains(['*', '?']) => {}
+                Err(e) => out.notes.push(format!("{path}: {e}")),
+            }
+        }
+    }
+    for c in &spec.commands {
+        let needs: Vec<&String> = if c.skip_unless.is_empty() { vec![&c.argv[0]] } else { c.skip_unless.iter().collect() };
+        if let Some(missing) = needs.iter().find(|p| !env.runner.has(p)) {
+            out.notes.push(format!("`{}` not run: {missing} is not installed", c.argv.join(" ")));
+            continue;
+        }
+        let timeout = c.timeout.map(Duration::from_secs_f64).unwrap_or(env.timeout);
+        let req = CommandRequest { argv: c.argv.clone(), env: c.env.clone(), timeout, cap: env.cap };
+        let res = env.runner.run(&req);
+        let argv: Vec<&str> = c.argv.iter().map(String::as_str).collect();
+        if let Some(problem) = crate::collectors::command_problem(&argv, &res) {
+            out.notes.push(problem);
+        }
+        if res.truncated {
+            out.notes.push(format!("`{}`: output truncated to its last {} bytes", c.argv.join(" "), env.cap));
+        }
+        out.artifacts.push(command_artifact(c.artifact_name(), &c.argv, &res));
+    }
+    let status = match spec.builtin.as_deref().map(|name| (name, builtin(name))) {
+        None => Status::Ok,
+        Some((name, None)) => Status::Failed { error: format!("unknown builtin {name:?}") },
+        Some((_, Some(b))) => match b.collect(ctx, &mut out) {
+            Ok(()) => Status::Ok,
+            Err(Stop::Skipped(reason)) => Status::Skipped { reason },
+            Err(Stop::Failed(error)) => Status::Failed { error },
+        },
+    };
+    (status, out)
+}
+
+fn path_matches(pattern: &str, path: &str) -> bool {
+    let (pp, np): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    if pattern.ends_with("/*") || pattern.ends_with('/') {
+        // A directory forbids everything below it.
+        let dir = pattern.trim_end_matches('*').trim_end_matches('/');
+        if path.starts_with(&format!("{dir}/")) {
+            return true;
+        }
+    }
+    pp.len() == np.len() && pp.iter().zip(&np).all(|(p, n)| wildcard(p, n))
+}
+
+/// Runs every (spec, namespace) job concurrently and returns the sections in a stable order.
+pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Section> {
+    let mut jobs: Vec<(Spec, Option<Netns>)> = Vec::new();
+    for spec in &plan.specs {
+        if spec.per_netns {
+            for ns in &plan.namespaces {
+                jobs.push((spec.clone(), ns.clone()));
+            }
+        } else {
+            jobs.push((spec.clone(), None));
+        }
+    }
+    let total = jobs.len();
+    let (tx, rx) = mpsc::channel::<(usize, Status, Output, f64)>();
+    let start = Instant::now();
+    for (i, (spec, ns)) in jobs.iter().cloned().enumerate() {
+        let (job_tx, env) = (tx.clone(), env.clone());
+        let spawned = std::thread::Builder::new().name(format!("collect-{}", spec.name)).spawn(move || {
+            let t0 = Instant::now();
+            let (status, out) = match ns.as_ref().map(Netns::enter) {
+                Some(Err(e)) => (
+                    Status::Failed { error: format!("cannot enter network namespace {}: {e}", ns.as_ref().unwrap().label) },
+                    Output::default(),
+                ),
+                _ => run_one(&spec, &Ctx { env: &env, netns: ns.as_ref() }),
+            };
+            let _ = job_tx.send((i, status, out, t0.elapsed().as_secs_f64() * 1000.0));
+        });
+        if let Err(e) = spawned {
+            let _ = tx.send((i, Status::Failed { error: format!("cannot start a thread: {e}") }, Output::default(), 0.0));
+        }
+    }
+    drop(tx);
+    let mut results: Vec<Option<(Status, Output, f64)>> = (0..total).map(|_| None).collect();
+    let mut done = 0;
+    while done < total {
+        let left = plan.collector_timeout.saturating_sub(start.elapsed());
+        match rx.recv_timeout(left) {
+            Ok((i, status, out, ms)) => {
+                done += 1;
+                if let Some(p) = progress {
+                    p(done, total, &jobs[i].0.name);
+                }
+                results[i] = Some((status, out, ms));
+            }
+            // Hanging collectors are abandoned: their threads die with the process.
+            Err(_) => break,
+        }
+    }
+    let timeout_ms = plan.collector_timeout.as_millis() as u64;
+    jobs.into_iter()
+        .zip(results)
+        .map(|((spec, ns), res)| {
+            let (status, out, ms) = res.unwrap_or((Status::TimedOut { after_ms: timeout_ms }, Output::default(), timeout_ms as f64));
+            Section {
+                collector: spec.name.clone(),
+                description: spec.description.clone(),
+                netns: ns.map(|n| n.label),
+                status,
+                duration_ms: (ms * 1000.0).round() / 1000.0,
+                data: out.data,
+                artifacts: out.artifacts,
+                notes: out.notes,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forbid_patterns() {
+        assert!(path_matches("/etc/NetworkManager/system-connections/*", "/etc/NetworkManager/system-connections/a.nmconnection"));
+        assert!(path_matches("/etc/shadow", "/etc/shadow"));
+        assert!(!path_matches("/etc/*.conf", "/etc/x/y.conf"));
+    }
+}

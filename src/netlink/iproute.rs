@@ -1,0 +1,168 @@
+//! iproute2's text format for endpoints and limits: rendered byte for byte like current
+//! `ip mptcp endpoint show` / `ip mptcp limits show`, and parsed back (fixtures, comparisons).
+
+use super::ENDPOINT_FLAG_NAMES;
+use crate::report::{Endpoint, Limits};
+use std::fmt::Write;
+use std::net::{IpAddr, Ipv6Addr};
+
+/// An IP address as glibc's inet_ntop prints it (`::10.1.2.3`, not Rust's `::a01:203`).
+pub fn fmt_ip(addr: &IpAddr) -> String {
+    match addr {
+        IpAddr::V4(a) => a.to_string(),
+        IpAddr::V6(a) => fmt_ipv6(a),
+    }
+}
+
+fn fmt_ipv6(a: &Ipv6Addr) -> String {
+    let w = a.segments();
+    // inet_ntop prints an embedded IPv4 address for ::a.b.c.d (not ::, not ::1) and ::ffff:a.b.c.d.
+    let compat = w[..6].iter().all(|&x| x == 0) && (w[6] != 0);
+    let mapped = w[..5].iter().all(|&x| x == 0) && w[5] == 0xffff;
+    if compat || mapped {
+        let o = a.octets();
+        let prefix = if mapped { "::ffff:" } else { "::" };
+        return format!("{prefix}{}.{}.{}.{}", o[12], o[13], o[14], o[15]);
+    }
+    a.to_string()
+}
+
+pub fn flag_words(flags: u32) -> String {
+    let mut out = String::new();
+    let mut rest = flags;
+    for (name, bit) in ENDPOINT_FLAG_NAMES {
+        if flags & bit != 0 {
+            let _ = write!(out, "{name} ");
+        }
+        rest &= !bit;
+    }
+    if rest != 0 {
+        let _ = write!(out, "rawflags {rest:02x} ");
+    }
+    out
+}
+
+/// One line per endpoint, each with iproute2's trailing space and a newline.
+pub fn render_endpoints(eps: &[Endpoint]) -> String {
+    let mut out = String::new();
+    for e in eps {
+        let _ = write!(out, "{} ", fmt_ip(&e.addr));
+        if e.port != 0 {
+            let _ = write!(out, "port {} ", e.port);
+        }
+        let _ = write!(out, "id {} ", e.id);
+        out.push_str(&flag_words(e.flags));
+        match (e.ifindex, &e.dev) {
+            (Some(i), _) if i == 0 => {}
+            (Some(_), Some(dev)) => {
+                let _ = write!(out, "dev {dev} ");
+            }
+            (Some(i), None) => {
+                let _ = write!(out, "dev if{i} ");
+            }
+            (None, _) => {}
+        }
+        out.push('\n');
+    }
+    out
+}
+
+pub fn render_limits(l: &Limits) -> String {
+    let mut out = String::new();
+    if let Some(v) = l.add_addr_accepted {
+        let _ = write!(out, "add_addr_accepted {v} ");
+    }
+    if let Some(v) = l.subflows {
+        let _ = write!(out, "subflows {v} ");
+    }
+    out.push('\n');
+    out
+}
+
+/// Parses `ip mptcp endpoint show` output (any iproute2 version: `rawflags N` is accepted).
+pub fn parse_endpoints(text: &str) -> Result<Vec<Endpoint>, String> {
+    let mut eps = Vec::new();
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let mut words = line.split_whitespace();
+        let addr: IpAddr = words
+            .next()
+            .and_then(|w| w.parse().ok())
+            .ok_or_else(|| format!("line {}: no address at the start: {line:?}", n + 1))?;
+        let mut ep = Endpoint { id: 0, addr, port: 0, flags: 0, ifindex: None, dev: None };
+        while let Some(w) = words.next() {
+            let mut value = || words.next().ok_or_else(|| format!("line {}: {w} without a value", n + 1));
+            match w {
+                "id" => ep.id = value()?.parse().map_err(|e| format!("line {}: id: {e}", n + 1))?,
+                "port" => ep.port = value()?.parse().map_err(|e| format!("line {}: port: {e}", n + 1))?,
+                "dev" => {
+                    let dev = value()?.to_string();
+                    ep.ifindex = Some(0);
+                    if let Some(i) = dev.strip_prefix("if").and_then(|i| i.parse().ok()) {
+                        ep.ifindex = Some(i);
+                    } else {
+                        ep.dev = Some(dev);
+                    }
+                }
+                "rawflags" => {
+                    let v = value()?;
+                    ep.flags |= u32::from_str_radix(v.trim_start_matches("0x"), 16)
+                        .map_err(|e| format!("line {}: rawflags: {e}", n + 1))?;
+                }
+                flag => match ENDPOINT_FLAG_NAMES.iter().find(|(name, _)| *name == flag) {
+                    Some((_, bit)) => ep.flags |= bit,
+                    None => return Err(format!("line {}: unknown word {flag:?}", n + 1)),
+                },
+            }
+        }
+        eps.push(ep);
+    }
+    Ok(eps)
+}
+
+pub fn parse_limits(text: &str) -> Result<Limits, String> {
+    let mut l = Limits::default();
+    let mut words = text.split_whitespace();
+    while let Some(w) = words.next() {
+        let v: u32 = words
+            .next()
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| format!("limits: {w} without a number"))?;
+        match w {
+            "add_addr_accepted" => l.add_addr_accepted = Some(v),
+            "subflows" => l.subflows = Some(v),
+            other => return Err(format!("limits: unknown word {other:?}")),
+        }
+    }
+    Ok(l)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capture_round_trips() {
+        let text = "127.0.0.2 id 1 subflow dev lo \n";
+        let eps = parse_endpoints(text).unwrap();
+        assert_eq!(eps[0].flags, crate::netlink::MPTCP_PM_ADDR_FLAG_SUBFLOW);
+        assert_eq!(eps[0].dev.as_deref(), Some("lo"));
+        assert_eq!(render_endpoints(&eps), text);
+        let l = "add_addr_accepted 0 subflows 2 \n";
+        assert_eq!(render_limits(&parse_limits(l).unwrap()), l);
+    }
+
+    #[test]
+    fn ipv6_like_inet_ntop() {
+        assert_eq!(fmt_ip(&"::a01:203".parse().unwrap()), "::10.1.2.3");
+        assert_eq!(fmt_ip(&"::ffff:10.1.2.3".parse().unwrap()), "::ffff:10.1.2.3");
+        assert_eq!(fmt_ip(&"::1".parse().unwrap()), "::1");
+        assert_eq!(fmt_ip(&"2001:db8::1".parse().unwrap()), "2001:db8::1");
+    }
+
+    #[test]
+    fn unknown_flags_kept_raw() {
+        assert_eq!(flag_words(0x2 | 0x40), "subflow rawflags 40 ");
+        let eps = parse_endpoints("10.0.0.1 id 3 rawflags 10 \n").unwrap();
+        assert_eq!(eps[0].flags, 0x10);
+    }
+}

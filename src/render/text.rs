@@ -1,0 +1,79 @@
+//! Plain-text view: the same facts as the summary, for terminals and logs (no markdown).
+
+use crate::collectors::sysctl;
+use crate::netlink::iproute;
+use crate::report::Report;
+use std::fmt::Write;
+
+pub fn render_text(report: &Report) -> String {
+    let mut o = String::new();
+    let m = &report.meta;
+    let _ = writeln!(o, "{} {} ({}), {}", report.tool.name, report.tool.version, m.mode, m.started_at.format("%Y-%m-%d %H:%M:%S UTC"));
+    let _ = writeln!(o, "privileged: {}   uid: {}   root: {}", if m.privileged { "yes" } else { "no" }, m.uid, m.root);
+    if let Some(k) = report.kernel() {
+        let _ = writeln!(o, "\n== kernel\n{}", k.uname);
+        if !k.taint_flags.is_empty() {
+            let _ = writeln!(o, "taint: {}", k.taint_flags.join("; "));
+        }
+    }
+    if let Some(d) = report.distro() {
+        let name = d.fields.get("PRETTY_NAME").or_else(|| d.fields.get("NAME")).cloned().unwrap_or_default();
+        let _ = writeln!(o, "\n== distribution\n{name}");
+    }
+    let mut namespaces: Vec<Option<&str>> = Vec::new();
+    for s in &report.sections {
+        if s.collector == "sysctl" && !namespaces.contains(&s.netns.as_deref()) {
+            namespaces.push(s.netns.as_deref());
+        }
+    }
+    for ns in namespaces {
+        let label = ns.map(|n| format!(" (netns {n})")).unwrap_or_default();
+        if let Some(s) = report.sysctls(ns) {
+            let _ = write!(o, "\n== sysctl net.mptcp{label}\n{}", sysctl::render(s));
+        }
+        if let Some(e) = report.endpoints(ns) {
+            let body = iproute::render_endpoints(e);
+            let _ = write!(o, "\n== endpoints{label}\n{}", if body.is_empty() { "(none)\n".into() } else { body });
+        }
+        if let Some(l) = report.limits(ns) {
+            let _ = write!(o, "\n== limits{label}\n{}", iproute::render_limits(l));
+        }
+        if let Some(c) = report.mib(ns).and_then(|m| m.groups.get("MPTcpExt")) {
+            let nz: Vec<_> = c.iter().filter(|c| c.value != 0).collect();
+            let _ = writeln!(o, "\n== non-zero MPTcpExt counters{label}");
+            if nz.is_empty() {
+                let _ = writeln!(o, "(all zero)");
+            }
+            let w = nz.iter().map(|c| c.name.len()).max().unwrap_or(0);
+            for c in nz {
+                let _ = writeln!(o, "{:<w$}  {}", c.name, c.value);
+            }
+        }
+        if let Some(s) = report.sockets(ns) {
+            let _ = writeln!(o, "\n== MPTCP sockets{label}: {}", s.len());
+            for s in s {
+                let _ = writeln!(o, "{} {} -> {}", s.state, s.local, s.peer);
+            }
+        }
+    }
+    if !report.findings.is_empty() {
+        let _ = writeln!(o, "\n== automatic checks");
+        for f in &report.findings {
+            let _ = writeln!(o, "{:?}: {}", f.severity, f.title);
+            for e in &f.evidence {
+                let _ = writeln!(o, "    {e}");
+            }
+        }
+    }
+    let _ = writeln!(o, "\n== collectors");
+    let w = report.sections.iter().map(|s| s.collector.len() + s.netns.as_ref().map_or(0, |n| n.len() + 3)).max().unwrap_or(0);
+    for s in &report.sections {
+        let name = match &s.netns {
+            Some(n) => format!("{} [{n}]", s.collector),
+            None => s.collector.clone(),
+        };
+        let detail = s.status.detail();
+        let _ = writeln!(o, "{name:<w$}  {:<9}  {}", s.status.label(), detail);
+    }
+    o
+}

@@ -1,0 +1,527 @@
+//! The Report: the one typed, serialisable record of a run.
+//!
+//! Every view (summary.md, text, JSON, findings, show/merge/diff) is rendered from this model, and
+//! `report.json` in the archive is exactly this struct, so an archive can be re-rendered or re-triaged by a
+//! newer version. Collectors fill `Section`s; they never produce markdown.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// Bumped whenever a field changes meaning or a required field is added.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub meta: Meta,
+    /// One section per collector run (per network namespace for per-netns collectors).
+    pub sections: Vec<Section>,
+    /// Triage findings, computed from the sections (re-computed by `show`).
+    #[serde(default)]
+    pub findings: Vec<Finding>,
+    /// What the redaction pass did (counts per class), when it ran.
+    #[serde(default)]
+    pub redaction: Option<RedactionSummary>,
+    /// Reproduce mode: the window, events, before/after snapshots.
+    #[serde(default)]
+    pub reproduce: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Meta {
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    /// "collect" or "reproduce".
+    pub mode: String,
+    /// The machine's host name (redacted to a pseudonym in what leaves the process).
+    pub hostname: String,
+    pub uid: u32,
+    /// Root, or at least CAP_NET_ADMIN: everything could be read.
+    pub privileged: bool,
+    pub args: Vec<String>,
+    /// The root prefix every file was read under ("/" on a live system).
+    pub root: String,
+    /// Network namespaces collected ("" is the tool's own namespace).
+    pub netns: Vec<String>,
+    /// "client" / "server", when given or guessed.
+    #[serde(default)]
+    pub side: Option<Side>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Side {
+    pub role: String,
+    /// True when guessed from sockets and endpoints rather than given with --side.
+    pub guessed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Section {
+    pub collector: String,
+    pub description: String,
+    /// The network namespace this section was collected in; None for host-wide collectors and the
+    /// tool's own namespace.
+    #[serde(default)]
+    pub netns: Option<String>,
+    pub status: Status,
+    pub duration_ms: f64,
+    #[serde(default)]
+    pub data: Vec<Data>,
+    #[serde(default)]
+    pub artifacts: Vec<Artifact>,
+    /// Human notes: what could not be read and why, without failing the section.
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    Skipped { reason: String },
+    Failed { error: String },
+    TimedOut { after_ms: u64 },
+}
+
+impl Status {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Skipped { .. } => "skipped",
+            Status::Failed { .. } => "failed",
+            Status::TimedOut { .. } => "timed out",
+        }
+    }
+    pub fn detail(&self) -> String {
+        match self {
+            Status::Ok => String::new(),
+            Status::Skipped { reason } => reason.clone(),
+            Status::Failed { error } => error.clone(),
+            Status::TimedOut { after_ms } => format!("no answer after {} ms", after_ms),
+        }
+    }
+}
+
+/// A raw output kept in the archive under `raw/<name>`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Artifact {
+    pub name: String,
+    pub source: Source,
+    pub content: String,
+    /// Output was larger than the cap: only the tail is kept.
+    #[serde(default)]
+    pub truncated: bool,
+    /// Size before truncation, in bytes.
+    #[serde(default)]
+    pub original_size: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Source {
+    Command {
+        argv: Vec<String>,
+        /// None when killed by a signal or never started.
+        exit_code: Option<i32>,
+        #[serde(default)]
+        stderr: String,
+        duration_ms: f64,
+        #[serde(default)]
+        timed_out: bool,
+        /// The program was not found on the safe PATH.
+        #[serde(default)]
+        missing: bool,
+    },
+    File {
+        path: String,
+    },
+}
+
+/// Typed facts a collector extracted; findings and views read these, never raw text.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Data {
+    Kernel(KernelInfo),
+    Distro(Distro),
+    KernelConfig(KernelConfig),
+    Sysctls(Vec<Sysctl>),
+    Endpoints(Vec<Endpoint>),
+    Limits(Limits),
+    Mib(Mib),
+    Sockets(Vec<MptcpSocket>),
+    Interfaces(Interfaces),
+    NetworkManager(NetworkManager),
+    Mptcpd(Mptcpd),
+    SelfTest(SelfTest),
+    KernelLog(KernelLog),
+    /// Free-form structured data for collectors whose model is still settling (NetworkManager, mptcpd,
+    /// routing, self-test, ...): a name and a JSON value.
+    Other {
+        name: String,
+        value: serde_json::Value,
+    },
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct KernelInfo {
+    /// The line `uname -a` prints.
+    pub uname: String,
+    pub sysname: String,
+    pub nodename: String,
+    pub release: String,
+    pub version: String,
+    pub machine: String,
+    /// /proc/version.
+    #[serde(default)]
+    pub proc_version: Option<String>,
+    /// /proc/sys/kernel/tainted, and its decoded flags.
+    #[serde(default)]
+    pub taint: Option<u64>,
+    #[serde(default)]
+    pub taint_flags: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Distro {
+    /// Which file was read (/etc/os-release or /usr/lib/os-release).
+    pub source: String,
+    /// The file as it was, for the System info block.
+    pub raw: String,
+    pub fields: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct KernelConfig {
+    /// Where the config was read from, e.g. /proc/config.gz.
+    pub source: String,
+    /// MPTCP-relevant symbols: name -> value ("y", "m", or "not set").
+    pub symbols: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Sysctl {
+    /// Full dotted name, e.g. net.mptcp.enabled.
+    pub name: String,
+    pub value: String,
+}
+
+/// One path-manager endpoint, as the kernel's mptcp_pm GET_ADDR reports it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Endpoint {
+    pub id: u8,
+    pub addr: IpAddr,
+    /// 0 when none.
+    #[serde(default)]
+    pub port: u16,
+    /// Raw MPTCP_PM_ADDR_FLAG_* bits.
+    pub flags: u32,
+    /// Interface index (None when the kernel did not send one).
+    #[serde(default)]
+    pub ifindex: Option<i32>,
+    /// Interface name resolved in the endpoint's namespace; None when it no longer exists.
+    #[serde(default)]
+    pub dev: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Limits {
+    pub add_addr_accepted: Option<u32>,
+    pub subflows: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Mib {
+    /// Group name (MPTcpExt, TcpExt, ...) -> counters in kernel order.
+    pub groups: BTreeMap<String, Vec<Counter>>,
+}
+
+impl Mib {
+    pub fn get(&self, group: &str, name: &str) -> Option<u64> {
+        self.groups.get(group)?.iter().find(|c| c.name == name).map(|c| c.value)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Counter {
+    pub name: String,
+    pub value: u64,
+}
+
+/// An MPTCP socket as `ss -M` shows it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct MptcpSocket {
+    pub state: String,
+    pub recv_q: u64,
+    pub send_q: u64,
+    pub local: String,
+    pub peer: String,
+    /// key:value fields of the info line (subflows, token, ...); bare words map to "".
+    #[serde(default)]
+    pub info: BTreeMap<String, String>,
+}
+
+/// Links, addresses and rp_filter of one namespace (routes and rules stay raw in artifacts).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Interfaces {
+    pub links: Vec<Link>,
+    /// net.ipv4.conf.all.rp_filter / default.rp_filter.
+    #[serde(default)]
+    pub rp_filter_all: Option<u8>,
+    #[serde(default)]
+    pub rp_filter_default: Option<u8>,
+    /// Whether a default route exists in the main table, per family.
+    #[serde(default)]
+    pub default_route_v4: Option<bool>,
+    #[serde(default)]
+    pub default_route_v6: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Link {
+    pub name: String,
+    pub index: i32,
+    /// Operational state as `ip link` shows it (UP, DOWN, UNKNOWN, ...).
+    pub state: String,
+    /// Link flags (UP, LOWER_UP, LOOPBACK, ...).
+    #[serde(default)]
+    pub flags: Vec<String>,
+    #[serde(default)]
+    pub mtu: Option<u32>,
+    /// Addresses with prefix length, e.g. 10.0.0.1/24.
+    #[serde(default)]
+    pub addrs: Vec<String>,
+    /// net.ipv4.conf.<name>.rp_filter.
+    #[serde(default)]
+    pub rp_filter: Option<u8>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct NetworkManager {
+    pub installed: bool,
+    #[serde(default)]
+    pub version: Option<String>,
+    /// None when unknown (nmcli missing or did not answer).
+    #[serde(default)]
+    pub running: Option<bool>,
+    /// Global default `connection.mptcp-flags` from the merged config, raw.
+    #[serde(default)]
+    pub global_mptcp_flags: Option<String>,
+    #[serde(default)]
+    pub connections: Vec<NmConnection>,
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct NmConnection {
+    pub id: String,
+    #[serde(default)]
+    pub uuid: Option<String>,
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub interface: Option<String>,
+    /// The raw `mptcp-flags` value; None when absent (the default applies).
+    #[serde(default)]
+    pub mptcp_flags: Option<String>,
+    /// Decoded, e.g. "enabled,subflow" or "default (...)".
+    pub mptcp_flags_decoded: String,
+    /// Active now, according to nmcli (None when unknown).
+    #[serde(default)]
+    pub active: Option<bool>,
+    /// The keyfile it came from.
+    #[serde(default)]
+    pub file: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Mptcpd {
+    pub installed: bool,
+    #[serde(default)]
+    pub binary: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+    /// `systemctl is-active mptcp.service` (active, inactive, failed, ...); None when unknown.
+    #[serde(default)]
+    pub service_state: Option<String>,
+    /// Core keys of mptcpd.conf (path-manager, addr-flags, notify-flags, load-plugins, ...).
+    #[serde(default)]
+    pub config: BTreeMap<String, String>,
+    #[serde(default)]
+    pub config_file: Option<String>,
+    #[serde(default)]
+    pub plugins: Vec<String>,
+    #[serde(default)]
+    pub mptcpize: bool,
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct SelfTest {
+    /// "ok", "unsupported" (EPROTONOSUPPORT), "disabled" (ENOPROTOOPT), "fallback", "error".
+    pub result: String,
+    pub detail: String,
+    #[serde(default)]
+    pub duration_ms: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct KernelLog {
+    /// Where the lines came from (/dev/kmsg, dmesg, journalctl -k).
+    pub source: String,
+    /// MPTCP-related lines (and whole splats mentioning mptcp), oldest first.
+    pub lines: Vec<String>,
+    /// Number of WARNING:/BUG: splats mentioning mptcp.
+    #[serde(default)]
+    pub splats: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Finding {
+    /// Stable rule id, e.g. "mptcp-disabled".
+    pub rule: String,
+    pub severity: Severity,
+    pub title: String,
+    pub evidence: Vec<String>,
+    #[serde(default)]
+    pub link: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Problem,
+    Warning,
+    Info,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct RedactionSummary {
+    pub enabled: bool,
+    /// Class (ipv4, ipv6, mac, hostname, user, connection, secret) -> number of distinct items.
+    pub counts: BTreeMap<String, usize>,
+    /// File name of the private map next to the archive, when one was written.
+    #[serde(default)]
+    pub map_file: Option<String>,
+}
+
+impl Report {
+    /// Sections of one collector, in every namespace.
+    pub fn sections_of<'a>(&'a self, collector: &'a str) -> impl Iterator<Item = &'a Section> + 'a {
+        self.sections.iter().filter(move |s| s.collector == collector)
+    }
+
+    /// All typed data items of the report, with the namespace they came from.
+    pub fn data(&self) -> impl Iterator<Item = (Option<&str>, &Data)> {
+        self.sections
+            .iter()
+            .flat_map(|s| s.data.iter().map(move |d| (s.netns.as_deref(), d)))
+    }
+
+    /// First data item matching `f` in the given namespace (None = the tool's own).
+    pub fn find<'a, T>(&'a self, netns: Option<&str>, f: impl Fn(&'a Data) -> Option<T>) -> Option<T> {
+        self.data()
+            .filter(|(ns, _)| *ns == netns)
+            .find_map(|(_, d)| f(d))
+    }
+
+    pub fn kernel(&self) -> Option<&KernelInfo> {
+        self.find(None, |d| match d {
+            Data::Kernel(k) => Some(k),
+            _ => None,
+        })
+    }
+    pub fn distro(&self) -> Option<&Distro> {
+        self.find(None, |d| match d {
+            Data::Distro(x) => Some(x),
+            _ => None,
+        })
+    }
+    pub fn kernel_config(&self) -> Option<&KernelConfig> {
+        self.find(None, |d| match d {
+            Data::KernelConfig(x) => Some(x),
+            _ => None,
+        })
+    }
+    pub fn sysctls(&self, netns: Option<&str>) -> Option<&Vec<Sysctl>> {
+        self.find(netns, |d| match d {
+            Data::Sysctls(x) => Some(x),
+            _ => None,
+        })
+    }
+    pub fn sysctl(&self, netns: Option<&str>, name: &str) -> Option<&str> {
+        let full = if name.starts_with("net.") { name.to_string() } else { format!("net.mptcp.{name}") };
+        self.sysctls(netns)?.iter().find(|s| s.name == full).map(|s| s.value.as_str())
+    }
+    pub fn endpoints(&self, netns: Option<&str>) -> Option<&Vec<Endpoint>> {
+        self.find(netns, |d| match d {
+            Data::Endpoints(x) => Some(x),
+            _ => None,
+        })
+    }
+    pub fn limits(&self, netns: Option<&str>) -> Option<&Limits> {
+        self.find(netns, |d| match d {
+            Data::Limits(x) => Some(x),
+            _ => None,
+        })
+    }
+    pub fn mib(&self, netns: Option<&str>) -> Option<&Mib> {
+        self.find(netns, |d| match d {
+            Data::Mib(x) => Some(x),
+            _ => None,
+        })
+    }
+    pub fn sockets(&self, netns: Option<&str>) -> Option<&Vec<MptcpSocket>> {
+        self.find(netns, |d| match d {
+            Data::Sockets(x) => Some(x),
+            _ => None,
+        })
+    }
+    pub fn interfaces(&self, netns: Option<&str>) -> Option<&Interfaces> {
+        self.find(netns, |d| match d {
+            Data::Interfaces(x) => Some(x),
+            _ => None,
+        })
+    }
+    pub fn network_manager(&self) -> Option<&NetworkManager> {
+        self.find(None, |d| match d {
+            Data::NetworkManager(x) => Some(x),
+            _ => None,
+        })
+    }
+    pub fn mptcpd(&self) -> Option<&Mptcpd> {
+        self.find(None, |d| match d {
+            Data::Mptcpd(x) => Some(x),
+            _ => None,
+        })
+    }
+    pub fn self_test(&self, netns: Option<&str>) -> Option<&SelfTest> {
+        self.find(netns, |d| match d {
+            Data::SelfTest(x) => Some(x),
+            _ => None,
+        })
+    }
+    pub fn kernel_log(&self) -> Option<&KernelLog> {
+        self.find(None, |d| match d {
+            Data::KernelLog(x) => Some(x),
+            _ => None,
+        })
+    }
+    /// A free-form data item by name.
+    pub fn other(&self, netns: Option<&str>, name: &str) -> Option<&serde_json::Value> {
+        self.find(netns, |d| match d {
+            Data::Other { name: n, value } if n == name => Some(value),
+            _ => None,
+        })
+    }
+}

@@ -1,0 +1,11 @@
+//! How the tool touches the system: files through one root-relative reader, commands through one
+//! runner, network namespaces through setns(2). Nothing else in the crate opens a file under / or
+//! spawns a process, so tests can swap in fixtures and `--root` can analyse a mounted image.
+
+pub mod fs;
+pub mod netns;
+pub mod runner;
+
+pub use fs::Fs;
+pub use netns::Netns;
+pub use runner::{CommandOutput, FixtureRunner, RealRunner, Runner};
