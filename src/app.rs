@@ -55,7 +55,12 @@ pub fn privileged() -> bool {
 }
 
 /// Specs to run: built-in + system dir + --collectors-dir, filtered by --only/--skip.
-fn load_specs(dirs: &[PathBuf], root_is_live: bool, only: &[String], skip: &[String]) -> Result<Vec<Spec>> {
+fn load_specs(
+    dirs: &[PathBuf],
+    root_is_live: bool,
+    only: &[String],
+    skip: &[String],
+) -> Result<Vec<Spec>> {
     for d in dirs {
         if !d.is_dir() {
             bail!("--collectors-dir {}: not a directory", d.display());
@@ -95,12 +100,29 @@ fn make_env(root: &Option<PathBuf>, commands_from: &Option<PathBuf>, timeout: f6
             if !dir.is_dir() {
                 bail!("--commands-from {}: not a directory", dir.display());
             }
-            (Arc::new(FixtureRunner::new(dir)), Arc::new(RecordedPm { dir: dir.clone() }), true)
+            (
+                Arc::new(FixtureRunner::new(dir)),
+                Arc::new(RecordedPm { dir: dir.clone() }),
+                true,
+            )
         }
         None if fs.is_live() => (Arc::new(RealRunner), crate::netlink::live_source(), true),
-        None => (Arc::new(RealRunner), Arc::new(NoPm("netlink is not queried under --root".into())), false),
+        None => (
+            Arc::new(RealRunner),
+            Arc::new(NoPm("netlink is not queried under --root".into())),
+            false,
+        ),
     };
-    Ok(Env { fs, runner, pm, timeout: Duration::from_secs_f64(timeout), cap: 4 << 20, privileged: privileged(), live })
+    Ok(Env {
+        fs,
+        runner,
+        pm,
+        timeout: Duration::from_secs_f64(timeout),
+        cap: 4 << 20,
+        privileged: privileged(),
+        live,
+        kconfig: Default::default(),
+    })
 }
 
 fn namespaces(specs: &[String]) -> Result<Vec<Option<Netns>>> {
@@ -124,7 +146,10 @@ fn namespaces(specs: &[String]) -> Result<Vec<Option<Netns>>> {
 pub fn list(args: &ListArgs) -> Result<ExitCode> {
     let env = make_env(&args.root, &args.commands_from, 10.0)?;
     let specs = load_specs(&args.collectors_dir, env.fs.is_live(), &[], &[])?;
-    let ctx = Ctx { env: &env, netns: None };
+    let ctx = Ctx {
+        env: &env,
+        netns: None,
+    };
     let w = specs.iter().map(|s| s.name.len()).max().unwrap_or(0);
     let mut out = String::new();
     for s in &specs {
@@ -133,7 +158,10 @@ pub fn list(args: &ListArgs) -> Result<ExitCode> {
             Some(reason) => format!("no: {reason}"),
         };
         let scope = if s.per_netns { "per netns" } else { "host" };
-        out.push_str(&format!("{:<w$}  {:<9}  {}\n{:<w$}  {:<9}  would run: {}\n", s.name, scope, s.description, "", "", verdict));
+        out.push_str(&format!(
+            "{:<w$}  {:<9}  {}\n{:<w$}  {:<9}  would run: {}\n",
+            s.name, scope, s.description, "", "", verdict
+        ));
     }
     print!("{out}");
     Ok(ExitCode::SUCCESS)
@@ -146,16 +174,30 @@ pub struct Collected {
 }
 
 /// Runs the collectors and builds the redacted Report (nothing written yet).
-pub fn collect_report(args: &CollectArgs, argv: Vec<String>, mode: &str, redact: &RedactOptions) -> Result<Collected> {
+pub fn collect_report(
+    args: &CollectArgs,
+    argv: Vec<String>,
+    mode: &str,
+    redact: &RedactOptions,
+) -> Result<Collected> {
     let env = make_env(&args.root, &args.commands_from, args.timeout)?;
-    let specs = load_specs(&args.collectors_dir, env.fs.is_live(), &args.only, &args.skip)?;
+    let specs = load_specs(
+        &args.collectors_dir,
+        env.fs.is_live(),
+        &args.only,
+        &args.skip,
+    )?;
     let namespaces = namespaces(&args.netns)?;
     if namespaces.iter().any(Option::is_some) && !env.privileged {
         bail!("--netns: entering a network namespace needs root (CAP_SYS_ADMIN)");
     }
     let mut redactor = Redactor::new(redact)?;
     let started_at = Utc::now();
-    let plan = Plan { specs, namespaces: namespaces.clone(), collector_timeout: Duration::from_secs_f64(args.timeout * 3.0 + 5.0) };
+    let plan = Plan {
+        specs,
+        namespaces: namespaces.clone(),
+        collector_timeout: Duration::from_secs_f64(args.timeout * 3.0 + 5.0),
+    };
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let progress = |done: usize, total: usize, name: &str| {
         eprint!("\r\x1b[2Kcollecting: {done}/{total} {name}");
@@ -165,11 +207,21 @@ pub fn collect_report(args: &CollectArgs, argv: Vec<String>, mode: &str, redact:
     };
     let privileged = env.privileged;
     let root = env.fs.root().display().to_string();
-    let hostname = env.fs.read_trimmed("/proc/sys/kernel/hostname").unwrap_or_else(|| "unknown".into());
-    let sections = engine::run(&plan, Arc::new(env), if show_progress { Some(&progress) } else { None });
+    let hostname = env
+        .fs
+        .read_trimmed("/proc/sys/kernel/hostname")
+        .unwrap_or_else(|| "unknown".into());
+    let sections = engine::run(
+        &plan,
+        Arc::new(env),
+        if show_progress { Some(&progress) } else { None },
+    );
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
-        tool: Tool { name: crate::NAME.into(), version: crate::VERSION.into() },
+        tool: Tool {
+            name: crate::NAME.into(),
+            version: crate::VERSION.into(),
+        },
         meta: Meta {
             started_at,
             finished_at: Utc::now(),
@@ -180,7 +232,10 @@ pub fn collect_report(args: &CollectArgs, argv: Vec<String>, mode: &str, redact:
             privileged,
             args: argv,
             root,
-            netns: namespaces.iter().map(|n| n.as_ref().map(|n| n.label.clone()).unwrap_or_default()).collect(),
+            netns: namespaces
+                .iter()
+                .map(|n| n.as_ref().map(|n| n.label.clone()).unwrap_or_default())
+                .collect(),
             side: None,
         },
         sections,
@@ -245,7 +300,16 @@ pub fn manifest(report: &Report) -> serde_json::Value {
 
 /// Archive base name: mptcp-debug-<host>-<UTC timestamp>.
 pub fn archive_stem(host_label: &str, at: chrono::DateTime<Utc>) -> String {
-    let host: String = host_label.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+    let host: String = host_label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     format!("mptcp-debug-{host}-{}", at.format("%Y%m%dT%H%M%SZ"))
 }
 
@@ -259,9 +323,17 @@ fn output_dir(args: &CollectArgs) -> Result<PathBuf> {
 }
 
 /// Writes the archive (and the private map next to it); returns the archive path.
-pub fn write_outputs(dir: &Path, collected: &mut Collected, template: Option<String>) -> Result<PathBuf> {
+pub fn write_outputs(
+    dir: &Path,
+    collected: &mut Collected,
+    template: Option<String>,
+) -> Result<PathBuf> {
     let report = &mut collected.report;
-    let stem = archive_stem(&collected.redactor.host_label(&report.meta.hostname), report.meta.started_at);
+    let stem = archive_stem(
+        &collected.redactor.host_label(&report.meta.hostname),
+        report.meta.started_at,
+    );
+    let stem = archive::free_stem(dir, &stem);
     let archive_name = format!("{stem}.tar.gz");
     let map = collected.redactor.private_map();
     if map.is_some() {
@@ -270,19 +342,38 @@ pub fn write_outputs(dir: &Path, collected: &mut Collected, template: Option<Str
         }
     }
     let shown = dir.join(&archive_name).display().to_string();
-    let summary = render::render_summary(report, &SummaryOptions { archive: Some(shown), template })?;
+    let summary = render::render_summary(
+        report,
+        &SummaryOptions {
+            archive: Some(shown),
+            template,
+        },
+    )?;
     let mut members = vec![
-        Member { path: "summary.md".into(), data: summary.into_bytes() },
-        Member { path: "report.json".into(), data: render::render_json(report).into_bytes() },
-        Member { path: "manifest.json".into(), data: (serde_json::to_string_pretty(&manifest(report))? + "\n").into_bytes() },
+        Member {
+            path: "summary.md".into(),
+            data: summary.into_bytes(),
+        },
+        Member {
+            path: "report.json".into(),
+            data: render::render_json(report).into_bytes(),
+        },
+        Member {
+            path: "manifest.json".into(),
+            data: (serde_json::to_string_pretty(&manifest(report))? + "\n").into_bytes(),
+        },
     ];
     members.extend(archive::raw_members(report));
     let mtime = report.meta.started_at.timestamp().max(0) as u64;
     if let Some(map) = map {
         let map_path = dir.join(format!("{archive_name}.map.json"));
-        let mut f = archive::create_private(&map_path).with_context(|| format!("{}", map_path.display()))?;
-        std::io::Write::write_all(&mut f, (serde_json::to_string_pretty(&map)? + "\n").as_bytes())
+        let mut f = archive::create_private(&map_path)
             .with_context(|| format!("{}", map_path.display()))?;
+        std::io::Write::write_all(
+            &mut f,
+            (serde_json::to_string_pretty(&map)? + "\n").as_bytes(),
+        )
+        .with_context(|| format!("{}", map_path.display()))?;
         return archive::write(dir, &stem, &members, mtime).inspect_err(|_| {
             let _ = std::fs::remove_file(&map_path);
         });
@@ -291,7 +382,10 @@ pub fn write_outputs(dir: &Path, collected: &mut Collected, template: Option<Str
 }
 
 pub fn redact_options(_args: &CollectArgs) -> RedactOptions {
-    RedactOptions { enabled: true, key_file: None }
+    RedactOptions {
+        enabled: true,
+        key_file: None,
+    }
 }
 
 fn read_template(args: &CollectArgs) -> Result<Option<String>> {
@@ -302,7 +396,11 @@ fn read_template(args: &CollectArgs) -> Result<Option<String>> {
 }
 
 pub fn collect(args: &CollectArgs, argv: Vec<String>, mode: &str) -> Result<ExitCode> {
-    let dir = if args.no_archive { None } else { Some(output_dir(args)?) };
+    let dir = if args.no_archive {
+        None
+    } else {
+        Some(output_dir(args)?)
+    };
     let template = read_template(args)?;
     let batch = args.batch || std::env::var_os("CI").is_some() || !std::io::stdin().is_terminal();
     let _ = batch; // collect never prompts; reproduce uses it to decide how to wait.
@@ -314,9 +412,12 @@ pub fn collect(args: &CollectArgs, argv: Vec<String>, mode: &str) -> Result<Exit
         Some(dir) => Some(write_outputs(dir, &mut collected, template.clone())?),
         None => None,
     };
-    let opts = SummaryOptions { archive: archive.as_ref().map(|p| p.display().to_string()), template };
+    let opts = SummaryOptions {
+        archive: archive.as_ref().map(|p| p.display().to_string()),
+        template,
+    };
+    // Rendered from the already-redacted report: nothing here needs a second pass.
     let text = render::render(&collected.report, args.format, &opts)?;
-    let text = collected.redactor.redact_text(&text);
     print!("{text}");
     if let (Some(p), false) = (&archive, args.quiet) {
         eprintln!("mptcp-get-debug: report written to {}", p.display());

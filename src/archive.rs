@@ -20,30 +20,72 @@ pub fn raw_members(report: &Report) -> Vec<Member> {
     let mut out = Vec::new();
     for s in &report.sections {
         for a in &s.artifacts {
-            let ns = s.netns.as_deref().map(|n| format!("netns-{}/", sanitize(n))).unwrap_or_default();
+            let ns = s
+                .netns
+                .as_deref()
+                .map(|n| format!("netns-{}/", sanitize(n)))
+                .unwrap_or_default();
             let mut data = a.content.clone().into_bytes();
             if let Source::Command { stderr, .. } = &a.source {
                 if !stderr.is_empty() {
-                    out.push(Member { path: format!("raw/{ns}{}/{}.stderr", s.collector, a.name), data: stderr.clone().into_bytes() });
+                    out.push(Member {
+                        path: format!("raw/{ns}{}/{}.stderr", s.collector, a.name),
+                        data: stderr.clone().into_bytes(),
+                    });
                 }
             }
             if a.truncated {
-                let note = format!("[mptcp-get-debug: output truncated, {} of {} bytes kept (the tail)]\n", a.content.len(), a.original_size);
+                let note = format!(
+                    "[mptcp-get-debug: output truncated, {} of {} bytes kept (the tail)]\n",
+                    a.content.len(),
+                    a.original_size
+                );
                 data.splice(0..0, note.into_bytes());
             }
-            out.push(Member { path: format!("raw/{ns}{}/{}", s.collector, a.name), data });
+            out.push(Member {
+                path: format!("raw/{ns}{}/{}", s.collector, a.name),
+                data,
+            });
         }
     }
     out
 }
 
 fn sanitize(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '_' }).collect()
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Opens a new file with mode 0600, failing if it exists.
 pub fn create_private(path: &Path) -> std::io::Result<File> {
-    OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+/// A stem whose archive (and map) does not exist yet in `dir`: `stem`, else `stem-2`, `stem-3`, ...
+/// (two runs within one second must not collide).
+pub fn free_stem(dir: &Path, stem: &str) -> String {
+    let taken = |s: &str| {
+        dir.join(format!("{s}.tar.gz")).exists()
+            || dir.join(format!("{s}.tar.gz.map.json")).exists()
+    };
+    if !taken(stem) {
+        return stem.to_string();
+    }
+    (2..)
+        .map(|n| format!("{stem}-{n}"))
+        .find(|s| !taken(s))
+        .expect("an unused name exists")
 }
 
 /// Writes `members` under the top directory `top/` into `dir/<top>.tar.gz`, atomically.
@@ -53,9 +95,10 @@ pub fn write(dir: &Path, top: &str, members: &[Member], mtime: u64) -> Result<Pa
         anyhow::bail!("{}: already exists", final_path.display());
     }
     let tmp = dir.join(format!(".{top}.tar.gz.partial-{}", std::process::id()));
-    let file = create_private(&tmp).with_context(|| format!("cannot write to {}", dir.display()))?;
+    let file =
+        create_private(&tmp).with_context(|| format!("cannot write to {}", dir.display()))?;
     let result = (|| -> Result<()> {
-        let gz = flate2::write::GzEncoder::new(BufWriter::new(file), flate2::Compression::default());
+        let gz = flate2::write::GzEncoder::new(BufWriter::new(file), flate2::Compression::fast());
         let mut tar = tar::Builder::new(gz);
         tar.mode(tar::HeaderMode::Deterministic);
         for m in members {
@@ -69,7 +112,9 @@ pub fn write(dir: &Path, top: &str, members: &[Member], mtime: u64) -> Result<Pa
         let gz = tar.into_inner()?;
         let mut buf = gz.finish()?;
         buf.flush()?;
-        buf.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        // No fsync: a debug archive lost to a crash is simply collected again, and fsync would double
+        // the cost of a whole run.
+        buf.into_inner().map_err(|e| e.into_error())?;
         Ok(())
     })();
     if let Err(e) = result {
@@ -90,12 +135,19 @@ pub fn read(path: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     let f = File::open(path).with_context(|| format!("{}", path.display()))?;
     let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(f));
     let mut out = Vec::new();
-    for entry in ar.entries().with_context(|| format!("{}: not a tar.gz archive", path.display()))? {
+    for entry in ar
+        .entries()
+        .with_context(|| format!("{}: not a tar.gz archive", path.display()))?
+    {
         let mut entry = entry.with_context(|| format!("{}: corrupt archive", path.display()))?;
         let p = entry.path()?.to_string_lossy().into_owned();
-        let p = p.split_once('/').map(|(_, rest)| rest.to_string()).unwrap_or(p);
+        let p = p
+            .split_once('/')
+            .map(|(_, rest)| rest.to_string())
+            .unwrap_or(p);
         let mut data = Vec::new();
-        std::io::Read::read_to_end(&mut entry, &mut data).with_context(|| format!("{}: corrupt archive", path.display()))?;
+        std::io::Read::read_to_end(&mut entry, &mut data)
+            .with_context(|| format!("{}: corrupt archive", path.display()))?;
         out.push((p, data));
     }
     Ok(out)
@@ -107,10 +159,21 @@ pub fn read_report(path: &Path) -> Result<Report> {
     let (_, data) = members
         .iter()
         .find(|(p, _)| p == "report.json")
-        .ok_or_else(|| anyhow::anyhow!("{}: no report.json inside (not an mptcp-get-debug archive?)", path.display()))?;
-    let report: Report = serde_json::from_slice(data).with_context(|| format!("{}: report.json", path.display()))?;
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "{}: no report.json inside (not an mptcp-get-debug archive?)",
+                path.display()
+            )
+        })?;
+    let report: Report =
+        serde_json::from_slice(data).with_context(|| format!("{}: report.json", path.display()))?;
     if report.schema_version > crate::report::SCHEMA_VERSION {
-        anyhow::bail!("{}: report schema {} is newer than this tool understands ({})", path.display(), report.schema_version, crate::report::SCHEMA_VERSION);
+        anyhow::bail!(
+            "{}: report schema {} is newer than this tool understands ({})",
+            path.display(),
+            report.schema_version,
+            crate::report::SCHEMA_VERSION
+        );
     }
     Ok(report)
 }

@@ -7,7 +7,7 @@ use crate::report::{Artifact, Section, Source, Status};
 use crate::spec::{artifact_name_for_file, Spec};
 use crate::system::fs::wildcard;
 use crate::system::runner::CommandRequest;
-use crate::system::Netns;
+use crate::system::{CommandOutput, Netns};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,8 +32,13 @@ pub fn would_skip(spec: &Spec, ctx: &Ctx) -> Option<String> {
     if let Some(p) = spec.triggers.paths.iter().find(|p| !env.fs.exists(p)) {
         return Some(format!("{p} does not exist"));
     }
-    if !spec.triggers.any_paths.is_empty() && !spec.triggers.any_paths.iter().any(|p| env.fs.exists(p)) {
-        return Some(format!("none of {} exists", spec.triggers.any_paths.join(", ")));
+    if !spec.triggers.any_paths.is_empty()
+        && !spec.triggers.any_paths.iter().any(|p| env.fs.exists(p))
+    {
+        return Some(format!(
+            "none of {} exists",
+            spec.triggers.any_paths.join(", ")
+        ));
     }
     if !spec.commands.is_empty() || !spec.triggers.commands.is_empty() {
         if !env.live {
@@ -59,10 +64,15 @@ pub fn run_one(spec: &Spec, ctx: &Ctx) -> (Status, Output) {
     }
     let env = ctx.env;
     for pattern in &spec.files {
-        let matches = if pattern.contains(['*', '?']) { env.fs.glob(pattern) } else { vec![pattern.clone()] };
+        let matches = if pattern.contains(['*', '?']) {
+            env.fs.glob(pattern)
+        } else {
+            vec![pattern.clone()]
+        };
         for path in matches {
             if spec.forbid.iter().any(|f| path_matches(f, &path)) {
-                out.notes.push(format!("{path}: not read (forbidden by the spec)"));
+                out.notes
+                    .push(format!("{path}: not read (forbidden by the spec)"));
                 continue;
             }
             match env.fs.read_to_string(&path) {
@@ -73,32 +83,71 @@ pub fn run_one(spec: &Spec, ctx: &Ctx) -> (Status, Output) {
                     content: text,
                     truncated: false,
                 }),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound && !pattern.contains(['*', '?']) => {}
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::NotFound
+                        && !pattern.contains(['*', '?']) => {}
                 Err(e) => out.notes.push(format!("{path}: {e}")),
             }
         }
     }
-    for c in &spec.commands {
-        let needs: Vec<&String> = if c.skip_unless.is_empty() { vec![&c.argv[0]] } else { c.skip_unless.iter().collect() };
-        if let Some(missing) = needs.iter().find(|p| !env.runner.has(p)) {
-            out.notes.push(format!("`{}` not run: {missing} is not installed", c.argv.join(" ")));
-            continue;
-        }
-        let timeout = c.timeout.map(Duration::from_secs_f64).unwrap_or(env.timeout);
-        let req = CommandRequest { argv: c.argv.clone(), env: c.env.clone(), timeout, cap: env.cap };
-        let res = env.runner.run(&req);
+    // A spec's commands run concurrently (threads inherit this thread's network namespace); their
+    // artifacts keep the spec's order.
+    let results: Vec<Option<CommandOutput>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = spec
+            .commands
+            .iter()
+            .map(|c| {
+                let needs: Vec<&String> = if c.skip_unless.is_empty() {
+                    vec![&c.argv[0]]
+                } else {
+                    c.skip_unless.iter().collect()
+                };
+                if let Some(missing) = needs.iter().find(|p| !env.runner.has(p)) {
+                    out.notes.push(format!(
+                        "`{}` not run: {missing} is not installed",
+                        c.argv.join(" ")
+                    ));
+                    return None;
+                }
+                let timeout = c
+                    .timeout
+                    .map(Duration::from_secs_f64)
+                    .unwrap_or(env.timeout);
+                let req = CommandRequest {
+                    argv: c.argv.clone(),
+                    env: c.env.clone(),
+                    timeout,
+                    cap: env.cap,
+                };
+                Some(scope.spawn(move || env.runner.run(&req)))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.map(|h| h.join().unwrap_or_default()))
+            .collect()
+    });
+    for (c, res) in spec.commands.iter().zip(results) {
+        let Some(res) = res else { continue };
         let argv: Vec<&str> = c.argv.iter().map(String::as_str).collect();
         if let Some(problem) = crate::collectors::command_problem(&argv, &res) {
             out.notes.push(problem);
         }
         if res.truncated {
-            out.notes.push(format!("`{}`: output truncated to its last {} bytes", c.argv.join(" "), env.cap));
+            out.notes.push(format!(
+                "`{}`: output truncated to its last {} bytes",
+                c.argv.join(" "),
+                env.cap
+            ));
         }
-        out.artifacts.push(command_artifact(c.artifact_name(), &c.argv, &res));
+        out.artifacts
+            .push(command_artifact(c.artifact_name(), &c.argv, &res));
     }
     let status = match spec.builtin.as_deref().map(|name| (name, builtin(name))) {
         None => Status::Ok,
-        Some((name, None)) => Status::Failed { error: format!("unknown builtin {name:?}") },
+        Some((name, None)) => Status::Failed {
+            error: format!("unknown builtin {name:?}"),
+        },
         Some((_, Some(b))) => match b.collect(ctx, &mut out) {
             Ok(()) => Status::Ok,
             Err(Stop::Skipped(reason)) => Status::Skipped { reason },
@@ -109,7 +158,8 @@ pub fn run_one(spec: &Spec, ctx: &Ctx) -> (Status, Output) {
 }
 
 fn path_matches(pattern: &str, path: &str) -> bool {
-    let (pp, np): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    let (pp, np): (Vec<&str>, Vec<&str>) =
+        (pattern.split('/').collect(), path.split('/').collect());
     if pattern.ends_with("/*") || pattern.ends_with('/') {
         // A directory forbids everything below it.
         let dir = pattern.trim_end_matches('*').trim_end_matches('/');
@@ -137,19 +187,39 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
     let start = Instant::now();
     for (i, (spec, ns)) in jobs.iter().cloned().enumerate() {
         let (job_tx, env) = (tx.clone(), env.clone());
-        let spawned = std::thread::Builder::new().name(format!("collect-{}", spec.name)).spawn(move || {
-            let t0 = Instant::now();
-            let (status, out) = match ns.as_ref().map(Netns::enter) {
-                Some(Err(e)) => (
-                    Status::Failed { error: format!("cannot enter network namespace {}: {e}", ns.as_ref().unwrap().label) },
-                    Output::default(),
-                ),
-                _ => run_one(&spec, &Ctx { env: &env, netns: ns.as_ref() }),
-            };
-            let _ = job_tx.send((i, status, out, t0.elapsed().as_secs_f64() * 1000.0));
-        });
+        let spawned = std::thread::Builder::new()
+            .name(format!("collect-{}", spec.name))
+            .spawn(move || {
+                let t0 = Instant::now();
+                let (status, out) = match ns.as_ref().map(Netns::enter) {
+                    Some(Err(e)) => (
+                        Status::Failed {
+                            error: format!(
+                                "cannot enter network namespace {}: {e}",
+                                ns.as_ref().unwrap().label
+                            ),
+                        },
+                        Output::default(),
+                    ),
+                    _ => run_one(
+                        &spec,
+                        &Ctx {
+                            env: &env,
+                            netns: ns.as_ref(),
+                        },
+                    ),
+                };
+                let _ = job_tx.send((i, status, out, t0.elapsed().as_secs_f64() * 1000.0));
+            });
         if let Err(e) = spawned {
-            let _ = tx.send((i, Status::Failed { error: format!("cannot start a thread: {e}") }, Output::default(), 0.0));
+            let _ = tx.send((
+                i,
+                Status::Failed {
+                    error: format!("cannot start a thread: {e}"),
+                },
+                Output::default(),
+                0.0,
+            ));
         }
     }
     drop(tx);
@@ -173,7 +243,13 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
     jobs.into_iter()
         .zip(results)
         .map(|((spec, ns), res)| {
-            let (status, out, ms) = res.unwrap_or((Status::TimedOut { after_ms: timeout_ms }, Output::default(), timeout_ms as f64));
+            let (status, out, ms) = res.unwrap_or((
+                Status::TimedOut {
+                    after_ms: timeout_ms,
+                },
+                Output::default(),
+                timeout_ms as f64,
+            ));
             Section {
                 collector: spec.name.clone(),
                 description: spec.description.clone(),
@@ -194,7 +270,10 @@ mod tests {
 
     #[test]
     fn forbid_patterns() {
-        assert!(path_matches("/etc/NetworkManager/system-connections/*", "/etc/NetworkManager/system-connections/a.nmconnection"));
+        assert!(path_matches(
+            "/etc/NetworkManager/system-connections/*",
+            "/etc/NetworkManager/system-connections/a.nmconnection"
+        ));
         assert!(path_matches("/etc/shadow", "/etc/shadow"));
         assert!(!path_matches("/etc/*.conf", "/etc/x/y.conf"));
     }

@@ -246,7 +246,11 @@ pub struct Mib {
 
 impl Mib {
     pub fn get(&self, group: &str, name: &str) -> Option<u64> {
-        self.groups.get(group)?.iter().find(|c| c.name == name).map(|c| c.value)
+        self.groups
+            .get(group)?
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.value)
     }
 }
 
@@ -418,7 +422,9 @@ pub struct RedactionSummary {
 impl Report {
     /// Sections of one collector, in every namespace.
     pub fn sections_of<'a>(&'a self, collector: &'a str) -> impl Iterator<Item = &'a Section> + 'a {
-        self.sections.iter().filter(move |s| s.collector == collector)
+        self.sections
+            .iter()
+            .filter(move |s| s.collector == collector)
     }
 
     /// All typed data items of the report, with the namespace they came from.
@@ -429,7 +435,11 @@ impl Report {
     }
 
     /// First data item matching `f` in the given namespace (None = the tool's own).
-    pub fn find<'a, T>(&'a self, netns: Option<&str>, f: impl Fn(&'a Data) -> Option<T>) -> Option<T> {
+    pub fn find<'a, T>(
+        &'a self,
+        netns: Option<&str>,
+        f: impl Fn(&'a Data) -> Option<T>,
+    ) -> Option<T> {
         self.data()
             .filter(|(ns, _)| *ns == netns)
             .find_map(|(_, d)| f(d))
@@ -460,8 +470,15 @@ impl Report {
         })
     }
     pub fn sysctl(&self, netns: Option<&str>, name: &str) -> Option<&str> {
-        let full = if name.starts_with("net.") { name.to_string() } else { format!("net.mptcp.{name}") };
-        self.sysctls(netns)?.iter().find(|s| s.name == full).map(|s| s.value.as_str())
+        let full = if name.starts_with("net.") {
+            name.to_string()
+        } else {
+            format!("net.mptcp.{name}")
+        };
+        self.sysctls(netns)?
+            .iter()
+            .find(|s| s.name == full)
+            .map(|s| s.value.as_str())
     }
     pub fn endpoints(&self, netns: Option<&str>) -> Option<&Vec<Endpoint>> {
         self.find(netns, |d| match d {

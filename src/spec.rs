@@ -70,7 +70,9 @@ pub struct CommandSpec {
 
 impl CommandSpec {
     pub fn artifact_name(&self) -> String {
-        self.output.clone().unwrap_or_else(|| artifact_name_for(&self.argv))
+        self.output
+            .clone()
+            .unwrap_or_else(|| artifact_name_for(&self.argv))
     }
 }
 
@@ -79,7 +81,13 @@ pub fn artifact_name_for(argv: &[String]) -> String {
     let mut s: String = argv
         .join("_")
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     s = s.trim_start_matches(['-', '.']).to_string();
     format!("{s}.txt")
@@ -103,18 +111,35 @@ impl Spec {
             file: file.to_string(),
             msg: e.message().to_string() + &line_hint(text, e.span()),
         })?;
-        spec.validate().map_err(|msg| SpecError::Invalid { file: file.to_string(), msg })?;
+        spec.validate().map_err(|msg| SpecError::Invalid {
+            file: file.to_string(),
+            msg,
+        })?;
         Ok(spec)
     }
 
     fn validate(&self) -> Result<(), String> {
-        if self.name.is_empty() || !self.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-            return Err(format!("name {:?} must be lowercase letters, digits and '-'", self.name));
+        if self.name.is_empty()
+            || !self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(format!(
+                "name {:?} must be lowercase letters, digits and '-'",
+                self.name
+            ));
         }
         if self.description.trim().is_empty() || self.description.contains('\n') {
             return Err("description must be one non-empty line".into());
         }
-        for p in self.files.iter().chain(&self.forbid).chain(&self.triggers.paths).chain(&self.triggers.any_paths) {
+        for p in self
+            .files
+            .iter()
+            .chain(&self.forbid)
+            .chain(&self.triggers.paths)
+            .chain(&self.triggers.any_paths)
+        {
             if !p.starts_with('/') {
                 return Err(format!("path {p:?} must be absolute"));
             }
@@ -124,7 +149,10 @@ impl Spec {
                 return Err("a command needs a non-empty argv".into());
             }
             if c.timeout.is_some_and(|t| !(t > 0.0 && t <= 600.0)) {
-                return Err(format!("{:?}: timeout must be between 0 and 600 seconds", c.argv.join(" ")));
+                return Err(format!(
+                    "{:?}: timeout must be between 0 and 600 seconds",
+                    c.argv.join(" ")
+                ));
             }
         }
         if self.files.is_empty() && self.commands.is_empty() && self.builtin.is_none() {
@@ -136,7 +164,10 @@ impl Spec {
 
 fn line_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
     match span {
-        Some(r) => format!(" (line {})", text[..r.start.min(text.len())].lines().count().max(1)),
+        Some(r) => format!(
+            " (line {})",
+            text[..r.start.min(text.len())].lines().count().max(1)
+        ),
         None => String::new(),
     }
 }
@@ -147,7 +178,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("distro.toml", include_str!("../collectors/distro.toml")),
     ("kconfig.toml", include_str!("../collectors/kconfig.toml")),
     ("sysctl.toml", include_str!("../collectors/sysctl.toml")),
-    ("endpoints.toml", include_str!("../collectors/endpoints.toml")),
+    (
+        "endpoints.toml",
+        include_str!("../collectors/endpoints.toml"),
+    ),
     ("limits.toml", include_str!("../collectors/limits.toml")),
     ("mib.toml", include_str!("../collectors/mib.toml")),
     ("sockets.toml", include_str!("../collectors/sockets.toml")),
@@ -166,12 +200,21 @@ pub fn load_all(extra_dirs: &[std::path::PathBuf]) -> Result<Vec<Spec>, SpecErro
         push(Spec::parse(&format!("collectors/{file}"), text)?);
     }
     for dir in extra_dirs {
-        let Ok(rd) = std::fs::read_dir(dir) else { continue };
-        let mut files: Vec<_> = rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect();
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        let mut files: Vec<_> = rd
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
         files.sort();
         for f in files {
             let name = f.display().to_string();
-            let text = std::fs::read_to_string(&f).map_err(|e| SpecError::Invalid { file: name.clone(), msg: e.to_string() })?;
+            let text = std::fs::read_to_string(&f).map_err(|e| SpecError::Invalid {
+                file: name.clone(),
+                msg: e.to_string(),
+            })?;
             push(Spec::parse(&name, &text)?);
         }
     }
@@ -184,7 +227,11 @@ mod tests {
 
     #[test]
     fn rejects_unknown_keys_with_file_name() {
-        let err = Spec::parse("x.toml", "name='a'\ndescription='d'\nbuiltin='k'\nbogus=1\n").unwrap_err();
+        let err = Spec::parse(
+            "x.toml",
+            "name='a'\ndescription='d'\nbuiltin='k'\nbogus=1\n",
+        )
+        .unwrap_err();
         let msg = err.to_string();
         assert!(msg.starts_with("x.toml: "), "{msg}");
         assert!(msg.contains("bogus"), "{msg}");

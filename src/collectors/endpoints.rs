@@ -18,7 +18,14 @@ pub(crate) fn pm_stop(e: PmError) -> super::Stop {
 pub(crate) fn netlink_artifact(name: &str, what: &str, content: String) -> Artifact {
     Artifact {
         name: name.into(),
-        source: Source::Command { argv: vec!["netlink".into(), "mptcp_pm".into(), what.into()], exit_code: Some(0), stderr: String::new(), duration_ms: 0.0, timed_out: false, missing: false },
+        source: Source::Command {
+            argv: vec!["netlink".into(), "mptcp_pm".into(), what.into()],
+            exit_code: Some(0),
+            stderr: String::new(),
+            duration_ms: 0.0,
+            timed_out: false,
+            missing: false,
+        },
         original_size: content.len() as u64,
         content,
         truncated: false,
@@ -32,7 +39,11 @@ impl Builtin for Endpoints {
 
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
         let eps = ctx.env.pm.endpoints().map_err(pm_stop)?;
-        out.artifacts.push(netlink_artifact("endpoints.txt", "get_addr", iproute::render_endpoints(&eps)));
+        out.artifacts.push(netlink_artifact(
+            "endpoints.txt",
+            "get_addr",
+            iproute::render_endpoints(&eps),
+        ));
         out.data.push(Data::Endpoints(eps));
         Ok(())
     }

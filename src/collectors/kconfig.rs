@@ -26,7 +26,10 @@ pub const RELATED: &[&str] = &[
 pub fn relevant_symbols(config: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for line in config.lines() {
-        let (name, value) = if let Some(rest) = line.strip_prefix("# ").and_then(|r| r.strip_suffix(" is not set")) {
+        let (name, value) = if let Some(rest) = line
+            .strip_prefix("# ")
+            .and_then(|r| r.strip_suffix(" is not set"))
+        {
             (rest, "not set".to_string())
         } else if let Some((n, v)) = line.split_once('=') {
             (n, v.trim_matches('"').to_string())
@@ -47,30 +50,35 @@ impl Builtin for KernelConfig {
 
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
         let fs = ctx.fs();
-        let release = fs.read_trimmed("/proc/sys/kernel/osrelease").unwrap_or_default();
-        if let Ok(gz) = fs.read_bytes("/proc/config.gz") {
-            let mut text = String::new();
-            flate2::read::GzDecoder::new(&gz[..])
-                .take(crate::system::fs::MAX_FILE)
-                .read_to_string(&mut text)
-                .map_err(|e| Stop::Failed(format!("/proc/config.gz: cannot decompress: {e}")))?;
-            return Ok(found(out, "/proc/config.gz", &text));
-        }
-        for path in [format!("/boot/config-{release}"), format!("/lib/modules/{release}/config")] {
-            if release.is_empty() {
-                break;
-            }
-            if let Ok(text) = fs.read_to_string(&path) {
-                return Ok(found(out, &path, &text));
-            }
+        let release = fs
+            .read_trimmed("/proc/sys/kernel/osrelease")
+            .unwrap_or_default();
+        if let Some((source, text)) = ctx.kernel_config_text() {
+            found(out, source, text);
+            return Ok(());
         }
         // No config file: infer what we can without loading anything.
         let mut symbols = BTreeMap::new();
         if let Ok(protocols) = fs.read_to_string("/proc/net/protocols") {
-            let has = |p: &str| protocols.lines().any(|l| l.split_whitespace().next() == Some(p));
-            symbols.insert("CONFIG_MPTCP".into(), if has("MPTCP") { "y (inferred from /proc/net/protocols)" } else { "not set (inferred from /proc/net/protocols)" }.into());
+            let has = |p: &str| {
+                protocols
+                    .lines()
+                    .any(|l| l.split_whitespace().next() == Some(p))
+            };
+            symbols.insert(
+                "CONFIG_MPTCP".into(),
+                if has("MPTCP") {
+                    "y (inferred from /proc/net/protocols)"
+                } else {
+                    "not set (inferred from /proc/net/protocols)"
+                }
+                .into(),
+            );
             if has("MPTCPv6") {
-                symbols.insert("CONFIG_MPTCP_IPV6".into(), "y (inferred from /proc/net/protocols)".into());
+                symbols.insert(
+                    "CONFIG_MPTCP_IPV6".into(),
+                    "y (inferred from /proc/net/protocols)".into(),
+                );
             }
         }
         if symbols.is_empty() {
@@ -78,26 +86,62 @@ impl Builtin for KernelConfig {
                 "no kernel config found (/proc/config.gz, /boot/config-{release}, /lib/modules/{release}/config)"
             )));
         }
-        out.notes.push("no kernel config file found: symbols inferred from /proc".into());
-        out.data.push(Data::KernelConfig(KernelConfigData { source: "/proc/net/protocols".into(), symbols }));
+        out.notes
+            .push("no kernel config file found: symbols inferred from /proc".into());
+        out.data.push(Data::KernelConfig(KernelConfigData {
+            source: "/proc/net/protocols".into(),
+            symbols,
+        }));
         Ok(())
     }
+}
+
+/// Finds and reads the running kernel's config: (where from, text). None when there is none.
+pub fn read_config(fs: &crate::system::Fs) -> Option<(String, String)> {
+    if let Ok(gz) = fs.read_bytes("/proc/config.gz") {
+        let mut text = String::new();
+        let ok = flate2::read::GzDecoder::new(&gz[..])
+            .take(crate::system::fs::MAX_FILE)
+            .read_to_string(&mut text)
+            .is_ok();
+        if ok {
+            return Some(("/proc/config.gz".into(), text));
+        }
+    }
+    let release = fs.read_trimmed("/proc/sys/kernel/osrelease")?;
+    [
+        format!("/boot/config-{release}"),
+        format!("/lib/modules/{release}/config"),
+    ]
+    .into_iter()
+    .find_map(|p| fs.read_to_string(&p).ok().map(|t| (p, t)))
 }
 
 fn found(out: &mut Output, source: &str, text: &str) {
     let symbols = relevant_symbols(text);
     let lines: String = symbols
         .iter()
-        .map(|(k, v)| if v == "not set" { format!("# {k} is not set\n") } else { format!("{k}={v}\n") })
+        .map(|(k, v)| {
+            if v == "not set" {
+                format!("# {k} is not set\n")
+            } else {
+                format!("{k}={v}\n")
+            }
+        })
         .collect();
     out.artifacts.push(crate::report::Artifact {
         name: "kernel-config-mptcp.txt".into(),
-        source: crate::report::Source::File { path: source.to_string() },
+        source: crate::report::Source::File {
+            path: source.to_string(),
+        },
         original_size: text.len() as u64,
         content: lines,
         truncated: false,
     });
-    out.data.push(Data::KernelConfig(KernelConfigData { source: source.to_string(), symbols }));
+    out.data.push(Data::KernelConfig(KernelConfigData {
+        source: source.to_string(),
+        symbols,
+    }));
 }
 
 #[cfg(test)]

@@ -16,7 +16,11 @@ pub const TAINT_FLAGS: &[(u32, char, &str)] = &[
     (4, 'M', "processor reported a Machine Check Exception"),
     (5, 'B', "bad page referenced or unexpected page flags"),
     (6, 'U', "taint requested by userspace application"),
-    (7, 'D', "kernel died recently, i.e. there was an OOPS or BUG"),
+    (
+        7,
+        'D',
+        "kernel died recently, i.e. there was an OOPS or BUG",
+    ),
     (8, 'A', "an ACPI table was overridden by user"),
     (9, 'W', "kernel issued warning"),
     (10, 'C', "staging driver was loaded"),
@@ -26,9 +30,17 @@ pub const TAINT_FLAGS: &[(u32, char, &str)] = &[
     (14, 'L', "soft lockup occurred"),
     (15, 'K', "kernel has been live patched"),
     (16, 'X', "auxiliary taint, defined for and used by distros"),
-    (17, 'T', "kernel was built with the struct randomization plugin"),
+    (
+        17,
+        'T',
+        "kernel was built with the struct randomization plugin",
+    ),
     (18, 'N', "an in-kernel test has been run"),
-    (19, 'J', "userspace used a mutating debug operation in fwctl"),
+    (
+        19,
+        'J',
+        "userspace used a mutating debug operation in fwctl",
+    ),
 ];
 
 pub fn decode_taint(mask: u64) -> Vec<String> {
@@ -64,19 +76,29 @@ impl Builtin for Kernel {
             fill_from_uname(&mut info);
         }
         if info.release.is_empty() {
-            return Err(Stop::Failed("could not read the kernel release (/proc/sys/kernel/osrelease)".into()));
+            return Err(Stop::Failed(
+                "could not read the kernel release (/proc/sys/kernel/osrelease)".into(),
+            ));
         }
         if info.sysname.is_empty() {
             info.sysname = "Linux".into();
         }
         // Like coreutils' `uname -a` on Linux: processor and hardware platform are omitted when unknown.
-        let mut parts = vec![info.sysname.as_str(), info.nodename.as_str(), info.release.as_str(), info.version.as_str()];
+        let mut parts = vec![
+            info.sysname.as_str(),
+            info.nodename.as_str(),
+            info.release.as_str(),
+            info.version.as_str(),
+        ];
         if !info.machine.is_empty() {
             parts.push(&info.machine);
         }
         parts.push("GNU/Linux");
         info.uname = parts.join(" ");
-        info.proc_version = ctx.read_kept("/proc/version", out).ok().map(|s| s.trim_end().to_string());
+        info.proc_version = ctx
+            .read_kept("/proc/version", out)
+            .ok()
+            .map(|s| s.trim_end().to_string());
         if let Some(t) = k("tainted").and_then(|t| t.parse::<u64>().ok()) {
             info.taint = Some(t);
             info.taint_flags = decode_taint(t);
@@ -94,7 +116,11 @@ fn fill_from_uname(info: &mut KernelInfo) {
         return;
     }
     let s = |f: &[libc::c_char]| {
-        let bytes: Vec<u8> = f.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+        let bytes: Vec<u8> = f
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| c as u8)
+            .collect();
         String::from_utf8_lossy(&bytes).into_owned()
     };
     info.sysname = s(&u.sysname);
@@ -109,10 +135,18 @@ pub struct Distro;
 /// os-release(5): KEY=value lines, values optionally quoted with shell-style escapes.
 pub fn parse_os_release(text: &str) -> BTreeMap<String, String> {
     let mut fields = BTreeMap::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-        let Some((k, v)) = line.split_once('=') else { continue };
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
         let v = v.trim();
-        let v = if v.len() >= 2 && (v.starts_with('"') && v.ends_with('"') || v.starts_with('\'') && v.ends_with('\'')) {
+        let v = if v.len() >= 2
+            && (v.starts_with('"') && v.ends_with('"') || v.starts_with('\'') && v.ends_with('\''))
+        {
             let inner = &v[1..v.len() - 1];
             let mut s = String::new();
             let mut chars = inner.chars();
@@ -143,11 +177,17 @@ impl Builtin for Distro {
         for path in ["/etc/os-release", "/usr/lib/os-release"] {
             if let Ok(raw) = ctx.read_kept(path, out) {
                 let fields = parse_os_release(&raw);
-                out.data.push(Data::Distro(DistroData { source: path.into(), raw, fields }));
+                out.data.push(Data::Distro(DistroData {
+                    source: path.into(),
+                    raw,
+                    fields,
+                }));
                 return Ok(());
             }
         }
-        Err(Stop::Skipped("neither /etc/os-release nor /usr/lib/os-release exists".into()))
+        Err(Stop::Skipped(
+            "neither /etc/os-release nor /usr/lib/os-release exists".into(),
+        ))
     }
 }
 
@@ -167,7 +207,8 @@ mod tests {
 
     #[test]
     fn os_release_quotes() {
-        let f = parse_os_release("NAME=\"Debian GNU/Linux\"\nID=debian\n# c\nX='a b'\nY=\"q\\\"x\"\n");
+        let f =
+            parse_os_release("NAME=\"Debian GNU/Linux\"\nID=debian\n# c\nX='a b'\nY=\"q\\\"x\"\n");
         assert_eq!(f["NAME"], "Debian GNU/Linux");
         assert_eq!(f["ID"], "debian");
         assert_eq!(f["X"], "a b");

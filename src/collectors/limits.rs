@@ -14,7 +14,11 @@ impl Builtin for Limits {
 
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
         let l = ctx.env.pm.limits().map_err(pm_stop)?;
-        out.artifacts.push(netlink_artifact("limits.txt", "get_limits", iproute::render_limits(&l)));
+        out.artifacts.push(netlink_artifact(
+            "limits.txt",
+            "get_limits",
+            iproute::render_limits(&l),
+        ));
         out.data.push(Data::Limits(l));
         Ok(())
     }

@@ -15,23 +15,36 @@ pub fn parse_netstat(text: &str) -> std::result::Result<BTreeMap<String, Vec<Cou
     let mut groups = BTreeMap::new();
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     while let Some(header) = lines.next() {
-        let (group, names) = header.split_once(':').ok_or_else(|| format!("line without a group: {header:?}"))?;
-        let values = lines.next().ok_or_else(|| format!("{group}: header without a values line"))?;
-        let (vgroup, values) = values.split_once(':').ok_or_else(|| format!("{group}: bad values line"))?;
+        let (group, names) = header
+            .split_once(':')
+            .ok_or_else(|| format!("line without a group: {header:?}"))?;
+        let values = lines
+            .next()
+            .ok_or_else(|| format!("{group}: header without a values line"))?;
+        let (vgroup, values) = values
+            .split_once(':')
+            .ok_or_else(|| format!("{group}: bad values line"))?;
         if vgroup != group {
             return Err(format!("{group}: values line belongs to {vgroup}"));
         }
         let names: Vec<&str> = names.split_whitespace().collect();
         let values: Vec<&str> = values.split_whitespace().collect();
         if names.len() != values.len() {
-            return Err(format!("{group}: {} names but {} values", names.len(), values.len()));
+            return Err(format!(
+                "{group}: {} names but {} values",
+                names.len(),
+                values.len()
+            ));
         }
         let counters = names
             .iter()
             .zip(values)
             .map(|(n, v)| {
                 // Some snmp values are signed (e.g. Tcp MaxConn -1): keep them as 0 rather than failing.
-                Counter { name: n.to_string(), value: v.parse().unwrap_or(0) }
+                Counter {
+                    name: n.to_string(),
+                    value: v.parse().unwrap_or(0),
+                }
             })
             .collect();
         groups.insert(group.to_string(), counters);
@@ -48,9 +61,11 @@ impl Builtin for Mib {
         let text = ctx
             .read_kept("/proc/net/netstat", out)
             .map_err(|e| Stop::Failed(format!("/proc/net/netstat: {e}")))?;
-        let mut groups = parse_netstat(&text).map_err(|e| Stop::Failed(format!("/proc/net/netstat: {e}")))?;
+        let mut groups =
+            parse_netstat(&text).map_err(|e| Stop::Failed(format!("/proc/net/netstat: {e}")))?;
         if !groups.contains_key("MPTcpExt") {
-            out.notes.push("no MPTcpExt counters in /proc/net/netstat: kernel without MPTCP".into());
+            out.notes
+                .push("no MPTcpExt counters in /proc/net/netstat: kernel without MPTCP".into());
         }
         groups.retain(|g, _| GROUPS.contains(&g.as_str()));
         out.data.push(Data::Mib(MibData { groups }));
@@ -64,8 +79,15 @@ mod tests {
 
     #[test]
     fn names_come_from_the_header() {
-        let g = parse_netstat("TcpExt: A B\nTcpExt: 1 2\nMPTcpExt: New Old\nMPTcpExt: 7 0\n").unwrap();
-        assert_eq!(g["MPTcpExt"][0], Counter { name: "New".into(), value: 7 });
+        let g =
+            parse_netstat("TcpExt: A B\nTcpExt: 1 2\nMPTcpExt: New Old\nMPTcpExt: 7 0\n").unwrap();
+        assert_eq!(
+            g["MPTcpExt"][0],
+            Counter {
+                name: "New".into(),
+                value: 7
+            }
+        );
         assert_eq!(g["TcpExt"].len(), 2);
     }
 

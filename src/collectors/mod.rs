@@ -31,6 +31,8 @@ pub struct Env {
     pub privileged: bool,
     /// Commands and netlink may be used (live system, or recorded outputs with --root).
     pub live: bool,
+    /// The kernel build config, read once: (where from, text). Several collectors consult it.
+    pub kconfig: std::sync::OnceLock<Option<(String, String)>>,
 }
 
 /// The view of one collector run: the environment plus the namespace the thread is in.
@@ -87,16 +89,27 @@ impl Ctx<'_> {
         &self.env.fs
     }
 
+    /// The kernel build config (source path, text), read and decompressed once per run.
+    pub fn kernel_config_text(&self) -> Option<&(String, String)> {
+        self.env
+            .kconfig
+            .get_or_init(|| kconfig::read_config(&self.env.fs))
+            .as_ref()
+    }
+
     /// Runs a command through the runner with the default timeout and cap.
     pub fn run(&self, argv: &[&str]) -> CommandOutput {
-        self.env.runner.run(&CommandRequest::new(argv, self.env.timeout, self.env.cap))
+        self.env
+            .runner
+            .run(&CommandRequest::new(argv, self.env.timeout, self.env.cap))
     }
 
     /// Runs a command and keeps its output as an artifact. Returns the output for parsing.
     pub fn run_kept(&self, argv: &[&str], out: &mut Output) -> CommandOutput {
         let res = self.run(argv);
         let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
-        out.artifacts.push(command_artifact(artifact_name_for(&argv), &argv, &res));
+        out.artifacts
+            .push(command_artifact(artifact_name_for(&argv), &argv, &res));
         res
     }
 
@@ -105,7 +118,9 @@ impl Ctx<'_> {
         let text = self.env.fs.read_to_string(path)?;
         out.artifacts.push(Artifact {
             name: artifact_name_for_file(path),
-            source: Source::File { path: path.to_string() },
+            source: Source::File {
+                path: path.to_string(),
+            },
             original_size: text.len() as u64,
             content: text.clone(),
             truncated: false,
@@ -137,11 +152,20 @@ pub fn command_problem(argv: &[&str], res: &CommandOutput) -> Option<String> {
     if res.missing {
         Some(format!("{}: not found on PATH", argv[0]))
     } else if res.timed_out {
-        Some(format!("`{cmd}` timed out after {} ms", res.duration.as_millis()))
+        Some(format!(
+            "`{cmd}` timed out after {} ms",
+            res.duration.as_millis()
+        ))
     } else if !res.success() {
         let why = res.stderr.lines().last().unwrap_or("").trim();
-        let status = res.exit_code.map_or("killed by a signal".to_string(), |c| format!("exit status {c}"));
-        Some(if why.is_empty() { format!("`{cmd}` failed ({status})") } else { format!("`{cmd}` failed ({status}): {why}") })
+        let status = res.exit_code.map_or("killed by a signal".to_string(), |c| {
+            format!("exit status {c}")
+        });
+        Some(if why.is_empty() {
+            format!("`{cmd}` failed ({status})")
+        } else {
+            format!("`{cmd}` failed ({status}): {why}")
+        })
     } else {
         None
     }

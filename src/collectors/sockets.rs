@@ -17,14 +17,21 @@ pub fn diag_available(ctx: &Ctx) -> std::result::Result<(), String> {
         return Err("kernel without MPTCP (/proc/sys/net/mptcp is missing)".into());
     }
     if let Ok(modules) = fs.read_to_string("/proc/modules") {
-        if modules.lines().any(|l| l.split_whitespace().next() == Some("mptcp_diag")) {
+        if modules
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some("mptcp_diag"))
+        {
             return Ok(());
         }
     }
     // Built in: the kernel config says so, or the module's directory exists without a module file
     // (/sys/module/<name> exists for built-in code that has parameters or a version, not always).
-    let release = fs.read_trimmed("/proc/sys/kernel/osrelease").unwrap_or_default();
-    let builtin_list = fs.read_to_string(&format!("/lib/modules/{release}/modules.builtin")).unwrap_or_default();
+    let release = fs
+        .read_trimmed("/proc/sys/kernel/osrelease")
+        .unwrap_or_default();
+    let builtin_list = fs
+        .read_to_string(&format!("/lib/modules/{release}/modules.builtin"))
+        .unwrap_or_default();
     if builtin_list.lines().any(|l| l.ends_with("/mptcp_diag.ko")) {
         return Ok(());
     }
@@ -37,18 +44,7 @@ pub fn diag_available(ctx: &Ctx) -> std::result::Result<(), String> {
 }
 
 fn config_value(ctx: &Ctx, symbol: &str) -> Option<String> {
-    let fs = ctx.fs();
-    let mut text = String::new();
-    if let Ok(gz) = fs.read_bytes("/proc/config.gz") {
-        use std::io::Read;
-        flate2::read::GzDecoder::new(&gz[..]).read_to_string(&mut text).ok()?;
-    } else {
-        let release = fs.read_trimmed("/proc/sys/kernel/osrelease")?;
-        text = fs
-            .read_to_string(&format!("/boot/config-{release}"))
-            .or_else(|_| fs.read_to_string(&format!("/lib/modules/{release}/config")))
-            .ok()?;
-    }
+    let (_, text) = ctx.kernel_config_text()?;
     let prefix = format!("{symbol}=");
     Some(
         text.lines()
@@ -99,7 +95,11 @@ impl Builtin for Sockets {
         diag_available(ctx).map_err(Stop::Skipped)?;
         let res = ctx.run_kept(ARGV, out);
         if let Some(problem) = super::command_problem(ARGV, &res) {
-            return Err(if res.missing { Stop::Skipped(problem) } else { Stop::Failed(problem) });
+            return Err(if res.missing {
+                Stop::Skipped(problem)
+            } else {
+                Stop::Failed(problem)
+            });
         }
         out.data.push(Data::Sockets(parse_ss(&res.stdout)));
         Ok(())

@@ -10,7 +10,10 @@ pub const DIR: &str = "/proc/sys/net/mptcp";
 
 /// `sysctl net.mptcp` output: `name = value` lines.
 pub fn render(sysctls: &[SysctlData]) -> String {
-    sysctls.iter().map(|s| format!("{} = {}\n", s.name, s.value)).collect()
+    sysctls
+        .iter()
+        .map(|s| format!("{} = {}\n", s.name, s.value))
+        .collect()
 }
 
 impl Builtin for Sysctl {
@@ -18,16 +21,26 @@ impl Builtin for Sysctl {
         "sysctl"
     }
 
+    fn applies(&self, ctx: &Ctx) -> std::result::Result<(), String> {
+        match ctx.fs().exists(DIR) {
+            true => Ok(()),
+            false => Err(format!("{DIR} does not exist: kernel without MPTCP")),
+        }
+    }
+
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
         let fs = ctx.fs();
         let names = fs
             .list_dir(DIR)
-            .map_err(|_| Stop::Skipped(format!("{DIR} does not exist: kernel without MPTCP")))?;
+            .map_err(|e| Stop::Failed(format!("{DIR}: {e}")))?;
         let mut list = Vec::new();
         for n in names {
             match fs.read_to_string(&format!("{DIR}/{n}")) {
                 // Multi-value sysctls use tabs; sysctl(8) prints them as they are.
-                Ok(v) => list.push(SysctlData { name: format!("net.mptcp.{n}"), value: v.trim_end_matches('\n').to_string() }),
+                Ok(v) => list.push(SysctlData {
+                    name: format!("net.mptcp.{n}"),
+                    value: v.trim_end_matches('\n').to_string(),
+                }),
                 Err(e) => out.notes.push(format!("net.mptcp.{n}: {e}")),
             }
         }

@@ -52,15 +52,15 @@ pub fn render_endpoints(eps: &[Endpoint]) -> String {
         }
         let _ = write!(out, "id {} ", e.id);
         out.push_str(&flag_words(e.flags));
-        match (e.ifindex, &e.dev) {
-            (Some(i), _) if i == 0 => {}
-            (Some(_), Some(dev)) => {
+        // iproute2 names the device; an index without a name (device removed) prints as `if<N>`.
+        match (&e.dev, e.ifindex) {
+            (Some(dev), _) => {
                 let _ = write!(out, "dev {dev} ");
             }
-            (Some(i), None) => {
+            (None, Some(i)) if i != 0 => {
                 let _ = write!(out, "dev if{i} ");
             }
-            (None, _) => {}
+            _ => {}
         }
         out.push('\n');
     }
@@ -82,25 +82,46 @@ pub fn render_limits(l: &Limits) -> String {
 /// Parses `ip mptcp endpoint show` output (any iproute2 version: `rawflags N` is accepted).
 pub fn parse_endpoints(text: &str) -> Result<Vec<Endpoint>, String> {
     let mut eps = Vec::new();
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let mut words = line.split_whitespace();
         let addr: IpAddr = words
             .next()
             .and_then(|w| w.parse().ok())
             .ok_or_else(|| format!("line {}: no address at the start: {line:?}", n + 1))?;
-        let mut ep = Endpoint { id: 0, addr, port: 0, flags: 0, ifindex: None, dev: None };
+        let mut ep = Endpoint {
+            id: 0,
+            addr,
+            port: 0,
+            flags: 0,
+            ifindex: None,
+            dev: None,
+        };
         while let Some(w) = words.next() {
-            let mut value = || words.next().ok_or_else(|| format!("line {}: {w} without a value", n + 1));
+            let mut value = || {
+                words
+                    .next()
+                    .ok_or_else(|| format!("line {}: {w} without a value", n + 1))
+            };
             match w {
-                "id" => ep.id = value()?.parse().map_err(|e| format!("line {}: id: {e}", n + 1))?,
-                "port" => ep.port = value()?.parse().map_err(|e| format!("line {}: port: {e}", n + 1))?,
+                "id" => {
+                    ep.id = value()?
+                        .parse()
+                        .map_err(|e| format!("line {}: id: {e}", n + 1))?
+                }
+                "port" => {
+                    ep.port = value()?
+                        .parse()
+                        .map_err(|e| format!("line {}: port: {e}", n + 1))?
+                }
                 "dev" => {
                     let dev = value()?.to_string();
-                    ep.ifindex = Some(0);
-                    if let Some(i) = dev.strip_prefix("if").and_then(|i| i.parse().ok()) {
-                        ep.ifindex = Some(i);
-                    } else {
-                        ep.dev = Some(dev);
+                    match dev.strip_prefix("if").and_then(|i| i.parse().ok()) {
+                        Some(i) => ep.ifindex = Some(i),
+                        None => ep.dev = Some(dev),
                     }
                 }
                 "rawflags" => {
@@ -154,7 +175,10 @@ mod tests {
     #[test]
     fn ipv6_like_inet_ntop() {
         assert_eq!(fmt_ip(&"::a01:203".parse().unwrap()), "::10.1.2.3");
-        assert_eq!(fmt_ip(&"::ffff:10.1.2.3".parse().unwrap()), "::ffff:10.1.2.3");
+        assert_eq!(
+            fmt_ip(&"::ffff:10.1.2.3".parse().unwrap()),
+            "::ffff:10.1.2.3"
+        );
         assert_eq!(fmt_ip(&"::1".parse().unwrap()), "::1");
         assert_eq!(fmt_ip(&"2001:db8::1".parse().unwrap()), "2001:db8::1");
     }

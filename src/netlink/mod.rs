@@ -64,6 +64,14 @@ pub struct RecordedPm {
 impl RecordedPm {
     fn read(&self, what: &str) -> Result<String, PmError> {
         let p = self.dir.join(format!("ip mptcp {what} show"));
+        let side = |ext: &str| std::fs::read_to_string(format!("{}.{ext}", p.display())).ok();
+        if side("exit").is_some_and(|c| c.trim() != "0") {
+            let err = side("stderr").unwrap_or_default();
+            return Err(PmError::Other(format!(
+                "recorded `ip mptcp {what} show` failed: {}",
+                err.trim()
+            )));
+        }
         std::fs::read_to_string(&p).map_err(|e| PmError::Other(format!("{}: {e}", p.display())))
     }
 }

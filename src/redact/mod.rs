@@ -37,7 +37,10 @@ impl Redactor {
     }
 
     pub fn summary(&self) -> RedactionSummary {
-        RedactionSummary { enabled: self.opts.enabled, ..Default::default() }
+        RedactionSummary {
+            enabled: self.opts.enabled,
+            ..Default::default()
+        }
     }
 
     /// The private map (what became what), written next to the archive; None when nothing to keep.

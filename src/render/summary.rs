@@ -72,7 +72,10 @@ struct Counts {
 }
 
 fn not_collected(report: &Report, collector: &str, netns: Option<&str>) -> String {
-    let sec = report.sections.iter().find(|s| s.collector == collector && s.netns.as_deref() == netns);
+    let sec = report
+        .sections
+        .iter()
+        .find(|s| s.collector == collector && s.netns.as_deref() == netns);
     match sec.map(|s| &s.status) {
         Some(Status::Ok) | None => format!("# not collected ({collector} did not run)\n"),
         Some(st) => format!("# not collected: {}\n", st.detail()),
@@ -85,21 +88,35 @@ fn ns_view(report: &Report, ns: Option<&str>) -> NsView {
         Some(list) => sysctl::render(list),
         None => not_collected(report, "sysctl", ns),
     };
-    system_info.push(Block { command: "sysctl net.mptcp".into(), output: sysctl_out });
+    system_info.push(Block {
+        command: "sysctl net.mptcp".into(),
+        output: sysctl_out,
+    });
     let eps = match report.endpoints(ns) {
         Some(e) => iproute::render_endpoints(e),
         None => not_collected(report, "endpoints", ns),
     };
-    system_info.push(Block { command: "ip mptcp endpoint show".into(), output: eps });
+    system_info.push(Block {
+        command: "ip mptcp endpoint show".into(),
+        output: eps,
+    });
     let limits = match report.limits(ns) {
         Some(l) => iproute::render_limits(l),
         None => not_collected(report, "limits", ns),
     };
-    system_info.push(Block { command: "ip mptcp limits show".into(), output: limits });
+    system_info.push(Block {
+        command: "ip mptcp limits show".into(),
+        output: limits,
+    });
     let counters = report
         .mib(ns)
         .and_then(|m| m.groups.get("MPTcpExt"))
-        .map(|c| c.iter().filter(|c| c.value != 0).map(|c| (c.name.clone(), c.value)).collect())
+        .map(|c| {
+            c.iter()
+                .filter(|c| c.value != 0)
+                .map(|c| (c.name.clone(), c.value))
+                .collect()
+        })
         .unwrap_or_default();
     let sockets = report
         .sections
@@ -107,7 +124,12 @@ fn ns_view(report: &Report, ns: Option<&str>) -> NsView {
         .find(|s| s.collector == "sockets" && s.netns.as_deref() == ns)
         .and_then(|s| s.artifacts.first())
         .map(|a| a.content.clone());
-    NsView { name: ns.unwrap_or("").to_string(), system_info, counters, sockets }
+    NsView {
+        name: ns.unwrap_or("").to_string(),
+        system_info,
+        counters,
+        sockets,
+    }
 }
 
 fn row(s: &Section) -> CollectorRow {
@@ -127,7 +149,10 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         Some(k) => format!("{}\n", k.uname),
         None => not_collected(report, "kernel", None),
     };
-    host_info.push(Block { command: "uname -a".into(), output: uname });
+    host_info.push(Block {
+        command: "uname -a".into(),
+        output: uname,
+    });
     let osr = match report.distro() {
         Some(d) => {
             let mut raw = d.raw.clone();
@@ -138,7 +163,10 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         }
         None => not_collected(report, "distro", None),
     };
-    host_info.push(Block { command: "cat /etc/os-release".into(), output: osr });
+    host_info.push(Block {
+        command: "cat /etc/os-release".into(),
+        output: osr,
+    });
     let mut names: Vec<Option<&str>> = vec![None];
     for s in &report.sections {
         if let Some(n) = s.netns.as_deref() {
@@ -148,7 +176,12 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         }
     }
     // When only other namespaces were asked for, the tool's own has no per-netns sections.
-    if names.len() > 1 && !report.sections.iter().any(|s| s.netns.is_none() && s.collector == "sysctl") {
+    if names.len() > 1
+        && !report
+            .sections
+            .iter()
+            .any(|s| s.netns.is_none() && s.collector == "sysctl")
+    {
         names.remove(0);
     }
     let mut counts = Counts::default();
@@ -165,16 +198,30 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         tool: &report.tool.name,
         version: &report.tool.version,
         mode: &report.meta.mode,
-        started_at: report.meta.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        started_at: report
+            .meta
+            .started_at
+            .format("%Y-%m-%d %H:%M:%S UTC")
+            .to_string(),
         privileged: report.meta.privileged,
         uid: report.meta.uid,
         root: &report.meta.root,
         archive: opts.archive.as_deref(),
         host_info,
         namespaces: names.into_iter().map(|n| ns_view(report, n)).collect(),
-        kernel_config: kc.map(|k| k.symbols.iter().map(|(a, b)| (a.clone(), b.clone())).collect()).unwrap_or_default(),
+        kernel_config: kc
+            .map(|k| {
+                k.symbols
+                    .iter()
+                    .map(|(a, b)| (a.clone(), b.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
         kernel_config_source: kc.map(|k| k.source.as_str()),
-        taint: report.kernel().map(|k| k.taint_flags.clone()).unwrap_or_default(),
+        taint: report
+            .kernel()
+            .map(|k| k.taint_flags.clone())
+            .unwrap_or_default(),
         collectors: report.sections.iter().map(row).collect(),
         counts,
         findings: &report.findings,
@@ -185,7 +232,8 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
     env.set_lstrip_blocks(true);
     env.set_keep_trailing_newline(true);
     let tpl = opts.template.as_deref().unwrap_or(DEFAULT_TEMPLATE);
-    env.add_template("summary", tpl).map_err(|e| anyhow::anyhow!("summary template: {e}"))?;
+    env.add_template("summary", tpl)
+        .map_err(|e| anyhow::anyhow!("summary template: {e}"))?;
     let out = env
         .get_template("summary")
         .and_then(|t| t.render(&view))

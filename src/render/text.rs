@@ -8,8 +8,21 @@ use std::fmt::Write;
 pub fn render_text(report: &Report) -> String {
     let mut o = String::new();
     let m = &report.meta;
-    let _ = writeln!(o, "{} {} ({}), {}", report.tool.name, report.tool.version, m.mode, m.started_at.format("%Y-%m-%d %H:%M:%S UTC"));
-    let _ = writeln!(o, "privileged: {}   uid: {}   root: {}", if m.privileged { "yes" } else { "no" }, m.uid, m.root);
+    let _ = writeln!(
+        o,
+        "{} {} ({}), {}",
+        report.tool.name,
+        report.tool.version,
+        m.mode,
+        m.started_at.format("%Y-%m-%d %H:%M:%S UTC")
+    );
+    let _ = writeln!(
+        o,
+        "privileged: {}   uid: {}   root: {}",
+        if m.privileged { "yes" } else { "no" },
+        m.uid,
+        m.root
+    );
     if let Some(k) = report.kernel() {
         let _ = writeln!(o, "\n== kernel\n{}", k.uname);
         if !k.taint_flags.is_empty() {
@@ -17,7 +30,12 @@ pub fn render_text(report: &Report) -> String {
         }
     }
     if let Some(d) = report.distro() {
-        let name = d.fields.get("PRETTY_NAME").or_else(|| d.fields.get("NAME")).cloned().unwrap_or_default();
+        let name = d
+            .fields
+            .get("PRETTY_NAME")
+            .or_else(|| d.fields.get("NAME"))
+            .cloned()
+            .unwrap_or_default();
         let _ = writeln!(o, "\n== distribution\n{name}");
     }
     let mut namespaces: Vec<Option<&str>> = Vec::new();
@@ -33,7 +51,15 @@ pub fn render_text(report: &Report) -> String {
         }
         if let Some(e) = report.endpoints(ns) {
             let body = iproute::render_endpoints(e);
-            let _ = write!(o, "\n== endpoints{label}\n{}", if body.is_empty() { "(none)\n".into() } else { body });
+            let _ = write!(
+                o,
+                "\n== endpoints{label}\n{}",
+                if body.is_empty() {
+                    "(none)\n".into()
+                } else {
+                    body
+                }
+            );
         }
         if let Some(l) = report.limits(ns) {
             let _ = write!(o, "\n== limits{label}\n{}", iproute::render_limits(l));
@@ -66,14 +92,20 @@ pub fn render_text(report: &Report) -> String {
         }
     }
     let _ = writeln!(o, "\n== collectors");
-    let w = report.sections.iter().map(|s| s.collector.len() + s.netns.as_ref().map_or(0, |n| n.len() + 3)).max().unwrap_or(0);
+    let w = report
+        .sections
+        .iter()
+        .map(|s| s.collector.len() + s.netns.as_ref().map_or(0, |n| n.len() + 3))
+        .max()
+        .unwrap_or(0);
     for s in &report.sections {
         let name = match &s.netns {
             Some(n) => format!("{} [{n}]", s.collector),
             None => s.collector.clone(),
         };
         let detail = s.status.detail();
-        let _ = writeln!(o, "{name:<w$}  {:<9}  {}", s.status.label(), detail);
+        let line = format!("{name:<w$}  {:<9}  {}", s.status.label(), detail);
+        let _ = writeln!(o, "{}", line.trim_end());
     }
     o
 }

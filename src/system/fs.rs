@@ -55,13 +55,17 @@ impl Fs {
 
     pub fn read_bytes(&self, p: &str) -> std::io::Result<Vec<u8>> {
         let mut buf = Vec::new();
-        std::fs::File::open(self.path(p))?.take(MAX_FILE).read_to_end(&mut buf)?;
+        std::fs::File::open(self.path(p))?
+            .take(MAX_FILE)
+            .read_to_end(&mut buf)?;
         Ok(buf)
     }
 
     /// Trimmed content, or None when the file is missing or unreadable.
     pub fn read_trimmed(&self, p: &str) -> Option<String> {
-        self.read_to_string(p).ok().map(|s| s.trim_end_matches('\n').to_string())
+        self.read_to_string(p)
+            .ok()
+            .map(|s| s.trim_end_matches('\n').to_string())
     }
 
     /// Entry names of a directory, sorted; empty when it does not exist.
@@ -125,10 +129,19 @@ mod tests {
     #[test]
     fn paths_are_root_relative() {
         let fs = Fs::new("/tmp/fx");
-        assert_eq!(fs.path("/etc/os-release"), PathBuf::from("/tmp/fx/etc/os-release"));
-        assert_eq!(fs.path("/proc/net/netstat"), PathBuf::from("/tmp/fx/proc/net/netstat"));
+        assert_eq!(
+            fs.path("/etc/os-release"),
+            PathBuf::from("/tmp/fx/etc/os-release")
+        );
+        assert_eq!(
+            fs.path("/proc/net/netstat"),
+            PathBuf::from("/tmp/fx/proc/net/netstat")
+        );
         let live = Fs::new("/");
-        assert_eq!(live.path("/proc/net/netstat"), PathBuf::from("/proc/thread-self/net/netstat"));
+        assert_eq!(
+            live.path("/proc/net/netstat"),
+            PathBuf::from("/proc/thread-self/net/netstat")
+        );
         assert_eq!(live.path("/proc/network"), PathBuf::from("/proc/network"));
     }
 

@@ -16,18 +16,27 @@ pub struct Netns {
 
 impl Netns {
     pub fn named(name: &str) -> Netns {
-        Netns { label: name.to_string(), path: format!("/run/netns/{name}") }
+        Netns {
+            label: name.to_string(),
+            path: format!("/run/netns/{name}"),
+        }
     }
 
     pub fn pid(pid: u32) -> Netns {
-        Netns { label: format!("pid:{pid}"), path: format!("/proc/{pid}/ns/net") }
+        Netns {
+            label: format!("pid:{pid}"),
+            path: format!("/proc/{pid}/ns/net"),
+        }
     }
 
     /// Parses `--netns` values: a name, a PID, or `all` (every name under /run/netns).
     pub fn resolve(spec: &str) -> Result<Vec<Netns>, String> {
         if spec == "all" {
             let mut names: Vec<String> = match std::fs::read_dir("/run/netns") {
-                Ok(rd) => rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
+                Ok(rd) => rd
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect(),
                 Err(_) => Vec::new(),
             };
             names.sort();
@@ -37,11 +46,15 @@ impl Netns {
             return Ok(vec![Netns::pid(pid)]);
         }
         if spec.is_empty() || spec.contains('/') {
-            return Err(format!("--netns: {spec:?} is not a namespace name, PID or \"all\""));
+            return Err(format!(
+                "--netns: {spec:?} is not a namespace name, PID or \"all\""
+            ));
         }
         let ns = Netns::named(spec);
         if !std::path::Path::new(&ns.path).exists() {
-            return Err(format!("--netns: no network namespace named {spec:?} (/run/netns/{spec} is missing)"));
+            return Err(format!(
+                "--netns: no network namespace named {spec:?} (/run/netns/{spec} is missing)"
+            ));
         }
         Ok(vec![ns])
     }

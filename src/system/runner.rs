@@ -42,7 +42,12 @@ pub struct CommandRequest {
 
 impl CommandRequest {
     pub fn new(argv: &[&str], timeout: Duration, cap: usize) -> CommandRequest {
-        CommandRequest { argv: argv.iter().map(|s| s.to_string()).collect(), env: BTreeMap::new(), timeout, cap }
+        CommandRequest {
+            argv: argv.iter().map(|s| s.to_string()).collect(),
+            env: BTreeMap::new(),
+            timeout,
+            cap,
+        }
     }
 }
 
@@ -59,7 +64,10 @@ pub fn which(program: &str) -> Option<PathBuf> {
     if program.contains('/') {
         return Path::new(program).is_file().then(|| PathBuf::from(program));
     }
-    SAFE_PATH.split(':').map(|d| Path::new(d).join(program)).find(|p| p.is_file())
+    SAFE_PATH
+        .split(':')
+        .map(|d| Path::new(d).join(program))
+        .find(|p| p.is_file())
 }
 
 impl Runner for RealRunner {
@@ -70,7 +78,11 @@ impl Runner for RealRunner {
     fn run(&self, req: &CommandRequest) -> CommandOutput {
         let start = Instant::now();
         let Some(prog) = req.argv.first().and_then(|p| which(p)) else {
-            return CommandOutput { missing: true, duration: start.elapsed(), ..Default::default() };
+            return CommandOutput {
+                missing: true,
+                duration: start.elapsed(),
+                ..Default::default()
+            };
         };
         let mut cmd = Command::new(prog);
         cmd.args(&req.argv[1..])
@@ -96,17 +108,19 @@ impl Runner for RealRunner {
         let mut err_pipe = child.stderr.take().expect("piped");
         let out_t = std::thread::spawn(move || read_tail(&mut out_pipe, cap));
         let err_t = std::thread::spawn(move || read_tail(&mut err_pipe, 64 << 10));
-        let mut timed_out = false;
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(st)) => break Some(st),
-                Ok(None) if start.elapsed() >= req.timeout => {
-                    timed_out = true;
-                    let _ = child.kill();
-                    break child.wait().ok();
-                }
-                Ok(None) => std::thread::sleep(poll_interval(start.elapsed())),
-                Err(_) => break None,
+        // Wait on a helper thread so the exit is seen at once (no polling); kill on timeout.
+        let pid = child.id() as libc::pid_t;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait());
+        });
+        let (status, timed_out) = match rx.recv_timeout(req.timeout) {
+            Ok(st) => (st.ok(), false),
+            Err(_) => {
+                // Not reaped yet (the waiter would have sent), so the pid still names our child.
+                // SAFETY: kill(2) on our own unreaped child.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+                (rx.recv().ok().and_then(|r| r.ok()), true)
             }
         };
         let (stdout, truncated, original_size) = out_t.join().unwrap_or_default();
@@ -114,22 +128,17 @@ impl Runner for RealRunner {
         CommandOutput {
             stdout,
             stderr,
-            exit_code: if timed_out { None } else { status.and_then(|s| s.code()) },
+            exit_code: if timed_out {
+                None
+            } else {
+                status.and_then(|s| s.code())
+            },
             duration: start.elapsed(),
             timed_out,
             missing: false,
             truncated,
             original_size,
         }
-    }
-}
-
-/// Short polls first: most commands here finish in a few milliseconds.
-fn poll_interval(elapsed: Duration) -> Duration {
-    if elapsed < Duration::from_millis(20) {
-        Duration::from_micros(250)
-    } else {
-        Duration::from_millis(5)
     }
 }
 
@@ -160,7 +169,11 @@ fn read_tail(r: &mut impl Read, cap: usize) -> (String, bool, u64) {
             kept.drain(..=nl);
         }
     }
-    (String::from_utf8_lossy(&kept).into_owned(), total > kept.len() as u64, total)
+    (
+        String::from_utf8_lossy(&kept).into_owned(),
+        total > kept.len() as u64,
+        total,
+    )
 }
 
 /// Replays recorded outputs from a directory (tests, `--commands-from`). A command's output lives in
@@ -201,10 +214,16 @@ impl Runner for FixtureRunner {
     fn run(&self, req: &CommandRequest) -> CommandOutput {
         let path = self.file_for(&req.argv);
         let Ok(stdout) = std::fs::read_to_string(&path) else {
-            return CommandOutput { missing: !self.has(&req.argv[0]), exit_code: None, ..Default::default() };
+            return CommandOutput {
+                missing: !self.has(&req.argv[0]),
+                exit_code: None,
+                ..Default::default()
+            };
         };
         let side = |ext: &str| std::fs::read_to_string(format!("{}.{ext}", path.display())).ok();
-        let exit_code = side("exit").and_then(|s| s.trim().parse().ok()).unwrap_or(0);
+        let exit_code = side("exit")
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0);
         let original_size = stdout.len() as u64;
         let (stdout, truncated) = if stdout.len() > req.cap {
             let mut cut = stdout.len() - req.cap;
@@ -238,7 +257,11 @@ mod tests {
 
     #[test]
     fn records_exit_status_and_output() {
-        let out = RealRunner.run(&req(&["sh", "-c", "echo hi; echo err >&2; exit 3"], 5000, 1024));
+        let out = RealRunner.run(&req(
+            &["sh", "-c", "echo hi; echo err >&2; exit 3"],
+            5000,
+            1024,
+        ));
         assert_eq!(out.stdout, "hi\n");
         assert_eq!(out.stderr, "err\n");
         assert_eq!(out.exit_code, Some(3));
