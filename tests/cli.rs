@@ -1,0 +1,188 @@
+//! The command line: compatibility with the shell script's flags, and clear errors for bad options.
+
+use crate::util::{bin, fixture_args};
+use predicates::prelude::*;
+
+#[test]
+fn version_flags_match_the_script() {
+    for flag in ["-v", "-V", "--version"] {
+        bin()
+            .arg(flag)
+            .assert()
+            .success()
+            .stdout(predicate::str::starts_with("mptcp-get-debug "));
+    }
+}
+
+#[test]
+fn help_lists_the_compat_flags() {
+    let out = bin()
+        .arg("-h")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let help = String::from_utf8(out).unwrap();
+    for want in [
+        "--collect",
+        "--reproduce",
+        "--output",
+        "--format",
+        "--root",
+        "--only",
+        "--skip",
+        "--batch",
+        "--timeout",
+        "--quiet",
+        "list",
+    ] {
+        assert!(help.contains(want), "help lacks {want}:\n{help}");
+    }
+}
+
+#[test]
+fn dash_c_collects_like_the_default() {
+    let mut args = fixture_args("modern");
+    args.extend(["--no-archive".into(), "--format".into(), "json".into()]);
+    let a = bin()
+        .arg("-c")
+        .args(&args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let b = bin()
+        .args(&args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let ra: serde_json::Value = serde_json::from_slice(&a).unwrap();
+    let rb: serde_json::Value = serde_json::from_slice(&b).unwrap();
+    assert_eq!(
+        ra["sections"].as_array().unwrap().len(),
+        rb["sections"].as_array().unwrap().len()
+    );
+    assert_eq!(ra["meta"]["mode"], "collect");
+}
+
+#[test]
+fn unknown_collector_is_a_one_line_error() {
+    let out = bin()
+        .args(fixture_args("modern"))
+        .args(["--only", "sysctl,bogus", "--no-archive"])
+        .assert()
+        .failure();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("--only") && err.contains("bogus"), "{err}");
+}
+
+#[test]
+fn bad_root_and_timeout_name_the_option() {
+    let out = bin()
+        .args(["--root", "/nonexistent/x", "--no-archive"])
+        .assert()
+        .failure();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("--root /nonexistent/x"), "{err}");
+    let out = bin()
+        .args(fixture_args("modern"))
+        .args(["--timeout", "0", "--no-archive"])
+        .assert()
+        .failure();
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("--timeout"));
+}
+
+#[test]
+fn only_and_skip_select_collectors() {
+    let out = bin()
+        .args(fixture_args("modern"))
+        .args([
+            "--only",
+            "sysctl,kernel",
+            "--format",
+            "json",
+            "--no-archive",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let r: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let names: Vec<&str> = r["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["collector"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["kernel", "sysctl"]);
+    let out = bin()
+        .args(fixture_args("modern"))
+        .args(["--skip", "nstat", "--format", "json", "--no-archive"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let r: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert!(r["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["collector"] != "nstat"));
+}
+
+#[test]
+fn list_says_what_would_run_and_why_not() {
+    let out = bin()
+        .arg("list")
+        .args(fixture_args("no-mptcp"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let block = |name: &str| {
+        let i = text
+            .find(&format!("{name} "))
+            .unwrap_or_else(|| panic!("{name} missing from list:\n{text}"));
+        text[i..].lines().take(2).collect::<Vec<_>>().join("\n")
+    };
+    assert!(block("kernel").contains("would run: yes"), "{text}");
+    assert!(
+        block("sysctl").contains("would run: no: /proc/sys/net/mptcp does not exist"),
+        "{text}"
+    );
+    assert!(
+        block("endpoints").contains("would run: no: /proc/sys/net/mptcp does not exist"),
+        "{text}"
+    );
+    assert!(
+        block("sockets").contains("would run: no: kernel without MPTCP"),
+        "{text}"
+    );
+}
+
+#[test]
+fn reproduce_flag_is_parsed() {
+    // -r is accepted (compatibility); until reproduce mode lands it must say so and fail.
+    let out = bin()
+        .args(["-r", "--batch", "--no-archive"])
+        .args(fixture_args("modern"))
+        .assert();
+    let o = out.get_output();
+    if !o.status.success() {
+        assert!(String::from_utf8_lossy(&o.stderr).contains("reproduce"));
+    }
+}
+
+#[test]
+fn collect_and_reproduce_conflict() {
+    bin().args(["-c", "-r"]).assert().failure().code(2);
+}

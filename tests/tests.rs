@@ -1,0 +1,8 @@
+//! The one integration-test harness: each area is a module; `util` holds the shared helpers.
+
+mod util;
+
+mod archive;
+mod cli;
+mod conformance;
+mod fixtures;

@@ -1,0 +1,81 @@
+//! Shared test helpers: run the real binary, fixture paths, archive unpacking, root/netns guards.
+
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+pub fn bin() -> Command {
+    let mut c = Command::cargo_bin("mptcp-get-debug").unwrap();
+    c.env_remove("CI").env("NO_COLOR", "1");
+    c
+}
+
+pub fn fixture(case: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(case)
+}
+
+/// Arguments that make a run read a fixture case instead of the live system.
+pub fn fixture_args(case: &str) -> Vec<String> {
+    let f = fixture(case);
+    vec![
+        "--root".into(),
+        f.join("root").display().to_string(),
+        "--commands-from".into(),
+        f.join("commands").display().to_string(),
+    ]
+}
+
+/// Masks what changes between runs (times, durations, versions, temp paths) for snapshots.
+pub fn insta_filters() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (
+            r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?( UTC|Z|\+00:00)?",
+            "[TIME]",
+        ),
+        (r"\d{8}T\d{6}Z", "[STAMP]"),
+        (
+            r"mptcp-get-debug \d+\.\d+\.\d+",
+            "mptcp-get-debug [VERSION]",
+        ),
+        (r"\| \d+\.\d \|", "| [MS] |"),
+        (r"/tmp/\.tmp[A-Za-z0-9]+", "[TMP]"),
+        (r"/[^ `]*/tests/fixtures/", "[FIXTURES]/"),
+        (
+            r"as root|without root \(uid \d+\): some data could not be collected",
+            "[PRIVILEGE]",
+        ),
+        (
+            r"privileged: (yes|no)   uid: \d+",
+            "privileged: [PRIVILEGE]",
+        ),
+    ]
+}
+
+/// Every member of an archive: (path without the top directory, bytes).
+pub fn unpack(archive: &Path) -> Vec<(String, Vec<u8>)> {
+    mptcp_get_debug::archive::read(archive).unwrap()
+}
+
+/// The single *.tar.gz in a directory.
+pub fn only_archive(dir: &Path) -> PathBuf {
+    let found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".tar.gz"))
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one archive in {}: {found:?}",
+        dir.display()
+    );
+    found.into_iter().next().unwrap()
+}
+
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
