@@ -6,3 +6,4 @@ mod archive;
 mod cli;
 mod conformance;
 mod fixtures;
+mod live;

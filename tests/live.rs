@@ -1,0 +1,198 @@
+//! Runs against the real machine: a full collect as root, what an unprivileged user gets, and that a
+//! hanging command costs only its own section. Skipped (with a printed reason) where not possible.
+
+use crate::util::{bin, is_root, only_archive, unpack};
+use mptcp_get_debug::report::{Report, Status};
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn section_status<'a>(r: &'a Report, name: &str) -> &'a Status {
+    &r.sections
+        .iter()
+        .find(|s| s.collector == name && s.netns.is_none())
+        .unwrap_or_else(|| panic!("no {name} section"))
+        .status
+}
+
+#[test]
+fn live_collect_as_root_loads_no_module() {
+    if !is_root() || !std::path::Path::new("/proc/sys/net/mptcp").exists() {
+        eprintln!("skipped: needs root on a kernel with MPTCP");
+        return;
+    }
+    let modules_before = std::fs::read_to_string("/proc/modules").unwrap_or_default();
+    let dir = tempfile::tempdir().unwrap();
+    bin()
+        .arg("-o")
+        .arg(dir.path())
+        .args(["--batch", "-q"])
+        .assert()
+        .success();
+    let modules_after = std::fs::read_to_string("/proc/modules").unwrap_or_default();
+    let names = |m: &str| {
+        m.lines()
+            .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(&modules_before),
+        names(&modules_after),
+        "the run loaded or unloaded a kernel module"
+    );
+    let members = unpack(&only_archive(dir.path()));
+    let report: Report =
+        serde_json::from_slice(&members.iter().find(|(p, _)| p == "report.json").unwrap().1)
+            .unwrap();
+    for name in ["kernel", "distro", "sysctl", "mib"] {
+        assert_eq!(section_status(&report, name), &Status::Ok, "{name}");
+    }
+    // sysctl net.mptcp, byte for byte.
+    if let Ok(out) = Command::new("sysctl").arg("net.mptcp").output() {
+        let ours = &report.sections_of("sysctl").next().unwrap().artifacts[0].content;
+        assert_eq!(
+            ours,
+            &String::from_utf8_lossy(&out.stdout),
+            "sysctl net.mptcp differs"
+        );
+    }
+    let uname = Command::new("uname").arg("-a").output().unwrap();
+    assert_eq!(
+        format!("{}\n", report.kernel().unwrap().uname),
+        String::from_utf8_lossy(&uname.stdout)
+    );
+}
+
+#[test]
+fn unprivileged_run_never_waits_and_says_what_it_missed() {
+    if !is_root() || Command::new("setpriv").arg("--version").output().is_err() {
+        eprintln!("skipped: needs root and setpriv to drop to an unprivileged user");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    let exe = assert_cmd::cargo::cargo_bin("mptcp-get-debug");
+    // stdin is a pipe that stays open: a run that waited on it would never end.
+    let mut child = Command::new("setpriv")
+        .args([
+            "--reuid",
+            "65534",
+            "--regid",
+            "65534",
+            "--clear-groups",
+            "--",
+        ])
+        .arg(&exe)
+        .arg("-o")
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .env_remove("CI")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _stdin = child.stdin.take();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "unprivileged run did not finish: it waits on stdin?"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not running as root"), "{stderr}");
+    let report: Report = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!report.meta.privileged);
+    assert_eq!(report.meta.uid, 65534);
+    assert_eq!(section_status(&report, "kernel"), &Status::Ok);
+    let md = unpack(&only_archive(dir.path()))
+        .into_iter()
+        .find(|(p, _)| p == "summary.md")
+        .unwrap()
+        .1;
+    assert!(String::from_utf8_lossy(&md).contains("without root (uid 65534)"));
+}
+
+#[test]
+fn a_hanging_command_costs_only_its_own_section() {
+    let specs = tempfile::tempdir().unwrap();
+    let mut f = std::fs::File::create(specs.path().join("hang.toml")).unwrap();
+    writeln!(f, "name = \"hang\"\ndescription = \"A command that never ends\"\n[[command]]\nargv = [\"sleep\", \"30\"]\ntimeout = 0.3").unwrap();
+    let out = bin()
+        .arg("--collectors-dir")
+        .arg(specs.path())
+        .args([
+            "--only",
+            "hang,kernel",
+            "--format",
+            "json",
+            "--no-archive",
+            "--batch",
+        ])
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: Report = serde_json::from_slice(&out).unwrap();
+    let hang = report.sections_of("hang").next().unwrap();
+    assert!(
+        hang.notes.iter().any(|n| n.contains("timed out")),
+        "{:?}",
+        hang.notes
+    );
+    match &hang.artifacts[0].source {
+        mptcp_get_debug::report::Source::Command {
+            timed_out,
+            exit_code,
+            ..
+        } => {
+            assert!(*timed_out);
+            assert_eq!(*exit_code, None);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(section_status(&report, "kernel"), &Status::Ok);
+}
+
+#[test]
+fn a_missing_command_is_recorded() {
+    let specs = tempfile::tempdir().unwrap();
+    std::fs::write(
+        specs.path().join("ghost.toml"),
+        "name = \"ghost\"\ndescription = \"A program that is not installed\"\n[[command]]\nargv = [\"no-such-tool-xyz\", \"--show\"]\n",
+    )
+    .unwrap();
+    let out = bin()
+        .arg("--collectors-dir")
+        .arg(specs.path())
+        .args(["--only", "ghost", "--format", "json", "--no-archive"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: Report = serde_json::from_slice(&out).unwrap();
+    let ghost = report.sections_of("ghost").next().unwrap();
+    assert!(
+        ghost
+            .notes
+            .iter()
+            .any(|n| n.contains("no-such-tool-xyz is not installed")),
+        "{:?}",
+        ghost.notes
+    );
+}
