@@ -1,6 +1,6 @@
 //! The command line: compatibility with the shell script's flags, and clear errors for bad options.
 
-use crate::util::{bin, fixture_args};
+use crate::util::{bin, fixture_args, OkStdout};
 use predicates::prelude::*;
 
 #[test]
@@ -16,13 +16,7 @@ fn version_flags_match_the_script() {
 
 #[test]
 fn help_lists_the_compat_flags() {
-    let out = bin()
-        .arg("-h")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = bin().arg("-h").ok_stdout();
     let help = String::from_utf8(out).unwrap();
     for want in [
         "--collect",
@@ -45,21 +39,8 @@ fn help_lists_the_compat_flags() {
 fn dash_c_collects_like_the_default() {
     let mut args = fixture_args("modern");
     args.extend(["--no-archive".into(), "--format".into(), "json".into()]);
-    let a = bin()
-        .arg("-c")
-        .args(&args)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let b = bin()
-        .args(&args)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let a = bin().arg("-c").args(&args).ok_stdout();
+    let b = bin().args(&args).ok_stdout();
     let ra: serde_json::Value = serde_json::from_slice(&a).unwrap();
     let rb: serde_json::Value = serde_json::from_slice(&b).unwrap();
     assert_eq!(
@@ -108,11 +89,7 @@ fn only_and_skip_select_collectors() {
             "json",
             "--no-archive",
         ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .ok_stdout();
     let r: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let names: Vec<&str> = r["sections"]
         .as_array()
@@ -124,11 +101,7 @@ fn only_and_skip_select_collectors() {
     let out = bin()
         .args(fixture_args("modern"))
         .args(["--skip", "nstat", "--format", "json", "--no-archive"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .ok_stdout();
     let r: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert!(r["sections"]
         .as_array()
@@ -139,14 +112,7 @@ fn only_and_skip_select_collectors() {
 
 #[test]
 fn list_says_what_would_run_and_why_not() {
-    let out = bin()
-        .arg("list")
-        .args(fixture_args("no-mptcp"))
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = bin().arg("list").args(fixture_args("no-mptcp")).ok_stdout();
     let text = String::from_utf8(out).unwrap();
     let block = |name: &str| {
         let i = text

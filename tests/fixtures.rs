@@ -1,7 +1,7 @@
 //! Fixture cases rendered end to end through the real binary: one snapshot of summary.md and one of the
 //! text format per case, plus the facts each case must show.
 
-use crate::util::{bin, fixture_args, insta_filters};
+use crate::util::{bin, fixture_args, insta_filters, OkStdout};
 
 const CASES: &[&str] = &["modern", "enabled0", "no-mptcp"];
 
@@ -9,11 +9,7 @@ fn run(case: &str, format: &str) -> String {
     let out = bin()
         .args(fixture_args(case))
         .args(["--no-archive", "--batch", "--format", format])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .ok_stdout();
     String::from_utf8(out).unwrap()
 }
 

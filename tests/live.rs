@@ -1,7 +1,7 @@
 //! Runs against the real machine: a full collect as root, what an unprivileged user gets, and that a
 //! hanging command costs only its own section. Skipped (with a printed reason) where not possible.
 
-use crate::util::{bin, is_root, only_archive, unpack};
+use crate::util::{bin, is_root, only_archive, unpack, OkStdout};
 use mptcp_get_debug::report::{Report, Status};
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -142,11 +142,7 @@ fn a_hanging_command_costs_only_its_own_section() {
             "--batch",
         ])
         .timeout(Duration::from_secs(20))
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .ok_stdout();
     let report: Report = serde_json::from_slice(&out).unwrap();
     let hang = report.sections_of("hang").next().unwrap();
     assert!(
@@ -180,11 +176,7 @@ fn a_missing_command_is_recorded() {
         .arg("--collectors-dir")
         .arg(specs.path())
         .args(["--only", "ghost", "--format", "json", "--no-archive"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .ok_stdout();
     let report: Report = serde_json::from_slice(&out).unwrap();
     let ghost = report.sections_of("ghost").next().unwrap();
     assert!(
