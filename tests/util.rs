@@ -90,3 +90,78 @@ pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() == 0 }
 }
+
+/// A uniquely named network namespace that is always deleted, even when the test panics.
+pub struct TestNs {
+    pub name: String,
+}
+
+impl TestNs {
+    /// None (with a printed reason) when namespaces cannot be created here.
+    pub fn new(tag: &str) -> Option<TestNs> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        if !is_root() {
+            eprintln!("skipped: needs root to create network namespaces");
+            return None;
+        }
+        let name = format!(
+            "mgd-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        );
+        let ok = std::process::Command::new("ip")
+            .args(["netns", "add", &name])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("skipped: `ip netns add` failed");
+            return None;
+        }
+        let ns = TestNs { name };
+        ns.ip(&["link", "set", "lo", "up"]);
+        Some(ns)
+    }
+
+    /// Runs `ip -n NS ARGS`, panicking with its stderr on failure; returns stdout.
+    pub fn ip(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new("ip")
+            .arg("-n")
+            .arg(&self.name)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "ip -n {} {}: {}",
+            self.name,
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs a program inside the namespace (`ip netns exec`); returns stdout.
+    pub fn exec(&self, argv: &[&str]) -> String {
+        let out = std::process::Command::new("ip")
+            .args(["netns", "exec", &self.name])
+            .args(argv)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            argv.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+impl Drop for TestNs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
+    }
+}

@@ -4,7 +4,11 @@
 //! (works with any iproute2 version), the fixture source parses captured `ip mptcp` text so tests and
 //! `--root` analyses see the same typed data.
 
+pub mod consts;
+pub mod genl;
 pub mod iproute;
+pub mod msg;
+pub mod pm;
 
 use crate::report::{Endpoint, Limits};
 use thiserror::Error;
@@ -87,5 +91,5 @@ impl PmSource for RecordedPm {
 
 /// The live source: generic netlink on the running kernel.
 pub fn live_source() -> std::sync::Arc<dyn PmSource> {
-    std::sync::Arc::new(NoPm("generic netlink support is not built yet".into()))
+    std::sync::Arc::new(pm::LivePm)
 }

@@ -40,7 +40,7 @@ pub fn render_text(report: &Report) -> String {
     }
     let mut namespaces: Vec<Option<&str>> = Vec::new();
     for s in &report.sections {
-        if s.collector == "sysctl" && !namespaces.contains(&s.netns.as_deref()) {
+        if !namespaces.contains(&s.netns.as_deref()) {
             namespaces.push(s.netns.as_deref());
         }
     }
