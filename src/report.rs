@@ -419,6 +419,30 @@ pub struct RedactionSummary {
     pub map_file: Option<String>,
 }
 
+/// Typed accessors for host-wide data: `report.kernel()` finds the `Data::Kernel` item.
+macro_rules! host_accessors {
+    ($($fn:ident: $variant:ident -> $ty:ty),* $(,)?) => {$(
+        pub fn $fn(&self) -> Option<&$ty> {
+            self.find(None, |d| match d {
+                Data::$variant(x) => Some(x),
+                _ => None,
+            })
+        }
+    )*};
+}
+
+/// Typed accessors for per-namespace data: `report.endpoints(ns)`.
+macro_rules! netns_accessors {
+    ($($fn:ident: $variant:ident -> $ty:ty),* $(,)?) => {$(
+        pub fn $fn(&self, netns: Option<&str>) -> Option<&$ty> {
+            self.find(netns, |d| match d {
+                Data::$variant(x) => Some(x),
+                _ => None,
+            })
+        }
+    )*};
+}
+
 impl Report {
     /// Sections of one collector, in every namespace.
     pub fn sections_of<'a>(&'a self, collector: &'a str) -> impl Iterator<Item = &'a Section> + 'a {
@@ -445,30 +469,25 @@ impl Report {
             .find_map(|(_, d)| f(d))
     }
 
-    pub fn kernel(&self) -> Option<&KernelInfo> {
-        self.find(None, |d| match d {
-            Data::Kernel(k) => Some(k),
-            _ => None,
-        })
+    host_accessors! {
+        kernel: Kernel -> KernelInfo,
+        distro: Distro -> Distro,
+        kernel_config: KernelConfig -> KernelConfig,
+        network_manager: NetworkManager -> NetworkManager,
+        mptcpd: Mptcpd -> Mptcpd,
+        kernel_log: KernelLog -> KernelLog,
     }
-    pub fn distro(&self) -> Option<&Distro> {
-        self.find(None, |d| match d {
-            Data::Distro(x) => Some(x),
-            _ => None,
-        })
+
+    netns_accessors! {
+        sysctls: Sysctls -> Vec<Sysctl>,
+        endpoints: Endpoints -> Vec<Endpoint>,
+        limits: Limits -> Limits,
+        mib: Mib -> Mib,
+        sockets: Sockets -> Vec<MptcpSocket>,
+        interfaces: Interfaces -> Interfaces,
+        self_test: SelfTest -> SelfTest,
     }
-    pub fn kernel_config(&self) -> Option<&KernelConfig> {
-        self.find(None, |d| match d {
-            Data::KernelConfig(x) => Some(x),
-            _ => None,
-        })
-    }
-    pub fn sysctls(&self, netns: Option<&str>) -> Option<&Vec<Sysctl>> {
-        self.find(netns, |d| match d {
-            Data::Sysctls(x) => Some(x),
-            _ => None,
-        })
-    }
+
     pub fn sysctl(&self, netns: Option<&str>, name: &str) -> Option<&str> {
         let full = if name.starts_with("net.") {
             name.to_string()
@@ -479,60 +498,6 @@ impl Report {
             .iter()
             .find(|s| s.name == full)
             .map(|s| s.value.as_str())
-    }
-    pub fn endpoints(&self, netns: Option<&str>) -> Option<&Vec<Endpoint>> {
-        self.find(netns, |d| match d {
-            Data::Endpoints(x) => Some(x),
-            _ => None,
-        })
-    }
-    pub fn limits(&self, netns: Option<&str>) -> Option<&Limits> {
-        self.find(netns, |d| match d {
-            Data::Limits(x) => Some(x),
-            _ => None,
-        })
-    }
-    pub fn mib(&self, netns: Option<&str>) -> Option<&Mib> {
-        self.find(netns, |d| match d {
-            Data::Mib(x) => Some(x),
-            _ => None,
-        })
-    }
-    pub fn sockets(&self, netns: Option<&str>) -> Option<&Vec<MptcpSocket>> {
-        self.find(netns, |d| match d {
-            Data::Sockets(x) => Some(x),
-            _ => None,
-        })
-    }
-    pub fn interfaces(&self, netns: Option<&str>) -> Option<&Interfaces> {
-        self.find(netns, |d| match d {
-            Data::Interfaces(x) => Some(x),
-            _ => None,
-        })
-    }
-    pub fn network_manager(&self) -> Option<&NetworkManager> {
-        self.find(None, |d| match d {
-            Data::NetworkManager(x) => Some(x),
-            _ => None,
-        })
-    }
-    pub fn mptcpd(&self) -> Option<&Mptcpd> {
-        self.find(None, |d| match d {
-            Data::Mptcpd(x) => Some(x),
-            _ => None,
-        })
-    }
-    pub fn self_test(&self, netns: Option<&str>) -> Option<&SelfTest> {
-        self.find(netns, |d| match d {
-            Data::SelfTest(x) => Some(x),
-            _ => None,
-        })
-    }
-    pub fn kernel_log(&self) -> Option<&KernelLog> {
-        self.find(None, |d| match d {
-            Data::KernelLog(x) => Some(x),
-            _ => None,
-        })
     }
     /// A free-form data item by name.
     pub fn other(&self, netns: Option<&str>, name: &str) -> Option<&serde_json::Value> {
