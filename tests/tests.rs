@@ -7,3 +7,5 @@ mod cli;
 mod conformance;
 mod fixtures;
 mod live;
+mod netlink_live;
+mod testns;
