@@ -1,178 +1,222 @@
-//! Endpoints, limits and sysctls collected over generic netlink inside a real namespace must equal what
-//! iproute2 and sysctl print there, line for line.
+//! Endpoints and limits over generic netlink against the real kernel, compared line for line with what
+//! the installed iproute2 prints for the same namespace (its `rawflags 10/20` mapped back to the names
+//! current iproute2 prints), and the sysctl section with `sysctl net.mptcp` run in the namespace.
 
-use crate::util::{bin, OkStdout, TestNs};
-use mptcp_get_debug::report::Report;
+use crate::testns::TestNs;
+use crate::util::{bin, OkStdout};
+use mptcp_get_debug::netlink::consts::*;
+use mptcp_get_debug::netlink::genl::{attr, nest};
+use mptcp_get_debug::netlink::iproute::render_endpoints;
+use mptcp_get_debug::netlink::live::{LivePm, PmConn};
+use mptcp_get_debug::netlink::{PmError, PmSource};
+use mptcp_get_debug::report::{Report, Status};
+use pretty_assertions::assert_eq;
 
-/// iproute2 6.1 prints the flags it does not know as `rawflags N`; current iproute2 names them.
-fn modern_ip(text: &str) -> String {
-    text.replace("rawflags 10 ", "implicit ")
-        .replace("rawflags 20 ", "laminar ")
-        .replace("rawflags 30 ", "implicit laminar ")
+/// iproute2 6.1 does not know implicit (0x10) and laminar (0x20): turn its `rawflags N` back into
+/// the words current iproute2 prints, keeping any bits neither knows.
+fn modern_flags(line: &str) -> String {
+    let Some((head, rest)) = line.split_once("rawflags ") else {
+        return line.to_string();
+    };
+    let (hexval, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+    let bits = u32::from_str_radix(hexval, 16).expect("rawflags value");
+    let mut out = head.to_string();
+    for (name, bit) in [("implicit", 0x10), ("laminar", 0x20)] {
+        if bits & bit != 0 {
+            out.push_str(name);
+            out.push(' ');
+        }
+    }
+    let left = bits & !0x30;
+    if left != 0 {
+        out.push_str(&format!("rawflags {left:02x} "));
+    }
+    out + tail
 }
 
-fn collect(ns: &TestNs, only: &str) -> Report {
+fn ip_show(ns: &TestNs, what: &str) -> String {
+    ns.ip(&format!("mptcp {what} show"))
+        .lines()
+        .map(|l| modern_flags(l) + "\n")
+        .collect()
+}
+
+/// Adds an endpoint with flags iproute2 6.1 cannot spell, straight over netlink.
+fn add_endpoint_raw(ns: &TestNs, addr: [u8; 4], flags: u32) {
+    ns.on_thread(move || {
+        let pm = PmConn::open().unwrap();
+        let family = (libc::AF_INET as u16).to_ne_bytes();
+        let a = nest(
+            MPTCP_PM_ATTR_ADDR,
+            &[
+                attr(MPTCP_PM_ADDR_ATTR_FAMILY, &family).unwrap(),
+                attr(MPTCP_PM_ADDR_ATTR_ADDR4, &addr).unwrap(),
+                attr(MPTCP_PM_ADDR_ATTR_FLAGS, &flags.to_ne_bytes()).unwrap(),
+            ],
+        )
+        .unwrap();
+        match pm.sock.request(
+            pm.family.id,
+            MPTCP_PM_CMD_ADD_ADDR,
+            MPTCP_PM_VER,
+            vec![a],
+            false,
+            "add_addr",
+        ) {
+            Ok(_) => {}
+            Err(e) => panic!("adding a raw endpoint: {e}"),
+        }
+    });
+}
+
+fn collect(ns: &TestNs) -> Report {
     let out = bin()
-        .args([
-            "--netns",
-            &ns.name,
-            "--only",
-            only,
-            "--format",
-            "json",
-            "--no-archive",
-            "--batch",
-        ])
-        .ok_stdout();
-    serde_json::from_slice(&out).unwrap()
-}
-
-fn artifact<'a>(r: &'a Report, collector: &'a str) -> &'a str {
-    &r.sections_of(collector)
-        .next()
-        .unwrap_or_else(|| panic!("no {collector}"))
-        .artifacts[0]
-        .content
-}
-
-#[test]
-fn endpoints_and_limits_match_iproute2() {
-    let Some(ns) = TestNs::new("pm") else { return };
-    ns.ip(&["link", "add", "va", "type", "veth", "peer", "name", "vb"]);
-    ns.ip(&["link", "set", "va", "up"]);
-    ns.ip(&["addr", "add", "10.77.1.1/24", "dev", "va"]);
-    ns.ip(&["addr", "add", "10.77.1.3/24", "dev", "va"]);
-    ns.ip(&[
-        "mptcp",
-        "endpoint",
-        "add",
-        "10.77.1.1",
-        "dev",
-        "va",
-        "subflow",
-    ]);
-    ns.ip(&[
-        "mptcp",
-        "endpoint",
-        "add",
-        "2001:db8::1",
-        "id",
-        "5",
-        "signal",
-        "backup",
-    ]);
-    ns.ip(&[
-        "mptcp",
-        "endpoint",
-        "add",
-        "10.77.1.3",
-        "port",
-        "10005",
-        "signal",
-    ]);
-    ns.ip(&[
-        "mptcp",
-        "endpoint",
-        "add",
-        "10.77.1.4",
-        "dev",
-        "vb",
-        "subflow",
-        "fullmesh",
-    ]);
-    ns.ip(&[
-        "mptcp",
-        "endpoint",
-        "add",
-        "fe80::1234",
-        "dev",
-        "va",
-        "subflow",
-        "backup",
-    ]);
-    ns.ip(&[
-        "mptcp",
-        "limits",
-        "set",
-        "subflows",
-        "3",
-        "add_addr_accepted",
-        "4",
-    ]);
-    let report = collect(&ns, "endpoints,limits");
-    let ours = mptcp_get_debug::netlink::iproute::render_endpoints(
-        report.endpoints(Some(&ns.name)).unwrap(),
-    );
-    pretty_assertions::assert_eq!(ours, modern_ip(&ns.ip(&["mptcp", "endpoint", "show"])));
-    assert_eq!(artifact(&report, "endpoints"), ours);
-    let limits =
-        mptcp_get_debug::netlink::iproute::render_limits(report.limits(Some(&ns.name)).unwrap());
-    assert_eq!(limits, ns.ip(&["mptcp", "limits", "show"]));
-    assert_eq!(limits, "add_addr_accepted 4 subflows 3 \n");
-
-    // Remove the devices: the endpoints stay, with a dangling interface index.
-    ns.ip(&["link", "del", "va"]);
-    let report = collect(&ns, "endpoints");
-    let eps = report.endpoints(Some(&ns.name)).unwrap();
+        .args(["--netns", &ns.name])
+        .args(["--only", "endpoints,limits,sysctl"])
+        .args(["--format", "json", "--no-archive", "-q"])
+        .output()
+        .unwrap();
     assert!(
-        eps.iter()
-            .any(|e| e.dev.is_none() && e.ifindex.is_some_and(|i| i > 0)),
-        "{eps:?}"
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
-    let ours = mptcp_get_debug::netlink::iproute::render_endpoints(eps);
-    pretty_assertions::assert_eq!(ours, modern_ip(&ns.ip(&["mptcp", "endpoint", "show"])));
-    assert!(ours.contains("dev if"), "{ours}");
+    serde_json::from_slice(&out.stdout).expect("stdout is the report JSON")
+}
+
+fn artifact<'a>(r: &'a Report, collector: &str, ns: &TestNs) -> &'a str {
+    let sec = r
+        .sections
+        .iter()
+        .find(|s| s.collector == collector && s.netns.as_deref() == Some(&ns.name))
+        .unwrap_or_else(|| panic!("no {collector} section for {}", ns.name));
+    assert_eq!(sec.status, Status::Ok, "{collector}");
+    &sec.artifacts[0].content
 }
 
 #[test]
-fn empty_namespace_has_no_endpoints_and_default_limits() {
-    let Some(ns) = TestNs::new("empty") else {
-        return;
-    };
-    let report = collect(&ns, "endpoints,limits");
-    assert!(report.endpoints(Some(&ns.name)).unwrap().is_empty());
-    assert_eq!(ns.ip(&["mptcp", "endpoint", "show"]), "");
-    let limits =
-        mptcp_get_debug::netlink::iproute::render_limits(report.limits(Some(&ns.name)).unwrap());
-    assert_eq!(limits, ns.ip(&["mptcp", "limits", "show"]));
+fn endpoints_limits_and_sysctl_match_iproute2_in_a_namespace() {
+    let Some(a) = TestNs::new() else { return };
+    let Some(b) = TestNs::new() else { return };
+    a.ip("link add va type veth peer name vb");
+    a.ip(&format!("link set vb netns {}", b.name));
+    a.ip("link set va up");
+    a.ip("addr add 192.0.2.1/24 dev va");
+    a.ip("addr add 2001:db8::1/64 dev va nodad");
+    a.ip("link add vc type veth peer name vd");
+    a.ip("addr add 198.51.100.1/24 dev vc");
+    a.ip("mptcp endpoint add 192.0.2.1 dev va subflow backup");
+    a.ip("mptcp endpoint add 192.0.2.1 port 10123 signal");
+    a.ip("mptcp endpoint add 2001:db8::1 dev va subflow fullmesh");
+    a.ip("mptcp endpoint add ::10.1.2.3 signal");
+    a.ip("mptcp endpoint add ::ffff:10.1.2.4 signal backup");
+    a.ip("mptcp endpoint add 198.51.100.1 dev vc subflow");
+    add_endpoint_raw(&a, [192, 0, 2, 9], MPTCP_PM_ADDR_FLAG_LAMINAR);
+    // The device of the last endpoint goes away: iproute2 then prints its index as `if<N>`.
+    a.ip("link del vc");
+    a.ip("mptcp limits set subflows 4 add_addr_accepted 3");
+
+    let report = collect(&a);
+    let expected = ip_show(&a, "endpoint");
+    assert_eq!(expected.lines().count(), 7, "{expected}");
+    assert!(expected.contains(" laminar "), "{expected}");
+    assert!(expected.contains(" dev if"), "{expected}");
+    assert_eq!(artifact(&report, "endpoints", &a), expected);
+    let eps = report.endpoints(Some(&a.name)).unwrap();
+    assert_eq!(render_endpoints(eps), expected);
+    let removed = eps.iter().find(|e| e.addr.to_string() == "198.51.100.1");
+    assert_eq!(removed.unwrap().dev, None);
+    assert!(removed.unwrap().ifindex.is_some());
+
+    assert_eq!(artifact(&report, "limits", &a), ip_show(&a, "limits"));
+    let limits = report.limits(Some(&a.name)).unwrap();
+    assert_eq!(
+        (limits.subflows, limits.add_addr_accepted),
+        (Some(4), Some(3))
+    );
+
+    assert_eq!(
+        artifact(&report, "sysctl", &a),
+        a.exec(&["sysctl", "net.mptcp"])
+    );
 }
 
 #[test]
-fn sysctls_match_sysctl_in_the_namespace() {
-    let Some(ns) = TestNs::new("sysctl") else {
-        return;
+fn fresh_namespace_has_no_endpoints_and_default_limits() {
+    let Some(ns) = TestNs::new() else { return };
+    let (eps, limits) = ns.on_thread(|| (LivePm.endpoints(), LivePm.limits()));
+    assert_eq!(eps, Ok(vec![]));
+    assert_eq!(render_endpoints(&eps.unwrap()), ip_show(&ns, "endpoint"));
+    let limits = limits.unwrap();
+    assert_eq!(
+        mptcp_get_debug::netlink::iproute::render_limits(&limits),
+        ip_show(&ns, "limits")
+    );
+}
+
+#[test]
+fn kernel_errors_carry_the_kernel_reason_not_a_dump() {
+    let Some(ns) = TestNs::new() else { return };
+    // GET_ADDR for an id that does not exist: the kernel says why in its extended ACK.
+    let err = ns.on_thread(|| {
+        let pm = PmConn::open().unwrap();
+        let a = nest(
+            MPTCP_PM_ATTR_ADDR,
+            &[attr(MPTCP_PM_ADDR_ATTR_ID, &[42]).unwrap()],
+        )
+        .unwrap();
+        pm.sock
+            .request(
+                pm.family.id,
+                MPTCP_PM_CMD_GET_ADDR,
+                MPTCP_PM_VER,
+                vec![a],
+                false,
+                "mptcp_pm get_addr",
+            )
+            .unwrap_err()
+    });
+    let PmError::Other(msg) = err else {
+        panic!("unexpected {err:?}")
     };
-    ns.exec(&[
-        "sysctl",
-        "-qw",
-        "net.mptcp.enabled=0",
-        "net.mptcp.add_addr_timeout=33",
-    ]);
-    let report = collect(&ns, "sysctl");
-    pretty_assertions::assert_eq!(
-        artifact(&report, "sysctl"),
-        ns.exec(&["sysctl", "net.mptcp"])
-    );
-    assert_eq!(report.sysctl(Some(&ns.name), "enabled"), Some("0"));
-    assert_eq!(
-        report.sysctl(Some(&ns.name), "add_addr_timeout"),
-        Some("33")
-    );
-    // The host's own value is untouched and not what was collected.
-    assert_eq!(
-        std::fs::read_to_string("/proc/sys/net/mptcp/enabled")
+    assert!(msg.starts_with("mptcp_pm get_addr: "), "{msg}");
+    assert!(!msg.contains('{') && !msg.contains("Nlmsg"), "{msg}");
+    assert!(!msg.contains('\n'), "{msg}");
+}
+
+#[test]
+fn missing_family_is_a_clean_error() {
+    let Some(ns) = TestNs::new() else { return };
+    let err = ns.on_thread(|| {
+        mptcp_get_debug::netlink::genl::GenlSocket::open()
             .unwrap()
-            .trim(),
-        "1"
+            .family("mgd_no_family")
+            .unwrap_err()
+    });
+    assert_eq!(err, PmError::FamilyMissing);
+    assert_eq!(
+        err.to_string(),
+        "MPTCP netlink family not available (kernel without CONFIG_MPTCP?)"
     );
 }
 
 #[test]
 fn counters_are_read_per_namespace() {
-    let Some(ns) = TestNs::new("mib") else { return };
-    let report = collect(&ns, "mib");
+    let Some(ns) = TestNs::new() else { return };
+    let out = bin()
+        .args([
+            "--netns",
+            &ns.name,
+            "--only",
+            "mib",
+            "--format",
+            "json",
+            "--no-archive",
+        ])
+        .ok_stdout();
+    let report: Report = serde_json::from_slice(&out).unwrap();
     let mib = report.mib(Some(&ns.name)).unwrap();
-    // A fresh namespace has had no MPTCP traffic at all.
+    // A fresh namespace has had no MPTCP traffic at all, whatever the host has seen.
     assert!(
         mib.groups["MPTcpExt"].iter().all(|c| c.value == 0),
         "{:?}",

@@ -8,3 +8,4 @@ mod conformance;
 mod fixtures;
 mod live;
 mod netlink_live;
+mod testns;

@@ -1,42 +1,15 @@
-//! Kernel constants for netlink, nlctrl and mptcp_pm, spelled as in the uapi headers
-//! (linux/netlink.h, linux/genetlink.h, linux/mptcp.h, linux/mptcp_pm.h) so they can be grepped.
+//! Kernel constants of the `mptcp_pm` generic netlink family and of nlctrl, spelled exactly as in
+//! include/uapi/linux/mptcp.h, mptcp_pm.h and genetlink.h so they can be grepped against the headers.
+//! Typed views (enums with `Unknown(N)`) live in `attr.rs` and `event.rs`.
 
-#![allow(dead_code)]
+#![allow(missing_docs)]
 
-// linux/netlink.h
-pub const NLM_F_REQUEST: u16 = 0x1;
-pub const NLM_F_MULTI: u16 = 0x2;
-pub const NLM_F_ACK: u16 = 0x4;
-pub const NLM_F_DUMP: u16 = 0x300;
-pub const NLM_F_CAPPED: u16 = 0x100;
-pub const NLM_F_ACK_TLVS: u16 = 0x200;
-pub const NLMSG_NOOP: u16 = 0x1;
-pub const NLMSG_ERROR: u16 = 0x2;
-pub const NLMSG_DONE: u16 = 0x3;
-pub const NLMSG_OVERRUN: u16 = 0x4;
-pub const NLMSGERR_ATTR_MSG: u16 = 1;
-pub const NLA_F_NESTED: u16 = 1 << 15;
-pub const NLA_F_NET_BYTEORDER: u16 = 1 << 14;
-pub const NLA_TYPE_MASK: u16 = !(NLA_F_NESTED | NLA_F_NET_BYTEORDER);
-pub const NLMSG_HDRLEN: usize = 16;
-pub const GENL_HDRLEN: usize = 4;
-
-// linux/genetlink.h
-pub const GENL_ID_CTRL: u16 = 0x10;
-pub const CTRL_CMD_GETFAMILY: u8 = 3;
-pub const CTRL_ATTR_FAMILY_ID: u16 = 1;
-pub const CTRL_ATTR_FAMILY_NAME: u16 = 2;
-pub const CTRL_ATTR_VERSION: u16 = 3;
-pub const CTRL_ATTR_MCAST_GROUPS: u16 = 7;
-pub const CTRL_ATTR_MCAST_GRP_NAME: u16 = 1;
-pub const CTRL_ATTR_MCAST_GRP_ID: u16 = 2;
-
-// linux/mptcp_pm.h
 pub const MPTCP_PM_NAME: &str = "mptcp_pm";
 pub const MPTCP_PM_VER: u8 = 1;
 pub const MPTCP_PM_CMD_GRP_NAME: &str = "mptcp_pm_cmds";
 pub const MPTCP_PM_EV_GRP_NAME: &str = "mptcp_pm_events";
 
+// enum mptcp_pm_cmd (commands; events reuse the cmd byte with enum mptcp_event_type).
 pub const MPTCP_PM_CMD_ADD_ADDR: u8 = 1;
 pub const MPTCP_PM_CMD_DEL_ADDR: u8 = 2;
 pub const MPTCP_PM_CMD_GET_ADDR: u8 = 3;
@@ -45,6 +18,7 @@ pub const MPTCP_PM_CMD_SET_LIMITS: u8 = 5;
 pub const MPTCP_PM_CMD_GET_LIMITS: u8 = 6;
 pub const MPTCP_PM_CMD_SET_FLAGS: u8 = 7;
 
+// enum mptcp_pm_attrs (top level of commands).
 pub const MPTCP_PM_ATTR_ADDR: u16 = 1;
 pub const MPTCP_PM_ATTR_RCV_ADD_ADDRS: u16 = 2;
 pub const MPTCP_PM_ATTR_SUBFLOWS: u16 = 3;
@@ -52,6 +26,7 @@ pub const MPTCP_PM_ATTR_TOKEN: u16 = 4;
 pub const MPTCP_PM_ATTR_LOC_ID: u16 = 5;
 pub const MPTCP_PM_ATTR_ADDR_REMOTE: u16 = 6;
 
+// enum mptcp_pm_addr_attrs (inside MPTCP_PM_ATTR_ADDR).
 pub const MPTCP_PM_ADDR_ATTR_FAMILY: u16 = 1;
 pub const MPTCP_PM_ADDR_ATTR_ID: u16 = 2;
 pub const MPTCP_PM_ADDR_ATTR_ADDR4: u16 = 3;
@@ -60,7 +35,7 @@ pub const MPTCP_PM_ADDR_ATTR_PORT: u16 = 5;
 pub const MPTCP_PM_ADDR_ATTR_FLAGS: u16 = 6;
 pub const MPTCP_PM_ADDR_ATTR_IF_IDX: u16 = 7;
 
-// Events (linux/mptcp_pm.h enum mptcp_event_type / mptcp_event_attr).
+// enum mptcp_event_type.
 pub const MPTCP_EVENT_CREATED: u8 = 1;
 pub const MPTCP_EVENT_ESTABLISHED: u8 = 2;
 pub const MPTCP_EVENT_CLOSED: u8 = 3;
@@ -72,6 +47,7 @@ pub const MPTCP_EVENT_SUB_PRIORITY: u8 = 13;
 pub const MPTCP_EVENT_LISTENER_CREATED: u8 = 15;
 pub const MPTCP_EVENT_LISTENER_CLOSED: u8 = 16;
 
+// enum mptcp_event_attr.
 pub const MPTCP_ATTR_TOKEN: u16 = 1;
 pub const MPTCP_ATTR_FAMILY: u16 = 2;
 pub const MPTCP_ATTR_LOC_ID: u16 = 3;
@@ -90,3 +66,30 @@ pub const MPTCP_ATTR_IF_IDX: u16 = 15;
 pub const MPTCP_ATTR_RESET_REASON: u16 = 16;
 pub const MPTCP_ATTR_RESET_FLAGS: u16 = 17;
 pub const MPTCP_ATTR_SERVER_SIDE: u16 = 18;
+
+// MPTCP_ATTR_FLAGS bits.
+pub const MPTCP_PM_EV_FLAG_DENY_JOIN_ID0: u16 = 1 << 0;
+pub const MPTCP_PM_EV_FLAG_SERVER_SIDE: u16 = 1 << 1;
+
+// include/uapi/linux/genetlink.h (nlctrl).
+pub const GENL_ID_CTRL: u16 = 0x10;
+pub const CTRL_CMD_GETFAMILY: u8 = 3;
+pub const CTRL_ATTR_FAMILY_ID: u16 = 1;
+pub const CTRL_ATTR_FAMILY_NAME: u16 = 2;
+pub const CTRL_ATTR_VERSION: u16 = 3;
+pub const CTRL_ATTR_MCAST_GROUPS: u16 = 7;
+pub const CTRL_ATTR_MCAST_GRP_NAME: u16 = 1;
+pub const CTRL_ATTR_MCAST_GRP_ID: u16 = 2;
+/// nlctrl's own protocol version, as genl(8) and libnl send it.
+pub const CTRL_VERSION: u8 = 2;
+
+// include/uapi/linux/netlink.h.
+pub const NLMSGERR_ATTR_MSG: u16 = 1;
+
+// MPTCP_PM_ADDR_FLAG_* (endpoint flags).
+pub const MPTCP_PM_ADDR_FLAG_SIGNAL: u32 = 1 << 0;
+pub const MPTCP_PM_ADDR_FLAG_SUBFLOW: u32 = 1 << 1;
+pub const MPTCP_PM_ADDR_FLAG_BACKUP: u32 = 1 << 2;
+pub const MPTCP_PM_ADDR_FLAG_FULLMESH: u32 = 1 << 3;
+pub const MPTCP_PM_ADDR_FLAG_IMPLICIT: u32 = 1 << 4;
+pub const MPTCP_PM_ADDR_FLAG_LAMINAR: u32 = 1 << 5;

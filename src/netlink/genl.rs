@@ -1,214 +1,331 @@
-//! A generic netlink socket over neli's `NlSocket`: family lookup through nlctrl, request/dump with
-//! errors mapped to clean messages (errno + the kernel's extended-ACK text), and multicast joins.
-//! The socket lives in the network namespace of the thread that creates it.
+//! A generic netlink socket owned by the calling thread: family lookup through nlctrl, one request
+//! (or dump) at a time, and kernel errors turned into `PmError`s with the kernel's extended-ACK text.
+//!
+//! A bare `NlSocketHandle` rather than neli's `NlRouter`: the router starts its own thread (which would
+//! not be in the namespace this thread entered with setns), drops the extended-ACK text, and mistakes
+//! multicast messages from groups above 32 for replies.
 
+use super::attr::{self, Attr, GenlMsg};
 use super::consts::*;
-use super::msg::{genl_request, parse_msgs, put_attr, Attr};
 use super::PmError;
-use neli::consts::socket::{Msg as MsgFlags, NlFamily};
-use neli::socket::NlSocket;
+use neli::consts::nl::{NlmF, Nlmsg};
+use neli::consts::socket::NlFamily;
+use neli::err::SocketError;
+use neli::genl::{AttrTypeBuilder, GenlmsghdrBuilder, NlattrBuilder};
+use neli::nl::{NlPayload, NlmsghdrBuilder};
+use neli::socket::synchronous::NlSocketHandle;
+use neli::types::{Buffer, GenlBuffer};
 use neli::utils::Groups;
-use std::collections::BTreeMap;
+use std::cell::Cell;
+use std::os::fd::{AsRawFd, RawFd};
 
+/// A generic netlink family as nlctrl describes it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Family {
     pub id: u16,
     pub version: u32,
-    /// Multicast group name -> id.
-    pub groups: BTreeMap<String, u32>,
+    /// Multicast groups: (name, id).
+    pub groups: Vec<(String, u32)>,
 }
 
-/// One generic netlink request.
-#[derive(Debug, Clone, Copy)]
-pub struct Request<'a> {
-    pub family: u16,
-    pub cmd: u8,
-    pub version: u8,
-    pub dump: bool,
-    pub attrs: &'a [u8],
-    /// Names the operation in error messages.
-    pub what: &'a str,
+impl Family {
+    pub fn group(&self, name: &str) -> Option<u32> {
+        self.groups
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, id)| *id)
+    }
 }
 
 pub struct GenlSocket {
-    sock: NlSocket,
-    seq: u32,
-    buf: Vec<u8>,
+    sock: NlSocketHandle,
+    seq: Cell<u32>,
 }
 
-/// An errno from the kernel, as a typed error.
-pub fn errno_error(errno: i32, ext: Option<String>, what: &str) -> PmError {
+/// The text of an errno without Rust's " (os error N)" suffix.
+pub fn describe_errno(errno: i32) -> String {
+    let s = std::io::Error::from_raw_os_error(errno).to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// Maps a kernel errno for operation `op` to the error users see.
+pub fn errno_error(op: &str, errno: i32, ext_ack: Option<&str>) -> PmError {
     match errno {
         libc::EPERM | libc::EACCES => PmError::PermissionDenied,
-        libc::ENOENT if what == "family" => PmError::FamilyMissing,
         _ => {
-            let os = std::io::Error::from_raw_os_error(errno);
-            let text = match ext {
-                Some(m) if !m.is_empty() => format!("{what}: {m} ({os})"),
-                _ => format!("{what}: {os}"),
-            };
-            PmError::Other(text)
+            let detail = ext_ack
+                .filter(|m| !m.is_empty())
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default();
+            PmError::Other(format!("{op}: {}{detail}", describe_errno(errno)))
         }
     }
 }
 
-fn io_error(e: std::io::Error, what: &str) -> PmError {
-    match e.raw_os_error() {
-        Some(n) => errno_error(n, None, what),
-        None => PmError::Other(format!("{what}: {e}")),
+/// Maps an error from the family lookup: nlctrl answers ENOENT when the family does not exist.
+pub fn lookup_error(errno: i32, ext_ack: Option<&str>) -> PmError {
+    match errno {
+        libc::ENOENT => PmError::FamilyMissing,
+        _ => errno_error("generic netlink family lookup", errno, ext_ack),
     }
+}
+
+fn socket_error(op: &str, e: SocketError) -> PmError {
+    match e {
+        SocketError::Io(io) => match io.raw_os_error() {
+            Some(errno) => errno_error(op, errno, None),
+            None => PmError::Other(format!("{op}: {io}")),
+        },
+        SocketError::De(d) => {
+            PmError::Other(format!("{op}: malformed answer from the kernel ({d})"))
+        }
+        other => PmError::Other(format!("{op}: {other}")),
+    }
+}
+
+/// Builds one attribute with a raw payload.
+pub fn attr(kind: u16, payload: &[u8]) -> Result<Attr, PmError> {
+    let t = AttrTypeBuilder::default()
+        .nla_type(kind)
+        .build()
+        .map_err(|e| PmError::Other(e.to_string()))?;
+    NlattrBuilder::default()
+        .nla_type(t)
+        .nla_payload(Buffer::from(payload))
+        .build()
+        .map_err(|e| PmError::Other(e.to_string()))
+}
+
+/// Builds a nested attribute (NLA_F_NESTED set) holding `children`.
+pub fn nest(kind: u16, children: &[Attr]) -> Result<Attr, PmError> {
+    let t = AttrTypeBuilder::default()
+        .nla_type(kind)
+        .nla_nested(true)
+        .build()
+        .map_err(|e| PmError::Other(e.to_string()))?;
+    let mut a = NlattrBuilder::default()
+        .nla_type(t)
+        .nla_payload(Buffer::new())
+        .build()
+        .map_err(|e| PmError::Other(e.to_string()))?;
+    for c in children {
+        a = a.nest(c).map_err(|e| PmError::Other(e.to_string()))?;
+    }
+    Ok(a)
 }
 
 impl GenlSocket {
-    pub fn connect() -> Result<GenlSocket, PmError> {
-        let sock = NlSocket::connect(NlFamily::Generic, None, Groups::empty())
-            .map_err(|e| io_error(e, "netlink socket"))?;
-        // Extended ACKs carry the kernel's reason text; older kernels refuse the option: fine.
+    /// Opens a NETLINK_GENERIC socket in the calling thread's network namespace.
+    pub fn open() -> Result<GenlSocket, PmError> {
+        let sock = NlSocketHandle::connect(NlFamily::Generic, None, Groups::empty()).map_err(
+            |e| match e {
+                SocketError::Io(io)
+                    if matches!(
+                        io.raw_os_error(),
+                        Some(libc::EAFNOSUPPORT | libc::EPROTONOSUPPORT)
+                    ) =>
+                {
+                    PmError::Other("generic netlink is not available in this kernel".into())
+                }
+                e => socket_error("opening a generic netlink socket", e),
+            },
+        )?;
+        // Extended ACKs carry the kernel's reason text; older kernels simply ignore the option.
         let _ = sock.enable_ext_ack(true);
         Ok(GenlSocket {
             sock,
-            seq: 0,
-            buf: vec![0u8; 64 << 10],
+            seq: Cell::new(0),
         })
     }
 
-    pub fn set_recv_buffer_size(&self, bytes: usize) -> Result<(), PmError> {
-        self.sock
-            .set_recv_buffer_size(bytes)
-            .map_err(|e| io_error(e, "receive buffer"))
+    pub fn handle(&self) -> &NlSocketHandle {
+        &self.sock
     }
 
-    pub fn join_group(&self, id: u32) -> Result<(), PmError> {
-        self.sock
-            .add_mcast_membership(Groups::new_groups(&[id]))
-            .map_err(|e| io_error(e, "multicast join"))
+    /// Looks a family up by name (id, version, multicast groups).
+    pub fn family(&self, name: &str) -> Result<Family, PmError> {
+        let mut nul_terminated = name.as_bytes().to_vec();
+        nul_terminated.push(0);
+        let reply = self
+            .exchange(
+                GENL_ID_CTRL,
+                CTRL_CMD_GETFAMILY,
+                CTRL_VERSION,
+                vec![attr(CTRL_ATTR_FAMILY_NAME, &nul_terminated)?],
+                false,
+            )
+            .map_err(|e| match e {
+                Exchange::Kernel(errno, ext) => lookup_error(errno, ext.as_deref()),
+                Exchange::Local(e) => e,
+            })?;
+        let msg = reply.first().ok_or(PmError::FamilyMissing)?;
+        parse_family(msg).map_err(|e| PmError::Other(format!("nlctrl: {e}")))
     }
 
-    /// Sends a request and hands every answer's (cmd, attrs) to `f` (one for `do`, many for dumps).
-    pub fn request(&mut self, r: &Request, mut f: impl FnMut(u8, &[Attr])) -> Result<(), PmError> {
-        let Request {
-            family,
-            cmd,
-            version,
-            dump,
-            attrs,
-            what,
-        } = *r;
-        self.seq = self.seq.wrapping_add(1);
-        let seq = self.seq;
-        let flags = NLM_F_REQUEST | NLM_F_ACK | if dump { NLM_F_DUMP } else { 0 };
-        let req = genl_request(family, flags, seq, cmd, version, attrs);
+    /// Sends one request and collects the answer: every message of a dump, or the single reply (none
+    /// for commands that only acknowledge).
+    pub fn request(
+        &self,
+        family: u16,
+        cmd: u8,
+        version: u8,
+        attrs: Vec<Attr>,
+        dump: bool,
+        op: &str,
+    ) -> Result<Vec<GenlMsg>, PmError> {
+        self.exchange(family, cmd, version, attrs, dump)
+            .map_err(|e| match e {
+                Exchange::Kernel(errno, ext) => errno_error(op, errno, ext.as_deref()),
+                Exchange::Local(PmError::Other(m)) => PmError::Other(format!("{op}: {m}")),
+                Exchange::Local(e) => e,
+            })
+    }
+
+    /// Joins a multicast group by id.
+    pub fn join(&self, group: u32) -> Result<(), PmError> {
         self.sock
-            .send(&req, MsgFlags::empty())
-            .map_err(|e| io_error(e, what))?;
+            .add_mcast_membership(Groups::new_groups(&[group]))
+            .map_err(|e| socket_error("joining the multicast group", e))
+    }
+
+    fn exchange(
+        &self,
+        nl_type: u16,
+        cmd: u8,
+        version: u8,
+        attrs: Vec<Attr>,
+        dump: bool,
+    ) -> Result<Vec<GenlMsg>, Exchange> {
+        let local = |e: String| Exchange::Local(PmError::Other(e));
+        let seq = self.seq.get().wrapping_add(1);
+        self.seq.set(seq);
+        let genl = GenlmsghdrBuilder::<u8, u16>::default()
+            .cmd(cmd)
+            .version(version)
+            .attrs(attrs.into_iter().collect::<GenlBuffer<u16, Buffer>>())
+            .build()
+            .map_err(|e| local(e.to_string()))?;
+        // A dump ends with DONE; anything else asks for an ACK so that commands without a reply
+        // message (ADD_ADDR, SET_LIMITS, ...) end too.
+        let flags = if dump {
+            NlmF::REQUEST | NlmF::DUMP
+        } else {
+            NlmF::REQUEST | NlmF::ACK
+        };
+        let msg = NlmsghdrBuilder::default()
+            .nl_type(nl_type)
+            .nl_flags(flags)
+            .nl_seq(seq)
+            .nl_payload(NlPayload::Payload(genl))
+            .build()
+            .map_err(|e| local(e.to_string()))?;
+        self.sock
+            .send(&msg)
+            .map_err(|e| Exchange::Local(socket_error("sending the request", e)))?;
+        let done: u16 = Nlmsg::Done.into();
+        let mut out = Vec::new();
         loop {
-            let (n, _) = self
+            let (msgs, _) = self
                 .sock
-                .recv(&mut self.buf[..], MsgFlags::empty())
-                .map_err(|e| io_error(e, what))?;
-            let mut done = false;
-            for m in parse_msgs(&self.buf[..n]) {
-                if m.seq != seq {
+                .recv::<u16, GenlMsg>()
+                .map_err(|e| Exchange::Local(socket_error("reading the answer", e)))?;
+            for m in msgs {
+                let m = m.map_err(|e| Exchange::Local(socket_error("reading the answer", e)))?;
+                // Multicast notifications and answers to older requests are not ours.
+                if *m.nl_seq() != seq || *m.nl_pid() != self.sock.pid() {
                     continue;
                 }
-                match m.kind {
-                    NLMSG_ERROR => {
-                        let (errno, ext) = m.error().ok_or_else(|| {
-                            PmError::Other(format!("{what}: malformed error message"))
-                        })?;
-                        if errno != 0 {
-                            return Err(errno_error(errno, ext, what));
+                match m.nl_payload() {
+                    NlPayload::Payload(p) if *m.nl_type() != done => {
+                        out.push(p.clone());
+                        if !dump {
+                            return Ok(out);
                         }
-                        done = true;
                     }
-                    NLMSG_DONE => done = true,
-                    NLMSG_NOOP => {}
-                    NLMSG_OVERRUN => {
-                        return Err(PmError::Other(format!("{what}: netlink overrun")))
+                    NlPayload::Err(e) => {
+                        return Err(Exchange::Kernel(-*e.error(), ext_ack_msg(e.ext_ack())))
                     }
-                    _ => {
-                        if let Some((c, a)) = m.genl() {
-                            f(c, &a);
-                        }
-                        // A non-dump answer is followed by the ACK we asked for.
+                    NlPayload::DumpExtAck(e) if *e.error() != 0 => {
+                        return Err(Exchange::Kernel(-*e.error(), ext_ack_msg(e.ext_ack())))
                     }
+                    NlPayload::Ack(_) => return Ok(out),
+                    _ => {}
                 }
-            }
-            if done {
-                return Ok(());
+                if *m.nl_type() == done {
+                    return Ok(out);
+                }
             }
         }
     }
+}
 
-    /// Resolves a generic netlink family by name.
-    pub fn family(&mut self, name: &str) -> Result<Family, PmError> {
-        let mut attrs = Vec::new();
-        let mut cname = name.as_bytes().to_vec();
-        cname.push(0);
-        put_attr(&mut attrs, CTRL_ATTR_FAMILY_NAME, &cname);
-        let mut fam = None;
-        self.request(
-            &Request {
-                family: GENL_ID_CTRL,
-                cmd: CTRL_CMD_GETFAMILY,
-                version: 2,
-                dump: false,
-                attrs: &attrs,
-                what: "family",
-            },
-            |_, a| fam = Some(decode_family(a)),
-        )?;
-        fam.flatten().ok_or(PmError::FamilyMissing)
-    }
-
-    /// Blocks until a datagram arrives; returns its bytes. ENOBUFS (events lost) comes back as
-    /// `Err(Some(ENOBUFS))`, a signal interruption as `Err(Some(EINTR))`.
-    pub fn recv_raw(&mut self) -> Result<&[u8], std::io::Error> {
-        let (n, _) = self.sock.recv(&mut self.buf[..], MsgFlags::empty())?;
-        Ok(&self.buf[..n])
-    }
-
-    pub fn nonblock(&self) -> std::io::Result<()> {
-        self.sock.nonblock()
-    }
-
-    pub fn fd(&self) -> std::os::fd::RawFd {
-        use std::os::fd::AsRawFd;
+impl AsRawFd for GenlSocket {
+    fn as_raw_fd(&self) -> RawFd {
         self.sock.as_raw_fd()
     }
 }
 
-/// Decodes a CTRL_CMD_NEWFAMILY answer.
-pub fn decode_family(attrs: &[Attr]) -> Option<Family> {
+/// Why an exchange failed: the kernel said no (errno, extended-ACK text), or something local.
+enum Exchange {
+    Kernel(i32, Option<String>),
+    Local(PmError),
+}
+
+fn ext_ack_msg(attrs: &GenlBuffer<neli::consts::nl::NlmsgerrAttr, Buffer>) -> Option<String> {
+    attrs
+        .iter()
+        .find(|a| u16::from(*a.nla_type().nla_type()) == NLMSGERR_ATTR_MSG)
+        .map(|a| attr::string(a.nla_payload().as_ref()))
+}
+
+/// Decodes nlctrl's CTRL_CMD_NEWFAMILY answer.
+pub fn parse_family(msg: &GenlMsg) -> Result<Family, String> {
     let mut fam = Family {
         id: 0,
         version: 0,
-        groups: BTreeMap::new(),
+        groups: Vec::new(),
     };
-    for a in attrs {
-        match a.kind {
-            CTRL_ATTR_FAMILY_ID => fam.id = a.u16()?,
-            CTRL_ATTR_VERSION => fam.version = a.u32().unwrap_or(0),
+    let mut have_id = false;
+    for a in msg.attrs().iter() {
+        let p = attr::payload(a);
+        match attr::kind(a) {
+            CTRL_ATTR_FAMILY_ID => {
+                fam.id = attr::u16_host(p, "CTRL_ATTR_FAMILY_ID")?;
+                have_id = true;
+            }
+            CTRL_ATTR_VERSION => fam.version = attr::u32_host(p, "CTRL_ATTR_VERSION")?,
             CTRL_ATTR_MCAST_GROUPS => {
-                for g in a.attrs() {
-                    let inner = g.attrs();
-                    let name = inner
-                        .iter()
-                        .find(|x| x.kind == CTRL_ATTR_MCAST_GRP_NAME)
-                        .map(|x| x.string());
-                    let id = inner
-                        .iter()
-                        .find(|x| x.kind == CTRL_ATTR_MCAST_GRP_ID)
-                        .and_then(|x| x.u32());
-                    if let (Some(name), Some(id)) = (name, id) {
-                        fam.groups.insert(name, id);
+                for grp in attr::nested(a, "CTRL_ATTR_MCAST_GROUPS")? {
+                    let (mut name, mut id) = (None, None);
+                    for g in attr::nested(&grp, "CTRL_ATTR_MCAST_GROUPS entry")? {
+                        match attr::kind(&g) {
+                            CTRL_ATTR_MCAST_GRP_NAME => {
+                                name = Some(attr::string(attr::payload(&g)))
+                            }
+                            CTRL_ATTR_MCAST_GRP_ID => {
+                                id = Some(attr::u32_host(
+                                    attr::payload(&g),
+                                    "CTRL_ATTR_MCAST_GRP_ID",
+                                )?)
+                            }
+                            _ => {}
+                        }
+                    }
+                    if let (Some(n), Some(i)) = (name, id) {
+                        fam.groups.push((n, i));
                     }
                 }
             }
             _ => {}
         }
     }
-    (fam.id != 0).then_some(fam)
+    if !have_id {
+        return Err("answer without a family id".into());
+    }
+    Ok(fam)
 }
 
 #[cfg(test)]
@@ -216,23 +333,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn errno_mapping_gives_clean_messages() {
+    fn errno_mapping_is_clean() {
+        assert_eq!(lookup_error(libc::ENOENT, None), PmError::FamilyMissing);
         assert_eq!(
-            errno_error(libc::ENOENT, None, "family"),
-            PmError::FamilyMissing
+            lookup_error(libc::ENOENT, None).to_string(),
+            "MPTCP netlink family not available (kernel without CONFIG_MPTCP?)"
         );
         assert_eq!(
-            errno_error(libc::EPERM, None, "get_addr"),
+            errno_error("get_addr", libc::EPERM, None),
             PmError::PermissionDenied
         );
-        let e = errno_error(libc::EINVAL, Some("missing attribute".into()), "get_addr").to_string();
         assert_eq!(
-            e,
-            "get_addr: missing attribute (Invalid argument (os error 22))"
+            errno_error("get_addr", libc::EACCES, None),
+            PmError::PermissionDenied
         );
         assert_eq!(
-            PmError::FamilyMissing.to_string(),
-            "MPTCP netlink family not available (kernel without CONFIG_MPTCP?)"
+            errno_error("get_addr", libc::EINVAL, Some("missing attribute")).to_string(),
+            "get_addr: Invalid argument: missing attribute"
+        );
+        assert_eq!(
+            errno_error("get_limits", libc::ERANGE, None).to_string(),
+            "get_limits: Numerical result out of range"
         );
     }
 }

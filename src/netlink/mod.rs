@@ -4,22 +4,20 @@
 //! (works with any iproute2 version), the fixture source parses captured `ip mptcp` text so tests and
 //! `--root` analyses see the same typed data.
 
+pub mod attr;
 pub mod consts;
+pub mod endpoint;
 pub mod genl;
 pub mod iproute;
-pub mod msg;
-pub mod pm;
+pub mod live;
+
+pub use consts::{
+    MPTCP_PM_ADDR_FLAG_BACKUP, MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_IMPLICIT,
+    MPTCP_PM_ADDR_FLAG_LAMINAR, MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW,
+};
 
 use crate::report::{Endpoint, Limits};
 use thiserror::Error;
-
-/// Endpoint flag bits, spelled as in include/uapi/linux/mptcp.h.
-pub const MPTCP_PM_ADDR_FLAG_SIGNAL: u32 = 1 << 0;
-pub const MPTCP_PM_ADDR_FLAG_SUBFLOW: u32 = 1 << 1;
-pub const MPTCP_PM_ADDR_FLAG_BACKUP: u32 = 1 << 2;
-pub const MPTCP_PM_ADDR_FLAG_FULLMESH: u32 = 1 << 3;
-pub const MPTCP_PM_ADDR_FLAG_IMPLICIT: u32 = 1 << 4;
-pub const MPTCP_PM_ADDR_FLAG_LAMINAR: u32 = 1 << 5;
 
 /// Names in the order iproute2 prints them.
 pub const ENDPOINT_FLAG_NAMES: &[(&str, u32)] = &[
@@ -91,5 +89,5 @@ impl PmSource for RecordedPm {
 
 /// The live source: generic netlink on the running kernel.
 pub fn live_source() -> std::sync::Arc<dyn PmSource> {
-    std::sync::Arc::new(pm::LivePm)
+    std::sync::Arc::new(live::LivePm)
 }
