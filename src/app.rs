@@ -27,6 +27,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Collect(args)) => collect(&args, argv, "collect"),
         Some(Command::Reproduce(args)) => reproduce(&args, argv),
         Some(Command::List(args)) => list(&args),
+        Some(Command::Unredact(args)) => unredact(&args),
         None if cli.reproduce => reproduce(&cli.opts, argv),
         None => collect(&cli.opts, argv, "collect"),
     }
@@ -381,11 +382,33 @@ pub fn write_outputs(
     archive::write(dir, &stem, &members, mtime)
 }
 
-pub fn redact_options(_args: &CollectArgs) -> RedactOptions {
+pub fn redact_options(args: &CollectArgs) -> RedactOptions {
     RedactOptions {
-        enabled: true,
-        key_file: None,
+        enabled: !args.no_redact,
+        key_file: args.redact_key.clone(),
     }
+}
+
+pub fn unredact(args: &crate::cli::UnredactArgs) -> Result<ExitCode> {
+    let map = crate::redact::read_map(&args.map)?;
+    let text = if args.input == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).context("stdin")?;
+        s
+    } else if Path::new(&args.input).is_file() {
+        std::fs::read_to_string(&args.input).with_context(|| args.input.clone())?
+    } else {
+        args.input.clone()
+    };
+    print!("{}", crate::redact::unredact::unredact(&text, &map));
+    if !text.ends_with('\n')
+        && !args.input.is_empty()
+        && !Path::new(&args.input).is_file()
+        && args.input != "-"
+    {
+        println!();
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn read_template(args: &CollectArgs) -> Result<Option<String>> {

@@ -46,6 +46,19 @@ pub enum Command {
     Reproduce(CollectArgs),
     /// List every collector, whether it would run here, and why not.
     List(ListArgs),
+    /// Turn pseudonyms and encrypted addresses back into the originals, with your private map.
+    Unredact(UnredactArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct UnredactArgs {
+    /// The private map written next to the archive (`<archive>.map.json`).
+    #[arg(long, value_name = "FILE")]
+    pub map: PathBuf,
+
+    /// Text to restore, a file holding it, or `-` for stdin.
+    #[arg(value_name = "TEXT|FILE|-")]
+    pub input: String,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -94,6 +107,15 @@ pub struct CollectArgs {
     /// /etc/mptcp-get-debug/collectors.d.
     #[arg(long, value_name = "DIR")]
     pub collectors_dir: Vec<PathBuf>,
+
+    /// Do not replace addresses, MACs and names (secrets are removed all the same).
+    #[arg(long)]
+    pub no_redact: bool,
+
+    /// Key file for address encryption, read or created (mode 0600): use the same file on the client
+    /// and the server so a maintainer can match addresses across both reports.
+    #[arg(long, value_name = "FILE")]
+    pub redact_key: Option<PathBuf>,
 
     /// Do not write an archive; only print the report.
     #[arg(long)]

@@ -417,6 +417,9 @@ pub struct RedactionSummary {
     /// File name of the private map next to the archive, when one was written.
     #[serde(default)]
     pub map_file: Option<String>,
+    /// Fingerprint of the redaction key: two reports whose ids differ cannot have their addresses matched.
+    #[serde(default)]
+    pub key_id: Option<String>,
 }
 
 /// Typed accessors for host-wide data: `report.kernel()` finds the `Data::Kernel` item.

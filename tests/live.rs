@@ -26,7 +26,7 @@ fn live_collect_as_root_loads_no_module() {
     bin()
         .arg("-o")
         .arg(dir.path())
-        .args(["--batch", "-q"])
+        .args(["--batch", "-q", "--no-redact"])
         .assert()
         .success();
     let modules_after = std::fs::read_to_string("/proc/modules").unwrap_or_default();

@@ -73,7 +73,7 @@ fn collect(ns: &TestNs) -> Report {
     let out = bin()
         .args(["--netns", &ns.name])
         .args(["--only", "endpoints,limits,sysctl"])
-        .args(["--format", "json", "--no-archive", "-q"])
+        .args(["--format", "json", "--no-archive", "-q", "--no-redact"])
         .output()
         .unwrap();
     assert!(

@@ -8,4 +8,5 @@ mod conformance;
 mod fixtures;
 mod live;
 mod netlink_live;
+mod redact;
 mod testns;
