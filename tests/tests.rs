@@ -8,4 +8,6 @@ mod conformance;
 mod fixtures;
 mod live;
 mod netlink_live;
+mod reproduce_live;
+mod reproduce_signals;
 mod testns;
