@@ -61,5 +61,8 @@ fn main() {
         out += plain.redact_text(p).len();
     }
     let secs = t0.elapsed().as_secs_f64();
-    println!("secrets-only pass (--no-redact): {:.0} MB/s ({out} bytes out in all)", mb / secs);
+    println!(
+        "secrets-only pass (--no-redact): {:.0} MB/s ({out} bytes out in all)",
+        mb / secs
+    );
 }

@@ -33,9 +33,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn reproduce(_args: &CollectArgs, _argv: Vec<String>) -> Result<ExitCode> {
-    eprintln!("mptcp-get-debug: reproduce mode is not available in this version yet; run `mptcp-get-debug collect` before and after reproducing the bug");
-    Ok(ExitCode::from(2))
+fn reproduce(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
+    crate::reproduce::run(args, argv)
 }
 
 /// Whether this process may do everything (root, or at least CAP_NET_ADMIN and CAP_SYS_ADMIN).
@@ -56,7 +55,7 @@ pub fn privileged() -> bool {
 }
 
 /// Specs to run: built-in + system dir + --collectors-dir, filtered by --only/--skip.
-fn load_specs(
+pub(crate) fn load_specs(
     dirs: &[PathBuf],
     root_is_live: bool,
     only: &[String],
@@ -87,7 +86,11 @@ fn load_specs(
 
 /// The environment collectors see: files under --root, and commands/netlink from the live system, or
 /// from recorded outputs, or none.
-fn make_env(root: &Option<PathBuf>, commands_from: &Option<PathBuf>, timeout: f64) -> Result<Env> {
+pub(crate) fn make_env(
+    root: &Option<PathBuf>,
+    commands_from: &Option<PathBuf>,
+    timeout: f64,
+) -> Result<Env> {
     let root = root.clone().unwrap_or_else(|| PathBuf::from("/"));
     if !root.is_dir() {
         bail!("--root {}: not a directory", root.display());
@@ -126,7 +129,7 @@ fn make_env(root: &Option<PathBuf>, commands_from: &Option<PathBuf>, timeout: f6
     })
 }
 
-fn namespaces(specs: &[String]) -> Result<Vec<Option<Netns>>> {
+pub(crate) fn namespaces(specs: &[String]) -> Result<Vec<Option<Netns>>> {
     if specs.is_empty() {
         return Ok(vec![None]);
     }
@@ -180,6 +183,17 @@ pub fn collect_report(
     argv: Vec<String>,
     mode: &str,
     redact: &RedactOptions,
+) -> Result<Collected> {
+    collect_report_with(args, argv, mode, redact, None)
+}
+
+/// `collect_report`, with the reproduce window's record added before redaction.
+pub fn collect_report_with(
+    args: &CollectArgs,
+    argv: Vec<String>,
+    mode: &str,
+    redact: &RedactOptions,
+    reproduce: Option<crate::reproduce::Reproduce>,
 ) -> Result<Collected> {
     let env = make_env(&args.root, &args.commands_from, args.timeout)?;
     let specs = load_specs(
@@ -242,7 +256,7 @@ pub fn collect_report(
         sections,
         findings: Vec::new(),
         redaction: None,
-        reproduce: None,
+        reproduce,
     };
     redactor.redact_report(&mut report);
     report.redaction = Some(redactor.summary());
@@ -282,7 +296,7 @@ pub fn manifest(report: &Report) -> serde_json::Value {
             })
         })
         .collect();
-    serde_json::json!({
+    let mut m = serde_json::json!({
         "tool": report.tool.name,
         "version": report.tool.version,
         "schema_version": report.schema_version,
@@ -296,7 +310,11 @@ pub fn manifest(report: &Report) -> serde_json::Value {
         "netns": report.meta.netns,
         "redaction": report.redaction,
         "collectors": collectors,
-    })
+    });
+    if let Some(r) = &report.reproduce {
+        m["reproduce"] = crate::reproduce::manifest_entry(r);
+    }
+    m
 }
 
 /// Archive base name: mptcp-debug-<host>-<UTC timestamp>.
@@ -314,7 +332,7 @@ pub fn archive_stem(host_label: &str, at: chrono::DateTime<Utc>) -> String {
     format!("mptcp-debug-{host}-{}", at.format("%Y%m%dT%H%M%SZ"))
 }
 
-fn output_dir(args: &CollectArgs) -> Result<PathBuf> {
+pub(crate) fn output_dir(args: &CollectArgs) -> Result<PathBuf> {
     let dir = args.output.clone().unwrap_or_else(|| PathBuf::from("."));
     let meta = std::fs::metadata(&dir).with_context(|| format!("--output {}", dir.display()))?;
     if !meta.is_dir() {
@@ -365,6 +383,7 @@ pub fn write_outputs(
         },
     ];
     members.extend(archive::raw_members(report));
+    members.extend(crate::reproduce::archive_members(report));
     let mtime = report.meta.started_at.timestamp().max(0) as u64;
     if let Some(map) = map {
         let map_path = dir.join(format!("{archive_name}.map.json"));
@@ -411,7 +430,7 @@ pub fn unredact(args: &crate::cli::UnredactArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn read_template(args: &CollectArgs) -> Result<Option<String>> {
+pub(crate) fn read_template(args: &CollectArgs) -> Result<Option<String>> {
     args.template
         .as_ref()
         .map(|p| std::fs::read_to_string(p).with_context(|| format!("--template {}", p.display())))
@@ -425,9 +444,20 @@ pub fn collect(args: &CollectArgs, argv: Vec<String>, mode: &str) -> Result<Exit
         Some(output_dir(args)?)
     };
     let template = read_template(args)?;
-    let batch = args.batch || std::env::var_os("CI").is_some() || !std::io::stdin().is_terminal();
-    let _ = batch; // collect never prompts; reproduce uses it to decide how to wait.
-    let mut collected = collect_report(args, argv, mode, &redact_options(args))?;
+    if args.duration.is_some() || !args.command.is_empty() {
+        bail!("--duration and `-- CMD` belong to reproduce mode (`mptcp-get-debug reproduce ...`)");
+    }
+    let collected = collect_report(args, argv, mode, &redact_options(args))?;
+    emit(args, collected, dir, template)
+}
+
+/// Writes the archive (unless --no-archive) and prints the report in the chosen format.
+pub(crate) fn emit(
+    args: &CollectArgs,
+    mut collected: Collected,
+    dir: Option<PathBuf>,
+    template: Option<String>,
+) -> Result<ExitCode> {
     if !args.quiet && !collected.report.meta.privileged {
         eprintln!("mptcp-get-debug: note: not running as root: some data (events, other namespaces) cannot be collected; run with sudo for a complete report");
     }

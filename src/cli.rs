@@ -124,6 +124,14 @@ pub struct CollectArgs {
     /// Replay command outputs recorded in DIR instead of running commands (tests, offline analysis).
     #[arg(long, value_name = "DIR", hide = true)]
     pub commands_from: Option<PathBuf>,
+
+    /// Reproduce mode: end the window after this long (30s, 5m, 500ms).
+    #[arg(long, value_name = "TIME", value_parser = crate::reproduce::parse_duration)]
+    pub duration: Option<std::time::Duration>,
+
+    /// Reproduce mode: run this command (in the first --netns) and end the window when it exits.
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -13,6 +13,7 @@ pub mod netlink;
 pub mod redact;
 pub mod render;
 pub mod report;
+pub mod reproduce;
 pub mod spec;
 pub mod system;
 

@@ -27,7 +27,7 @@ pub struct Report {
     pub redaction: Option<RedactionSummary>,
     /// Reproduce mode: the window, events, before/after snapshots.
     #[serde(default)]
-    pub reproduce: Option<serde_json::Value>,
+    pub reproduce: Option<crate::reproduce::Reproduce>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -136,16 +136,46 @@ fn list_says_what_would_run_and_why_not() {
 }
 
 #[test]
-fn reproduce_flag_is_parsed() {
-    // -r is accepted (compatibility); until reproduce mode lands it must say so and fail.
-    let out = bin()
-        .args(["-r", "--batch", "--no-archive"])
-        .args(fixture_args("modern"))
-        .assert();
-    let o = out.get_output();
-    if !o.status.success() {
-        assert!(String::from_utf8_lossy(&o.stderr).contains("reproduce"));
+fn reproduce_in_batch_mode_needs_a_way_to_end() {
+    for first in ["-r", "reproduce"] {
+        bin()
+            .args([first, "--batch", "--no-archive"])
+            .assert()
+            .failure()
+            .code(1)
+            .stderr(predicate::str::contains(
+                "give --duration TIME or `-- CMD ARGS`",
+            ));
     }
+}
+
+#[test]
+fn reproduce_option_errors_are_one_line_and_name_the_option() {
+    bin()
+        .args(["reproduce", "--duration", "5x"])
+        .assert()
+        .failure()
+        .code(2)
+        .stderr(predicate::str::contains("--duration"));
+    bin()
+        .args(["reproduce", "--batch", "--", "no-such-command-mgd"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "reproduce -- no-such-command-mgd: command not found",
+        ));
+    bin()
+        .args(["collect", "--duration", "5s", "--no-archive"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("belong to reproduce mode"));
+    let mut args = vec!["reproduce".to_string(), "--duration".into(), "1s".into()];
+    args.extend(fixture_args("modern"));
+    bin()
+        .args(&args)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("reproduce needs the live system"));
 }
 
 #[test]

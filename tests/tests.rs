@@ -9,4 +9,6 @@ mod fixtures;
 mod live;
 mod netlink_live;
 mod redact;
+mod reproduce_live;
+mod reproduce_signals;
 mod testns;

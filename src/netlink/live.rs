@@ -14,7 +14,7 @@ pub struct LivePm;
 /// A socket with the `mptcp_pm` family resolved, in the calling thread's namespace.
 pub struct PmConn {
     pub sock: GenlSocket,
-    pub family: super::genl::Family,
+    pub family: super::family::Family,
 }
 
 impl PmConn {

@@ -7,9 +7,13 @@
 pub mod attr;
 pub mod consts;
 pub mod endpoint;
+pub mod event;
+pub mod family;
 pub mod genl;
 pub mod iproute;
 pub mod live;
+pub mod monitor;
+pub mod monitor_text;
 
 pub use consts::{
     MPTCP_PM_ADDR_FLAG_BACKUP, MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_IMPLICIT,

@@ -61,6 +61,7 @@ struct View<'a> {
     counts: Counts,
     findings: &'a [crate::report::Finding],
     redaction: Option<&'a crate::report::RedactionSummary>,
+    reproduce: Option<super::reproduce_view::ReproduceView>,
 }
 
 #[derive(Serialize, Default)]
@@ -226,6 +227,7 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         counts,
         findings: &report.findings,
         redaction: report.redaction.as_ref(),
+        reproduce: report.reproduce.as_ref().map(super::reproduce_view::build),
     };
     let mut env = minijinja::Environment::new();
     env.set_trim_blocks(true);

@@ -1,0 +1,202 @@
+//! Reproduce mode: a "before" snapshot, path-manager events watched in every collected namespace
+//! while the user reproduces the problem (until Enter, `--duration`, the end of `-- CMD`, or Ctrl-C),
+//! an "after" snapshot, then the full collect report with the window's record in it and `reproduce/`
+//! in the archive. A second Ctrl-C aborts without leaving a partial archive.
+
+mod changes;
+mod command;
+mod members;
+mod model;
+mod signals;
+mod snapshot;
+mod wait;
+mod watch;
+
+pub use changes::changes;
+pub use members::archive_members;
+pub use model::{CommandRun, CounterDelta, EndedBy, NsWindow, Reproduce, Snapshot, MAX_EVENTS};
+pub use wait::parse_duration;
+
+use crate::app;
+use crate::cli::CollectArgs;
+use anyhow::{anyhow, bail, Result};
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::{ExitCode, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Removes this process's half-written archives (`.NAME.tar.gz.partial-PID`) from `dir`.
+fn remove_partials(dir: &Path) {
+    let suffix = format!(".partial-{}", std::process::id());
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') && name.ends_with(&suffix) && name.contains(".tar.gz") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+/// The manifest's view of the window: how it ended and what was watched or lost.
+pub fn manifest_entry(r: &Reproduce) -> serde_json::Value {
+    let lost: u64 = r.namespaces.iter().map(|w| w.events_lost).sum();
+    serde_json::json!({
+        "ended_by": r.ended_by,
+        "duration_ms": r.duration_ms,
+        "command": r.command.as_ref().map(|c| serde_json::json!({
+            "argv": c.argv, "status": c.status(), "duration_ms": c.duration_ms,
+        })),
+        "events": r.namespaces.iter().map(|w| w.events_total).sum::<u64>(),
+        "events_lost": lost,
+        "events_lost_text": format!("{lost} events lost"),
+        "namespaces": r.namespaces.iter().map(|w| serde_json::json!({
+            "netns": w.netns,
+            "subscribed": w.subscribed,
+            "subscribe_error": w.subscribe_error,
+            "events": w.events_total,
+            "events_lost": w.events_lost,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
+    if args.root.is_some() || args.commands_from.is_some() {
+        bail!("reproduce needs the live system: --root and --commands-from only work with collect");
+    }
+    let batch = args.batch || std::env::var_os("CI").is_some();
+    let interactive = !batch && std::io::stdin().is_terminal();
+    if args.command.is_empty() && args.duration.is_none() && !interactive {
+        bail!("reproduce: stdin is not a terminal (or --batch/CI is set): give --duration TIME or `-- CMD ARGS` to say when the reproduction ends");
+    }
+    if let Some(prog) = args.command.first() {
+        command::check_program(prog).map_err(|e| anyhow!("reproduce -- {e}"))?;
+    }
+    let dir = if args.no_archive {
+        None
+    } else {
+        Some(app::output_dir(args)?)
+    };
+    let template = app::read_template(args)?;
+    let env = Arc::new(app::make_env(&None, &None, args.timeout)?);
+    let namespaces = app::namespaces(&args.netns)?;
+    if namespaces.iter().any(Option::is_some) && !env.privileged {
+        bail!("--netns: entering a network namespace needs root (CAP_SYS_ADMIN)");
+    }
+    let specs = app::load_specs(&args.collectors_dir, true, &[], &[])?;
+    let timeout = Duration::from_secs_f64(args.timeout * 3.0 + 5.0);
+    let cleanup_dir = dir.clone();
+    let signals = signals::install(move || {
+        command::signal_child(libc::SIGKILL);
+        if let Some(d) = &cleanup_dir {
+            remove_partials(d);
+        }
+    })
+    .map_err(|e| anyhow!("cannot install signal handlers: {e}"))?;
+    let say = |msg: &str| {
+        if !args.quiet {
+            eprintln!("mptcp-get-debug: {msg}");
+        }
+    };
+
+    let before = snapshot::take(&env, &specs, &namespaces, timeout);
+    let watch = watch::Watch::start(&namespaces)?;
+    for (ns, problem) in namespaces.iter().zip(watch.problems()) {
+        if let Some(p) = problem {
+            let where_ = ns.as_ref().map(|n| format!(" (netns {})", n.label));
+            // Always said, even with -q: the report will lack the events.
+            eprintln!(
+                "mptcp-get-debug: {p}{}; the before/after snapshots are still taken",
+                where_.unwrap_or_default()
+            );
+        }
+    }
+    let started_at = chrono::Utc::now();
+    let t0 = Instant::now();
+    let command = (!args.command.is_empty()).then(|| {
+        let ns = namespaces.iter().flatten().next().cloned();
+        let stdin = if interactive {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        };
+        command::spawn(&args.command, ns, !args.quiet, stdin)
+    });
+    let enter = interactive && command.is_none();
+    if enter {
+        let until = args
+            .duration
+            .map(|d| format!(" (or wait {:.0?})", d))
+            .unwrap_or_default();
+        eprintln!("mptcp-get-debug: watching MPTCP events; reproduce the problem now, then press Enter{until}. Ctrl-C also ends the window.");
+    } else if command.is_none() {
+        say(&format!(
+            "watching MPTCP events for {:?}; Ctrl-C ends the window early",
+            args.duration.unwrap_or_default()
+        ));
+    }
+    let (ended_by, command_run) = wait::wait(wait::Ends {
+        signals: &signals,
+        enter,
+        deadline: args.duration.map(|d| t0 + d),
+        command,
+    });
+    let ended_at = chrono::Utc::now();
+    let window = t0.elapsed();
+    let watched = watch.stop();
+    let after = snapshot::take(&env, &specs, &namespaces, timeout);
+
+    let windows: Vec<NsWindow> = namespaces
+        .iter()
+        .zip(before)
+        .zip(after)
+        .zip(watched)
+        .map(|(((ns, before), after), w)| {
+            let (subscribed, error, w) = match w {
+                Ok(w) => (true, w.error.clone(), w),
+                Err(e) => (false, Some(e), Default::default()),
+            };
+            NsWindow {
+                netns: ns.as_ref().map(|n| n.label.clone()),
+                subscribed,
+                subscribe_error: error,
+                events_total: w.total,
+                events: w.events,
+                events_lost: w.lost,
+                events_malformed: w.malformed,
+                before,
+                after,
+            }
+        })
+        .collect();
+    let total: u64 = windows.iter().map(|w| w.events_total).sum();
+    let lost: u64 = windows.iter().map(|w| w.events_lost).sum();
+    say(&format!(
+        "window ended after {:.1} s ({}): {total} events{}; collecting the report",
+        window.as_secs_f64(),
+        ended_by.describe(),
+        if lost > 0 {
+            format!(", {lost} events lost")
+        } else {
+            String::new()
+        }
+    ));
+    let record = Reproduce {
+        started_at,
+        ended_at,
+        duration_ms: (window.as_secs_f64() * 1_000_000.0).round() / 1000.0,
+        ended_by,
+        requested_duration_ms: args.duration.map(|d| d.as_millis() as u64),
+        command: command_run,
+        namespaces: windows,
+    };
+    let collected = app::collect_report_with(
+        args,
+        argv,
+        "reproduce",
+        &app::redact_options(args),
+        Some(record),
+    )?;
+    app::emit(args, collected, dir, template)
+}

@@ -1,0 +1,78 @@
+//! The "before" and "after" snapshots: the same collectors `collect` uses (MIB counters, endpoints,
+//! limits, sockets), run through the engine in every namespace, reduced to what the window compares.
+
+use super::model::Snapshot;
+use crate::collectors::Env;
+use crate::engine::{self, Plan};
+use crate::report::{Data, Section, Status};
+use crate::spec::Spec;
+use crate::system::Netns;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Collectors a snapshot runs.
+pub const COLLECTORS: &[&str] = &["mib", "endpoints", "limits", "sockets"];
+
+/// Takes one snapshot per namespace (in the order given).
+pub fn take(
+    env: &Arc<Env>,
+    specs: &[Spec],
+    namespaces: &[Option<Netns>],
+    timeout: Duration,
+) -> Vec<Snapshot> {
+    let plan = Plan {
+        specs: specs
+            .iter()
+            .filter(|s| COLLECTORS.contains(&s.name.as_str()))
+            .cloned()
+            .collect(),
+        namespaces: namespaces.to_vec(),
+        collector_timeout: timeout,
+    };
+    let taken_at = chrono::Utc::now();
+    let sections = engine::run(&plan, env.clone(), None);
+    namespaces
+        .iter()
+        .map(|ns| {
+            let label = ns.as_ref().map(|n| n.label.as_str());
+            let mine: Vec<&Section> = sections
+                .iter()
+                .filter(|s| s.netns.as_deref() == label)
+                .collect();
+            reduce(taken_at, &mine)
+        })
+        .collect()
+}
+
+fn reduce(taken_at: chrono::DateTime<chrono::Utc>, sections: &[&Section]) -> Snapshot {
+    let mut snap = Snapshot {
+        taken_at,
+        counters: Vec::new(),
+        endpoints: None,
+        limits: None,
+        sockets: None,
+        notes: Vec::new(),
+    };
+    for s in sections {
+        if s.status != Status::Ok {
+            snap.notes.push(format!(
+                "{}: {} ({})",
+                s.collector,
+                s.status.label(),
+                s.status.detail()
+            ));
+        }
+        for d in &s.data {
+            match d {
+                Data::Mib(m) => {
+                    snap.counters = m.groups.get("MPTcpExt").cloned().unwrap_or_default();
+                }
+                Data::Endpoints(e) => snap.endpoints = Some(e.clone()),
+                Data::Limits(l) => snap.limits = Some(l.clone()),
+                Data::Sockets(s) => snap.sockets = Some(s.clone()),
+                _ => {}
+            }
+        }
+    }
+    snap
+}
