@@ -28,6 +28,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Reproduce(args)) => reproduce(&args, argv),
         Some(Command::List(args)) => list(&args),
         Some(Command::Unredact(args)) => unredact(&args),
+        Some(Command::Show(args)) => crate::maintainer::show(&args),
+        Some(Command::Merge(args)) => crate::maintainer::merge(&args),
+        Some(Command::Diff(args)) => crate::maintainer::diff(&args),
         None if cli.reproduce => reproduce(&cli.opts, argv),
         None => collect(&cli.opts, argv, "collect"),
     }
@@ -252,12 +255,14 @@ pub fn collect_report_with(
                 .map(|n| n.as_ref().map(|n| n.label.clone()).unwrap_or_default())
                 .collect(),
             side: None,
+            archive: None,
         },
         sections,
         findings: Vec::new(),
         redaction: None,
         reproduce,
     };
+    report.meta.side = crate::maintainer::side(&report, args.side);
     redactor.redact_report(&mut report);
     report.redaction = Some(redactor.summary());
     report.findings = crate::findings::evaluate(&report);
@@ -361,6 +366,7 @@ pub fn write_outputs(
         }
     }
     let shown = dir.join(&archive_name).display().to_string();
+    report.meta.archive = Some(shown.clone());
     let summary = render::render_summary(
         report,
         &SummaryOptions {
@@ -474,6 +480,12 @@ pub(crate) fn emit(
     print!("{text}");
     if let (Some(p), false) = (&archive, args.quiet) {
         eprintln!("mptcp-get-debug: report written to {}", p.display());
+    }
+    if args.issue_url {
+        eprintln!(
+            "mptcp-get-debug: {}",
+            crate::maintainer::issue_link_line(&render::sysinfo::system_info(&collected.report))
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

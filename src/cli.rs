@@ -48,6 +48,44 @@ pub enum Command {
     List(ListArgs),
     /// Turn pseudonyms and encrypted addresses back into the originals, with your private map.
     Unredact(UnredactArgs),
+    /// Re-render an archive's report (findings re-run by this version).
+    Show(ShowArgs),
+    /// One summary for the client and the server archive of one bug, with cross-side checks.
+    Merge(MergeArgs),
+    /// What differs between two archives: sysctls, endpoints, limits, counters, versions, NM, mptcpd.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ShowArgs {
+    pub archive: PathBuf,
+    #[arg(short, long, value_enum, default_value = "md")]
+    pub format: Format,
+    /// Print a link that opens the MPTCP bug form with "System info" filled in, instead of the report.
+    #[arg(long)]
+    pub issue_url: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct MergeArgs {
+    pub client: PathBuf,
+    pub server: PathBuf,
+    /// Print the bug-form link (both sides in "System info") instead of the summary.
+    #[arg(long)]
+    pub issue_url: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DiffArgs {
+    pub a: PathBuf,
+    pub b: PathBuf,
+}
+
+/// Which end of the connection this host is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SideArg {
+    Client,
+    Server,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -116,6 +154,14 @@ pub struct CollectArgs {
     /// and the server so a maintainer can match addresses across both reports.
     #[arg(long, value_name = "FILE")]
     pub redact_key: Option<PathBuf>,
+
+    /// Label the report as the client or the server side (guessed from sockets and counters if not given).
+    #[arg(long, value_enum)]
+    pub side: Option<SideArg>,
+
+    /// Also print (on stderr) a link that opens the MPTCP bug form with "System info" filled in.
+    #[arg(long)]
+    pub issue_url: bool,
 
     /// Do not write an archive; only print the report.
     #[arg(long)]

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod collectors;
 pub mod engine;
 pub mod findings;
+pub mod maintainer;
 pub mod netlink;
 pub mod redact;
 pub mod render;

@@ -55,6 +55,9 @@ pub struct Meta {
     /// "client" / "server", when given or guessed.
     #[serde(default)]
     pub side: Option<Side>,
+    /// The archive path as the collecting run showed it (so `show` re-renders the same summary).
+    #[serde(default)]
+    pub archive: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

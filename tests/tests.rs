@@ -12,3 +12,4 @@ mod redact;
 mod reproduce_live;
 mod reproduce_signals;
 mod testns;
+mod triage;

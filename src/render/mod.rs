@@ -3,6 +3,7 @@
 
 pub mod reproduce_view;
 pub mod summary;
+pub mod sysinfo;
 pub mod text;
 
 pub use summary::{render_summary, SummaryOptions};

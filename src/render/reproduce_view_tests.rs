@@ -119,6 +119,7 @@ fn report() -> Report {
             root: "/".into(),
             netns: vec!["cli".into(), "srv".into()],
             side: None,
+            archive: None,
         },
         sections: vec![],
         findings: vec![],

@@ -2,8 +2,7 @@
 //! (templates/summary.md.j2, embedded; `--template FILE` overrides it). The template decides layout;
 //! this file decides what the facts are.
 
-use crate::collectors::sysctl;
-use crate::netlink::iproute;
+use super::sysinfo;
 use crate::report::{Report, Section, Status};
 use serde::Serialize;
 
@@ -18,16 +17,9 @@ pub struct SummaryOptions {
 }
 
 #[derive(Serialize)]
-struct Block {
-    command: String,
-    output: String,
-}
-
-#[derive(Serialize)]
 struct NsView {
     /// "" for the tool's own namespace.
     name: String,
-    system_info: Vec<Block>,
     counters: Vec<(String, u64)>,
     sockets: Option<String>,
 }
@@ -52,7 +44,9 @@ struct View<'a> {
     uid: u32,
     root: &'a str,
     archive: Option<&'a str>,
-    host_info: Vec<Block>,
+    /// The block that pastes into the form's "System info" field.
+    system_info: String,
+    side: Option<String>,
     namespaces: Vec<NsView>,
     kernel_config: Vec<(String, String)>,
     kernel_config_source: Option<&'a str>,
@@ -72,43 +66,7 @@ struct Counts {
     timed_out: usize,
 }
 
-fn not_collected(report: &Report, collector: &str, netns: Option<&str>) -> String {
-    let sec = report
-        .sections
-        .iter()
-        .find(|s| s.collector == collector && s.netns.as_deref() == netns);
-    match sec.map(|s| &s.status) {
-        Some(Status::Ok) | None => format!("# not collected ({collector} did not run)\n"),
-        Some(st) => format!("# not collected: {}\n", st.detail()),
-    }
-}
-
 fn ns_view(report: &Report, ns: Option<&str>) -> NsView {
-    let mut system_info = Vec::new();
-    let sysctl_out = match report.sysctls(ns) {
-        Some(list) => sysctl::render(list),
-        None => not_collected(report, "sysctl", ns),
-    };
-    system_info.push(Block {
-        command: "sysctl net.mptcp".into(),
-        output: sysctl_out,
-    });
-    let eps = match report.endpoints(ns) {
-        Some(e) => iproute::render_endpoints(e),
-        None => not_collected(report, "endpoints", ns),
-    };
-    system_info.push(Block {
-        command: "ip mptcp endpoint show".into(),
-        output: eps,
-    });
-    let limits = match report.limits(ns) {
-        Some(l) => iproute::render_limits(l),
-        None => not_collected(report, "limits", ns),
-    };
-    system_info.push(Block {
-        command: "ip mptcp limits show".into(),
-        output: limits,
-    });
     let counters = report
         .mib(ns)
         .and_then(|m| m.groups.get("MPTcpExt"))
@@ -127,7 +85,6 @@ fn ns_view(report: &Report, ns: Option<&str>) -> NsView {
         .map(|a| a.content.clone());
     NsView {
         name: ns.unwrap_or("").to_string(),
-        system_info,
         counters,
         sockets,
     }
@@ -145,46 +102,7 @@ fn row(s: &Section) -> CollectorRow {
 }
 
 pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<String> {
-    let mut host_info = Vec::new();
-    let uname = match report.kernel() {
-        Some(k) => format!("{}\n", k.uname),
-        None => not_collected(report, "kernel", None),
-    };
-    host_info.push(Block {
-        command: "uname -a".into(),
-        output: uname,
-    });
-    let osr = match report.distro() {
-        Some(d) => {
-            let mut raw = d.raw.clone();
-            if !raw.ends_with('\n') {
-                raw.push('\n');
-            }
-            raw
-        }
-        None => not_collected(report, "distro", None),
-    };
-    host_info.push(Block {
-        command: "cat /etc/os-release".into(),
-        output: osr,
-    });
-    let mut names: Vec<Option<&str>> = vec![None];
-    for s in &report.sections {
-        if let Some(n) = s.netns.as_deref() {
-            if !names.contains(&Some(n)) {
-                names.push(Some(n));
-            }
-        }
-    }
-    // When only other namespaces were asked for, the tool's own has no per-netns sections.
-    if names.len() > 1
-        && !report
-            .sections
-            .iter()
-            .any(|s| s.netns.is_none() && s.collector == "sysctl")
-    {
-        names.remove(0);
-    }
+    let names = sysinfo::namespaces(report);
     let mut counts = Counts::default();
     for s in &report.sections {
         match s.status {
@@ -208,7 +126,14 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         uid: report.meta.uid,
         root: &report.meta.root,
         archive: opts.archive.as_deref(),
-        host_info,
+        system_info: sysinfo::system_info(report),
+        side: report.meta.side.as_ref().map(|s| {
+            if s.guessed {
+                format!("{} (guessed from sockets and counters)", s.role)
+            } else {
+                s.role.clone()
+            }
+        }),
         namespaces: names.into_iter().map(|n| ns_view(report, n)).collect(),
         kernel_config: kc
             .map(|k| {
