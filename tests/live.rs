@@ -106,11 +106,7 @@ fn unprivileged_run_never_waits_and_says_what_it_missed() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::util::assert_ok(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("not running as root"), "{stderr}");
     let report: Report = serde_json::from_slice(&out.stdout).unwrap();

@@ -76,11 +76,7 @@ fn collect(ns: &TestNs) -> Report {
         .args(["--format", "json", "--no-archive", "-q", "--no-redact"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::util::assert_ok(&out);
     serde_json::from_slice(&out.stdout).expect("stdout is the report JSON")
 }
 

@@ -73,12 +73,14 @@ fn delta(w: &NsWindow, name: &str) -> i64 {
         .map_or(0, |d| d.delta)
 }
 
-#[test]
-fn one_connection_gives_its_events_and_counter_deltas() {
-    let Some((c, s)) = client_server(true) else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
+/// `reproduce` around one connection from the client to the server (waiting for its extra subflow),
+/// writing the archive into `dir`.
+fn reproduce_one_connection(
+    c: &TestNs,
+    s: &TestNs,
+    dir: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Output {
     let out = bin()
         .args([
             "reproduce",
@@ -87,21 +89,33 @@ fn one_connection_gives_its_events_and_counter_deltas() {
             "--netns",
             &s.name,
             "-q",
-            "--no-redact",
+            "-o",
         ])
-        .args(["--format", "json", "-o"])
-        .arg(dir.path())
+        .arg(dir)
+        .args(extra)
         .arg("--")
         .arg(pair_bin())
-        .args(["--server-netns", &s.name, "--addr", "10.1.1.2:10001"])
-        .args(["--wait-subflows", "1"])
+        .args([
+            "--server-netns",
+            &s.name,
+            "--addr",
+            "10.1.1.2:10001",
+            "--wait-subflows",
+            "1",
+        ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::util::assert_ok(&out);
+    out
+}
+
+#[test]
+fn one_connection_gives_its_events_and_counter_deltas() {
+    let Some((c, s)) = client_server(true) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = reproduce_one_connection(&c, &s, dir.path(), &["--no-redact", "--format", "json"]);
     let report: Report = serde_json::from_slice(&out.stdout).unwrap();
     let rep = report.reproduce.as_ref().unwrap();
     assert_eq!(rep.ended_by, EndedBy::Command);
@@ -213,11 +227,7 @@ fn burst_of_500_connections_every_created_event_is_recorded_or_counted_lost() {
         .args(["--count", "500", "--parallel", "8", "--bytes", "64"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::util::assert_ok(&out);
     let report: Report = serde_json::from_slice(&out.stdout).unwrap();
     let rep = report.reproduce.as_ref().unwrap();
     assert_eq!(rep.command.as_ref().unwrap().exit_code, Some(0));
@@ -297,27 +307,7 @@ fn reproduce_members_are_redacted() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let out = bin()
-        .args([
-            "reproduce",
-            "--netns",
-            &c.name,
-            "--netns",
-            &s.name,
-            "-q",
-            "-o",
-        ])
-        .arg(dir.path())
-        .arg("--")
-        .arg(pair_bin())
-        .args(["--server-netns", &s.name, "--addr", "10.1.1.2:10001"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    reproduce_one_connection(&c, &s, dir.path(), &[]);
     let archive = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -155,11 +155,7 @@ fn without_cap_net_admin_events_are_not_subscribed_but_snapshots_are_taken() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::util::assert_ok(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("events cannot be subscribed without CAP_NET_ADMIN"),

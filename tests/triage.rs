@@ -598,11 +598,7 @@ fn real_client_and_server_merge() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::util::assert_ok(&out);
     let key_dir = tempfile::tempdir().unwrap();
     let key = key_dir.path().join("k");
     let run = |ns: &str, dir: &Path| {
