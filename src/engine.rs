@@ -185,7 +185,12 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
     let total = jobs.len();
     let (tx, rx) = mpsc::channel::<(usize, Status, Output, f64)>();
     let start = Instant::now();
-    for (i, (spec, ns)) in jobs.iter().cloned().enumerate() {
+    // Start collectors that run programs first: a process is the slowest thing a collector does, so
+    // it should overlap with everything else. Sections keep the spec order regardless.
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&i| jobs[i].0.commands.is_empty());
+    for i in order {
+        let (spec, ns) = jobs[i].clone();
         let (job_tx, env) = (tx.clone(), env.clone());
         let spawned = std::thread::Builder::new()
             .name(format!("collect-{}", spec.name))
