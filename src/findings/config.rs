@@ -1,5 +1,5 @@
-//! Configuration rules: MPTCP off, endpoints and limits that cannot work, roles swapped, path managers
-//! with nobody driving them or two managers fighting.
+//! Configuration rules: MPTCP off, endpoints and limits that cannot work, roles swapped, and the local
+//! self-test.
 
 use super::{finding, namespaces, where_, DOCS_FAQ, DOCS_PM, DOCS_SETUP};
 use crate::netlink::iproute::render_endpoints;
@@ -168,61 +168,6 @@ pub fn endpoint_roles(r: &Report) -> Vec<Finding> {
         }
     }
     out
-}
-
-pub fn userspace_pm_without_daemon(r: &Report) -> Vec<Finding> {
-    let Some(mptcpd) = r.mptcpd() else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for ns in namespaces(r) {
-        let userspace = r.sysctl(ns, "path_manager") == Some("userspace")
-            || (r.sysctl(ns, "path_manager").is_none() && r.sysctl(ns, "pm_type") == Some("1"));
-        let running = mptcpd.service_state.as_deref() == Some("active");
-        if userspace && !running {
-            let ev = vec![
-                r.sysctl(ns, "path_manager").map_or_else(
-                    || "net.mptcp.pm_type = 1".into(),
-                    |v| format!("net.mptcp.path_manager = {v}"),
-                ),
-                format!(
-                    "mptcpd: {}",
-                    if mptcpd.installed {
-                        mptcpd
-                            .service_state
-                            .clone()
-                            .unwrap_or_else(|| "not running".into())
-                    } else {
-                        "not installed".into()
-                    }
-                ),
-            ];
-            out.push(finding("userspace-pm-no-daemon", Severity::Problem, format!("Userspace path manager with no daemon running{}: no subflows and no announcements at all", where_(ns)), ev, DOCS_PM));
-        }
-    }
-    out
-}
-
-pub fn nm_and_mptcpd(r: &Report) -> Vec<Finding> {
-    let (Some(nm), Some(mptcpd)) = (r.network_manager(), r.mptcpd()) else {
-        return Vec::new();
-    };
-    let nm_manages = nm.running == Some(true)
-        && !nm
-            .connections
-            .iter()
-            .all(|c| c.mptcp_flags_decoded.starts_with("disabled"));
-    if nm_manages && mptcpd.service_state.as_deref() == Some("active") {
-        let ev = vec![
-            format!(
-                "NetworkManager {} running",
-                nm.version.clone().unwrap_or_default()
-            ),
-            "mptcp.service active".into(),
-        ];
-        return vec![finding("nm-and-mptcpd", Severity::Problem, "NetworkManager and mptcpd both manage MPTCP endpoints: they conflict (endpoints flushed or duplicated)".into(), ev, DOCS_PM)];
-    }
-    Vec::new()
 }
 
 pub fn self_test(r: &Report) -> Vec<Finding> {

@@ -1,67 +1,116 @@
 //! Rules that need both sides of a connection: what one side announces or creates against what the
-//! other side accepts.
+//! other side accepts, archives given in the wrong order, and reports whose addresses cannot be matched.
 
 use super::{finding, namespaces, DOCS_PM};
+use crate::netlink::iproute::render_endpoints;
 use crate::netlink::{MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW};
 use crate::report::{Finding, Report, Severity};
 
-fn first_ns(r: &Report) -> Option<&str> {
-    namespaces(r).into_iter().next().flatten()
+/// The namespace that holds the path-manager state: the first one with limits collected.
+fn pm_ns(r: &Report) -> Option<&str> {
+    let all = namespaces(r);
+    all.iter()
+        .copied()
+        .find(|ns| r.limits(*ns).is_some())
+        .or(all.first().copied())
+        .flatten()
+}
+
+/// `side: <endpoint line>` for each endpoint of `r` with `flag`.
+fn endpoint_lines(r: &Report, side: &str, flag: u32) -> Vec<String> {
+    let eps: Vec<_> = r
+        .endpoints(pm_ns(r))
+        .map(|e| e.iter().filter(|e| e.flags & flag != 0).cloned().collect())
+        .unwrap_or_default();
+    render_endpoints(&eps)
+        .lines()
+        .map(|l| format!("{side}: {}", l.trim_end()))
+        .collect()
+}
+
+/// The role a report was explicitly labelled with (`--side`), not a guess.
+fn given_side(r: &Report) -> Option<&str> {
+    r.meta
+        .side
+        .as_ref()
+        .filter(|s| !s.guessed)
+        .map(|s| s.role.as_str())
 }
 
 pub fn cross_side(client: &Report, server: &Report) -> Vec<Finding> {
     let mut out = Vec::new();
-    let (cns, sns) = (first_ns(client), first_ns(server));
-    let server_signals = server
-        .endpoints(sns)
-        .map(|e| {
-            e.iter()
-                .filter(|e| e.flags & MPTCP_PM_ADDR_FLAG_SIGNAL != 0)
-                .count()
-        })
-        .unwrap_or(0);
-    if server_signals > 0 && client.limits(cns).and_then(|l| l.add_addr_accepted) == Some(0) {
+    if given_side(client) == Some("server") || given_side(server) == Some("client") {
+        out.push(finding(
+            "cross-sides-swapped",
+            Severity::Warning,
+            "The archives look swapped: merge takes the client's archive first, then the server's"
+                .into(),
+            vec![
+                format!(
+                    "first archive: --side {}",
+                    given_side(client).unwrap_or("not given")
+                ),
+                format!(
+                    "second archive: --side {}",
+                    given_side(server).unwrap_or("not given")
+                ),
+            ],
+            DOCS_PM,
+        ));
+    }
+    let client_limits = client.limits(pm_ns(client));
+    let server_limits = server.limits(pm_ns(server));
+    let signals = endpoint_lines(server, "server", MPTCP_PM_ADDR_FLAG_SIGNAL);
+    if !signals.is_empty() && client_limits.and_then(|l| l.add_addr_accepted) == Some(0) {
+        let mut ev = signals;
+        ev.push("client: limits add_addr_accepted 0".into());
+        if let Some(d) = client
+            .mib(pm_ns(client))
+            .and_then(|m| m.get("MPTcpExt", "AddAddrDrop"))
+            .filter(|&d| d > 0)
+        {
+            ev.push(format!("client: MPTcpExt AddAddrDrop = {d}"));
+        }
         out.push(finding(
             "cross-add-addr",
             Severity::Warning,
             "The server announces addresses but the client accepts none: its add_addr_accepted limit is 0".into(),
-            vec![format!("server: {server_signals} `signal` endpoint(s)"), "client: limits add_addr_accepted 0".into()],
+            ev,
             DOCS_PM,
         ));
     }
-    let client_subflows = client
-        .endpoints(cns)
-        .map(|e| {
-            e.iter()
-                .filter(|e| e.flags & MPTCP_PM_ADDR_FLAG_SUBFLOW != 0)
-                .count()
-        })
-        .unwrap_or(0);
-    if client_subflows > 0 && server.limits(sns).and_then(|l| l.subflows) == Some(0) {
+    let subflows = endpoint_lines(client, "client", MPTCP_PM_ADDR_FLAG_SUBFLOW);
+    if !subflows.is_empty() && server_limits.and_then(|l| l.subflows) == Some(0) {
+        let mut ev = subflows;
+        ev.push("server: limits subflows 0".into());
         out.push(finding(
             "cross-subflows",
             Severity::Problem,
             "The client creates subflows but the server's subflows limit is 0: every join is rejected".into(),
-            vec![format!("client: {client_subflows} `subflow` endpoint(s)"), "server: limits subflows 0".into()],
+            ev,
             DOCS_PM,
         ));
     }
-    let key = |r: &Report| {
-        r.redaction
-            .as_ref()
-            .filter(|x| x.enabled)
-            .and_then(|x| x.key_id.clone())
-    };
-    if let (Some(a), Some(b)) = (key(client), key(server)) {
-        if a != b {
-            out.push(finding(
-                "cross-redaction-keys",
-                Severity::Info,
-                "The two reports were redacted with different keys: addresses cannot be matched across them (use the same --redact-key FILE on both hosts)".into(),
-                vec![format!("client key id {a}"), format!("server key id {b}")],
-                DOCS_PM,
-            ));
-        }
+    let redaction = |r: &Report| r.redaction.as_ref().map(|x| (x.enabled, x.key_id.clone()));
+    match (redaction(client), redaction(server)) {
+        (Some((true, Some(a))), Some((true, Some(b)))) if a != b => out.push(finding(
+            "cross-redaction-keys",
+            Severity::Info,
+            "The two reports were redacted with different keys: addresses cannot be matched across them (use the same --redact-key FILE on both hosts)".into(),
+            vec![format!("client key id {a}"), format!("server key id {b}")],
+            DOCS_PM,
+        )),
+        (Some((a, _)), Some((b, _))) if a != b => out.push(finding(
+            "cross-redaction-keys",
+            Severity::Info,
+            "Only one of the two reports is redacted: addresses cannot be matched across them".into(),
+            vec![
+                format!("client redaction {}", if a { "on" } else { "off" }),
+                format!("server redaction {}", if b { "on" } else { "off" }),
+            ],
+            DOCS_PM,
+        )),
+        _ => {}
     }
     out
 }

@@ -2,8 +2,9 @@
 //! that drops the packets of additional subflows.
 
 use super::{finding, namespaces, where_, DOCS_PM};
-use crate::netlink::iproute::{fmt_ip, render_endpoints};
-use crate::report::{Endpoint, Finding, Interfaces, Report, Severity};
+use crate::netlink::iproute::render_endpoints;
+use crate::report::{Endpoint, Finding, Interfaces, Link, Report, Severity};
+use std::net::IpAddr;
 
 fn line(e: &Endpoint) -> String {
     render_endpoints(std::slice::from_ref(e))
@@ -11,13 +12,19 @@ fn line(e: &Endpoint) -> String {
         .to_string()
 }
 
-fn holder<'a>(ifs: &'a Interfaces, e: &Endpoint) -> Option<&'a crate::report::Link> {
-    let addr = fmt_ip(&e.addr);
+/// The link that carries the endpoint's address (addresses compared as addresses, not as text).
+fn holder<'a>(ifs: &'a Interfaces, e: &Endpoint) -> Option<&'a Link> {
     ifs.links.iter().find(|l| {
         l.addrs
             .iter()
-            .any(|a| a.split('/').next() == Some(addr.as_str()))
+            .any(|a| a.split('/').next().and_then(|a| a.parse::<IpAddr>().ok()) == Some(e.addr))
     })
+}
+
+/// Administratively or operationally down. Flags count only when the collector gave some.
+fn is_down(l: &Link) -> bool {
+    matches!(l.state.as_str(), "DOWN" | "LOWERLAYERDOWN" | "NOTPRESENT")
+        || (!l.flags.is_empty() && !l.flags.iter().any(|f| f == "UP"))
 }
 
 pub fn endpoint_interface(r: &Report) -> Vec<Finding> {
@@ -30,11 +37,20 @@ pub fn endpoint_interface(r: &Report) -> Vec<Finding> {
             continue;
         }
         for e in eps {
-            let dev = e
+            let by_dev = e
                 .dev
                 .as_deref()
                 .and_then(|d| ifs.links.iter().find(|l| l.name == d));
-            if holder(ifs, e).is_none() {
+            let holder = holder(ifs, e);
+            if e.ifindex.is_some_and(|i| i > 0) && e.dev.is_none() {
+                out.push(finding(
+                    "endpoint-interface",
+                    Severity::Problem,
+                    format!("Endpoint device no longer exists{}", where_(ns)),
+                    vec![line(e)],
+                    DOCS_PM,
+                ));
+            } else if holder.is_none() {
                 out.push(finding(
                     "endpoint-interface",
                     Severity::Problem,
@@ -45,22 +61,15 @@ pub fn endpoint_interface(r: &Report) -> Vec<Finding> {
                     vec![line(e)],
                     DOCS_PM,
                 ));
-            } else if e.ifindex.is_some_and(|i| i > 0) && e.dev.is_none() {
-                out.push(finding(
-                    "endpoint-interface",
-                    Severity::Problem,
-                    format!("Endpoint device no longer exists{}", where_(ns)),
-                    vec![line(e)],
-                    DOCS_PM,
-                ));
-            } else if let Some(l) =
-                dev.filter(|l| l.state == "DOWN" || !l.flags.iter().any(|f| f == "UP"))
-            {
+            } else if let Some(l) = by_dev.or(holder).filter(|l| is_down(l)) {
                 out.push(finding(
                     "endpoint-interface",
                     Severity::Warning,
                     format!("Endpoint interface {} is down{}", l.name, where_(ns)),
-                    vec![line(e), format!("{}: state {}", l.name, l.state)],
+                    vec![
+                        line(e),
+                        format!("{}: state {} <{}>", l.name, l.state, l.flags.join(",")),
+                    ],
                     DOCS_PM,
                 ));
             } else if e.dev.is_none()
@@ -80,9 +89,19 @@ pub fn strict_rp_filter(r: &Report) -> Vec<Finding> {
         let (Some(eps), Some(ifs)) = (r.endpoints(ns), r.interfaces(ns)) else {
             continue;
         };
+        // rp_filter is IPv4 only, and with a single IPv4 interface the reverse path is always it.
+        let v4_links = ifs
+            .links
+            .iter()
+            .filter(|l| !l.flags.iter().any(|f| f == "LOOPBACK") && l.name != "lo")
+            .filter(|l| l.addrs.iter().any(|a| !a.contains(':')))
+            .count();
+        if v4_links < 2 {
+            continue;
+        }
         let all = ifs.rp_filter_all.unwrap_or(0);
         let mut seen = Vec::new();
-        for e in eps {
+        for e in eps.iter().filter(|e| e.addr.is_ipv4()) {
             let Some(link) = e
                 .dev
                 .as_deref()

@@ -5,6 +5,7 @@
 mod config;
 mod counters;
 mod cross;
+mod daemons;
 mod interfaces;
 mod kernel;
 
@@ -29,9 +30,9 @@ pub static RULES: &[(&str, Rule)] = &[
     ("endpoint-roles", config::endpoint_roles),
     (
         "userspace-pm-no-daemon",
-        config::userspace_pm_without_daemon,
+        daemons::userspace_pm_without_daemon,
     ),
-    ("nm-and-mptcpd", config::nm_and_mptcpd),
+    ("nm-and-mptcpd", daemons::nm_and_mptcpd),
     ("endpoint-interface", interfaces::endpoint_interface),
     ("strict-rp-filter", interfaces::strict_rp_filter),
     ("fallback", counters::fallback),
