@@ -58,17 +58,27 @@ pub enum Command {
 
 #[derive(Debug, Args, Clone)]
 pub struct ShowArgs {
+    /// An archive written by mptcp-get-debug (mptcp-debug-*.tar.gz).
+    #[arg(value_name = "ARCHIVE")]
     pub archive: PathBuf,
+    /// What to print.
     #[arg(short, long, value_enum, default_value = "md")]
     pub format: Format,
     /// Print a link that opens the MPTCP bug form with "System info" filled in, instead of the report.
     #[arg(long)]
     pub issue_url: bool,
+    /// Render the summary with this minijinja template instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone)]
 pub struct MergeArgs {
+    /// The client's archive.
+    #[arg(value_name = "CLIENT.tar.gz")]
     pub client: PathBuf,
+    /// The server's archive.
+    #[arg(value_name = "SERVER.tar.gz")]
     pub server: PathBuf,
     /// Print the bug-form link (both sides in "System info") instead of the summary.
     #[arg(long)]
@@ -77,7 +87,11 @@ pub struct MergeArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct DiffArgs {
+    /// The first archive (before, or one host).
+    #[arg(value_name = "A.tar.gz")]
     pub a: PathBuf,
+    /// The second archive (after, or the other host).
+    #[arg(value_name = "B.tar.gz")]
     pub b: PathBuf,
 }
 

@@ -3,13 +3,15 @@
 
 use crate::archive::read_report;
 use crate::cli::{DiffArgs, MergeArgs, ShowArgs, SideArg};
-use crate::netlink::iproute;
 use crate::render::{self, sysinfo, SummaryOptions};
 use crate::report::{Report, Side};
-use anyhow::Result;
-use std::collections::BTreeMap;
+use anyhow::{Context, Result};
 use std::fmt::Write;
 use std::process::ExitCode;
+
+mod diff;
+
+pub use diff::diff_reports;
 
 pub const BUG_FORM: &str =
     "https://github.com/multipath-tcp/mptcp_net-next/issues/new?template=01-bug.yml";
@@ -70,9 +72,20 @@ pub fn issue_link_line(system_info: &str) -> String {
     match issue_url(system_info) {
         Some(u) => format!("open the MPTCP bug form with System info filled in: {u}"),
         None => format!(
-            "the System info block is too long for a link ({} bytes): open {BUG_FORM} and paste it from summary.md by hand",
+            "the System info block is too long for a link ({} bytes): open {BUG_FORM} and paste the summary's System info block by hand",
             system_info.len()
         ),
+    }
+}
+
+/// `--issue-url` on show/merge: the link on stdout, or a one-line error saying to paste by hand.
+fn print_issue_url(system_info: &str) -> Result<ExitCode> {
+    match issue_url(system_info) {
+        Some(u) => {
+            println!("{u}");
+            Ok(ExitCode::SUCCESS)
+        }
+        None => anyhow::bail!("{}", issue_link_line(system_info)),
     }
 }
 
@@ -86,195 +99,43 @@ fn load(path: &std::path::Path) -> Result<Report> {
 pub fn show(args: &ShowArgs) -> Result<ExitCode> {
     let report = load(&args.archive)?;
     if args.issue_url {
-        let sys = sysinfo::system_info(&report);
-        return match issue_url(&sys) {
-            Some(u) => {
-                println!("{u}");
-                Ok(ExitCode::SUCCESS)
-            }
-            None => anyhow::bail!("{}", issue_link_line(&sys)),
-        };
+        return print_issue_url(&sysinfo::system_info(&report));
     }
+    let template = args
+        .template
+        .as_ref()
+        .map(|p| std::fs::read_to_string(p).with_context(|| format!("--template {}", p.display())))
+        .transpose()?;
+    // The archive path the collecting run printed, so the summary comes out byte for byte the same.
     let opts = SummaryOptions {
         archive: report.meta.archive.clone(),
-        template: None,
+        template,
     };
     print!("{}", render::render(&report, args.format, &opts)?);
     Ok(ExitCode::SUCCESS)
 }
 
-fn finding_lines(out: &mut String, side: &str, r: &[crate::report::Finding]) {
-    for f in r {
-        let _ = writeln!(
-            out,
-            "- **{:?}** ({side}): {}{}",
-            f.severity,
-            f.title,
-            f.link
-                .as_ref()
-                .map(|l| format!(" ([docs]({l}))"))
-                .unwrap_or_default()
-        );
-        for e in &f.evidence {
-            let _ = writeln!(out, "  - `{e}`");
-        }
-    }
-}
-
 /// The merged summary of a client and a server report.
-pub fn merged_summary(client: &Report, server: &Report) -> String {
-    let mut o = String::new();
-    let _ = writeln!(o, "# MPTCP debug report: client and server\n");
-    for (label, r) in [("client", client), ("server", server)] {
-        let k = r
-            .kernel()
-            .map(|k| k.release.clone())
-            .unwrap_or_else(|| "unknown kernel".into());
-        let when = r.meta.started_at.format("%Y-%m-%d %H:%M:%S UTC");
-        let _ = writeln!(
-            o,
-            "- {label}: {} {}, collected {when}{}",
-            r.tool.name,
-            r.tool.version,
-            r.meta
-                .archive
-                .as_ref()
-                .map(|a| format!(", `{a}`"))
-                .unwrap_or_default()
-        );
-        let _ = writeln!(o, "  kernel {k}");
-    }
-    let _ = writeln!(o, "\n## System info\n\nPaste this block as is into the \"System info\" field of the bug form.\n\n```\n{}```\n", sysinfo::system_info_two_sides(client, server));
-    let cross = crate::findings::cross_side(client, server);
-    let _ = writeln!(o, "## Automatic checks\n");
-    if cross.is_empty() && client.findings.is_empty() && server.findings.is_empty() {
-        let _ = writeln!(o, "Nothing found.");
-    }
-    finding_lines(&mut o, "both sides", &cross);
-    finding_lines(&mut o, "client", &client.findings);
-    finding_lines(&mut o, "server", &server.findings);
-    o
+pub fn merged_summary(client: &Report, server: &Report) -> Result<String> {
+    render::merge::render_merged(client, server)
 }
 
 pub fn merge(args: &MergeArgs) -> Result<ExitCode> {
     let (client, server) = (load(&args.client)?, load(&args.server)?);
     if args.issue_url {
-        let sys = sysinfo::system_info_two_sides(&client, &server);
-        return match issue_url(&sys) {
-            Some(u) => {
-                println!("{u}");
-                Ok(ExitCode::SUCCESS)
-            }
-            None => anyhow::bail!("{}", issue_link_line(&sys)),
-        };
+        return print_issue_url(&sysinfo::system_info_two_sides(&client, &server));
     }
-    print!("{}", merged_summary(&client, &server));
+    print!("{}", merged_summary(&client, &server)?);
     Ok(ExitCode::SUCCESS)
-}
-
-/// Key facts of a report, flattened to "area: name" -> value, for diffs.
-fn facts(r: &Report) -> BTreeMap<String, String> {
-    let mut f = BTreeMap::new();
-    if let Some(k) = r.kernel() {
-        f.insert("kernel: release".into(), k.release.clone());
-    }
-    if let Some(d) = r.distro() {
-        f.insert(
-            "distro: PRETTY_NAME".into(),
-            d.fields.get("PRETTY_NAME").cloned().unwrap_or_default(),
-        );
-    }
-    for ns in crate::findings::namespaces(r) {
-        let at = ns.map(|n| format!(" [{n}]")).unwrap_or_default();
-        for s in r.sysctls(ns).into_iter().flatten() {
-            f.insert(format!("sysctl{at}: {}", s.name), s.value.clone());
-        }
-        if let Some(e) = r.endpoints(ns) {
-            for e in e {
-                f.insert(
-                    format!("endpoint{at}: id {}", e.id),
-                    iproute::render_endpoints(std::slice::from_ref(e))
-                        .trim_end()
-                        .to_string(),
-                );
-            }
-        }
-        if let Some(l) = r.limits(ns) {
-            f.insert(
-                format!("limits{at}"),
-                iproute::render_limits(l).trim_end().to_string(),
-            );
-        }
-        if let Some(c) = r.mib(ns).and_then(|m| m.groups.get("MPTcpExt")) {
-            for c in c {
-                f.insert(format!("counter{at}: {}", c.name), c.value.to_string());
-            }
-        }
-    }
-    if let Some(nm) = r.network_manager() {
-        f.insert("NetworkManager: installed".into(), nm.installed.to_string());
-        f.insert(
-            "NetworkManager: version".into(),
-            nm.version.clone().unwrap_or_default(),
-        );
-        f.insert(
-            "NetworkManager: running".into(),
-            format!("{:?}", nm.running),
-        );
-        for c in &nm.connections {
-            f.insert(
-                format!("NetworkManager: {} mptcp-flags", c.id),
-                c.mptcp_flags_decoded.clone(),
-            );
-        }
-    }
-    if let Some(m) = r.mptcpd() {
-        f.insert("mptcpd: installed".into(), m.installed.to_string());
-        f.insert(
-            "mptcpd: version".into(),
-            m.version.clone().unwrap_or_default(),
-        );
-        f.insert(
-            "mptcpd: service".into(),
-            m.service_state.clone().unwrap_or_default(),
-        );
-        for (k, v) in &m.config {
-            f.insert(format!("mptcpd: {k}"), v.clone());
-        }
-    }
-    f
-}
-
-/// Lines `- key: a -> b` for what differs (`(absent)` where one side lacks it).
-pub fn diff_reports(a: &Report, b: &Report) -> String {
-    let (fa, fb) = (facts(a), facts(b));
-    let mut keys: Vec<&String> = fa.keys().chain(fb.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    let mut o = String::new();
-    for k in keys {
-        let (va, vb) = (fa.get(k), fb.get(k));
-        if va != vb {
-            let show = |v: Option<&String>| v.cloned().unwrap_or_else(|| "(absent)".into());
-            let delta = match (
-                va.and_then(|v| v.parse::<i64>().ok()),
-                vb.and_then(|v| v.parse::<i64>().ok()),
-            ) {
-                (Some(x), Some(y)) if k.starts_with("counter") => format!(" ({:+})", y - x),
-                _ => String::new(),
-            };
-            let _ = writeln!(o, "- {k}: {} -> {}{delta}", show(va), show(vb));
-        }
-    }
-    if o.is_empty() {
-        o.push_str("No differences in sysctls, endpoints, limits, counters, versions, NetworkManager or mptcpd.\n");
-    }
-    o
 }
 
 pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
     let (a, b) = (load(&args.a)?, load(&args.b)?);
-    println!("# diff {} -> {}\n", args.a.display(), args.b.display());
+    println!(
+        "# diff A -> B\n\nA: {}\nB: {}\n",
+        args.a.display(),
+        args.b.display()
+    );
     print!("{}", diff_reports(&a, &b));
     Ok(ExitCode::SUCCESS)
 }
@@ -304,6 +165,6 @@ mod tests {
         }
         assert_eq!(String::from_utf8(dec).unwrap(), s);
         assert!(issue_url(&"x".repeat(9000)).is_none());
-        assert!(issue_link_line(&"x".repeat(9000)).contains("paste it"));
+        assert!(issue_link_line(&"x".repeat(9000)).contains("by hand"));
     }
 }

@@ -154,16 +154,6 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         redaction: report.redaction.as_ref(),
         reproduce: report.reproduce.as_ref().map(super::reproduce_view::build),
     };
-    let mut env = minijinja::Environment::new();
-    env.set_trim_blocks(true);
-    env.set_lstrip_blocks(true);
-    env.set_keep_trailing_newline(true);
     let tpl = opts.template.as_deref().unwrap_or(DEFAULT_TEMPLATE);
-    env.add_template("summary", tpl)
-        .map_err(|e| anyhow::anyhow!("summary template: {e}"))?;
-    let out = env
-        .get_template("summary")
-        .and_then(|t| t.render(&view))
-        .map_err(|e| anyhow::anyhow!("summary template: {e}"))?;
-    Ok(out)
+    super::render_template("summary", tpl, &view)
 }

@@ -47,8 +47,17 @@ fn block(out: &mut String, command: &str, output: &str) {
     }
 }
 
-/// The whole block, ending with a newline.
+/// The block for one report's summary and its bug-form link: labelled `- client:` / `- server:` as the
+/// form's placeholder shows when the side was given with `--side` (a guess is not written into it).
 pub fn system_info(report: &Report) -> String {
+    match report.meta.side.as_ref().filter(|s| !s.guessed) {
+        Some(side) => format!("- {}:\n{}", side.role, host_block(report)),
+        None => host_block(report),
+    }
+}
+
+/// One host's commands and outputs, unlabelled, ending with a newline.
+pub fn host_block(report: &Report) -> String {
     let mut out = String::new();
     let uname = report.kernel().map_or_else(
         || not_collected(report, "kernel", None),
@@ -82,11 +91,11 @@ pub fn system_info(report: &Report) -> String {
     out
 }
 
-/// Both sides of a connection, labelled as the bug form's placeholder shows them.
+/// Both sides of a connection, labelled (and a blank line apart) as the bug form's placeholder shows.
 pub fn system_info_two_sides(client: &Report, server: &Report) -> String {
     format!(
-        "- client:\n{}- server:\n{}",
-        system_info(client),
-        system_info(server)
+        "- client:\n{}\n- server:\n{}",
+        host_block(client),
+        host_block(server)
     )
 }
