@@ -13,3 +13,5 @@ mod reproduce_live;
 mod reproduce_signals;
 mod testns;
 mod triage;
+mod triage_commands;
+mod triage_rules;
