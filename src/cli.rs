@@ -169,7 +169,7 @@ pub struct CollectArgs {
     #[arg(long, value_name = "FILE")]
     pub redact_key: Option<PathBuf>,
 
-    /// Label the report as the client or the server side (guessed from sockets and counters if not given).
+    /// Label the report as the client or the server side (guessed from counters, sockets and endpoints if not given).
     #[arg(long, value_enum)]
     pub side: Option<SideArg>,
 

@@ -18,32 +18,40 @@ pub const BUG_FORM: &str =
 /// GitHub refuses longer URLs.
 pub const MAX_URL: usize = 8000;
 
-/// The report's side: as given, else guessed from what the host did (and marked as a guess).
+/// The report's side: as given, else guessed (and marked as a guess) from what the host did (counters,
+/// sockets), else from its endpoints: only `signal` ones make a server, only `subflow` ones a client.
 pub fn side(report: &Report, given: Option<SideArg>) -> Option<Side> {
-    if let Some(s) = given {
-        let role = if s == SideArg::Client {
-            "client"
-        } else {
-            "server"
-        };
-        return Some(Side {
-            role: role.into(),
-            guessed: false,
-        });
-    }
+    let (role, guessed) = match given {
+        Some(SideArg::Client) => ("client", false),
+        Some(SideArg::Server) => ("server", false),
+        None => (guess_role(report)?, true),
+    };
+    Some(Side {
+        role: role.into(),
+        guessed,
+    })
+}
+
+fn guess_role(report: &Report) -> Option<&'static str> {
+    use crate::netlink::{MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW};
     let ns = crate::findings::namespaces(report)
         .into_iter()
         .next()
         .flatten();
-    match crate::findings::roles(report, ns)? {
-        (true, false) => Some(Side {
-            role: "client".into(),
-            guessed: true,
-        }),
-        (false, true) => Some(Side {
-            role: "server".into(),
-            guessed: true,
-        }),
+    match crate::findings::roles(report, ns) {
+        Some((true, false)) => return Some("client"),
+        Some((false, true)) => return Some("server"),
+        Some(_) => return None,
+        None => {}
+    }
+    let eps = report.endpoints(ns)?;
+    let has = |flag: u32| eps.iter().any(|e| e.flags & flag != 0);
+    match (
+        has(MPTCP_PM_ADDR_FLAG_SUBFLOW),
+        has(MPTCP_PM_ADDR_FLAG_SIGNAL),
+    ) {
+        (true, false) => Some("client"),
+        (false, true) => Some("server"),
         _ => None,
     }
 }
@@ -166,5 +174,54 @@ mod tests {
         assert_eq!(String::from_utf8(dec).unwrap(), s);
         assert!(issue_url(&"x".repeat(9000)).is_none());
         assert!(issue_link_line(&"x".repeat(9000)).contains("by hand"));
+    }
+
+    #[test]
+    fn side_is_given_or_guessed() {
+        use crate::report::{Data, Endpoint, Section, Status};
+        let mut r: Report = serde_json::from_value(serde_json::json!({
+            "schema_version": 1,
+            "tool": {"name": "mptcp-get-debug", "version": "0"},
+            "meta": {"started_at": "2026-11-25T07:00:00Z", "finished_at": "2026-11-25T07:00:00Z",
+                     "mode": "collect", "hostname": "h", "uid": 0, "privileged": true, "args": [],
+                     "root": "/", "netns": [""]},
+            "sections": []
+        }))
+        .unwrap();
+        let role = |r: &Report, given| side(r, given).map(|s| (s.role, s.guessed));
+        assert_eq!(role(&r, None), None);
+        assert_eq!(
+            role(&r, Some(SideArg::Server)),
+            Some(("server".into(), false))
+        );
+        let endpoints = |flags: &[u32]| Section {
+            collector: "endpoints".into(),
+            description: String::new(),
+            netns: None,
+            status: Status::Ok,
+            duration_ms: 0.0,
+            data: vec![Data::Endpoints(
+                flags
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &flags)| Endpoint {
+                        id: i as u8 + 1,
+                        addr: "10.0.0.1".parse().unwrap(),
+                        port: 0,
+                        flags,
+                        ifindex: None,
+                        dev: None,
+                    })
+                    .collect(),
+            )],
+            artifacts: vec![],
+            notes: vec![],
+        };
+        r.sections = vec![endpoints(&[1])];
+        assert_eq!(role(&r, None), Some(("server".into(), true)));
+        r.sections = vec![endpoints(&[2, 2])];
+        assert_eq!(role(&r, None), Some(("client".into(), true)));
+        r.sections = vec![endpoints(&[1, 2])];
+        assert_eq!(role(&r, None), None);
     }
 }

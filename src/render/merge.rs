@@ -42,7 +42,10 @@ struct View<'a> {
 fn side_view(label: &'static str, r: &Report) -> SideView {
     let side_note = r.meta.side.as_ref().and_then(|s| {
         if s.guessed {
-            Some(format!("guessed {} from sockets and counters", s.role))
+            Some(format!(
+                "guessed {} from counters, sockets and endpoints",
+                s.role
+            ))
         } else if s.role != label {
             Some(format!("labelled {} with --side", s.role))
         } else {

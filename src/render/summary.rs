@@ -129,7 +129,10 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         system_info: sysinfo::system_info(report),
         side: report.meta.side.as_ref().map(|s| {
             if s.guessed {
-                format!("{} (guessed from sockets and counters)", s.role)
+                format!(
+                    "{} (guessed from counters, sockets and endpoints; `--side` says it for sure)",
+                    s.role
+                )
             } else {
                 s.role.clone()
             }
