@@ -328,3 +328,55 @@ fn real_client_and_server_merge() {
     );
     assert!(checks.contains(" signal dev vb2`"), "{checks}");
 }
+
+/// `diff` of two single-namespace reports compares them namespace to namespace whatever their names,
+/// and covers NetworkManager and mptcpd state.
+#[test]
+fn diff_across_namespaces_and_daemons() {
+    use crate::triage::{healthy, report, section};
+    use mptcp_get_debug::maintainer::diff_reports;
+    let build = |ns: &str, subflows: u32, nm_running: bool, addr_flags: &str| {
+        let mut r = report(healthy());
+        for s in r.sections.iter_mut().filter(|s| s.collector != "kernel") {
+            s.netns = Some(ns.into());
+        }
+        for d in r.sections.iter_mut().flat_map(|s| s.data.iter_mut()) {
+            if let Data::Limits(l) = d {
+                l.subflows = Some(subflows);
+            }
+        }
+        r.sections.push(section(
+            "networkmanager",
+            Data::NetworkManager(NetworkManager {
+                installed: true,
+                version: Some("1.46.0".into()),
+                running: Some(nm_running),
+                ..Default::default()
+            }),
+        ));
+        let mut mptcpd = Mptcpd {
+            installed: true,
+            service_state: Some("active".into()),
+            ..Default::default()
+        };
+        mptcpd.config.insert("addr-flags".into(), addr_flags.into());
+        r.sections.push(section("mptcpd", Data::Mptcpd(mptcpd)));
+        r
+    };
+    let same = diff_reports(
+        &build("x", 2, true, "subflow"),
+        &build("y", 2, true, "subflow"),
+    );
+    assert_eq!(
+        same,
+        "No differences in versions, sysctls, endpoints, limits, counters, NetworkManager or mptcpd.\n"
+    );
+    let d = diff_reports(
+        &build("x", 2, true, "subflow"),
+        &build("y", 0, false, "signal"),
+    );
+    pretty_assertions::assert_eq!(
+        d,
+        "## limits\n\n- subflows: 2 -> 0\n\n## NetworkManager\n\n- running: true -> false\n\n## mptcpd\n\n- mptcpd.conf addr-flags: subflow -> signal\n"
+    );
+}

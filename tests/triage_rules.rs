@@ -230,7 +230,7 @@ fn configuration_and_daemon_rules() {
     }
 }
 
-/// Interfaces, reverse-path filtering, MIB counters and the local self-test.
+/// Interfaces, reverse-path filtering, MIB counters, the local self-test and the kernel log.
 #[test]
 fn interface_and_counter_rules() {
     let cases: Vec<(&str, Report, Vec<&str>)> = vec![
@@ -413,6 +413,33 @@ fn interface_and_counter_rules() {
                 }),
             )]),
             vec!["Warning:self-test"],
+        ),
+        (
+            "kernel splat",
+            with(vec![section(
+                "kernellog",
+                Data::KernelLog(KernelLog {
+                    source: "/dev/kmsg".into(),
+                    lines: vec![
+                        "[ 12.3] WARNING: CPU: 1 PID: 42 at net/mptcp/protocol.c:1000 __mptcp_clean_una+0x1/0x2".into(),
+                        "[ 12.3] Call Trace:".into(),
+                    ],
+                    splats: 1,
+                }),
+            )]),
+            vec!["Problem:kernel-splat"],
+        ),
+        (
+            "kernel log with MPTCP lines but no splat",
+            with(vec![section(
+                "kernellog",
+                Data::KernelLog(KernelLog {
+                    source: "/dev/kmsg".into(),
+                    lines: vec!["[ 1.0] MPTCP token hash table entries: 8192".into()],
+                    splats: 0,
+                }),
+            )]),
+            vec![],
         ),
     ];
     for (name, r, want) in cases {

@@ -1,6 +1,7 @@
-//! Kernel age: series out of support, from the one data file data/kernel-series.toml.
+//! The kernel itself: series out of support (from the one data file data/kernel-series.toml), and
+//! WARNING/BUG splats in MPTCP code in its log.
 
-use super::{finding, DOCS_SETUP};
+use super::{finding, DOCS_DEBUGGING, DOCS_SETUP};
 use crate::report::{Finding, Report, Severity};
 use serde::Deserialize;
 
@@ -66,6 +67,30 @@ pub fn kernel_eol(r: &Report) -> Vec<Finding> {
         )],
         None => Vec::new(),
     }
+}
+
+pub fn kernel_splat(r: &Report) -> Vec<Finding> {
+    let Some(log) = r.kernel_log().filter(|l| l.splats > 0) else {
+        return Vec::new();
+    };
+    let mut ev: Vec<String> = log
+        .lines
+        .iter()
+        .filter(|l| l.contains("WARNING:") || l.contains("BUG:"))
+        .take(3)
+        .map(|l| l.trim().to_string())
+        .collect();
+    ev.push(format!(
+        "{} splat(s) mentioning mptcp in {}",
+        log.splats, log.source
+    ));
+    vec![finding(
+        "kernel-splat",
+        Severity::Problem,
+        "The kernel log has WARNING/BUG splats in MPTCP code: a kernel bug, please attach the full trace".into(),
+        ev,
+        DOCS_DEBUGGING,
+    )]
 }
 
 #[cfg(test)]

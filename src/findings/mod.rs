@@ -17,6 +17,7 @@ use crate::report::{Finding, Report, Severity};
 pub const DOCS_PM: &str = "https://www.mptcp.dev/pm.html";
 pub const DOCS_SETUP: &str = "https://www.mptcp.dev/setup.html";
 pub const DOCS_FAQ: &str = "https://www.mptcp.dev/faq.html";
+pub const DOCS_DEBUGGING: &str = "https://www.mptcp.dev/debugging.html";
 
 /// A triage rule.
 pub type Rule = fn(&Report) -> Vec<Finding>;
@@ -40,6 +41,7 @@ pub static RULES: &[(&str, Rule)] = &[
     ("join-failures", counters::join_failures),
     ("self-test", config::self_test),
     ("kernel-eol", kernel::kernel_eol),
+    ("kernel-splat", kernel::kernel_splat),
 ];
 
 /// Every finding for a report, problems first (stable within a severity).

@@ -149,7 +149,10 @@ pub fn diff_reports(a: &Report, b: &Report) -> String {
             }
         }
         if !lines.is_empty() {
-            let _ = write!(o, "## {area}\n\n{lines}\n");
+            if !o.is_empty() {
+                o.push('\n');
+            }
+            let _ = write!(o, "## {area}\n\n{lines}");
         }
     }
     if o.is_empty() {
