@@ -270,10 +270,7 @@ fn every_namespace_is_checked() {
     let mut sections = healthy();
     for (collector, data) in [
         ("sysctl", sysctls(&[("enabled", "0")])),
-        (
-            "mib",
-            mib(&[("MPCapableSYNTX", 1), ("MPCapableSYNTXDrop", 4)]),
-        ),
+        ("mib", mib(&[("MPCapableSYNTX", 1), ("Blackhole", 1)])),
     ] {
         sections.push(Section {
             netns: Some("blue".into()),

@@ -379,6 +379,15 @@ fn interface_and_counter_rules() {
             vec!["Problem:blackhole"],
         ),
         (
+            // Retransmitted SYN+MPC alone: maybe a blackhole, maybe a peer that did not answer.
+            "SYN+MPC drops only",
+            with(vec![section(
+                "mib",
+                mib(&[("MPCapableSYNTX", 5), ("MPCapableSYNTXDrop", 2)]),
+            )]),
+            vec!["Warning:blackhole"],
+        ),
+        (
             "join token",
             with(vec![section(
                 "mib",

@@ -47,14 +47,23 @@ pub fn fallback(r: &Report) -> Vec<Finding> {
 }
 
 pub fn blackhole(r: &Report) -> Vec<Finding> {
-    rule(
-        r,
-        "blackhole",
-        Severity::Problem,
-        &["MPCapableSYNTXDrop", "Blackhole", "MPCapableSYNTXDisabled"],
-        "MPTCP SYNs are dropped on the path (a firewall?); active MPTCP may be turned off for a while (to test, set net.mptcp.blackhole_timeout=0)",
-        DOCS_FAQ,
-    )
+    namespaces(r)
+        .into_iter()
+        .filter_map(|ns| {
+            let ev = nonzero(r, ns, &["MPCapableSYNTXDrop", "Blackhole", "MPCapableSYNTXDisabled"]);
+            // SYN+MPC retransmitted until the TCP fallback also happens when the peer is simply
+            // unreachable; a detected blackhole (active MPTCP turned off) is certain.
+            let certain = ev.iter().any(|e| !e.contains("MPCapableSYNTXDrop"));
+            let sev = if certain { Severity::Problem } else { Severity::Warning };
+            (!ev.is_empty()).then(|| finding(
+                "blackhole",
+                sev,
+                format!("MPTCP SYNs are dropped on the path (a firewall?){}: active MPTCP may be turned off for a while (to test, set net.mptcp.blackhole_timeout=0)", where_(ns)),
+                ev,
+                DOCS_FAQ,
+            ))
+        })
+        .collect()
 }
 
 pub fn join_failures(r: &Report) -> Vec<Finding> {
