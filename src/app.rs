@@ -2,7 +2,7 @@
 //! decides the exit status. Errors here are one-line and name the file or option at fault.
 
 use crate::archive::{self, Member};
-use crate::cli::{Cli, CollectArgs, Command, ListArgs};
+use crate::cli::{Cli, CollectArgs, Command, ListArgs, UnredactArgs};
 use crate::collectors::{Ctx, Env};
 use crate::engine::{self, Plan};
 use crate::netlink::{NoPm, PmSource, RecordedPm};
@@ -27,6 +27,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Collect(args)) => collect(&args, argv, "collect"),
         Some(Command::Reproduce(args)) => reproduce(&args, argv),
         Some(Command::List(args)) => list(&args),
+        Some(Command::Unredact(args)) => unredact(&args),
         None if cli.reproduce => reproduce(&cli.opts, argv),
         None => collect(&cli.opts, argv, "collect"),
     }
@@ -243,7 +244,7 @@ pub fn collect_report(
         redaction: None,
         reproduce: None,
     };
-    redactor.redact_report(&mut report);
+    redactor.redact_report(&mut report)?;
     report.redaction = Some(redactor.summary());
     report.findings = crate::findings::evaluate(&report);
     Ok(Collected { report, redactor })
@@ -381,11 +382,19 @@ pub fn write_outputs(
     archive::write(dir, &stem, &members, mtime)
 }
 
-pub fn redact_options(_args: &CollectArgs) -> RedactOptions {
+pub fn redact_options(args: &CollectArgs) -> RedactOptions {
     RedactOptions {
-        enabled: true,
-        key_file: None,
+        enabled: !args.no_redact,
+        key_file: args.redact_key.clone(),
     }
+}
+
+/// `unredact --map FILE INPUT`: prints INPUT with the originals put back.
+pub fn unredact(args: &UnredactArgs) -> Result<ExitCode> {
+    let map = crate::redact::PrivateMap::load(&args.map)?;
+    let text = crate::redact::read_input(&args.input)?;
+    print!("{}", map.unredact(&text));
+    Ok(ExitCode::SUCCESS)
 }
 
 fn read_template(args: &CollectArgs) -> Result<Option<String>> {

@@ -46,6 +46,8 @@ pub enum Command {
     Reproduce(CollectArgs),
     /// List every collector, whether it would run here, and why not.
     List(ListArgs),
+    /// Turn pseudonyms and encrypted addresses back into the originals, with the private map of a run.
+    Unredact(UnredactArgs),
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -102,6 +104,26 @@ pub struct CollectArgs {
     /// Replay command outputs recorded in DIR instead of running commands (tests, offline analysis).
     #[arg(long, value_name = "DIR", hide = true)]
     pub commands_from: Option<PathBuf>,
+
+    /// Do not hide addresses and names (secrets such as passwords and keys are still removed).
+    #[arg(long)]
+    pub no_redact: bool,
+
+    /// Key for the address encryption: read FILE, or create it (mode 0600) when missing. Use the same
+    /// file for the client and the server run so that their addresses match.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_redact")]
+    pub redact_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct UnredactArgs {
+    /// The private map written next to the archive (`<archive>.map.json`).
+    #[arg(long, value_name = "FILE")]
+    pub map: PathBuf,
+
+    /// Text to decode, or a file to read, or `-` for stdin.
+    #[arg(value_name = "TEXT|FILE|-")]
+    pub input: String,
 }
 
 #[derive(Debug, Args, Clone, Default)]

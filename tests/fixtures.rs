@@ -57,7 +57,8 @@ fn system_info_block_has_the_form_commands_in_order() {
             "$ ip mptcp limits show"
         ]
     );
-    assert!(body.contains("Linux laptop 6.18.44-200.fc43.x86_64 #1 SMP PREEMPT_DYNAMIC Tue Sep 30 10:00:00 UTC 2026 x86_64 GNU/Linux"));
+    // The host name `laptop` is redacted.
+    assert!(body.contains("Linux host-1 6.18.44-200.fc43.x86_64 #1 SMP PREEMPT_DYNAMIC Tue Sep 30 10:00:00 UTC 2026 x86_64 GNU/Linux"));
     let captures = "/work/shared/reference/captures";
     if let (Ok(sysctl), Ok(eps), Ok(limits)) = (
         std::fs::read_to_string(format!("{captures}/ns_sysctl.txt")),

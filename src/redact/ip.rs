@@ -1,0 +1,198 @@
+//! IP addresses: keyed prefix-preserving encryption (ipcrypt-pfx), with a per-run cache since each
+//! distinct address costs one AES per bit. Addresses that identify nobody stay as they are (loopback,
+//! unspecified, multicast, broadcast/reserved, IPv4 link-local, documentation ranges); IPv6 link-local
+//! keeps its fe80::/64 prefix and only its interface identifier (which can embed a MAC) is encrypted.
+
+use super::key::Key;
+use ipcrypt_rs::IpcryptPfx;
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+pub struct IpCipher {
+    pfx: IpcryptPfx,
+    /// original -> encrypted, for every address encrypted so far.
+    cache: HashMap<IpAddr, IpAddr>,
+}
+
+/// Addresses left as they are: they identify no one and maintainers need them verbatim.
+pub fn keep(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(a) => keep_v4(a),
+        IpAddr::V6(a) => match a.to_ipv4_mapped() {
+            Some(v4) => keep_v4(v4),
+            None => keep_v6(a),
+        },
+    }
+}
+
+fn keep_v4(a: Ipv4Addr) -> bool {
+    let o = a.octets();
+    o[0] == 0 // this network / unspecified
+        || o[0] == 127 // loopback
+        || o[0] >= 224 // multicast, reserved, broadcast, netmasks
+        || (o[0] == 169 && o[1] == 254) // link-local
+        || (o[0], o[1], o[2]) == (192, 0, 2)
+        || (o[0], o[1], o[2]) == (198, 51, 100)
+        || (o[0], o[1], o[2]) == (203, 0, 113)
+}
+
+fn keep_v6(a: Ipv6Addr) -> bool {
+    let s = a.segments();
+    a.is_loopback()
+        || a.is_unspecified()
+        || s[0] >> 8 == 0xff // multicast
+        || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+        || (is_link_local_v6(a) && u128::from(a) as u64 == 0) // fe80:: itself (a route prefix)
+}
+
+fn is_link_local_v6(a: Ipv6Addr) -> bool {
+    a.segments()[0] & 0xffc0 == 0xfe80
+}
+
+fn upper64(a: Ipv6Addr) -> u128 {
+    u128::from(a) & !(u64::MAX as u128)
+}
+
+impl IpCipher {
+    /// The key must have been validated (halves differ): see key.rs.
+    pub fn new(key: &Key) -> IpCipher {
+        IpCipher {
+            pfx: IpcryptPfx::new(*key),
+            cache: HashMap::new(),
+        }
+    }
+
+    /// The address to write instead of `ip`; None when it is kept as is.
+    pub fn encrypt(&mut self, ip: IpAddr) -> Option<IpAddr> {
+        if let IpAddr::V6(a) = ip {
+            if let Some(v4) = a.to_ipv4_mapped() {
+                return match self.encrypt(IpAddr::V4(v4))? {
+                    IpAddr::V4(e) => Some(IpAddr::V6(e.to_ipv6_mapped())),
+                    e => Some(e),
+                };
+            }
+        }
+        if keep(ip) {
+            return None;
+        }
+        if let Some(e) = self.cache.get(&ip) {
+            return Some(*e);
+        }
+        let out = match ip {
+            IpAddr::V6(a) if is_link_local_v6(a) => {
+                let e = as_v6(self.pfx.encrypt_ipaddr(ip));
+                let iid = u128::from(e) & u64::MAX as u128;
+                IpAddr::V6(Ipv6Addr::from(upper64(a) | iid))
+            }
+            IpAddr::V6(_) => IpAddr::V6(as_v6(self.pfx.encrypt_ipaddr(ip))),
+            IpAddr::V4(_) => self.pfx.encrypt_ipaddr(ip),
+        };
+        self.cache.insert(ip, out);
+        Some(out)
+    }
+
+    /// The original of an encrypted address (for `unredact`); None for addresses that are never
+    /// encrypted.
+    pub fn decrypt(&self, ip: IpAddr) -> Option<IpAddr> {
+        if let IpAddr::V6(a) = ip {
+            if let Some(v4) = a.to_ipv4_mapped() {
+                return match self.decrypt(IpAddr::V4(v4))? {
+                    IpAddr::V4(d) => Some(IpAddr::V6(d.to_ipv6_mapped())),
+                    d => Some(d),
+                };
+            }
+        }
+        if keep(ip) {
+            return None;
+        }
+        Some(match ip {
+            IpAddr::V6(a) if is_link_local_v6(a) => {
+                // The prefix was kept; its encryption depends on the prefix only, so it can be recomputed.
+                let prefix = IpAddr::V6(Ipv6Addr::from(upper64(a)));
+                let enc_prefix = upper64(as_v6(self.pfx.encrypt_ipaddr(prefix)));
+                let full = Ipv6Addr::from(enc_prefix | (u128::from(a) & u64::MAX as u128));
+                IpAddr::V6(as_v6(self.pfx.decrypt_ipaddr(IpAddr::V6(full))))
+            }
+            IpAddr::V6(_) => IpAddr::V6(as_v6(self.pfx.decrypt_ipaddr(ip))),
+            IpAddr::V4(_) => self.pfx.decrypt_ipaddr(ip),
+        })
+    }
+
+    /// Every address encrypted so far (original -> encrypted).
+    pub fn mapping(&self) -> impl Iterator<Item = (&IpAddr, &IpAddr)> {
+        self.cache.iter()
+    }
+}
+
+/// ipcrypt hands back an IPv4 when an IPv6 result falls in ::ffff:0:0/96; keep the family.
+fn as_v6(ip: IpAddr) -> Ipv6Addr {
+    match ip {
+        IpAddr::V6(a) => a,
+        IpAddr::V4(a) => a.to_ipv6_mapped(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cipher() -> IpCipher {
+        let mut k = [0u8; 32];
+        for (i, b) in k.iter_mut().enumerate() {
+            *b = i as u8;
+        }
+        IpCipher::new(&k)
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn special_ranges_are_kept() {
+        let mut c = cipher();
+        for a in [
+            "127.0.0.1",
+            "0.0.0.0",
+            "224.0.0.251",
+            "255.255.255.255",
+            "255.255.255.0",
+            "169.254.1.2",
+            "192.0.2.7",
+            "198.51.100.1",
+            "203.0.113.9",
+            "::1",
+            "::",
+            "ff02::1",
+            "2001:db8::5",
+            "::ffff:127.0.0.1",
+        ] {
+            assert_eq!(c.encrypt(ip(a)), None, "{a}");
+        }
+    }
+
+    #[test]
+    fn encrypts_consistently_and_decrypts() {
+        let mut c = cipher();
+        for a in ["10.1.2.3", "8.8.8.8", "2a01:cb00::1", "fd00::5"] {
+            let e = c.encrypt(ip(a)).unwrap();
+            assert_ne!(e, ip(a));
+            assert_eq!(e.is_ipv4(), ip(a).is_ipv4());
+            assert_eq!(c.encrypt(ip(a)), Some(e));
+            assert_eq!(c.decrypt(e), Some(ip(a)));
+        }
+    }
+
+    #[test]
+    fn link_local_keeps_prefix_and_mapped_stays_mapped() {
+        let mut c = cipher();
+        let a = ip("fe80::a8bb:ccff:fedd:eeff");
+        let e = c.encrypt(a).unwrap();
+        assert!(e.to_string().starts_with("fe80::"), "{e}");
+        assert_ne!(e, a);
+        assert_eq!(c.decrypt(e), Some(a));
+        let m = c.encrypt(ip("::ffff:10.1.2.3")).unwrap();
+        let v4 = c.encrypt(ip("10.1.2.3")).unwrap();
+        assert_eq!(m.to_string(), format!("::ffff:{v4}"));
+    }
+}
