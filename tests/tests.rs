@@ -7,3 +7,4 @@ mod cli;
 mod conformance;
 mod fixtures;
 mod live;
+mod redact;

@@ -4,14 +4,17 @@
 //! keeps its fe80::/64 prefix and only its interface identifier (which can embed a MAC) is encrypted.
 
 use super::key::Key;
+use super::scan::mask;
 use ipcrypt_rs::IpcryptPfx;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 pub struct IpCipher {
     pfx: IpcryptPfx,
     /// original -> encrypted, for every address encrypted so far.
     cache: HashMap<IpAddr, IpAddr>,
+    /// Networks written with zero host bits: (original, prefix length) -> masked encryption.
+    nets: BTreeMap<(IpAddr, u8), IpAddr>,
 }
 
 /// Addresses left as they are: they identify no one and maintainers need them verbatim.
@@ -59,6 +62,7 @@ impl IpCipher {
         IpCipher {
             pfx: IpcryptPfx::new(*key),
             cache: HashMap::new(),
+            nets: BTreeMap::new(),
         }
     }
 
@@ -116,6 +120,20 @@ impl IpCipher {
             IpAddr::V6(_) => IpAddr::V6(as_v6(self.pfx.decrypt_ipaddr(ip))),
             IpAddr::V4(_) => self.pfx.decrypt_ipaddr(ip),
         })
+    }
+
+    /// A network (`addr/len`, host bits zero): the encryption with its host bits cleared too.
+    pub fn encrypt_net(&mut self, ip: IpAddr, len: u8) -> Option<IpAddr> {
+        let m = mask(self.encrypt(ip)?, len);
+        self.nets.insert((ip, len), m);
+        Some(m)
+    }
+
+    /// Networks seen, as `original/len` -> `encrypted/len`.
+    pub fn networks(&self) -> impl Iterator<Item = (String, String)> + '_ {
+        self.nets
+            .iter()
+            .map(|((o, l), m)| (format!("{o}/{l}"), format!("{m}/{l}")))
     }
 
     /// Every address encrypted so far (original -> encrypted).

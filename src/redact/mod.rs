@@ -51,6 +51,9 @@ impl scan::Sink for Identities {
     fn hw(&mut self, addr: &[u8]) -> Option<Vec<u8>> {
         self.mac.pseudonym(addr)
     }
+    fn net(&mut self, ip: IpAddr, len: u8) -> Option<IpAddr> {
+        self.ip.encrypt_net(ip, len)
+    }
 }
 
 pub struct Redactor {
@@ -191,6 +194,10 @@ impl Redactor {
                 .entry(class.into())
                 .or_default()
                 .insert(o.to_string(), e.to_string());
+        }
+        for (o, e) in ids.ip.networks() {
+            let class = if o.contains(':') { "ipv6" } else { "ipv4" };
+            classes.entry(class.into()).or_default().insert(o, e);
         }
         for (o, p) in ids.mac.mapping() {
             classes.entry("mac".into()).or_default().insert(o, p);

@@ -23,6 +23,50 @@ pub trait Sink {
     fn ip(&mut self, ip: IpAddr) -> Option<IpAddr>;
     /// Replacement hardware address (same length), or None to keep it.
     fn hw(&mut self, addr: &[u8]) -> Option<Vec<u8>>;
+    /// A network written `addr/len` whose host bits are zero: its replacement keeps zero host bits
+    /// (`10.77.0.0/16` reads as a network after encryption too).
+    fn net(&mut self, ip: IpAddr, len: u8) -> Option<IpAddr> {
+        self.ip(ip).map(|n| mask(n, len))
+    }
+}
+
+/// `ip` with the bits after the first `len` cleared.
+pub fn mask(ip: IpAddr, len: u8) -> IpAddr {
+    match ip {
+        IpAddr::V4(a) => {
+            let m = u32::MAX
+                .checked_shl(32 - u32::from(len.min(32)))
+                .unwrap_or(0);
+            IpAddr::V4(Ipv4Addr::from(u32::from(a) & m))
+        }
+        IpAddr::V6(a) => {
+            let m = u128::MAX
+                .checked_shl(128 - u32::from(len.min(128)))
+                .unwrap_or(0);
+            IpAddr::V6(Ipv6Addr::from(u128::from(a) & m))
+        }
+    }
+}
+
+/// The address through the sink, as a network when `/len` follows at `q` and its host bits are zero.
+fn through<S: Sink>(b: &[u8], q: usize, ip: IpAddr, sink: &mut S) -> Option<IpAddr> {
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    if b.get(q) == Some(&b'/') {
+        let d = b[q + 1..]
+            .iter()
+            .take(4)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if (1..=3).contains(&d) && !is(b, q + 1 + d, WORD) {
+            let len = b[q + 1..q + 1 + d]
+                .iter()
+                .fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'));
+            if len < max && mask(ip, len as u8) == ip {
+                return sink.net(ip, len as u8);
+            }
+        }
+    }
+    sink.ip(ip)
 }
 
 const RUN: u8 = 1; // [0-9A-Fa-f:.]
@@ -183,7 +227,7 @@ fn v6<S: Sink>(text: &str, s: usize, e: usize, sink: &mut S) -> Option<(usize, u
                         let head = &cand[..cand.rfind(':')? + 1];
                         format!("{head}{n}")
                     }
-                    _ => sink.ip(IpAddr::V6(a))?.to_string(),
+                    _ => through(b, ve, IpAddr::V6(a), sink)?.to_string(),
                 };
                 return Some((vs, ve, new));
             }
@@ -250,7 +294,7 @@ fn v4<S: Sink>(text: &str, p: usize, mut q: usize, sink: &mut S) -> Option<(usiz
             return None;
         }
     }
-    let IpAddr::V4(n) = sink.ip(IpAddr::V4(a))? else {
+    let IpAddr::V4(n) = through(b, q, IpAddr::V4(a), sink)? else {
         return None;
     };
     Some((p, q, n.to_string()))

@@ -1,5 +1,6 @@
 //! Unit tests of the whole text pass: notations found, false positives avoided, secrets scrubbed.
 
+use super::scan::mask;
 use super::*;
 
 fn key() -> Key {
@@ -59,6 +60,14 @@ fn every_notation_is_encrypted() {
     let cases = [
         ("10.1.2.3", a.clone()),
         ("10.1.2.3/24 brd", format!("{a}/24 brd")),
+        (
+            "10.1.0.0/16 via",
+            format!("{}/16 via", mask(enc("10.1.0.0").parse().unwrap(), 16)),
+        ),
+        (
+            "2a01:cb00::/32",
+            format!("{}/32", mask(enc("2a01:cb00::").parse().unwrap(), 32)),
+        ),
         ("10.1.2.3:443", format!("{a}:443")),
         ("saddr4=10.1.2.3 x", format!("saddr4={a} x")),
         ("src:10.1.2.3.", format!("src:{a}.")),
@@ -115,7 +124,7 @@ fn no_redact_still_scrubs_secrets() {
 fn unredact_round_trip() {
     let mut r = redactor(true);
     r.add_name("hostname", "myhost.example.com");
-    let t = "myhost 10.1.2.3:80 [2a01:cb00::5]:1 fe80::a8bb:ccff:fedd:eeff 52:54:00:ab:cd:ef myhost.example.com";
+    let t = "myhost 10.1.2.3:80 10.1.0.0/16 2a01:cb00::/32 [2a01:cb00::5]:1 fe80::a8bb:ccff:fedd:eeff 52:54:00:ab:cd:ef myhost.example.com";
     let red = r.redact_text(t);
     assert_ne!(red, t);
     assert_eq!(r.map().unwrap().unredact(&red), t);
