@@ -342,7 +342,10 @@ pub fn write_outputs(
             r.map_file = Some(format!("{archive_name}.map.json"));
         }
     }
-    let shown = dir.join(&archive_name).display().to_string();
+    // The output path may hold a user name (/home/NAME/...).
+    let shown = collected
+        .redactor
+        .redact_text(&dir.join(&archive_name).display().to_string());
     let summary = render::render_summary(
         report,
         &SummaryOptions {
@@ -422,7 +425,9 @@ pub fn collect(args: &CollectArgs, argv: Vec<String>, mode: &str) -> Result<Exit
         None => None,
     };
     let opts = SummaryOptions {
-        archive: archive.as_ref().map(|p| p.display().to_string()),
+        archive: archive
+            .as_ref()
+            .map(|p| collected.redactor.redact_text(&p.display().to_string())),
         template,
     };
     // Rendered from the already-redacted report: nothing here needs a second pass.

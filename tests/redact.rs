@@ -152,9 +152,34 @@ fn no_canary_in_any_member_or_stdout() {
     assert_eq!((r.counts["user"], r.counts["mac"]), (1, 2));
     let summary = run.member("summary.md");
     assert!(
-        summary.contains("Redaction: addresses are encrypted") && summary.contains("5 secret"),
+        summary.contains("Redaction: applied") && summary.contains("5 secret"),
         "{summary}"
     );
+}
+
+#[test]
+fn an_output_dir_under_home_does_not_leak_the_user_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("home/bobthebuilder/reports");
+    std::fs::create_dir_all(&out).unwrap();
+    let run = bin()
+        .args(fixture_args("modern"))
+        .arg("-o")
+        .arg(&out)
+        .args(["--batch", "-q"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("/home/user-1/reports/mptcp-debug-host-1-"),
+        "{stdout}"
+    );
+    for (path, data) in unpack(&only_archive(&out)) {
+        assert!(
+            !String::from_utf8_lossy(&data).contains("bobthebuilder"),
+            "leaked in {path}"
+        );
+    }
 }
 
 #[test]

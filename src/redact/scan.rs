@@ -14,7 +14,6 @@
 //!   Ranges (`10.0.0.1-10.0.0.9`) stay addresses;
 //! - `ip-10-1-2-3` (an address inside a host name, after a word and `-`) is IPv4 too.
 
-use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// What the scanner asks for each address it finds.
@@ -393,17 +392,18 @@ fn hw<S: Sink>(t: &[u8], sep: u8, sink: &mut S) -> Option<String> {
         .map(|g| u8::from_str_radix(std::str::from_utf8(&g[..2]).unwrap_or("x"), 16).unwrap_or(0))
         .collect();
     let new = sink.hw(&bytes)?;
-    let upper = t.iter().any(u8::is_ascii_uppercase);
+    let digits: &[u8; 16] = if t.iter().any(u8::is_ascii_uppercase) {
+        b"0123456789ABCDEF"
+    } else {
+        b"0123456789abcdef"
+    };
     let mut s = String::with_capacity(t.len());
     for (i, x) in new.iter().enumerate() {
         if i > 0 {
             s.push(sep as char);
         }
-        let _ = if upper {
-            write!(s, "{x:02X}")
-        } else {
-            write!(s, "{x:02x}")
-        };
+        s.push(digits[usize::from(x >> 4)] as char);
+        s.push(digits[usize::from(x & 15)] as char);
     }
     Some(s)
 }

@@ -77,6 +77,14 @@ pub fn value_span(text: &str, at: usize) -> Option<(usize, usize)> {
     if b[at] == b'-' {
         return pem_body(text, at);
     }
+    // Fast path for the MPTCP `token:`/`token=` of ss and monitor lines (evidence, many per report).
+    if b[at..].len() > 5
+        && b[at..at + 5].eq_ignore_ascii_case(b"token")
+        && matches!(b[at + 5], b':' | b'=')
+        && (at == 0 || !key_char(b[at - 1]))
+    {
+        return None;
+    }
     let line_start = b[..at]
         .iter()
         .rposition(|&c| c == b'\n')
