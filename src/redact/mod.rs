@@ -7,6 +7,7 @@
 //! scanner (scan.rs). With `--no-redact` only secrets are scrubbed. What became what goes to the
 //! private map (map.rs), never into the archive.
 
+mod dotted;
 mod ip;
 mod key;
 mod mac;
