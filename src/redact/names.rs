@@ -15,6 +15,9 @@ pub struct NameEntry {
 #[derive(Default)]
 pub struct NameBook {
     pub entries: Vec<NameEntry>,
+    /// Distribution ids (os-release ID, ID_LIKE): a host named after its distribution (the installer
+    /// default) identifies no one, and replacing `debian` would wreck `ID=debian`.
+    pub generic: Vec<String>,
 }
 
 const GENERIC_HOSTS: &[&str] = &[
@@ -27,6 +30,14 @@ const GENERIC_HOSTS: &[&str] = &[
     "lan",
     "home",
     "internal",
+    "linux",
+    "debian",
+    "ubuntu",
+    "fedora",
+    "archlinux",
+    "raspberrypi",
+    "alpine",
+    "kali",
 ];
 
 impl NameBook {
@@ -67,7 +78,9 @@ impl NameBook {
     /// A host name, short or fully qualified.
     pub fn add_host(&mut self, name: &str) {
         let name = name.trim().trim_end_matches('.');
-        if GENERIC_HOSTS.iter().any(|g| g.eq_ignore_ascii_case(name)) {
+        if GENERIC_HOSTS.iter().any(|g| g.eq_ignore_ascii_case(name))
+            || self.generic.iter().any(|g| g.eq_ignore_ascii_case(name))
+        {
             return;
         }
         match name.split_once('.') {
@@ -105,6 +118,16 @@ impl NameBook {
 
 /// Everything the report says about names to hide.
 pub fn learn(report: &Report, strings: &[&str], book: &mut NameBook) {
+    if let Some(d) = report.distro() {
+        for k in ["ID", "ID_LIKE", "VARIANT_ID"] {
+            if let Some(v) = d.fields.get(k) {
+                book.generic.extend(
+                    v.split_whitespace()
+                        .map(|s| s.trim_matches('"').to_string()),
+                );
+            }
+        }
+    }
     book.add_host(&report.meta.hostname);
     let mut ifaces: BTreeSet<String> = ["lo".to_string()].into();
     for (_, d) in report.data() {
@@ -206,6 +229,9 @@ mod tests {
         b.add_host("MyHost.Example.com");
         b.add_host("myhost");
         b.add_host("localhost");
+        b.add_host("debian");
+        b.generic.push("nixos".into());
+        b.add_host("NixOS");
         let got: Vec<(&str, &str)> = b
             .entries
             .iter()
