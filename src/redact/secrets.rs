@@ -25,6 +25,8 @@ pub const KEYWORDS: &[&str] = &[
     "auth-key",
     "auth.key",
     "-----begin",
+    "authorization",
+    "://",
 ];
 
 /// Whether a key (as written) names a secret.
@@ -59,6 +61,7 @@ pub fn is_secret_key(key: &str) -> bool {
         "presharedkey",
         "apikey",
         "authkey",
+        "authorization",
     ]
     .iter()
     .any(|w| compact.contains(w))
@@ -76,6 +79,9 @@ pub fn value_span(text: &str, at: usize) -> Option<(usize, usize)> {
     let b = text.as_bytes();
     if b[at] == b'-' {
         return pem_body(text, at);
+    }
+    if b[at] == b':' {
+        return url_password(b, at + 3);
     }
     // Fast path for the MPTCP `token:`/`token=` of ss and monitor lines (evidence, many per report).
     if b[at..].len() > 5
@@ -143,7 +149,8 @@ pub fn value_span(text: &str, at: usize) -> Option<(usize, usize)> {
             i += if b[i] == b'\\' { 2 } else { 1 };
         }
         i.min(line_end)
-    } else if whole_line {
+    } else if whole_line || key.to_ascii_lowercase().ends_with("authorization") {
+        // (`Authorization: Bearer xyz` is one value with a space.)
         let mut e = line_end;
         while e > vs && (b[e - 1].is_ascii_whitespace() || b[e - 1] == b',') {
             e -= 1;
@@ -155,6 +162,16 @@ pub fn value_span(text: &str, at: usize) -> Option<(usize, usize)> {
             .unwrap_or(line_end)
     };
     (ve > vs && &text[vs..ve] != REDACTED).then_some((vs, ve))
+}
+
+/// `scheme://user:PASSWORD@host`: the password.
+fn url_password(b: &[u8], from: usize) -> Option<(usize, usize)> {
+    let end = (from..b.len())
+        .find(|&i| b[i].is_ascii_whitespace() || matches!(b[i], b'/' | b'"' | b'\'' | b'>'))
+        .unwrap_or(b.len());
+    let at = (from..end).rfind(|&i| b[i] == b'@')?;
+    let colon = (from..at).find(|&i| b[i] == b':')?;
+    (at > colon + 1 && &b[colon + 1..at] != REDACTED.as_bytes()).then_some((colon + 1, at))
 }
 
 /// `-----BEGIN ... PRIVATE KEY-----` ... `-----END`: the lines between.
@@ -236,8 +253,8 @@ mod tests {
 
     #[test]
     fn shapes() {
-        let t = "[wifi-security]\nkey-mgmt=wpa-psk\npsk=hunter2 secret\npsk-flags=0\n  PrivateKey = aGVsbG8=\n\"password\": \"p4\\\"ss\",\nprivate key: abc\ntoken:1f0cdd34 x auth_token=zz y\n";
-        let want = "[wifi-security]\nkey-mgmt=wpa-psk\npsk=[REDACTED]\npsk-flags=0\n  PrivateKey = [REDACTED]\n\"password\": \"[REDACTED]\",\nprivate key: [REDACTED]\ntoken:1f0cdd34 x auth_token=[REDACTED] y\n";
+        let t = "[wifi-security]\nkey-mgmt=wpa-psk\npsk=hunter2 secret\npsk-flags=0\n  PrivateKey = aGVsbG8=\n\"password\": \"p4\\\"ss\",\nprivate key: abc\ntoken:1f0cdd34 x auth_token=zz y\nproxy=http://bob:hunter3@proxy:3128/ http://[::1]:80/ Authorization: Bearer abc\n";
+        let want = "[wifi-security]\nkey-mgmt=wpa-psk\npsk=[REDACTED]\npsk-flags=0\n  PrivateKey = [REDACTED]\n\"password\": \"[REDACTED]\",\nprivate key: [REDACTED]\ntoken:1f0cdd34 x auth_token=[REDACTED] y\nproxy=http://bob:[REDACTED]@proxy:3128/ http://[::1]:80/ Authorization: [REDACTED]\n";
         assert_eq!(scrub(t), want);
         let pem = "a\n-----BEGIN PRIVATE KEY-----\nMIIE\nabcd\n-----END PRIVATE KEY-----\n";
         assert_eq!(
