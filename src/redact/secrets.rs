@@ -26,6 +26,7 @@ pub const KEYWORDS: &[&str] = &[
     "auth.key",
     "-----begin",
     "authorization",
+    "fastopen",
     "://",
 ];
 
@@ -39,7 +40,9 @@ pub fn is_secret_key(key: &str) -> bool {
             c => c.to_ascii_lowercase(),
         })
         .collect();
+    // Kernel config symbols (`CONFIG_SECRETMEM=y`) are build facts.
     if n.is_empty()
+        || n.starts_with("config-")
         || n == "token"
         || ["-flags", "-flag", "-type", "-mgmt"]
             .iter()
@@ -62,6 +65,7 @@ pub fn is_secret_key(key: &str) -> bool {
         "apikey",
         "authkey",
         "authorization",
+        "fastopenkey",
     ]
     .iter()
     .any(|w| compact.contains(w))
@@ -232,6 +236,7 @@ mod tests {
             "wep-key0",
             "auth-token",
             "api_key",
+            "net.ipv4.tcp_fastopen_key",
             "\"password\"",
         ] {
             assert!(is_secret_key(k), "{k}");
@@ -246,6 +251,9 @@ mod tests {
             "bypass",
             "mptcp-flags",
             "spin",
+            "CONFIG_SECRETMEM",
+            "net.ipv4.ping_group_range",
+            "TcpExtTCPFastOpenPassive",
         ] {
             assert!(!is_secret_key(k), "{k}");
         }
