@@ -2,7 +2,7 @@
 //! decides the exit status. Errors here are one-line and name the file or option at fault.
 
 use crate::archive::{self, Member};
-use crate::cli::{Cli, CollectArgs, Command, ListArgs};
+use crate::cli::{Cli, CollectArgs, Command, ListArgs, UnredactArgs};
 use crate::collectors::{Ctx, Env};
 use crate::engine::{self, Plan};
 use crate::netlink::{NoPm, PmSource, RecordedPm};
@@ -263,7 +263,7 @@ pub fn collect_report_with(
         reproduce,
     };
     report.meta.side = crate::maintainer::side(&report, args.side);
-    redactor.redact_report(&mut report);
+    redactor.redact_report(&mut report)?;
     report.redaction = Some(redactor.summary());
     report.findings = crate::findings::evaluate(&report);
     Ok(Collected { report, redactor })
@@ -365,7 +365,10 @@ pub fn write_outputs(
             r.map_file = Some(format!("{archive_name}.map.json"));
         }
     }
-    let shown = dir.join(&archive_name).display().to_string();
+    // The output path may hold a user name (/home/NAME/...).
+    let shown = collected
+        .redactor
+        .redact_text(&dir.join(&archive_name).display().to_string());
     report.meta.archive = Some(shown.clone());
     let summary = render::render_summary(
         report,
@@ -414,25 +417,11 @@ pub fn redact_options(args: &CollectArgs) -> RedactOptions {
     }
 }
 
-pub fn unredact(args: &crate::cli::UnredactArgs) -> Result<ExitCode> {
-    let map = crate::redact::read_map(&args.map)?;
-    let text = if args.input == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).context("stdin")?;
-        s
-    } else if Path::new(&args.input).is_file() {
-        std::fs::read_to_string(&args.input).with_context(|| args.input.clone())?
-    } else {
-        args.input.clone()
-    };
-    print!("{}", crate::redact::unredact::unredact(&text, &map));
-    if !text.ends_with('\n')
-        && !args.input.is_empty()
-        && !Path::new(&args.input).is_file()
-        && args.input != "-"
-    {
-        println!();
-    }
+/// `unredact --map FILE INPUT`: prints INPUT with the originals put back.
+pub fn unredact(args: &UnredactArgs) -> Result<ExitCode> {
+    let map = crate::redact::PrivateMap::load(&args.map)?;
+    let text = crate::redact::read_input(&args.input)?;
+    print!("{}", map.unredact(&text));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -472,7 +461,9 @@ pub(crate) fn emit(
         None => None,
     };
     let opts = SummaryOptions {
-        archive: archive.as_ref().map(|p| p.display().to_string()),
+        archive: archive
+            .as_ref()
+            .map(|p| collected.redactor.redact_text(&p.display().to_string())),
         template,
     };
     // Rendered from the already-redacted report: nothing here needs a second pass.

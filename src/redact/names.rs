@@ -1,159 +1,222 @@
-//! Names and MACs: consistent pseudonyms (host-1, user-1, conn-1, 02:4d:47:00:00:01) for host names,
-//! user names, NetworkManager connection ids/SSIDs and MAC addresses, with variant forms matched
-//! (any case, `_` or `-` written for `.`, the name inside a longer word such as an FQDN).
+//! Names to hide, learned from the report before anything is rewritten: the machine's host name (short
+//! and FQDN, and its domain), user names (from /home/NAME paths and the running user), NetworkManager
+//! connection ids and SSIDs. Each gets a consistent pseudonym of its class (`host-1`, `domain-1`,
+//! `user-1`, `conn-1`); the FQDN becomes `host-1.domain-1`.
 
-use std::collections::BTreeMap;
+use crate::report::{Data, Report, Source};
+use std::collections::BTreeSet;
 
-/// Locally administered OUI used for MAC pseudonyms ("MG").
-pub const FAKE_OUI: &str = "02:4d:47";
+pub struct NameEntry {
+    pub class: &'static str,
+    pub original: String,
+    pub pseudonym: String,
+}
 
-/// Names never treated as identifying: they would wreck evidence (distribution ids, tool words).
-const NEVER: &[&str] = &[
+#[derive(Default)]
+pub struct NameBook {
+    pub entries: Vec<NameEntry>,
+    /// Distribution ids (os-release ID, ID_LIKE): a host named after its distribution (the installer
+    /// default) identifies no one, and replacing `debian` would wreck `ID=debian`.
+    pub generic: Vec<String>,
+}
+
+const GENERIC_HOSTS: &[&str] = &[
     "localhost",
-    "localdomain",
-    "root",
-    "none",
+    "localhost.localdomain",
     "(none)",
+    "unknown",
+    "localdomain",
+    "local",
+    "lan",
+    "home",
+    "internal",
     "linux",
     "debian",
     "ubuntu",
     "fedora",
-    "arch",
-    "kernel",
-    "user",
-    "host",
-    "default",
-    "lo",
-    "mptcp",
-    "server",
-    "client",
-    "eth0",
-    "wlan0",
-    "nobody",
+    "archlinux",
+    "raspberrypi",
+    "alpine",
+    "kali",
 ];
 
-/// One class of names with its pseudonyms.
-#[derive(Debug, Default, Clone)]
-pub struct NameClass {
-    pub prefix: &'static str,
-    /// original -> pseudonym, in discovery order numbering.
-    pub map: BTreeMap<String, String>,
-}
+impl NameBook {
+    /// Adds a name (case-insensitively unique); returns its pseudonym.
+    pub fn add(&mut self, class: &'static str, original: &str) -> Option<String> {
+        let o = original.trim();
+        if o.len() < 2 || o.contains(['\n', '/', '=']) {
+            return None;
+        }
+        if let Some(e) = self
+            .entries
+            .iter()
+            .find(|e| e.original.eq_ignore_ascii_case(o))
+        {
+            return Some(e.pseudonym.clone());
+        }
+        let prefix = match class {
+            "hostname" => "host",
+            "connection" => "conn",
+            other => other,
+        };
+        // Derived FQDN pseudonyms (`host-1.domain-1`) do not take a number.
+        let n = self
+            .entries
+            .iter()
+            .filter(|e| e.class == class && !e.pseudonym.contains('.'))
+            .count()
+            + 1;
+        let pseudonym = format!("{prefix}-{n}");
+        self.entries.push(NameEntry {
+            class,
+            original: o.to_string(),
+            pseudonym: pseudonym.clone(),
+        });
+        Some(pseudonym)
+    }
 
-impl NameClass {
-    pub fn new(prefix: &'static str) -> NameClass {
-        NameClass {
-            prefix,
-            map: BTreeMap::new(),
+    /// A host name, short or fully qualified.
+    pub fn add_host(&mut self, name: &str) {
+        let name = name.trim().trim_end_matches('.');
+        if GENERIC_HOSTS.iter().any(|g| g.eq_ignore_ascii_case(name))
+            || self.generic.iter().any(|g| g.eq_ignore_ascii_case(name))
+        {
+            return;
+        }
+        match name.split_once('.') {
+            Some((short, domain)) => {
+                let h = self.add("hostname", short);
+                if let (Some(h), Some(d)) = (h, self.add_domain(domain)) {
+                    let fqdn = self.add("hostname", name);
+                    // The FQDN's pseudonym is derived, not numbered.
+                    if let (Some(_), Some(e)) = (
+                        fqdn,
+                        self.entries
+                            .iter_mut()
+                            .find(|e| e.original.eq_ignore_ascii_case(name)),
+                    ) {
+                        e.pseudonym = format!("{h}.{d}");
+                    }
+                }
+            }
+            None => {
+                self.add("hostname", name);
+            }
         }
     }
 
-    /// Registers a name (ignoring ones too short or too common to be identifying).
-    pub fn learn(&mut self, name: &str) -> Option<String> {
-        let name = name.trim();
-        if name.len() < 2
-            || NEVER.contains(&name.to_ascii_lowercase().as_str())
-            || name.chars().all(|c| c.is_ascii_digit())
+    pub fn add_domain(&mut self, domain: &str) -> Option<String> {
+        let d = domain.trim().trim_matches('.');
+        if GENERIC_HOSTS.iter().any(|g| g.eq_ignore_ascii_case(d))
+            || (!d.contains('.') && d.len() < 4)
         {
             return None;
         }
-        let n = self.map.len() + 1;
-        Some(
-            self.map
-                .entry(name.to_string())
-                .or_insert_with(|| format!("{}-{n}", self.prefix))
-                .clone(),
-        )
+        self.add("domain", d)
     }
 }
 
-fn boundary(b: Option<u8>) -> bool {
-    b.is_none_or(|c| !c.is_ascii_alphanumeric())
+/// Everything the report says about names to hide.
+pub fn learn(report: &Report, strings: &[&str], book: &mut NameBook) {
+    if let Some(d) = report.distro() {
+        for k in ["ID", "ID_LIKE", "VARIANT_ID"] {
+            if let Some(v) = d.fields.get(k) {
+                book.generic.extend(
+                    v.split_whitespace()
+                        .map(|s| s.trim_matches('"').to_string()),
+                );
+            }
+        }
+    }
+    book.add_host(&report.meta.hostname);
+    let mut ifaces: BTreeSet<String> = ["lo".to_string()].into();
+    for (_, d) in report.data() {
+        match d {
+            Data::Kernel(k) => book.add_host(&k.nodename),
+            Data::Interfaces(i) => ifaces.extend(i.links.iter().map(|l| l.name.clone())),
+            Data::Endpoints(es) => ifaces.extend(es.iter().filter_map(|e| e.dev.clone())),
+            Data::NetworkManager(nm) => {
+                ifaces.extend(nm.connections.iter().filter_map(|c| c.interface.clone()))
+            }
+            _ => {}
+        }
+    }
+    let mut conns: Vec<String> = Vec::new();
+    for s in &report.sections {
+        for a in &s.artifacts {
+            let path = match &a.source {
+                Source::File { path } => path.as_str(),
+                Source::Command { .. } => a.name.as_str(),
+            };
+            if path.ends_with("/etc/hostname") || path.ends_with("/proc/sys/kernel/hostname") {
+                book.add_host(&a.content);
+            } else if path.ends_with("/proc/sys/kernel/domainname") {
+                book.add_domain(&a.content);
+            } else if path.ends_with(".nmconnection") {
+                for l in a.content.lines() {
+                    if let Some(v) = l.strip_prefix("id=").or_else(|| l.strip_prefix("ssid=")) {
+                        conns.push(v.trim().to_string());
+                    }
+                }
+            }
+        }
+        for d in &s.data {
+            if let Data::NetworkManager(nm) = d {
+                conns.extend(nm.connections.iter().map(|c| c.id.clone()));
+            }
+        }
+    }
+    for c in conns {
+        if !ifaces.contains(&c) && !c.bytes().all(|b| b.is_ascii_digit() || b == b';') {
+            book.add("connection", &c);
+        }
+    }
+    for u in running_users(report.meta.uid) {
+        book.add("user", &u);
+    }
+    for s in strings {
+        for u in home_users(s) {
+            book.add("user", u);
+        }
+    }
 }
 
-/// Replaces every occurrence of `name` (any case; `.` may be written `_` or `-`) bounded by non
-/// alphanumerics. Returns None when nothing changed.
-pub fn replace_name(text: &str, name: &str, with: &str) -> Option<String> {
-    let t = text.as_bytes();
-    let n: Vec<u8> = name.bytes().map(|b| b.to_ascii_lowercase()).collect();
-    if n.is_empty() || t.len() < n.len() {
-        return None;
-    }
-    let first = n[0];
-    let eq = |a: u8, b: u8| a.to_ascii_lowercase() == b || (b == b'.' && (a == b'_' || a == b'-'));
-    let mut out: Option<String> = None;
-    let mut copied = 0;
-    let mut i = 0;
-    while i + n.len() <= t.len() {
-        if t[i].to_ascii_lowercase() == first
-            && boundary(i.checked_sub(1).map(|p| t[p]))
-            && t[i..i + n.len()].iter().zip(&n).all(|(&a, &b)| eq(a, b))
-            && boundary(t.get(i + n.len()).copied())
-        {
-            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
-            o.push_str(&text[copied..i]);
-            o.push_str(with);
-            i += n.len();
-            copied = i;
-        } else {
-            i += 1;
-        }
-    }
-    let mut o = out?;
-    o.push_str(&text[copied..]);
-    Some(o)
+/// NAME in every `/home/NAME` of a text.
+pub fn home_users(text: &str) -> impl Iterator<Item = &str> {
+    text.match_indices("/home/").filter_map(move |(i, m)| {
+        let rest = &text[i + m.len()..];
+        let n = rest
+            .bytes()
+            .take_while(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+            .count();
+        let name = &rest[..n];
+        (n >= 2 && name != "root" && !name.starts_with('.')).then_some(name)
+    })
 }
 
-/// Finds MAC addresses (six hex pairs joined by `:` or `-`) and replaces them through `map`.
-pub fn redact_macs(text: &str, map: &mut BTreeMap<String, String>) -> Option<String> {
-    let t = text.as_bytes();
-    if t.len() < 17 {
-        return None;
-    }
-    let mut out: Option<String> = None;
-    let mut copied = 0;
-    let mut i = 0;
-    while i + 17 <= t.len() {
-        let sep = t[i + 2];
-        let is_mac = (sep == b':' || sep == b'-')
-            && (0..6)
-                .all(|k| t[i + 3 * k].is_ascii_hexdigit() && t[i + 3 * k + 1].is_ascii_hexdigit())
-            && (0..5).all(|k| t[i + 3 * k + 2] == sep)
-            && (i == 0 || !(t[i - 1].is_ascii_hexdigit() || t[i - 1] == sep))
-            && t.get(i + 17)
-                .is_none_or(|&c| !(c.is_ascii_hexdigit() || c == sep));
-        if !is_mac {
-            i += 1;
-            continue;
+/// The invoking user: $SUDO_USER, and the name of the real uid unless it is root.
+fn running_users(uid: u32) -> Vec<String> {
+    let mut out: Vec<String> = std::env::var("SUDO_USER").into_iter().collect();
+    if uid != 0 {
+        let mut buf = vec![0 as libc::c_char; 4096];
+        // SAFETY: a zeroed passwd is a valid out-parameter; buf outlives the call and the CStr read.
+        unsafe {
+            let mut pw: libc::passwd = std::mem::zeroed();
+            let mut res: *mut libc::passwd = std::ptr::null_mut();
+            if libc::getpwuid_r(uid, &mut pw, buf.as_mut_ptr(), buf.len(), &mut res) == 0
+                && !res.is_null()
+                && !pw.pw_name.is_null()
+            {
+                out.push(
+                    std::ffi::CStr::from_ptr(pw.pw_name)
+                        .to_string_lossy()
+                        .into_owned(),
+                );
+            }
         }
-        let mac = text[i..i + 17].to_ascii_lowercase().replace('-', ":");
-        if mac != "00:00:00:00:00:00" && mac != "ff:ff:ff:ff:ff:ff" && !mac.starts_with(FAKE_OUI) {
-            let n = map.len() + 1;
-            let fake = map
-                .entry(mac)
-                .or_insert_with(|| {
-                    format!(
-                        "{FAKE_OUI}:{:02x}:{:02x}:{:02x}",
-                        (n >> 16) & 0xff,
-                        (n >> 8) & 0xff,
-                        n & 0xff
-                    )
-                })
-                .clone();
-            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
-            o.push_str(&text[copied..i]);
-            o.push_str(&if sep == b'-' {
-                fake.replace(':', "-")
-            } else {
-                fake
-            });
-            copied = i + 17;
-        }
-        i += 17;
     }
-    let mut o = out?;
-    o.push_str(&text[copied..]);
-    Some(o)
+    out.retain(|u| u != "root");
+    out
 }
 
 #[cfg(test)]
@@ -161,34 +224,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn variants_of_a_name_are_found() {
-        let t = "Linux MyLaptop 6.1 myLaptop.corp.example.com mylaptop_corp_example_com mylaptops";
-        let r = replace_name(t, "mylaptop.corp.example.com", "host-1.domain").unwrap();
-        let r = replace_name(&r, "mylaptop", "host-1").unwrap();
-        assert_eq!(r, "Linux host-1 6.1 host-1.domain host-1.domain mylaptops");
-    }
-
-    #[test]
-    fn macs_get_consistent_pseudonyms() {
-        let mut m = BTreeMap::new();
-        let r = redact_macs(
-            "link/ether 52:54:00:AB:cd:01 brd ff:ff:ff:ff:ff:ff and 52-54-00-ab-cd-01",
-            &mut m,
-        )
-        .unwrap();
+    fn hosts_users_and_generic_names() {
+        let mut b = NameBook::default();
+        b.add_host("MyHost.Example.com");
+        b.add_host("myhost");
+        b.add_host("localhost");
+        b.add_host("debian");
+        b.generic.push("nixos".into());
+        b.add_host("NixOS");
+        let got: Vec<(&str, &str)> = b
+            .entries
+            .iter()
+            .map(|e| (e.original.as_str(), e.pseudonym.as_str()))
+            .collect();
         assert_eq!(
-            r,
-            "link/ether 02:4d:47:00:00:01 brd ff:ff:ff:ff:ff:ff and 02-4d-47-00-00-01"
+            got,
+            [
+                ("MyHost", "host-1"),
+                ("Example.com", "domain-1"),
+                ("MyHost.Example.com", "host-1.domain-1")
+            ]
         );
-        assert_eq!(redact_macs("12:34:56 aa:bb:cc:dd:ee:ff:00", &mut m), None);
-    }
-
-    #[test]
-    fn common_words_are_not_names() {
-        let mut c = NameClass::new("host");
-        assert_eq!(c.learn("localhost"), None);
-        assert_eq!(c.learn("debian"), None);
-        assert_eq!(c.learn("box7").as_deref(), Some("host-1"));
-        assert_eq!(c.learn("box7").as_deref(), Some("host-1"));
+        let users: Vec<&str> =
+            home_users("/home/alice/x /home/ /home/bob.smith:/home/.cache").collect();
+        assert_eq!(users, ["alice", "bob.smith"]);
     }
 }

@@ -1,203 +1,273 @@
-//! The secret scrubber: a safety net run over everything, even with --no-redact. Collectors read
-//! secret-bearing files through allowlists; this catches what slips through anyway (a config copied
-//! whole, a password in a command line, a PEM block).
+//! The secret scrubber, a safety net that runs over everything, even with `--no-redact`: the value of
+//! any `key=value`, `key = value`, `key: value` or `"key": "value"` whose key names a secret (psk,
+//! password, *-password, private-key, pin, secret, *token*, credentials, ...) becomes `[REDACTED]`, and
+//! so does the body of a PEM private key block. The key itself stays, so readers see what was there.
+//!
+//! The MPTCP connection `token` (ss, `ip mptcp monitor`) is evidence, not a secret, and `*-flags` keys
+//! (`psk-flags=0`) are settings.
 
-/// Whether a key names a secret. MPTCP's `token` (connection id) is evidence, not a secret.
-/// Called for every `key=`/`key:` in the output, so it allocates nothing.
-pub fn is_secret_key(key: &str) -> bool {
-    let k = key
-        .trim()
-        .trim_matches(|c| c == '"' || c == '\'' || c == '-')
-        .as_bytes();
-    let k = match k.iter().rposition(|&b| b == b'.' || b == b' ') {
-        Some(p) => &k[p + 1..],
-        None => k,
-    };
-    if k.len() < 3 || k.len() > 64 {
-        return false;
-    }
-    let mut buf = [0u8; 64];
-    let k = {
-        for (d, s) in buf.iter_mut().zip(k) {
-            *d = s.to_ascii_lowercase();
-        }
-        &buf[..k.len()]
-    };
-    let has = |w: &[u8]| k.windows(w.len()).any(|x| x == w);
-    if k == b"token" || k.ends_with(b"-flags") || k.ends_with(b"_flags") {
-        return false;
-    }
-    const EXACT: &[&[u8]] = &[
-        b"psk",
-        b"pin",
-        b"passwd",
-        b"private-key",
-        b"private_key",
-        b"privatekey",
-        b"preshared-key",
-        b"preshared_key",
-        b"api_key",
-        b"apikey",
-    ];
-    EXACT.contains(&k)
-        || has(b"password")
-        || has(b"secret")
-        || has(b"passphrase")
-        || [
-            &b"-psk"[..],
-            b"_psk",
-            b"-token",
-            b"_token",
-            b"-pin",
-            b"_pin",
-        ]
-        .iter()
-        .any(|s| k.ends_with(s))
-        || k.starts_with(b"token-")
-        || k.starts_with(b"token_")
-}
-
+/// Replacement for a secret value.
 pub const REDACTED: &str = "[REDACTED]";
 
-/// Scrubs one text. Returns None when nothing changed.
-pub fn scrub(text: &str) -> Option<String> {
-    // Cheap pre-check: nearly all collected text has none of these shapes.
-    let lower_hit = ["pass", "psk", "secret", "key", "pin", "token", "PRIVATE"]
-        .iter()
-        .any(|w| text.contains(w))
-        || ["PASS", "PSK", "SECRET", "KEY", "PIN", "TOKEN"]
+/// Keywords that start a look at the surrounding key (folded: lower case, `_` as `.`).
+pub const KEYWORDS: &[&str] = &[
+    "pass",
+    "secret",
+    "psk",
+    "private",
+    "preshared",
+    "pin",
+    "token",
+    "credential",
+    "apikey",
+    "api-key",
+    "api.key",
+    "auth-key",
+    "auth.key",
+    "-----begin",
+    "authorization",
+    "fastopen",
+    "://",
+];
+
+/// Whether a key (as written) names a secret.
+pub fn is_secret_key(key: &str) -> bool {
+    let n: String = key
+        .trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace())
+        .chars()
+        .map(|c| match c {
+            '_' | '.' | ' ' => '-',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect();
+    // Kernel config symbols (`CONFIG_SECRETMEM=y`) are build facts.
+    if n.is_empty()
+        || n.starts_with("config-")
+        || n == "token"
+        || ["-flags", "-flag", "-type", "-mgmt"]
             .iter()
-            .any(|w| text.contains(w));
-    if !lower_hit {
-        return None;
+            .any(|s| n.ends_with(s))
+    {
+        return false;
     }
-    let mut out = String::with_capacity(text.len());
-    let mut changed = false;
-    let mut in_pem = false;
-    for line in text.split_inclusive('\n') {
-        let body = line.trim_end_matches(['\n', '\r']);
-        let nl = &line[body.len()..];
-        if body.contains("-----BEGIN") && body.contains("PRIVATE KEY") {
-            in_pem = true;
-            out.push_str(REDACTED);
-            out.push_str(nl);
-            changed = true;
-            continue;
-        }
-        if in_pem {
-            if body.contains("-----END") {
-                in_pem = false;
-            }
-            continue;
-        }
-        match scrub_line(body) {
-            Some(l) => {
-                out.push_str(&l);
-                changed = true;
-            }
-            None => out.push_str(body),
-        }
-        out.push_str(nl);
-    }
-    changed.then_some(out)
+    let compact: String = n.chars().filter(|&c| c != '-').collect();
+    let parts = || n.split('-');
+    [
+        "password",
+        "passwd",
+        "passphrase",
+        "secret",
+        "psk",
+        "token",
+        "credential",
+        "privatekey",
+        "presharedkey",
+        "apikey",
+        "authkey",
+        "authorization",
+        "fastopenkey",
+    ]
+    .iter()
+    .any(|w| compact.contains(w))
+        || compact.starts_with("wepkey")
+        || parts().any(|p| p == "pass" || p == "pin" || p == "pwd")
 }
 
-/// `key=value`, `key = value`, `key: value`, `"key": "value"`, `--key value` on one line.
-fn scrub_line(line: &str) -> Option<String> {
-    for (i, c) in line.char_indices() {
-        if c != '=' && c != ':' {
-            continue;
-        }
-        let key_part = &line[..i];
-        let trimmed = key_part.trim_end();
-        // The word before the separator, found bytewise (this runs for every `:` of every line).
-        let start = trimmed
-            .bytes()
-            .rposition(|b| matches!(b, b' ' | b'\t' | b'{' | b',' | b';' | b'('))
-            .map_or(0, |p| p + 1);
-        let key = &trimmed[start..];
-        if !key
-            .bytes()
-            .last()
-            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'"' || b == b'\'')
-            || !is_secret_key(key)
-        {
-            continue;
-        }
-        let rest = &line[i + 1..];
-        let value = rest.trim_start();
-        if value.is_empty()
-            || value.starts_with(REDACTED)
-            || value.trim_matches(['"', ',', '\'']).is_empty()
-        {
-            return None;
-        }
-        let lead = &rest[..rest.len() - value.len()];
-        // A JSON value ends at its closing quote; keep what follows (`,`).
-        let tail = if let Some(v) = value.strip_prefix('"') {
-            v.find('"').map(|e| &v[e + 1..]).unwrap_or("")
-        } else {
-            ""
-        };
-        let quoted = value.starts_with('"');
-        return Some(format!(
-            "{}{}{lead}{}{tail}",
-            key_part,
-            c,
-            if quoted {
-                format!("\"{REDACTED}\"")
-            } else {
-                REDACTED.into()
-            }
-        ));
+fn key_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.')
+}
+
+/// Given a keyword found at `at`, the byte range of the secret value to replace, if the keyword sits in
+/// a secret key followed by a separator and a non-empty value.
+pub fn value_span(text: &str, at: usize) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    if b[at] == b'-' {
+        return pem_body(text, at);
     }
-    None
+    if b[at] == b':' {
+        return url_password(b, at + 3);
+    }
+    // Fast path for the MPTCP `token:`/`token=` of ss and monitor lines (evidence, many per report).
+    if b[at..].len() > 5
+        && b[at..at + 5].eq_ignore_ascii_case(b"token")
+        && matches!(b[at + 5], b':' | b'=')
+        && (at == 0 || !key_char(b[at - 1]))
+    {
+        return None;
+    }
+    let line_start = b[..at]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |p| p + 1);
+    let line_end = b[at..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |p| at + p);
+    let mut ks = at;
+    while ks > line_start && key_char(b[ks - 1]) {
+        ks -= 1;
+    }
+    let mut ke = at;
+    while ke < line_end && key_char(b[ke]) {
+        ke += 1;
+    }
+    let sep = |mut i: usize| -> Option<usize> {
+        if i < line_end && (b[i] == b'"' || b[i] == b'\'') {
+            i += 1;
+        }
+        while i < line_end && (b[i] == b' ' || b[i] == b'\t') {
+            i += 1;
+        }
+        (i < line_end && (b[i] == b'=' || (b[i] == b':' && b.get(i + 1) != Some(&b':'))))
+            .then_some(i + 1)
+    };
+    // The first key of its line (`psk=...`, `Xauth password=...`) owns the rest of the line; a later
+    // one (`... user=bob password=x quiet`) owns one word.
+    let at_line_start = |ks: usize| !b[line_start..ks].iter().any(|&c| c == b'=' || c == b':');
+    let (key, after, whole_line) = match sep(ke) {
+        Some(after) => (&text[ks..ke], after, at_line_start(ks)),
+        None => {
+            // `private key: ...` (wg show), `Pre-shared Key = ...`: a key with spaces at the line start.
+            let first = (line_start..line_end).find(|&i| b[i] == b'=' || b[i] == b':')?;
+            if first < at || first - line_start > 48 {
+                return None;
+            }
+            (&text[line_start..first], first + 1, true)
+        }
+    };
+    if !is_secret_key(key) {
+        return None;
+    }
+    let mut vs = after;
+    while vs < line_end && (b[vs] == b' ' || b[vs] == b'\t') {
+        vs += 1;
+    }
+    if vs >= line_end {
+        return None;
+    }
+    let ve = if b[vs] == b'"' || b[vs] == b'\'' {
+        let q = b[vs];
+        vs += 1;
+        let mut i = vs;
+        while i < line_end && b[i] != q {
+            i += if b[i] == b'\\' { 2 } else { 1 };
+        }
+        i.min(line_end)
+    } else if whole_line || key.to_ascii_lowercase().ends_with("authorization") {
+        // (`Authorization: Bearer xyz` is one value with a space.)
+        let mut e = line_end;
+        while e > vs && (b[e - 1].is_ascii_whitespace() || b[e - 1] == b',') {
+            e -= 1;
+        }
+        e
+    } else {
+        (vs..line_end)
+            .find(|&i| b[i].is_ascii_whitespace() || matches!(b[i], b',' | b';' | b'&' | b'"'))
+            .unwrap_or(line_end)
+    };
+    (ve > vs && &text[vs..ve] != REDACTED).then_some((vs, ve))
+}
+
+/// `scheme://user:PASSWORD@host`: the password.
+fn url_password(b: &[u8], from: usize) -> Option<(usize, usize)> {
+    let end = (from..b.len())
+        .find(|&i| b[i].is_ascii_whitespace() || matches!(b[i], b'/' | b'"' | b'\'' | b'>'))
+        .unwrap_or(b.len());
+    let at = (from..end).rfind(|&i| b[i] == b'@')?;
+    let colon = (from..at).find(|&i| b[i] == b':')?;
+    (at > colon + 1 && &b[colon + 1..at] != REDACTED.as_bytes()).then_some((colon + 1, at))
+}
+
+/// `-----BEGIN ... PRIVATE KEY-----` ... `-----END`: the lines between.
+fn pem_body(text: &str, at: usize) -> Option<(usize, usize)> {
+    let line_end = text[at..].find('\n').map(|p| at + p)?;
+    let header = text[at..line_end].to_ascii_lowercase();
+    if !(header.contains("private key") || header.contains("encrypted")) {
+        return None;
+    }
+    let body = line_end + 1;
+    let mut end = text[body..]
+        .find("-----END")
+        .map_or(text.len(), |p| body + p);
+    if end > body + 1 && text.as_bytes()[end - 1] == b'\n' {
+        end -= 1;
+    }
+    (end > body).then_some((body, end))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn scrubs_keyfile_ini_and_json_shapes() {
-        let t = "[wifi-security]\nkey-mgmt=wpa-psk\npsk=hunter2secret\npsk-flags=0\n[vpn-secrets]\npassword=Pa55w0rd!\n[wireguard]\nprivate-key=yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n";
-        let s = scrub(t).unwrap();
-        for secret in [
-            "hunter2secret",
-            "Pa55w0rd!",
-            "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=",
-        ] {
-            assert!(!s.contains(secret), "{s}");
+    fn scrub(t: &str) -> String {
+        let mut out = t.to_string();
+        let mut i = 0;
+        while let Some(p) = KEYWORDS
+            .iter()
+            .filter_map(|k| {
+                out.to_ascii_lowercase().replace('_', ".")[i..]
+                    .find(k)
+                    .map(|p| p + i)
+            })
+            .min()
+        {
+            if let Some((s, e)) = value_span(&out, p) {
+                out.replace_range(s..e, REDACTED);
+                i = s + REDACTED.len();
+            } else {
+                i = p + 1;
+            }
         }
-        assert!(
-            s.contains("key-mgmt=wpa-psk") && s.contains("psk-flags=0"),
-            "{s}"
-        );
-        let j = scrub("{\"password\": \"x1\", \"id\": \"a\"}").unwrap();
-        assert_eq!(j, "{\"password\": \"[REDACTED]\", \"id\": \"a\"}");
-        assert_eq!(scrub("api_token: abc").unwrap(), "api_token: [REDACTED]");
+        out
+    }
+
+    #[test]
+    fn keys() {
+        for k in [
+            "psk",
+            "password",
+            "leap-password",
+            "private-key",
+            "PrivateKey",
+            "PresharedKey",
+            "pin",
+            "secrets",
+            "client_secret",
+            "wep-key0",
+            "auth-token",
+            "api_key",
+            "net.ipv4.tcp_fastopen_key",
+            "\"password\"",
+        ] {
+            assert!(is_secret_key(k), "{k}");
+        }
+        for k in [
+            "token",
+            "psk-flags",
+            "key-mgmt",
+            "id",
+            "ssid",
+            "remote_key",
+            "bypass",
+            "mptcp-flags",
+            "spin",
+            "CONFIG_SECRETMEM",
+            "net.ipv4.ping_group_range",
+            "TcpExtTCPFastOpenPassive",
+        ] {
+            assert!(!is_secret_key(k), "{k}");
+        }
+    }
+
+    #[test]
+    fn shapes() {
+        let t = "[wifi-security]\nkey-mgmt=wpa-psk\npsk=hunter2 secret\npsk-flags=0\n  PrivateKey = aGVsbG8=\n\"password\": \"p4\\\"ss\",\nprivate key: abc\ntoken:1f0cdd34 x auth_token=zz y\nproxy=http://bob:hunter3@proxy:3128/ http://[::1]:80/ Authorization: Bearer abc\n";
+        let want = "[wifi-security]\nkey-mgmt=wpa-psk\npsk=[REDACTED]\npsk-flags=0\n  PrivateKey = [REDACTED]\n\"password\": \"[REDACTED]\",\nprivate key: [REDACTED]\ntoken:1f0cdd34 x auth_token=[REDACTED] y\nproxy=http://bob:[REDACTED]@proxy:3128/ http://[::1]:80/ Authorization: [REDACTED]\n";
+        assert_eq!(scrub(t), want);
+        let pem = "a\n-----BEGIN PRIVATE KEY-----\nMIIE\nabcd\n-----END PRIVATE KEY-----\n";
         assert_eq!(
-            scrub("  password = x y\n").unwrap(),
-            "  password = [REDACTED]\n"
+            scrub(pem),
+            "a\n-----BEGIN PRIVATE KEY-----\n[REDACTED]\n-----END PRIVATE KEY-----\n"
         );
-    }
-
-    #[test]
-    fn mptcp_tokens_and_counters_stay() {
-        for t in [
-            "subflows:1 token:1f0cdd34 write_seq:9",
-            "[CREATED] token=1f0cdd34 remid=0",
-            "MPJoinNoTokenFound 0",
-            "key-mgmt=wpa-psk\n",
-        ] {
-            assert_eq!(scrub(t), None, "{t}");
-        }
-    }
-
-    #[test]
-    fn pem_blocks_go() {
-        let s =
-            scrub("a\n-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\nb\n").unwrap();
-        assert_eq!(s, "a\n[REDACTED]\nb\n");
     }
 }

@@ -1,0 +1,87 @@
+//! The one rewriting pass over a text: names and secret keywords are found together by the pattern
+//! table, and the stretches between them go through the address scanner. Used for redaction and,
+//! with the pseudonyms turned back into originals, for `unredact`.
+
+use super::patterns::Patterns;
+use super::scan::{self, Sink};
+use super::secrets::{self, REDACTED};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Tag {
+    /// Index into `Rules::names`.
+    Name(usize),
+    Secret,
+}
+
+/// What to replace in text besides addresses.
+#[derive(Default)]
+pub struct Rules {
+    pub pats: Patterns<Tag>,
+    /// Replacement of each name, and whether it was used.
+    pub names: Vec<(String, bool)>,
+    /// Secret values scrubbed so far.
+    pub secrets: usize,
+}
+
+impl Rules {
+    pub fn with_secrets() -> Rules {
+        let mut r = Rules::default();
+        for k in secrets::KEYWORDS {
+            r.pats.add(k, Tag::Secret);
+        }
+        r
+    }
+
+    pub fn add_name(&mut self, name: &str, replacement: &str) {
+        self.pats.add(name, Tag::Name(self.names.len()));
+        self.names.push((replacement.to_string(), false));
+    }
+
+    /// The rewritten text, or None when nothing changed. `sink` rewrites addresses (None: keep them).
+    pub fn rewrite<S: Sink>(&mut self, text: &str, mut sink: Option<&mut S>) -> Option<String> {
+        let b = text.as_bytes();
+        let mut out = String::new();
+        let mut changed = false;
+        let (mut pos, mut i) = (0usize, 0usize);
+        let boundary = |s: usize, e: usize, tag: &Tag| {
+            matches!(tag, Tag::Secret)
+                || !((s > 0 && b[s - 1].is_ascii_alphanumeric())
+                    || (e < b.len() && b[e].is_ascii_alphanumeric()))
+        };
+        let gap = |out: &mut String, from: usize, to: usize, sink: &mut Option<&mut S>| -> bool {
+            if out.capacity() == 0 {
+                out.reserve(text.len() + 64);
+            }
+            match sink {
+                Some(s) => scan::rewrite(text, from, to, *s, out),
+                None => {
+                    out.push_str(&text[from..to]);
+                    false
+                }
+            }
+        };
+        while let Some((s, e, tag)) = self.pats.next(b, i, boundary) {
+            match *tag {
+                Tag::Name(k) => {
+                    gap(&mut out, pos, s, &mut sink);
+                    out.push_str(&self.names[k].0);
+                    self.names[k].1 = true;
+                    changed = true;
+                    (pos, i) = (e, e);
+                }
+                Tag::Secret => match secrets::value_span(text, s) {
+                    Some((vs, ve)) => {
+                        gap(&mut out, pos, vs, &mut sink);
+                        out.push_str(REDACTED);
+                        self.secrets += 1;
+                        changed = true;
+                        (pos, i) = (ve, ve);
+                    }
+                    None => i = s + 1,
+                },
+            }
+        }
+        changed |= gap(&mut out, pos, text.len(), &mut sink);
+        changed.then_some(out)
+    }
+}
