@@ -330,3 +330,30 @@ fn reproduce_members_are_redacted() {
         "events are still there, redacted"
     );
 }
+
+/// The text view shows the window too.
+#[test]
+fn text_format_shows_the_window() {
+    let Some(ns) = TestNs::new() else { return };
+    let out = bin()
+        .args([
+            "reproduce",
+            "--netns",
+            &ns.name,
+            "--duration",
+            "100ms",
+            "--format",
+            "text",
+            "--no-archive",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    crate::util::assert_ok(&out);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("== reproduction window: "), "{text}");
+    assert!(
+        text.contains(&format!("events (netns {}): 0 received, 0 lost", ns.name)),
+        "{text}"
+    );
+}

@@ -91,6 +91,9 @@ pub fn render_text(report: &Report) -> String {
             }
         }
     }
+    if let Some(rep) = &report.reproduce {
+        reproduce_text(&mut o, rep);
+    }
     let _ = writeln!(o, "\n== collectors");
     let w = report
         .sections
@@ -108,4 +111,45 @@ pub fn render_text(report: &Report) -> String {
         let _ = writeln!(o, "{}", line.trim_end());
     }
     o
+}
+
+/// The reproduction window: how it ended, events (as `ip mptcp monitor` prints them) and counter changes.
+fn reproduce_text(o: &mut String, rep: &crate::reproduce::Reproduce) {
+    let _ = writeln!(
+        o,
+        "\n== reproduction window: {:.1} s, ended by {}",
+        rep.duration_ms / 1000.0,
+        rep.ended_by.describe()
+    );
+    if let Some(c) = &rep.command {
+        let _ = writeln!(o, "command: {} ({})", c.argv.join(" "), c.status());
+    }
+    for w in &rep.namespaces {
+        let label = w
+            .netns
+            .as_deref()
+            .map(|n| format!(" (netns {n})"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "events{label}: {} received, {} lost",
+            w.events_total, w.events_lost
+        );
+        if let Some(e) = &w.subscribe_error {
+            let _ = writeln!(o, "    not subscribed: {e}");
+        }
+        for line in crate::netlink::monitor_text::render_events(&w.events)
+            .lines()
+            .take(20)
+        {
+            let _ = writeln!(o, "    {line}");
+        }
+        for d in w.changed_counters() {
+            let _ = writeln!(
+                o,
+                "    {} {} -> {} ({:+})",
+                d.name, d.before, d.after, d.delta
+            );
+        }
+    }
 }
