@@ -26,18 +26,19 @@ pub const RELATED: &[&str] = &[
 pub fn relevant_symbols(config: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for line in config.lines() {
-        let (name, value) = if let Some(rest) = line
+        // Most of a config is irrelevant: decide on the name before allocating anything.
+        let (name, value) = match line
             .strip_prefix("# ")
             .and_then(|r| r.strip_suffix(" is not set"))
         {
-            (rest, "not set".to_string())
-        } else if let Some((n, v)) = line.split_once('=') {
-            (n, v.trim_matches('"').to_string())
-        } else {
-            continue;
+            Some(rest) => (rest, "not set"),
+            None => match line.split_once('=') {
+                Some((n, v)) => (n, v.trim_matches('"')),
+                None => continue,
+            },
         };
         if name.starts_with("CONFIG_") && (name.contains("MPTCP") || RELATED.contains(&name)) {
-            out.insert(name.to_string(), value);
+            out.insert(name.to_string(), value.to_string());
         }
     }
     out
