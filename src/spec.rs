@@ -187,6 +187,9 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("sockets.toml", include_str!("../collectors/sockets.toml")),
     ("iproute2.toml", include_str!("../collectors/iproute2.toml")),
     ("nstat.toml", include_str!("../collectors/nstat.toml")),
+    ("routing.toml", include_str!("../collectors/routing.toml")),
+    ("kmsg.toml", include_str!("../collectors/kmsg.toml")),
+    ("selftest.toml", include_str!("../collectors/selftest.toml")),
 ];
 
 /// Embedded specs plus the `*.toml` files of extra directories (later names override earlier ones).

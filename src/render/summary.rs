@@ -2,6 +2,7 @@
 //! (templates/summary.md.j2, embedded; `--template FILE` overrides it). The template decides layout;
 //! this file decides what the facts are.
 
+use super::context_view;
 use crate::collectors::sysctl;
 use crate::netlink::iproute;
 use crate::report::{Report, Section, Status};
@@ -30,6 +31,11 @@ struct NsView {
     system_info: Vec<Block>,
     counters: Vec<(String, u64)>,
     sockets: Option<String>,
+    /// Interface lines, or None (see `interfaces_missing`).
+    interfaces: Option<Vec<String>>,
+    interfaces_missing: String,
+    self_test: Option<String>,
+    self_test_missing: String,
 }
 
 #[derive(Serialize)]
@@ -62,6 +68,8 @@ struct View<'a> {
     findings: &'a [crate::report::Finding],
     redaction: Option<&'a crate::report::RedactionSummary>,
     reproduce: Option<super::reproduce_view::ReproduceView>,
+    kernel_log: Option<context_view::KernelLogView>,
+    kernel_log_missing: String,
 }
 
 #[derive(Serialize, Default)]
@@ -130,6 +138,10 @@ fn ns_view(report: &Report, ns: Option<&str>) -> NsView {
         system_info,
         counters,
         sockets,
+        interfaces: report.interfaces(ns).map(context_view::interface_lines),
+        interfaces_missing: context_view::why_not(report, "routing", ns),
+        self_test: report.self_test(ns).map(context_view::self_test_line),
+        self_test_missing: context_view::why_not(report, "selftest", ns),
     }
 }
 
@@ -228,6 +240,8 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         findings: &report.findings,
         redaction: report.redaction.as_ref(),
         reproduce: report.reproduce.as_ref().map(super::reproduce_view::build),
+        kernel_log: context_view::kernel_log(report),
+        kernel_log_missing: context_view::why_not(report, "kmsg", None),
     };
     let mut env = minijinja::Environment::new();
     env.set_trim_blocks(true);
