@@ -11,4 +11,5 @@ mod netlink_live;
 mod redact;
 mod reproduce_live;
 mod reproduce_signals;
+mod system_live;
 mod testns;
