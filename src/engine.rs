@@ -189,7 +189,10 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
     // it should overlap with everything else. Sections keep the spec order regardless.
     let mut order: Vec<usize> = (0..jobs.len()).collect();
     order.sort_by_key(|&i| jobs[i].0.commands.is_empty());
-    for i in order {
+    // Collectors marked `last` (the self-test, which adds a connection to the counters) start only
+    // when every other one has finished, so what the others read is not disturbed.
+    let (first, last): (Vec<usize>, Vec<usize>) = order.into_iter().partition(|&i| !jobs[i].0.last);
+    let spawn = |i: usize| {
         let (spec, ns) = jobs[i].clone();
         let (job_tx, env) = (tx.clone(), env.clone());
         let spawned = std::thread::Builder::new()
@@ -226,11 +229,16 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
                 0.0,
             ));
         }
-    }
-    drop(tx);
+    };
+    first.iter().for_each(|&i| spawn(i));
     let mut results: Vec<Option<(Status, Output, f64)>> = (0..total).map(|_| None).collect();
     let mut done = 0;
+    let mut last_started = last.is_empty();
     while done < total {
+        if !last_started && done == first.len() {
+            last.iter().for_each(|&i| spawn(i));
+            last_started = true;
+        }
         let left = plan.collector_timeout.saturating_sub(start.elapsed());
         match rx.recv_timeout(left) {
             Ok((i, status, out, ms)) => {

@@ -32,6 +32,9 @@ pub struct Spec {
     /// Shown in the summary's "System info" block in this order (lower first); None = not shown there.
     #[serde(default)]
     pub order: Option<u32>,
+    /// Start only after every other collector has finished (it changes what they would read).
+    #[serde(default)]
+    pub last: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -187,6 +190,9 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("sockets.toml", include_str!("../collectors/sockets.toml")),
     ("iproute2.toml", include_str!("../collectors/iproute2.toml")),
     ("nstat.toml", include_str!("../collectors/nstat.toml")),
+    ("routing.toml", include_str!("../collectors/routing.toml")),
+    ("kmsg.toml", include_str!("../collectors/kmsg.toml")),
+    ("selftest.toml", include_str!("../collectors/selftest.toml")),
 ];
 
 /// Embedded specs plus the `*.toml` files of extra directories (later names override earlier ones).

@@ -76,6 +76,8 @@ fn unprivileged_run_never_waits_and_says_what_it_missed() {
     )
     .unwrap();
     let exe = assert_cmd::cargo::cargo_bin("mptcp-get-debug");
+    let out_dir = tempfile::tempdir().unwrap();
+    let stdout_path = out_dir.path().join("stdout.json");
     // stdin is a pipe that stays open: a run that waited on it would never end.
     let mut child = Command::new("setpriv")
         .args([
@@ -92,7 +94,8 @@ fn unprivileged_run_never_waits_and_says_what_it_missed() {
         .args(["--format", "json"])
         .env_remove("CI")
         .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
+        // A file, not a pipe: nobody drains a pipe while waiting, and a report over 64 KiB would block.
+        .stdout(Stdio::from(std::fs::File::create(&stdout_path).unwrap()))
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -109,7 +112,7 @@ fn unprivileged_run_never_waits_and_says_what_it_missed() {
     crate::util::assert_ok(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("not running as root"), "{stderr}");
-    let report: Report = serde_json::from_slice(&out.stdout).unwrap();
+    let report: Report = serde_json::from_slice(&std::fs::read(&stdout_path).unwrap()).unwrap();
     assert!(!report.meta.privileged);
     assert_eq!(report.meta.uid, 65534);
     assert_eq!(section_status(&report, "kernel"), &Status::Ok);

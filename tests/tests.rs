@@ -11,6 +11,7 @@ mod netlink_live;
 mod redact;
 mod reproduce_live;
 mod reproduce_signals;
+mod system_live;
 mod testns;
 mod triage;
 mod triage_commands;

@@ -5,8 +5,11 @@
 pub mod endpoints;
 pub mod kconfig;
 pub mod kernel;
+pub mod kmsg;
 pub mod limits;
 pub mod mib;
+pub mod routing;
+pub mod selftest;
 pub mod sockets;
 pub mod sysctl;
 
@@ -78,6 +81,9 @@ pub static BUILTINS: &[&dyn Builtin] = &[
     &limits::Limits,
     &mib::Mib,
     &sockets::Sockets,
+    &routing::Routing,
+    &kmsg::Kmsg,
+    &selftest::Selftest,
 ];
 
 pub fn builtin(name: &str) -> Option<&'static dyn Builtin> {

@@ -1,6 +1,7 @@
 //! Views of a Report: the issue-form summary (markdown, from templates/), plain text and JSON. Every
 //! view reads only the Report, so `show` on an archive prints exactly what the collecting run printed.
 
+pub mod context_view;
 pub mod merge;
 pub mod reproduce_view;
 pub mod summary;

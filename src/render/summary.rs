@@ -2,6 +2,7 @@
 //! (templates/summary.md.j2, embedded; `--template FILE` overrides it). The template decides layout;
 //! this file decides what the facts are.
 
+use super::context_view;
 use super::sysinfo;
 use crate::report::{Report, Section, Status};
 use serde::Serialize;
@@ -22,6 +23,11 @@ struct NsView {
     name: String,
     counters: Vec<(String, u64)>,
     sockets: Option<String>,
+    /// Interface lines, or None (see `interfaces_missing`).
+    interfaces: Option<Vec<String>>,
+    interfaces_missing: String,
+    self_test: Option<String>,
+    self_test_missing: String,
 }
 
 #[derive(Serialize)]
@@ -56,6 +62,8 @@ struct View<'a> {
     findings: &'a [crate::report::Finding],
     redaction: Option<&'a crate::report::RedactionSummary>,
     reproduce: Option<super::reproduce_view::ReproduceView>,
+    kernel_log: Option<context_view::KernelLogView>,
+    kernel_log_missing: String,
 }
 
 #[derive(Serialize, Default)]
@@ -87,6 +95,10 @@ fn ns_view(report: &Report, ns: Option<&str>) -> NsView {
         name: ns.unwrap_or("").to_string(),
         counters,
         sockets,
+        interfaces: report.interfaces(ns).map(context_view::interface_lines),
+        interfaces_missing: context_view::why_not(report, "routing", ns),
+        self_test: report.self_test(ns).map(context_view::self_test_line),
+        self_test_missing: context_view::why_not(report, "selftest", ns),
     }
 }
 
@@ -156,6 +168,8 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         findings: &report.findings,
         redaction: report.redaction.as_ref(),
         reproduce: report.reproduce.as_ref().map(super::reproduce_view::build),
+        kernel_log: context_view::kernel_log(report),
+        kernel_log_missing: context_view::why_not(report, "kmsg", None),
     };
     let tpl = opts.template.as_deref().unwrap_or(DEFAULT_TEMPLATE);
     super::render_template("summary", tpl, &view)
