@@ -209,13 +209,29 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
                         },
                         Output::default(),
                     ),
-                    _ => run_one(
-                        &spec,
-                        &Ctx {
-                            env: &env,
-                            netns: ns.as_ref(),
-                        },
-                    ),
+                    // A collector that panics is a failed section, reported at once.
+                    _ => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        run_one(
+                            &spec,
+                            &Ctx {
+                                env: &env,
+                                netns: ns.as_ref(),
+                            },
+                        )
+                    }))
+                    .unwrap_or_else(|p| {
+                        let why = p
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| p.downcast_ref::<String>().cloned())
+                            .unwrap_or_default();
+                        (
+                            Status::Failed {
+                                error: format!("collector crashed: {why}"),
+                            },
+                            Output::default(),
+                        )
+                    }),
                 };
                 let _ = job_tx.send((i, status, out, t0.elapsed().as_secs_f64() * 1000.0));
             });
