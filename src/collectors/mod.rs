@@ -119,6 +119,27 @@ impl Ctx<'_> {
         res
     }
 
+    /// Runs several commands at once (threads inherit this thread's namespace) and keeps each output as
+    /// an artifact, in the given order. Returns the outputs in the same order.
+    pub fn run_kept_all(&self, argvs: &[&[&str]], out: &mut Output) -> Vec<CommandOutput> {
+        let results: Vec<CommandOutput> = std::thread::scope(|scope| {
+            let handles: Vec<_> = argvs
+                .iter()
+                .map(|argv| scope.spawn(move || self.run(argv)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        for (argv, res) in argvs.iter().zip(&results) {
+            let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
+            out.artifacts
+                .push(command_artifact(artifact_name_for(&argv), &argv, res));
+        }
+        results
+    }
+
     /// Reads a file and keeps it as an artifact under raw/ (named after its path).
     pub fn read_kept(&self, path: &str, out: &mut Output) -> std::io::Result<String> {
         let text = self.env.fs.read_to_string(path)?;

@@ -74,56 +74,46 @@ impl Builtin for Routing {
 
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
         let mut ifs = Interfaces::default();
-        // A result with neither exit status nor timeout: not recorded (--commands-from) or killed.
-        let probe = ctx
-            .env
-            .live
-            .then(|| ctx.run(&["ip", "-j", "-d", "link", "show"]));
-        let no_result = probe
-            .as_ref()
-            .is_some_and(|r| r.exit_code.is_none() && !r.timed_out && !r.missing);
-        if no_result {
-            out.notes.push(
-                "`ip -j -d link show` gave no result (not recorded, or killed): links from files only"
-                    .into(),
-            );
-        }
-        if ctx.env.live && !no_result {
-            let link = ctx.run_kept(&["ip", "-j", "-d", "link", "show"], out);
-            let addr = ctx.run_kept(&["ip", "-j", "addr", "show"], out);
-            for (argv, res) in [
-                (&["ip", "-j", "-d", "link", "show"][..], &link),
-                (&["ip", "-j", "addr", "show"][..], &addr),
-            ] {
-                if let Some(p) = command_problem(argv, res) {
-                    out.notes.push(p);
+        if ctx.env.live {
+            // All six at once: they are independent, and each is a whole process.
+            const LINK: &[&str] = &["ip", "-j", "-d", "link", "show"];
+            const ADDR: &[&str] = &["ip", "-j", "addr", "show"];
+            const V4: &[&str] = &["ip", "route", "show", "table", "all"];
+            const V6: &[&str] = &["ip", "-6", "route", "show", "table", "all"];
+            let argvs: [&[&str]; 6] = [
+                LINK,
+                ADDR,
+                &["ip", "rule", "show"],
+                &["ip", "-6", "rule", "show"],
+                V4,
+                V6,
+            ];
+            let kept = out.artifacts.len();
+            let res = ctx.run_kept_all(&argvs, out);
+            // A result with neither exit status nor timeout: not recorded (--commands-from) or killed.
+            if res[0].exit_code.is_none() && !res[0].timed_out && !res[0].missing {
+                out.artifacts.truncate(kept);
+                out.notes.push("`ip -j -d link show` gave no result (not recorded, or killed): links from files only".into());
+            } else {
+                for (argv, r) in argvs.iter().zip(&res) {
+                    if let Some(p) = command_problem(argv, r) {
+                        out.notes.push(p);
+                    }
                 }
-            }
-            if link.success() {
-                match parse_links(&link.stdout, if addr.success() { &addr.stdout } else { "" }) {
-                    Ok(l) => ifs.links = l,
-                    Err(e) => out.notes.push(e),
+                let (link, addr) = (&res[0], &res[1]);
+                if link.success() {
+                    match parse_links(&link.stdout, if addr.success() { &addr.stdout } else { "" })
+                    {
+                        Ok(l) => ifs.links = l,
+                        Err(e) => out.notes.push(e),
+                    }
                 }
-            }
-            for argv in [&["ip", "rule", "show"][..], &["ip", "-6", "rule", "show"]] {
-                let res = ctx.run_kept(argv, out);
-                if let Some(p) = command_problem(argv, &res) {
-                    out.notes.push(p);
+                if res[4].success() {
+                    ifs.default_route_v4 = Some(has_main_default(&res[4].stdout));
                 }
-            }
-            let v4 = ["ip", "route", "show", "table", "all"];
-            let v6 = ["ip", "-6", "route", "show", "table", "all"];
-            let r4 = ctx.run_kept(&v4, out);
-            let r6 = ctx.run_kept(&v6, out);
-            if r4.success() {
-                ifs.default_route_v4 = Some(has_main_default(&r4.stdout));
-            } else if let Some(p) = command_problem(&v4, &r4) {
-                out.notes.push(p);
-            }
-            if r6.success() {
-                ifs.default_route_v6 = Some(has_main_default(&r6.stdout));
-            } else if let Some(p) = command_problem(&v6, &r6) {
-                out.notes.push(p);
+                if res[5].success() {
+                    ifs.default_route_v6 = Some(has_main_default(&res[5].stdout));
+                }
             }
         } else if !ctx.env.live {
             out.notes.push(
