@@ -187,6 +187,11 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("sockets.toml", include_str!("../collectors/sockets.toml")),
     ("iproute2.toml", include_str!("../collectors/iproute2.toml")),
     ("nstat.toml", include_str!("../collectors/nstat.toml")),
+    (
+        "networkmanager.toml",
+        include_str!("../collectors/networkmanager.toml"),
+    ),
+    ("mptcpd.toml", include_str!("../collectors/mptcpd.toml")),
 ];
 
 /// Embedded specs plus the `*.toml` files of extra directories (later names override earlier ones).

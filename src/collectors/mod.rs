@@ -7,6 +7,8 @@ pub mod kconfig;
 pub mod kernel;
 pub mod limits;
 pub mod mib;
+pub mod mptcpd;
+pub mod networkmanager;
 pub mod sockets;
 pub mod sysctl;
 
@@ -78,6 +80,8 @@ pub static BUILTINS: &[&dyn Builtin] = &[
     &limits::Limits,
     &mib::Mib,
     &sockets::Sockets,
+    &networkmanager::NetworkManager,
+    &mptcpd::Mptcpd,
 ];
 
 pub fn builtin(name: &str) -> Option<&'static dyn Builtin> {
