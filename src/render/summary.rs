@@ -62,6 +62,8 @@ struct View<'a> {
     findings: &'a [crate::report::Finding],
     redaction: Option<&'a crate::report::RedactionSummary>,
     reproduce: Option<super::reproduce_view::ReproduceView>,
+    network_manager: Option<&'a crate::report::NetworkManager>,
+    mptcpd: Option<&'a crate::report::Mptcpd>,
 }
 
 #[derive(Serialize, Default)]
@@ -209,6 +211,8 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         root: &report.meta.root,
         archive: opts.archive.as_deref(),
         host_info,
+        network_manager: report.network_manager(),
+        mptcpd: report.mptcpd(),
         namespaces: names.into_iter().map(|n| ns_view(report, n)).collect(),
         kernel_config: kc
             .map(|k| {
