@@ -221,7 +221,7 @@ impl Builtin for NetworkManager {
                 let id = ini_value(&view, "connection", "id").unwrap_or_else(|| p.clone());
                 out.artifacts.push(Artifact {
                     name: format!(
-                        "networkmanager/{}.allowlisted",
+                        "system-connections/{}.allowlisted",
                         p.rsplit('/').next().unwrap_or("keyfile")
                     ),
                     source: Source::File { path: p.clone() },
