@@ -193,6 +193,11 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("routing.toml", include_str!("../collectors/routing.toml")),
     ("kmsg.toml", include_str!("../collectors/kmsg.toml")),
     ("selftest.toml", include_str!("../collectors/selftest.toml")),
+    (
+        "networkmanager.toml",
+        include_str!("../collectors/networkmanager.toml"),
+    ),
+    ("mptcpd.toml", include_str!("../collectors/mptcpd.toml")),
 ];
 
 /// Embedded specs plus the `*.toml` files of extra directories (later names override earlier ones).

@@ -8,6 +8,7 @@ mod conformance;
 mod fixtures;
 mod live;
 mod netlink_live;
+mod nm_mptcpd;
 mod redact;
 mod reproduce_live;
 mod reproduce_signals;

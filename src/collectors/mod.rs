@@ -8,6 +8,8 @@ pub mod kernel;
 pub mod kmsg;
 pub mod limits;
 pub mod mib;
+pub mod mptcpd;
+pub mod networkmanager;
 pub mod routing;
 pub mod selftest;
 pub mod sockets;
@@ -84,6 +86,8 @@ pub static BUILTINS: &[&dyn Builtin] = &[
     &routing::Routing,
     &kmsg::Kmsg,
     &selftest::Selftest,
+    &networkmanager::NetworkManager,
+    &mptcpd::Mptcpd,
 ];
 
 pub fn builtin(name: &str) -> Option<&'static dyn Builtin> {

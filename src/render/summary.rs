@@ -64,6 +64,8 @@ struct View<'a> {
     reproduce: Option<super::reproduce_view::ReproduceView>,
     kernel_log: Option<context_view::KernelLogView>,
     kernel_log_missing: String,
+    network_manager: Option<&'a crate::report::NetworkManager>,
+    mptcpd: Option<&'a crate::report::Mptcpd>,
 }
 
 #[derive(Serialize, Default)]
@@ -149,6 +151,8 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
                 s.role.clone()
             }
         }),
+        network_manager: report.network_manager(),
+        mptcpd: report.mptcpd(),
         namespaces: names.into_iter().map(|n| ns_view(report, n)).collect(),
         kernel_config: kc
             .map(|k| {
