@@ -13,11 +13,8 @@ fn summary(case: &str) -> String {
 
 fn snap(case: &str) {
     let text = summary(case);
-    insta::with_settings!({filters => vec![
-        (r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", "[TIME]"),
-        (r"mptcp-get-debug \d+\.\d+\.\d+\S*", "mptcp-get-debug [VERSION]"),
-        (r"\| \d+(\.\d+)? \|", "| [MS] |"),
-    ]}, {
+    // The shared filters: times, versions, durations, the checkout's path, who ran the tests.
+    insta::with_settings!({filters => crate::util::insta_filters()}, {
         insta::assert_snapshot!(format!("summary@{case}"), text);
     });
 }
