@@ -49,7 +49,8 @@ pub fn client_server(subflow_endpoint: bool) -> Option<(TestNs, TestNs)> {
     Some((c, s))
 }
 
-fn window<'a>(r: &'a Report, ns: &TestNs) -> &'a NsWindow {
+/// The reproduce window of one namespace.
+pub fn window<'a>(r: &'a Report, ns: &TestNs) -> &'a NsWindow {
     r.reproduce
         .as_ref()
         .expect("report has a reproduce record")

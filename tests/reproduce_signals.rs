@@ -1,23 +1,14 @@
 //! Reproduce mode and signals: Ctrl-C during the window still writes the whole report, a second one
 //! aborts without leaving anything behind, and an unprivileged run still takes its snapshots.
 
+use crate::reproduce_live::window;
 use crate::testns::TestNs;
 use crate::util::{is_root, unpack};
 use mptcp_get_debug::report::Report;
-use mptcp_get_debug::reproduce::{EndedBy, NsWindow};
+use mptcp_get_debug::reproduce::EndedBy;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn window<'a>(r: &'a Report, ns: &TestNs) -> &'a NsWindow {
-    r.reproduce
-        .as_ref()
-        .expect("report has a reproduce record")
-        .namespaces
-        .iter()
-        .find(|w| w.netns.as_deref() == Some(&ns.name))
-        .unwrap_or_else(|| panic!("no window for {}", ns.name))
-}
 
 /// Starts `reproduce --duration 60s` and returns once it is watching (its stderr says so).
 fn start_watching(ns: &TestNs, dir: &Path) -> std::process::Child {
