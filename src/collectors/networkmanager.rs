@@ -63,12 +63,21 @@ const ALLOW: &[(&str, &[&str])] = &[
     ("ipv6", &["method"]),
 ];
 
-/// The allowlisted view of a keyfile: `[section]` headers and kept `key=value` lines only.
-pub fn allowlisted_keyfile(text: &str) -> String {
+/// The allowlisted view of a keyfile: `[section]` headers and kept `key=value` lines only. Read line
+/// by line into one reused buffer: a line that is not allowlisted (a PSK, a password) is dropped as soon
+/// as its key is seen and never kept.
+pub fn allowlisted_keyfile(mut r: impl std::io::BufRead) -> std::io::Result<String> {
     let mut out = String::new();
     let mut section = String::new();
     let mut header_written = true;
-    for line in text.lines().map(str::trim) {
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        if r.read_until(b'\n', &mut buf)? == 0 {
+            break;
+        }
+        let line = String::from_utf8_lossy(&buf);
+        let line = line.trim();
         if line.starts_with('[') && line.ends_with(']') {
             section = line[1..line.len() - 1].trim().to_string();
             header_written = false;
@@ -87,6 +96,21 @@ pub fn allowlisted_keyfile(text: &str) -> String {
                 header_written = true;
             }
             out.push_str(&format!("{k}={}\n", v.trim()));
+        }
+    }
+    buf.fill(0);
+    Ok(out)
+}
+
+/// The first field of an `nmcli -t` line, whose `:` and `\` inside values are escaped with `\`.
+pub fn nmcli_first_field(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            ':' => break,
+            c => out.push(c),
         }
     }
     out
@@ -195,21 +219,17 @@ impl Builtin for NetworkManager {
             let a = ctx.run_kept(&argv, out);
             if a.success() {
                 active_known = true;
-                active = a
-                    .stdout
-                    .lines()
-                    .filter_map(|l| l.split(':').next())
-                    .map(str::to_string)
-                    .collect();
+                active = a.stdout.lines().map(nmcli_first_field).collect();
             }
         }
         for g in KEYFILE_GLOBS {
             for p in fs.glob(g) {
-                let Ok(text) = fs.read_to_string(&p) else {
+                let read = std::fs::File::open(fs.path(&p))
+                    .and_then(|f| allowlisted_keyfile(std::io::BufReader::new(f)));
+                let Ok(view) = read else {
                     nm.notes.push(format!("{p}: unreadable"));
                     continue;
                 };
-                let view = allowlisted_keyfile(&text);
                 let flags = ini_value(&view, "connection", "mptcp-flags");
                 let decoded = match decode_mptcp_flags(flags.as_deref()) {
                     Ok(d) => d,
@@ -272,7 +292,7 @@ mod tests {
     #[test]
     fn allowlist_drops_secrets() {
         let k = "[connection]\nid=Home\nuuid=u1\nmptcp-flags=0x22\npermissions=x\n[wifi-security]\npsk=hunter2\n[802-1x]\npassword=p\n[ipv4]\nmethod=auto\naddress1=10.0.0.2/24\n";
-        let v = allowlisted_keyfile(k);
+        let v = allowlisted_keyfile(k.as_bytes()).unwrap();
         assert_eq!(
             v,
             "[connection]\nid=Home\nuuid=u1\nmptcp-flags=0x22\n[ipv4]\nmethod=auto\n"
@@ -281,5 +301,15 @@ mod tests {
             ini_value(&v, "connection", "mptcp-flags").as_deref(),
             Some("0x22")
         );
+    }
+
+    #[test]
+    fn nmcli_escaped_colons_stay_in_the_name() {
+        assert_eq!(nmcli_first_field("Work\\:VPN:vpn:tun0"), "Work:VPN");
+        assert_eq!(
+            nmcli_first_field("back\\\\slash:wifi:wlp2s0"),
+            "back\\slash"
+        );
+        assert_eq!(nmcli_first_field("plain:ethernet:eth0"), "plain");
     }
 }
