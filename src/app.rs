@@ -346,12 +346,13 @@ pub(crate) fn output_dir(args: &CollectArgs) -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// Writes the archive (and the private map next to it); returns the archive path.
+/// Writes the archive (and the private map next to it); returns the archive path and the summary
+/// written into it.
 pub fn write_outputs(
     dir: &Path,
     collected: &mut Collected,
     template: Option<String>,
-) -> Result<PathBuf> {
+) -> Result<(PathBuf, String)> {
     let report = &mut collected.report;
     let stem = archive_stem(
         &collected.redactor.host_label(&report.meta.hostname),
@@ -380,7 +381,7 @@ pub fn write_outputs(
     let mut members = vec![
         Member {
             path: "summary.md".into(),
-            data: summary.into_bytes(),
+            data: summary.clone().into_bytes(),
         },
         Member {
             path: "report.json".into(),
@@ -403,11 +404,13 @@ pub fn write_outputs(
             (serde_json::to_string_pretty(&map)? + "\n").as_bytes(),
         )
         .with_context(|| format!("{}", map_path.display()))?;
-        return archive::write(dir, &stem, &members, mtime).inspect_err(|_| {
-            let _ = std::fs::remove_file(&map_path);
-        });
+        return archive::write(dir, &stem, &members, mtime)
+            .map(|p| (p, summary))
+            .inspect_err(|_| {
+                let _ = std::fs::remove_file(&map_path);
+            });
     }
-    archive::write(dir, &stem, &members, mtime)
+    archive::write(dir, &stem, &members, mtime).map(|p| (p, summary))
 }
 
 pub fn redact_options(args: &CollectArgs) -> RedactOptions {
@@ -460,16 +463,20 @@ pub(crate) fn emit(
         Some(dir) => Some(write_outputs(dir, &mut collected, template.clone())?),
         None => None,
     };
-    let opts = SummaryOptions {
-        archive: archive
-            .as_ref()
-            .map(|p| collected.redactor.redact_text(&p.display().to_string())),
-        template,
+    // Rendered from the already-redacted report: nothing here needs a second pass. The markdown is
+    // the summary.md just written, when there is an archive.
+    let text = match (&archive, args.format) {
+        (Some((_, summary)), render::Format::Md) => summary.clone(),
+        _ => {
+            let opts = SummaryOptions {
+                archive: collected.report.meta.archive.clone(),
+                template,
+            };
+            render::render(&collected.report, args.format, &opts)?
+        }
     };
-    // Rendered from the already-redacted report: nothing here needs a second pass.
-    let text = render::render(&collected.report, args.format, &opts)?;
     print!("{text}");
-    if let (Some(p), false) = (&archive, args.quiet) {
+    if let (Some((p, _)), false) = (&archive, args.quiet) {
         eprintln!("mptcp-get-debug: report written to {}", p.display());
     }
     if args.issue_url {
