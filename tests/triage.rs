@@ -63,7 +63,7 @@ pub(crate) fn link(name: &str, state: &str, addr: &str, rp: u8) -> Link {
         index: 2,
         state: state.into(),
         flags: if state == "UP" {
-            vec!["UP".into()]
+            vec!["BROADCAST".into(), "UP".into(), "LOWER_UP".into()]
         } else {
             vec![]
         },

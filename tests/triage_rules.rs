@@ -254,6 +254,35 @@ fn interface_and_counter_rules() {
             vec!["Warning:endpoint-interface"],
         ),
         (
+            "operstate lagging behind the flags",
+            with(vec![section(
+                "routing",
+                Data::Interfaces(Interfaces {
+                    links: vec![Link {
+                        state: "DOWN".into(),
+                        flags: vec!["NO-CARRIER".into(), "UP".into(), "LOWER_UP".into()],
+                        ..link("eth1", "DOWN", "10.0.2.1/24", 2)
+                    }],
+                    ..Default::default()
+                }),
+            )]),
+            vec![],
+        ),
+        (
+            "up without carrier",
+            with(vec![section(
+                "routing",
+                Data::Interfaces(Interfaces {
+                    links: vec![Link {
+                        flags: vec!["NO-CARRIER".into(), "BROADCAST".into(), "UP".into()],
+                        ..link("eth1", "UP", "10.0.2.1/24", 2)
+                    }],
+                    ..Default::default()
+                }),
+            )]),
+            vec!["Warning:endpoint-interface"],
+        ),
+        (
             "no dev",
             with(vec![section(
                 "endpoints",

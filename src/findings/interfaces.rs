@@ -21,10 +21,15 @@ fn holder<'a>(ifs: &'a Interfaces, e: &Endpoint) -> Option<&'a Link> {
     })
 }
 
-/// Administratively or operationally down. Flags count only when the collector gave some.
+/// Administratively down or without carrier. The flags decide when the collector gave some: the
+/// operational state lags carrier changes by up to a second (the kernel's linkwatch), so a link
+/// just brought up can show `state DOWN` with UP and LOWER_UP already set, and carry traffic.
 fn is_down(l: &Link) -> bool {
-    matches!(l.state.as_str(), "DOWN" | "LOWERLAYERDOWN" | "NOTPRESENT")
-        || (!l.flags.is_empty() && !l.flags.iter().any(|f| f == "UP"))
+    if l.flags.is_empty() {
+        return matches!(l.state.as_str(), "DOWN" | "LOWERLAYERDOWN" | "NOTPRESENT");
+    }
+    let has = |f: &str| l.flags.iter().any(|x| x == f);
+    !has("UP") || !has("LOWER_UP")
 }
 
 pub fn endpoint_interface(r: &Report) -> Vec<Finding> {
