@@ -128,6 +128,7 @@ pub(crate) fn make_env(
         cap: 4 << 20,
         privileged: privileged(),
         live,
+        native: live && commands_from.is_none(),
         kconfig: Default::default(),
     })
 }

@@ -110,3 +110,127 @@ fn self_test_reports_loopback_down_without_changing_it() {
     );
     assert!(ns.ip("link show lo").contains("state DOWN"));
 }
+
+/// Lifetimes and expiry count down between our dump and iproute2's: compare them as `Nsec`.
+fn without_seconds(text: &str) -> String {
+    text.split_inclusive(char::is_whitespace)
+        .map(|w| {
+            let t = w.trim_end();
+            match t.strip_suffix("sec") {
+                Some(n) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+                    w.replacen(t, "Nsec", 1)
+                }
+                _ => w.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// The routing texts come from route netlink, not from `ip`: each must equal what iproute2 itself
+/// prints in the same namespace, line for line: links of several kinds and states (a veth peer in
+/// another namespace, a lower device down, no carrier), addresses with labels, peers, lifetimes and
+/// flags, routes of several types, tables, metrics and multipath, and policy rules of many selectors.
+#[test]
+fn routing_texts_equal_iproute2_output() {
+    let (Some(a), Some(b)) = (TestNs::new(), TestNs::new()) else {
+        return;
+    };
+    a.exec(&["sysctl", "-qw", "net.ipv6.conf.default.accept_dad=0"]);
+    let setup = [
+        format!("link add p1 type veth peer name p1peer netns {}", b.name),
+        "link add d1 type veth peer name d2".into(),
+        "link add u1 type veth peer name u2".into(),
+        "link set p1 up".into(),
+        "link set d1 mtu 9000".into(),
+        "link set d1 up".into(),
+        "link set u1 up".into(),
+        "link set u2 up".into(),
+        "addr add 10.5.0.1/24 dev p1 valid_lft 1000 preferred_lft 500".into(),
+        "addr add 10.5.0.2/24 dev p1 noprefixroute".into(),
+        "addr add 10.6.0.1 peer 10.6.0.2/32 dev p1".into(),
+        "addr add 10.5.0.3/24 dev p1 label p1:x".into(),
+        "addr add 10.8.0.1/24 brd + dev u1".into(),
+        "addr add fd10::1/64 dev p1 nodad".into(),
+        "addr add fd11::1/64 dev p1 nodad valid_lft 300 preferred_lft 0".into(),
+        "addr add 10.7.0.1/24 dev d1".into(),
+        "route add default via 10.8.0.254 dev u1 metric 100".into(),
+        "route add 10.9.0.0/16 via 10.8.0.253 table 100 proto static".into(),
+        "route add 192.168.5.5 dev u1 scope link src 10.8.0.1 table 200".into(),
+        "route add blackhole 10.66.0.0/16".into(),
+        "route add unreachable 10.67.0.0/16 metric 5".into(),
+        "route add prohibit 10.98.0.0/16".into(),
+        "route add throw 10.99.0.0/16 table 5".into(),
+        "route add 10.50.0.0/16 nexthop via 10.8.0.2 weight 2 nexthop via 10.8.0.3".into(),
+        "route add 10.51.0.0/16 via 10.8.0.4 mtu lock 1400 advmss 1300 rtt 20ms initcwnd 10 congctl cubic".into(),
+        "route add 10.41.0.0/16 dev u1 tos 0x10 metric 9 features ecn hoplimit 5 quickack 1 rto_min 200ms".into(),
+        "route add 10.40.0.0/16 via 10.8.0.5 realm 5".into(),
+        "-6 route add default via fd10::ff dev p1 pref high".into(),
+        "-6 route add fd01::/64 dev u1 metric 7 table 100".into(),
+        "-6 route add fd20::/64 via fd10::2 dev p1 expires 600".into(),
+        "-6 route add fd21::/64 nexthop via fd10::3 dev p1 nexthop via fd10::4 dev p1 weight 3".into(),
+        "-6 route add unreachable fd22::/64".into(),
+        "rule add from 10.5.0.1 table 100 pref 1000".into(),
+        "rule add to 10.9.0.0/16 fwmark 0x10/0xff lookup 200".into(),
+        "rule add iif p1 oif u1 table main priority 500".into(),
+        "rule add not from all ipproto tcp dport 80 blackhole".into(),
+        "rule add sport 1000-2000 uidrange 100-200 prohibit".into(),
+        "rule add from all lookup main suppress_prefixlength 0 proto static".into(),
+        "rule add tos 0x10 table 5 pref 10".into(),
+        "rule add fwmark 7 goto 32766 pref 11".into(),
+        "rule add nop pref 12".into(),
+        "rule add from 10.5.0.0/24 to 10.9.9.9 realms 3/4 table 7 pref 13".into(),
+        "rule add iif p9 table 8 pref 14".into(),
+        "-6 rule add from fd00::/64 table 100".into(),
+        "-6 rule add to fd00::/8 dport 443 ipproto udp unreachable pref 15".into(),
+    ];
+    for cmd in &setup {
+        a.ip(cmd);
+    }
+    let out = bin()
+        .args(["--netns", &a.name, "--only", "routing"])
+        .args(["--format", "json", "--no-archive", "-q", "--no-redact"])
+        .output()
+        .unwrap();
+    crate::util::assert_ok(&out);
+    let r: Report = serde_json::from_slice(&out.stdout).unwrap();
+    let sec = r
+        .sections
+        .iter()
+        .find(|s| s.collector == "routing")
+        .unwrap();
+    for (name, args) in [
+        ("ip_addr_show.txt", "addr show"),
+        ("ip_-4_route_show_table_all.txt", "-4 route show table all"),
+        ("ip_-6_route_show_table_all.txt", "-6 route show table all"),
+        ("ip_rule_show.txt", "rule show"),
+        ("ip_-6_rule_show.txt", "-6 rule show"),
+    ] {
+        let ours = &sec
+            .artifacts
+            .iter()
+            .find(|x| x.name == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+            .content;
+        let theirs = a.ip(args);
+        assert!(theirs.lines().count() > 2, "ip {args}: {theirs}");
+        assert_eq!(
+            without_seconds(ours),
+            without_seconds(&theirs),
+            "ip {args} differs"
+        );
+    }
+    // The typed view agrees.
+    let i = r.interfaces(Some(&a.name)).unwrap();
+    let p1 = i.links.iter().find(|l| l.name == "p1").unwrap();
+    for addr in [
+        "10.5.0.1/24",
+        "10.5.0.2/24",
+        "10.6.0.1/32",
+        "10.5.0.3/24",
+        "fd10::1/64",
+    ] {
+        assert!(p1.addrs.iter().any(|a| a == addr), "{addr}: {:?}", p1.addrs);
+    }
+    assert_eq!(i.default_route_v4, Some(true));
+    assert_eq!(i.default_route_v6, Some(true));
+}

@@ -15,11 +15,12 @@ pub(crate) fn pm_stop(e: PmError) -> super::Stop {
     }
 }
 
-pub(crate) fn netlink_artifact(name: &str, what: &str, content: String) -> Artifact {
+/// An artifact rendered from a netlink answer; `family` and `what` say which request (for the manifest).
+pub(crate) fn netlink_artifact(name: &str, family: &str, what: &str, content: String) -> Artifact {
     Artifact {
         name: name.into(),
         source: Source::Command {
-            argv: vec!["netlink".into(), "mptcp_pm".into(), what.into()],
+            argv: vec!["netlink".into(), family.into(), what.into()],
             exit_code: Some(0),
             stderr: String::new(),
             duration_ms: 0.0,
@@ -41,6 +42,7 @@ impl Builtin for Endpoints {
         let eps = ctx.env.pm.endpoints().map_err(pm_stop)?;
         out.artifacts.push(netlink_artifact(
             "endpoints.txt",
+            "mptcp_pm",
             "get_addr",
             iproute::render_endpoints(&eps),
         ));

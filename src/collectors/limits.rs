@@ -16,6 +16,7 @@ impl Builtin for Limits {
         let l = ctx.env.pm.limits().map_err(pm_stop)?;
         out.artifacts.push(netlink_artifact(
             "limits.txt",
+            "mptcp_pm",
             "get_limits",
             iproute::render_limits(&l),
         ));

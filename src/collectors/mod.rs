@@ -36,6 +36,8 @@ pub struct Env {
     pub privileged: bool,
     /// Commands and netlink may be used (live system, or recorded outputs with --root).
     pub live: bool,
+    /// The running kernel is asked directly over netlink (not replayed from recorded outputs).
+    pub native: bool,
     /// The kernel build config, read once: (where from, text). Several collectors consult it.
     pub kconfig: std::sync::OnceLock<Option<(String, String)>>,
 }

@@ -1,60 +1,160 @@
-//! Interfaces and routing of a namespace: links with flags, MTU and addresses (`ip -j`), policy rules
-//! and routes of all tables (kept raw), rp_filter per interface and all/default, and whether default
-//! routes exist. Subflows need an address on an up interface and a route out of it, so triage needs these.
+//! Interfaces and routing of a namespace: links with flags, MTU and addresses, policy rules and routes
+//! of all tables, rp_filter per interface and all/default, and whether default routes exist. Subflows
+//! need an address on an up interface and a route out of it, so triage needs these.
+//!
+//! On the running system everything comes from one route-netlink socket (four dumps, no process), and
+//! the texts are rendered as iproute2 prints them. With recorded outputs (or if netlink fails) the
+//! same texts come from `ip` itself and the links are parsed from `ip addr show`.
 
+use super::endpoints::netlink_artifact;
 use super::{command_problem, Builtin, Ctx, Output, Result};
-use crate::report::{Data, Interfaces, Link};
-use serde_json::Value;
+use crate::netlink::rtnl::{RtSocket, AF_INET, AF_INET6};
+use crate::netlink::rtnl_text::{self, Names};
+use crate::report::{Artifact, Data, Interfaces, Link, Source};
 
 pub struct Routing;
 
 const CONF: &str = "/proc/sys/net/ipv4/conf";
 
-/// Links from `ip -j -d link show`, addresses merged in from `ip -j addr show`.
-pub fn parse_links(link_json: &str, addr_json: &str) -> std::result::Result<Vec<Link>, String> {
-    let links: Vec<Value> =
-        serde_json::from_str(link_json).map_err(|e| format!("ip -j link: {e}"))?;
-    let mut out: Vec<Link> = links
-        .iter()
-        .map(|l| Link {
-            name: str_of(l, "ifname"),
-            index: l["ifindex"].as_i64().unwrap_or(0) as i32,
-            state: str_of(l, "operstate"),
-            flags: l["flags"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|f| f.as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            mtu: l["mtu"].as_u64().map(|m| m as u32),
-            addrs: Vec::new(),
-            rp_filter: None,
-        })
-        .collect();
-    if !addr_json.trim().is_empty() {
-        let addrs: Vec<Value> =
-            serde_json::from_str(addr_json).map_err(|e| format!("ip -j addr: {e}"))?;
-        for a in &addrs {
-            let name = str_of(a, "ifname");
-            let Some(link) = out.iter_mut().find(|l| l.name == name) else {
-                continue;
-            };
-            for info in a["addr_info"].as_array().into_iter().flatten() {
-                if let (Some(local), Some(len)) =
-                    (info["local"].as_str(), info["prefixlen"].as_u64())
-                {
-                    link.addrs.push(format!("{local}/{len}"));
-                }
-            }
-        }
-    }
-    Ok(out)
+/// The iproute2 commands whose output the collector keeps, in archive order.
+const ADDR: &[&str] = &["ip", "addr", "show"];
+const ROUTES4: &[&str] = &["ip", "-4", "route", "show", "table", "all"];
+const ROUTES6: &[&str] = &["ip", "-6", "route", "show", "table", "all"];
+const RULES4: &[&str] = &["ip", "rule", "show"];
+const RULES6: &[&str] = &["ip", "-6", "rule", "show"];
+const COMMANDS: [&[&str]; 5] = [ADDR, ROUTES4, ROUTES6, RULES4, RULES6];
+
+fn name_for(argv: &[&str]) -> String {
+    let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
+    crate::spec::artifact_name_for(&argv)
 }
 
-fn str_of(v: &Value, key: &str) -> String {
-    v[key].as_str().unwrap_or("").to_string()
+/// Links, addresses, routes and rules over route netlink, rendered like the `COMMANDS`.
+fn native(names: &Names, ifs: &mut Interfaces) -> std::io::Result<Vec<Artifact>> {
+    let mut sock = RtSocket::open()?;
+    let links = sock.links()?;
+    let addrs = sock.addrs()?;
+    let (r4, r6) = (sock.routes(AF_INET)?, sock.routes(AF_INET6)?);
+    let (u4, u6) = (sock.rules(AF_INET)?, sock.rules(AF_INET6)?);
+    // Peers in other namespaces are named like iproute2 names them, from /run/netns.
+    let netns_names = if links.iter().any(|l| l.link_netnsid.is_some()) {
+        sock.netns_names(std::path::Path::new("/run/netns"))
+    } else {
+        Default::default()
+    };
+    ifs.links = rtnl_text::report_links(&links, &addrs);
+    ifs.default_route_v4 = Some(rtnl_text::has_main_default(&r4, AF_INET));
+    ifs.default_route_v6 = Some(rtnl_text::has_main_default(&r6, AF_INET6));
+    let texts = [
+        (
+            "getlink+getaddr",
+            rtnl_text::render_addrs(&links, &addrs, names, &netns_names),
+        ),
+        (
+            "getroute inet",
+            rtnl_text::render_routes(&r4, &links, names),
+        ),
+        (
+            "getroute inet6",
+            rtnl_text::render_routes(&r6, &links, names),
+        ),
+        ("getrule inet", rtnl_text::render_rules(&u4, names)),
+        ("getrule inet6", rtnl_text::render_rules(&u6, names)),
+    ];
+    Ok(COMMANDS
+        .iter()
+        .zip(texts)
+        .map(|(argv, (what, text))| netlink_artifact(&name_for(argv), "rtnetlink", what, text))
+        .collect())
+}
+
+/// The same from the `ip` commands (recorded outputs, or the fallback when netlink fails).
+fn from_commands(ctx: &Ctx, out: &mut Output, ifs: &mut Interfaces) {
+    let kept = out.artifacts.len();
+    let res = ctx.run_kept_all(&COMMANDS, out);
+    // A result with neither exit status nor timeout: not recorded (--commands-from) or killed.
+    if res[0].exit_code.is_none() && !res[0].timed_out && !res[0].missing {
+        out.artifacts.truncate(kept);
+        out.notes.push(
+            "`ip addr show` gave no result (not recorded, or killed): links from files only".into(),
+        );
+        return;
+    }
+    for (argv, r) in COMMANDS.iter().zip(&res) {
+        if let Some(p) = command_problem(argv, r) {
+            out.notes.push(p);
+        }
+    }
+    if res[0].success() {
+        ifs.links = parse_addr_show(&res[0].stdout);
+    }
+    if res[1].success() {
+        ifs.default_route_v4 = Some(has_main_default(&res[1].stdout));
+    }
+    if res[2].success() {
+        ifs.default_route_v6 = Some(has_main_default(&res[2].stdout));
+    }
+}
+
+/// Links and their addresses from `ip addr show` text.
+pub fn parse_addr_show(text: &str) -> Vec<Link> {
+    let mut links: Vec<Link> = Vec::new();
+    for line in text.lines() {
+        if !line.starts_with(' ') {
+            let Some((index, rest)) = line.split_once(": ") else {
+                continue;
+            };
+            let Some((name, rest)) = rest.split_once(": ") else {
+                continue;
+            };
+            let Ok(index) = index.trim().parse() else {
+                continue;
+            };
+            let flags = rest
+                .strip_prefix('<')
+                .and_then(|r| r.split_once('>'))
+                .map(|(f, _)| {
+                    f.split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            let after = |key: &str| {
+                words
+                    .iter()
+                    .position(|w| *w == key)
+                    .and_then(|i| words.get(i + 1))
+                    .copied()
+            };
+            links.push(Link {
+                name: name.split('@').next().unwrap_or(name).to_string(),
+                index,
+                state: after("state").unwrap_or("").to_string(),
+                flags,
+                mtu: after("mtu").and_then(|m| m.parse().ok()),
+                addrs: Vec::new(),
+                rp_filter: None,
+            });
+            continue;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let (Some(link), Some(&("inet" | "inet6"))) = (links.last_mut(), words.first()) else {
+            continue;
+        };
+        let addr = match (words.get(1), words.get(2), words.get(3)) {
+            // `inet 10.0.0.1 peer 10.0.0.2/32`: the local address with the peer's prefix length.
+            (Some(local), Some(&"peer"), Some(peer)) => match peer.split_once('/') {
+                Some((_, len)) => format!("{local}/{len}"),
+                None => local.to_string(),
+            },
+            (Some(a), _, _) => a.to_string(),
+            _ => continue,
+        };
+        link.addrs.push(addr);
+    }
+    links
 }
 
 /// Whether `ip route show table all` output has a default route in the main table.
@@ -62,8 +162,7 @@ pub fn has_main_default(routes: &str) -> bool {
     routes.lines().any(|l| {
         let l = l.trim_start();
         let l = l.strip_prefix("unicast ").unwrap_or(l);
-        l.starts_with("default ") && !l.contains(" table ")
-            || l.starts_with("default ") && l.contains(" table main")
+        l.starts_with("default ") && (!l.contains(" table ") || l.contains(" table main"))
     })
 }
 
@@ -74,54 +173,30 @@ impl Builtin for Routing {
 
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
         let mut ifs = Interfaces::default();
-        if ctx.env.live {
-            // All six at once: they are independent, and each is a whole process.
-            const LINK: &[&str] = &["ip", "-j", "-d", "link", "show"];
-            const ADDR: &[&str] = &["ip", "-j", "addr", "show"];
-            const V4: &[&str] = &["ip", "route", "show", "table", "all"];
-            const V6: &[&str] = &["ip", "-6", "route", "show", "table", "all"];
-            let argvs: [&[&str]; 6] = [
-                LINK,
-                ADDR,
-                &["ip", "rule", "show"],
-                &["ip", "-6", "rule", "show"],
-                V4,
-                V6,
-            ];
-            let kept = out.artifacts.len();
-            let res = ctx.run_kept_all(&argvs, out);
-            // A result with neither exit status nor timeout: not recorded (--commands-from) or killed.
-            if res[0].exit_code.is_none() && !res[0].timed_out && !res[0].missing {
-                out.artifacts.truncate(kept);
-                out.notes.push("`ip -j -d link show` gave no result (not recorded, or killed): links from files only".into());
-            } else {
-                for (argv, r) in argvs.iter().zip(&res) {
-                    if let Some(p) = command_problem(argv, r) {
-                        out.notes.push(p);
-                    }
-                }
-                let (link, addr) = (&res[0], &res[1]);
-                if link.success() {
-                    match parse_links(&link.stdout, if addr.success() { &addr.stdout } else { "" })
-                    {
-                        Ok(l) => ifs.links = l,
-                        Err(e) => out.notes.push(e),
-                    }
-                }
-                if res[4].success() {
-                    ifs.default_route_v4 = Some(has_main_default(&res[4].stdout));
-                }
-                if res[5].success() {
-                    ifs.default_route_v6 = Some(has_main_default(&res[5].stdout));
+        let fs = ctx.fs();
+        if ctx.env.native {
+            let names = Names::load(
+                |p| fs.read_to_string(p).ok(),
+                |d| fs.list_dir(d).unwrap_or_default(),
+            );
+            match native(&names, &mut ifs) {
+                Ok(arts) => out.artifacts.extend(arts),
+                Err(e) => {
+                    out.notes.push(format!(
+                        "route netlink: {e}; reading links and routes from `ip` instead"
+                    ));
+                    ifs = Interfaces::default();
+                    from_commands(ctx, out, &mut ifs);
                 }
             }
-        } else if !ctx.env.live {
+        } else if ctx.env.live {
+            from_commands(ctx, out, &mut ifs);
+        } else {
             out.notes.push(
                 "commands not available (--root without recorded outputs): links from files only"
                     .into(),
             );
         }
-        let fs = ctx.fs();
         let rp = |n: &str| {
             fs.read_trimmed(&format!("{CONF}/{n}/rp_filter"))
                 .and_then(|v| v.parse::<u8>().ok())
@@ -150,9 +225,9 @@ impl Builtin for Routing {
             }
         }
         if !rp_text.is_empty() {
-            out.artifacts.push(crate::report::Artifact {
+            out.artifacts.push(Artifact {
                 name: "sysctl_rp_filter.txt".into(),
-                source: crate::report::Source::File {
+                source: Source::File {
                     path: format!("{CONF}/*/rp_filter"),
                 },
                 original_size: rp_text.len() as u64,
@@ -170,19 +245,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_links_and_addresses() {
-        let link = r#"[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP","LOWER_UP"],"mtu":65536,"operstate":"UNKNOWN"},
-            {"ifindex":3,"ifname":"veth0","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":1500,"operstate":"UP"}]"#;
-        let addr = r#"[{"ifindex":3,"ifname":"veth0","addr_info":[{"family":"inet","local":"10.0.0.1","prefixlen":24},{"family":"inet6","local":"fe80::1","prefixlen":64}]}]"#;
-        let l = parse_links(link, addr).unwrap();
+    fn parses_links_and_addresses_from_ip_addr_show() {
+        let text = "\
+1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000
+    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00
+    inet 127.0.0.1/8 scope host lo
+       valid_lft forever preferred_lft forever
+3: veth0@if2: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1400 qdisc noqueue state LOWERLAYERDOWN group default qlen 1000
+    link/ether 02:00:00:00:00:01 brd ff:ff:ff:ff:ff:ff link-netnsid 0
+    altname enp0s3
+    inet 10.0.0.1/24 brd 10.0.0.255 scope global veth0
+       valid_lft forever preferred_lft forever
+    inet 10.9.0.1 peer 10.9.0.2/32 scope global veth0
+       valid_lft forever preferred_lft forever
+    inet6 fe80::1/64 scope link
+       valid_lft forever preferred_lft forever
+";
+        let l = parse_addr_show(text);
         assert_eq!(l.len(), 2);
+        assert_eq!((l[0].name.as_str(), l[0].index), ("lo", 1));
         assert_eq!(l[0].flags, ["LOOPBACK", "UP", "LOWER_UP"]);
-        assert_eq!(l[1].state, "UP");
-        assert_eq!(l[1].mtu, Some(1500));
-        assert_eq!(l[1].addrs, ["10.0.0.1/24", "fe80::1/64"]);
-        assert!(parse_links("not json", "")
-            .unwrap_err()
-            .contains("ip -j link"));
+        assert_eq!(l[0].addrs, ["127.0.0.1/8"]);
+        assert_eq!(l[1].name, "veth0");
+        assert_eq!(l[1].state, "LOWERLAYERDOWN");
+        assert_eq!(l[1].mtu, Some(1400));
+        assert_eq!(l[1].flags[0], "NO-CARRIER");
+        assert_eq!(l[1].addrs, ["10.0.0.1/24", "10.9.0.1/32", "fe80::1/64"]);
     }
 
     #[test]

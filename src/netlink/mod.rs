@@ -14,6 +14,8 @@ pub mod iproute;
 pub mod live;
 pub mod monitor;
 pub mod monitor_text;
+pub mod rtnl;
+pub mod rtnl_text;
 
 pub use consts::{
     MPTCP_PM_ADDR_FLAG_BACKUP, MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_IMPLICIT,

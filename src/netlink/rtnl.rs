@@ -1,0 +1,600 @@
+//! Route netlink (NETLINK_ROUTE) dumps of links, addresses, routes and policy rules, decoded into
+//! plain structs. The socket belongs to the calling thread's network namespace, like every collector
+//! socket: open it on the thread that entered the namespace.
+//!
+//! A bare socket and a hand-written decoder rather than neli's typed rtnetlink: the rule header
+//! (`struct fib_rule_hdr`) and several route attributes are missing there, and a dump here is four
+//! requests whose answers we only read.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+const NLMSG_HDRLEN: usize = 16;
+const NLMSG_ERROR: u16 = 2;
+const NLMSG_DONE: u16 = 3;
+const NLM_F_REQUEST: u16 = 1;
+const NLM_F_DUMP: u16 = 0x300;
+
+pub const RTM_GETLINK: u16 = 18;
+pub const RTM_GETADDR: u16 = 22;
+pub const RTM_GETROUTE: u16 = 26;
+pub const RTM_GETRULE: u16 = 34;
+
+pub const AF_INET: u8 = libc::AF_INET as u8;
+pub const AF_INET6: u8 = libc::AF_INET6 as u8;
+
+/// One `type, payload` netlink attribute.
+pub struct Attr<'a> {
+    pub kind: u16,
+    pub data: &'a [u8],
+}
+
+/// The attributes packed in `buf` (4-byte aligned); a truncated tail ends the walk.
+pub fn attrs(buf: &[u8]) -> impl Iterator<Item = Attr<'_>> {
+    let mut rest = buf;
+    std::iter::from_fn(move || {
+        if rest.len() < 4 {
+            return None;
+        }
+        let len = u16::from_ne_bytes([rest[0], rest[1]]) as usize;
+        let kind = u16::from_ne_bytes([rest[2], rest[3]]) & 0x3fff;
+        if len < 4 || len > rest.len() {
+            return None;
+        }
+        let a = Attr {
+            kind,
+            data: &rest[4..len],
+        };
+        rest = &rest[align4(len).min(rest.len())..];
+        Some(a)
+    })
+}
+
+fn align4(n: usize) -> usize {
+    (n + 3) & !3
+}
+
+pub fn u8_of(d: &[u8]) -> Option<u8> {
+    d.first().copied()
+}
+
+pub fn u32_of(d: &[u8]) -> Option<u32> {
+    Some(u32::from_ne_bytes(d.get(..4)?.try_into().ok()?))
+}
+
+pub fn str_of(d: &[u8]) -> String {
+    let end = d.iter().position(|&b| b == 0).unwrap_or(d.len());
+    String::from_utf8_lossy(&d[..end]).into_owned()
+}
+
+/// An address attribute by its length (4 or 16 bytes).
+pub fn ip_of(d: &[u8]) -> Option<IpAddr> {
+    match d.len() {
+        4 => Some(IpAddr::V4(Ipv4Addr::from(<[u8; 4]>::try_from(d).ok()?))),
+        16 => Some(IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(d).ok()?))),
+        _ => None,
+    }
+}
+
+/// A NETLINK_ROUTE socket of the calling thread's namespace.
+pub struct RtSocket {
+    fd: OwnedFd,
+    seq: u32,
+}
+
+impl RtSocket {
+    pub fn open() -> io::Result<RtSocket> {
+        // SAFETY: plain socket(2); the fd is owned right away.
+        let fd = unsafe {
+            libc::socket(
+                libc::AF_NETLINK,
+                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+                libc::NETLINK_ROUTE,
+            )
+        };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: fd is a fresh descriptor nobody else owns.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        Ok(RtSocket { fd, seq: 0 })
+    }
+
+    /// Sends a dump request of `kind` with `header` (the family-specific struct) and returns the body
+    /// of every answer (the bytes after the netlink header), until NLMSG_DONE.
+    pub fn dump(&mut self, kind: u16, header: &[u8]) -> io::Result<Vec<Vec<u8>>> {
+        self.request(kind, NLM_F_DUMP, header)
+    }
+
+    /// One request with extra `flags`; the answers' bodies until NLMSG_DONE, or the ACK/error of a
+    /// single-answer request.
+    fn request(&mut self, kind: u16, flags: u16, header: &[u8]) -> io::Result<Vec<Vec<u8>>> {
+        self.seq += 1;
+        let seq = self.seq;
+        let len = NLMSG_HDRLEN + header.len();
+        let mut req = Vec::with_capacity(align4(len));
+        req.extend_from_slice(&(len as u32).to_ne_bytes());
+        req.extend_from_slice(&kind.to_ne_bytes());
+        req.extend_from_slice(&(NLM_F_REQUEST | flags).to_ne_bytes());
+        req.extend_from_slice(&seq.to_ne_bytes());
+        req.extend_from_slice(&0u32.to_ne_bytes());
+        req.extend_from_slice(header);
+        req.resize(align4(len), 0);
+        // SAFETY: a send of our own buffer on our socket; the kernel is the default destination.
+        let sent = unsafe { libc::send(self.fd.as_raw_fd(), req.as_ptr().cast(), req.len(), 0) };
+        if sent < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; 32 * 1024];
+        loop {
+            // SAFETY: recv into our own buffer of the given length.
+            let n =
+                unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            let mut rest = &buf[..n as usize];
+            while rest.len() >= NLMSG_HDRLEN {
+                let mlen = u32::from_ne_bytes(rest[0..4].try_into().unwrap()) as usize;
+                let mkind = u16::from_ne_bytes([rest[4], rest[5]]);
+                let mseq = u32::from_ne_bytes(rest[8..12].try_into().unwrap());
+                if mlen < NLMSG_HDRLEN || mlen > rest.len() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "malformed netlink message",
+                    ));
+                }
+                let body = &rest[NLMSG_HDRLEN..mlen];
+                rest = &rest[align4(mlen).min(rest.len())..];
+                if mseq != seq {
+                    continue;
+                }
+                match mkind {
+                    NLMSG_DONE => return Ok(out),
+                    NLMSG_ERROR => {
+                        let errno = body
+                            .get(..4)
+                            .map(|b| i32::from_ne_bytes(b.try_into().unwrap()))
+                            .unwrap_or(-libc::EIO);
+                        if errno == 0 {
+                            return Ok(out);
+                        }
+                        return Err(io::Error::from_raw_os_error(-errno));
+                    }
+                    _ => {
+                        out.push(body.to_vec());
+                        if flags & NLM_F_DUMP == 0 {
+                            return Ok(out);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The id this namespace gives the namespace open at `fd` (RTM_GETNSID), if it has one.
+    pub fn nsid_of(&mut self, fd: i32) -> io::Result<Option<i32>> {
+        const RTM_GETNSID: u16 = 90;
+        const NETNSA_NSID: u16 = 1;
+        const NETNSA_FD: u16 = 3;
+        // struct rtgenmsg (padded to 4), then NETNSA_FD.
+        let mut req = vec![libc::AF_UNSPEC as u8, 0, 0, 0];
+        req.extend_from_slice(&8u16.to_ne_bytes());
+        req.extend_from_slice(&NETNSA_FD.to_ne_bytes());
+        req.extend_from_slice(&(fd as u32).to_ne_bytes());
+        let answers = self.request(RTM_GETNSID, 0, &req)?;
+        Ok(answers.iter().find_map(|b| {
+            attrs(b.get(4..)?)
+                .find(|a| a.kind == NETNSA_NSID)
+                .and_then(|a| u32_of(a.data))
+                .map(|v| v as i32)
+                .filter(|v| *v >= 0)
+        }))
+    }
+
+    /// Names of the namespaces in `dir` (/run/netns) by the id this namespace gives them.
+    pub fn netns_names(&mut self, dir: &std::path::Path) -> std::collections::HashMap<i32, String> {
+        let mut out = std::collections::HashMap::new();
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return out;
+        };
+        for e in entries.flatten() {
+            let Ok(f) = std::fs::File::open(e.path()) else {
+                continue;
+            };
+            if let Ok(Some(id)) = self.nsid_of(f.as_raw_fd()) {
+                out.insert(id, e.file_name().to_string_lossy().into_owned());
+            }
+        }
+        out
+    }
+
+    pub fn links(&mut self) -> io::Result<Vec<LinkMsg>> {
+        // struct ifinfomsg: family, pad, type, index, flags, change.
+        let hdr = [0u8; 16];
+        Ok(self
+            .dump(RTM_GETLINK, &hdr)?
+            .iter()
+            .filter_map(|b| LinkMsg::parse(b))
+            .collect())
+    }
+
+    pub fn addrs(&mut self) -> io::Result<Vec<AddrMsg>> {
+        // struct ifaddrmsg: family, prefixlen, flags, scope, index.
+        let hdr = [0u8; 8];
+        Ok(self
+            .dump(RTM_GETADDR, &hdr)?
+            .iter()
+            .filter_map(|b| AddrMsg::parse(b))
+            .collect())
+    }
+
+    pub fn routes(&mut self, family: u8) -> io::Result<Vec<RouteMsg>> {
+        // struct rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags.
+        let mut hdr = [0u8; 12];
+        hdr[0] = family;
+        Ok(self
+            .dump(RTM_GETROUTE, &hdr)?
+            .iter()
+            .filter_map(|b| RouteMsg::parse(b))
+            .filter(|r| r.family == family)
+            .collect())
+    }
+
+    pub fn rules(&mut self, family: u8) -> io::Result<Vec<RuleMsg>> {
+        // struct fib_rule_hdr: family, dst_len, src_len, tos, table, res1, res2, action, flags.
+        let mut hdr = [0u8; 12];
+        hdr[0] = family;
+        Ok(self
+            .dump(RTM_GETRULE, &hdr)?
+            .iter()
+            .filter_map(|b| RuleMsg::parse(b))
+            .filter(|r| r.family == family)
+            .collect())
+    }
+}
+
+// IFLA_* attributes used here.
+const IFLA_ADDRESS: u16 = 1;
+const IFLA_BROADCAST: u16 = 2;
+const IFLA_IFNAME: u16 = 3;
+const IFLA_MTU: u16 = 4;
+const IFLA_LINK: u16 = 5;
+const IFLA_QDISC: u16 = 6;
+const IFLA_MASTER: u16 = 10;
+const IFLA_TXQLEN: u16 = 13;
+const IFLA_OPERSTATE: u16 = 16;
+const IFLA_LINKINFO: u16 = 18;
+const IFLA_INFO_KIND: u16 = 1;
+const IFLA_GROUP: u16 = 27;
+const IFLA_LINK_NETNSID: u16 = 37;
+const IFLA_PROTO_DOWN: u16 = 39;
+
+/// One RTM_NEWLINK answer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LinkMsg {
+    pub index: i32,
+    /// ARPHRD_* hardware type.
+    pub kind: u16,
+    pub flags: u32,
+    pub name: String,
+    pub mtu: Option<u32>,
+    pub address: Option<Vec<u8>>,
+    pub broadcast: Option<Vec<u8>>,
+    pub link: Option<i32>,
+    pub link_netnsid: Option<i32>,
+    pub qdisc: Option<String>,
+    pub master: Option<i32>,
+    pub txqlen: Option<u32>,
+    pub operstate: Option<u8>,
+    pub group: Option<u32>,
+    pub info_kind: Option<String>,
+    pub proto_down: bool,
+}
+
+impl LinkMsg {
+    pub fn parse(b: &[u8]) -> Option<LinkMsg> {
+        if b.len() < 16 {
+            return None;
+        }
+        let mut l = LinkMsg {
+            kind: u16::from_ne_bytes([b[2], b[3]]),
+            index: i32::from_ne_bytes(b[4..8].try_into().ok()?),
+            flags: u32::from_ne_bytes(b[8..12].try_into().ok()?),
+            ..LinkMsg::default()
+        };
+        for a in attrs(&b[16..]) {
+            match a.kind {
+                IFLA_ADDRESS => l.address = Some(a.data.to_vec()),
+                IFLA_BROADCAST => l.broadcast = Some(a.data.to_vec()),
+                IFLA_IFNAME => l.name = str_of(a.data),
+                IFLA_MTU => l.mtu = u32_of(a.data),
+                IFLA_LINK => l.link = u32_of(a.data).map(|v| v as i32),
+                IFLA_QDISC => l.qdisc = Some(str_of(a.data)),
+                IFLA_MASTER => l.master = u32_of(a.data).map(|v| v as i32),
+                IFLA_TXQLEN => l.txqlen = u32_of(a.data),
+                IFLA_OPERSTATE => l.operstate = u8_of(a.data),
+                IFLA_GROUP => l.group = u32_of(a.data),
+                IFLA_LINK_NETNSID => l.link_netnsid = u32_of(a.data).map(|v| v as i32),
+                IFLA_PROTO_DOWN => l.proto_down = u8_of(a.data).unwrap_or(0) != 0,
+                IFLA_LINKINFO => {
+                    l.info_kind = attrs(a.data)
+                        .find(|i| i.kind == IFLA_INFO_KIND)
+                        .map(|i| str_of(i.data))
+                }
+                _ => {}
+            }
+        }
+        Some(l)
+    }
+}
+
+const IFA_ADDRESS: u16 = 1;
+const IFA_LOCAL: u16 = 2;
+const IFA_LABEL: u16 = 3;
+const IFA_BROADCAST: u16 = 4;
+const IFA_ANYCAST: u16 = 5;
+const IFA_CACHEINFO: u16 = 6;
+const IFA_FLAGS: u16 = 8;
+const IFA_RT_PRIORITY: u16 = 9;
+
+/// One RTM_NEWADDR answer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AddrMsg {
+    pub family: u8,
+    pub prefixlen: u8,
+    /// The 32-bit IFA_FLAGS when present, else the 8-bit header flags.
+    pub flags: u32,
+    pub scope: u8,
+    pub index: u32,
+    pub address: Option<IpAddr>,
+    pub local: Option<IpAddr>,
+    pub label: Option<String>,
+    pub broadcast: Option<IpAddr>,
+    pub anycast: Option<IpAddr>,
+    /// (preferred, valid) lifetimes in seconds; u32::MAX is forever.
+    pub lifetimes: Option<(u32, u32)>,
+    pub metric: Option<u32>,
+}
+
+impl AddrMsg {
+    pub fn parse(b: &[u8]) -> Option<AddrMsg> {
+        if b.len() < 8 {
+            return None;
+        }
+        let mut a = AddrMsg {
+            family: b[0],
+            prefixlen: b[1],
+            flags: b[2] as u32,
+            scope: b[3],
+            index: u32::from_ne_bytes(b[4..8].try_into().ok()?),
+            ..AddrMsg::default()
+        };
+        for at in attrs(&b[8..]) {
+            match at.kind {
+                IFA_ADDRESS => a.address = ip_of(at.data),
+                IFA_LOCAL => a.local = ip_of(at.data),
+                IFA_LABEL => a.label = Some(str_of(at.data)),
+                IFA_BROADCAST => a.broadcast = ip_of(at.data),
+                IFA_ANYCAST => a.anycast = ip_of(at.data),
+                IFA_FLAGS => a.flags = u32_of(at.data).unwrap_or(a.flags),
+                IFA_RT_PRIORITY => a.metric = u32_of(at.data),
+                IFA_CACHEINFO => {
+                    if let (Some(p), Some(v)) =
+                        (u32_of(at.data), at.data.get(4..8).and_then(u32_of))
+                    {
+                        a.lifetimes = Some((p, v));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some(a)
+    }
+
+    /// The interface's own address: IFA_LOCAL when present (IPv4), else IFA_ADDRESS.
+    pub fn own(&self) -> Option<IpAddr> {
+        self.local.or(self.address)
+    }
+}
+
+pub const RTA_DST: u16 = 1;
+pub const RTA_SRC: u16 = 2;
+pub const RTA_IIF: u16 = 3;
+pub const RTA_OIF: u16 = 4;
+pub const RTA_GATEWAY: u16 = 5;
+pub const RTA_PRIORITY: u16 = 6;
+pub const RTA_PREFSRC: u16 = 7;
+pub const RTA_METRICS: u16 = 8;
+pub const RTA_MULTIPATH: u16 = 9;
+pub const RTA_FLOW: u16 = 11;
+pub const RTA_CACHEINFO: u16 = 12;
+pub const RTA_TABLE: u16 = 15;
+pub const RTA_MARK: u16 = 16;
+pub const RTA_VIA: u16 = 18;
+pub const RTA_NEWDST: u16 = 19;
+pub const RTA_PREF: u16 = 20;
+pub const RTA_ENCAP_TYPE: u16 = 21;
+pub const RTA_UID: u16 = 25;
+pub const RTA_TTL_PROPAGATE: u16 = 26;
+pub const RTA_NH_ID: u16 = 30;
+
+/// One RTM_NEWROUTE answer: the header fields and the raw attributes (the renderer reads them in
+/// iproute2's order).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RouteMsg {
+    pub family: u8,
+    pub dst_len: u8,
+    pub src_len: u8,
+    pub tos: u8,
+    pub table: u32,
+    pub protocol: u8,
+    pub scope: u8,
+    pub kind: u8,
+    pub flags: u32,
+    pub attrs: Vec<(u16, Vec<u8>)>,
+}
+
+impl RouteMsg {
+    pub fn parse(b: &[u8]) -> Option<RouteMsg> {
+        if b.len() < 12 {
+            return None;
+        }
+        let mut r = RouteMsg {
+            family: b[0],
+            dst_len: b[1],
+            src_len: b[2],
+            tos: b[3],
+            table: b[4] as u32,
+            protocol: b[5],
+            scope: b[6],
+            kind: b[7],
+            flags: u32::from_ne_bytes(b[8..12].try_into().ok()?),
+            attrs: Vec::new(),
+        };
+        for a in attrs(&b[12..]) {
+            if a.kind == RTA_TABLE {
+                r.table = u32_of(a.data).unwrap_or(r.table);
+            }
+            r.attrs.push((a.kind, a.data.to_vec()));
+        }
+        Some(r)
+    }
+
+    pub fn attr(&self, kind: u16) -> Option<&[u8]> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, d)| d.as_slice())
+    }
+}
+
+pub const FRA_DST: u16 = 1;
+pub const FRA_SRC: u16 = 2;
+pub const FRA_IIFNAME: u16 = 3;
+pub const FRA_GOTO: u16 = 4;
+pub const FRA_PRIORITY: u16 = 6;
+pub const FRA_FWMARK: u16 = 10;
+pub const FRA_FLOW: u16 = 11;
+pub const FRA_TUN_ID: u16 = 12;
+pub const FRA_SUPPRESS_IFGROUP: u16 = 13;
+pub const FRA_SUPPRESS_PREFIXLEN: u16 = 14;
+pub const FRA_TABLE: u16 = 15;
+pub const FRA_FWMASK: u16 = 16;
+pub const FRA_OIFNAME: u16 = 17;
+pub const FRA_L3MDEV: u16 = 19;
+pub const FRA_UID_RANGE: u16 = 20;
+pub const FRA_PROTOCOL: u16 = 21;
+pub const FRA_IP_PROTO: u16 = 22;
+pub const FRA_SPORT_RANGE: u16 = 23;
+pub const FRA_DPORT_RANGE: u16 = 24;
+
+/// One RTM_NEWRULE answer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RuleMsg {
+    pub family: u8,
+    pub dst_len: u8,
+    pub src_len: u8,
+    pub tos: u8,
+    pub table: u32,
+    pub action: u8,
+    pub flags: u32,
+    pub attrs: Vec<(u16, Vec<u8>)>,
+}
+
+impl RuleMsg {
+    pub fn parse(b: &[u8]) -> Option<RuleMsg> {
+        if b.len() < 12 {
+            return None;
+        }
+        let mut r = RuleMsg {
+            family: b[0],
+            dst_len: b[1],
+            src_len: b[2],
+            tos: b[3],
+            table: b[4] as u32,
+            action: b[7],
+            flags: u32::from_ne_bytes(b[8..12].try_into().ok()?),
+            attrs: Vec::new(),
+        };
+        for a in attrs(&b[12..]) {
+            if a.kind == FRA_TABLE {
+                r.table = u32_of(a.data).unwrap_or(r.table);
+            }
+            r.attrs.push((a.kind, a.data.to_vec()));
+        }
+        Some(r)
+    }
+
+    pub fn attr(&self, kind: u16) -> Option<&[u8]> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, d)| d.as_slice())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attr(kind: u16, data: &[u8]) -> Vec<u8> {
+        let mut v = ((4 + data.len()) as u16).to_ne_bytes().to_vec();
+        v.extend_from_slice(&kind.to_ne_bytes());
+        v.extend_from_slice(data);
+        v.resize(align4(v.len()), 0);
+        v
+    }
+
+    #[test]
+    fn walks_aligned_attributes_and_stops_at_a_truncated_one() {
+        let mut b = attr(3, b"eth0\0");
+        b.extend(attr(4, &1500u32.to_ne_bytes()));
+        let all: Vec<_> = attrs(&b).map(|a| (a.kind, a.data.to_vec())).collect();
+        assert_eq!(
+            all,
+            [(3, b"eth0\0".to_vec()), (4, 1500u32.to_ne_bytes().to_vec())]
+        );
+        // A length past the end: nothing after it is read.
+        let mut bad = attr(3, b"lo\0");
+        bad.extend_from_slice(&[200, 0, 4, 0, 1, 2]);
+        assert_eq!(attrs(&bad).count(), 1);
+    }
+
+    #[test]
+    fn parses_link_and_address_messages() {
+        let mut b = vec![0u8; 16];
+        b[2..4].copy_from_slice(&1u16.to_ne_bytes());
+        b[4..8].copy_from_slice(&7i32.to_ne_bytes());
+        b[8..12].copy_from_slice(&0x11043u32.to_ne_bytes());
+        b.extend(attr(IFLA_IFNAME, b"veth0\0"));
+        b.extend(attr(IFLA_MTU, &1400u32.to_ne_bytes()));
+        b.extend(attr(IFLA_OPERSTATE, &[6]));
+        let mut info = attr(IFLA_INFO_KIND, b"veth\0");
+        let mut li = ((4 + info.len()) as u16).to_ne_bytes().to_vec();
+        li.extend_from_slice(&IFLA_LINKINFO.to_ne_bytes());
+        li.append(&mut info);
+        b.extend(li);
+        let l = LinkMsg::parse(&b).unwrap();
+        assert_eq!((l.index, l.kind, l.flags), (7, 1, 0x11043));
+        assert_eq!(l.name, "veth0");
+        assert_eq!(l.mtu, Some(1400));
+        assert_eq!(l.operstate, Some(6));
+        assert_eq!(l.info_kind.as_deref(), Some("veth"));
+
+        let mut a = vec![AF_INET, 24, 0x80, 0, 7, 0, 0, 0];
+        a.extend(attr(IFA_ADDRESS, &[10, 0, 0, 1]));
+        a.extend(attr(IFA_LOCAL, &[10, 0, 0, 1]));
+        a.extend(attr(IFA_FLAGS, &0x280u32.to_ne_bytes()));
+        let m = AddrMsg::parse(&a).unwrap();
+        assert_eq!(m.own(), Some("10.0.0.1".parse().unwrap()));
+        assert_eq!((m.prefixlen, m.flags, m.index), (24, 0x280, 7));
+        assert!(LinkMsg::parse(&[0; 4]).is_none());
+    }
+}
