@@ -10,6 +10,8 @@ pub mod limits;
 pub mod mib;
 pub mod mptcpd;
 pub mod networkmanager;
+pub mod nm_conf;
+pub mod nm_keyfile;
 pub mod routing;
 pub mod selftest;
 pub mod sockets;
