@@ -383,6 +383,18 @@ pub struct Mptcpd {
     pub config: BTreeMap<String, String>,
     #[serde(default)]
     pub config_file: Option<String>,
+    /// The mptcp.service unit file and drop-ins read, in systemd's order.
+    #[serde(default)]
+    pub unit_files: Vec<String>,
+    /// The `ExecStart=` command left after the drop-ins.
+    #[serde(default)]
+    pub exec_start: Option<String>,
+    /// Options on that command line (`--path-manager=` ...), keyed like mptcpd.conf.
+    #[serde(default)]
+    pub cmdline: BTreeMap<String, String>,
+    /// What mptcpd runs with: mptcpd.conf's core keys, overridden by the command line.
+    #[serde(default)]
+    pub effective: BTreeMap<String, String>,
     #[serde(default)]
     pub plugins: Vec<String>,
     #[serde(default)]

@@ -231,3 +231,58 @@ fn nm_rhel_secrets_never_in_json_nor_archive() {
         }
     }
 }
+
+#[test]
+fn mptcpd_unit_overrides_the_conf() {
+    let s = summary("mptcpd-override");
+    assert!(
+        s.contains("`ExecStart=/usr/libexec/mptcpd/mptcpd --log=journal --path-manager=sspi --addr-flags=subflow,signal`"),
+        "{s}"
+    );
+    assert!(
+        s.contains("path-manager sspi (from ExecStart; mptcpd.conf says addr_adv), addr-flags subflow,signal (from ExecStart; mptcpd.conf says subflow)"),
+        "{s}"
+    );
+    // Values mptcpd does not know are reported, naming where they came from.
+    assert!(
+        s.contains("- note: /etc/mptcpd/mptcpd.conf: notify-flags: unknown value \"skip_loopbak\""),
+        "{s}"
+    );
+    assert!(
+        s.contains("- note: /etc/mptcpd/mptcpd.conf: load-plugins: no plugin \"mptcp_extra\" (found: addr_adv, sspi)"),
+        "{s}"
+    );
+    snap("mptcpd-override");
+}
+
+#[test]
+fn mptcpd_effective_values_in_json() {
+    let out = bin()
+        .args(fixture_args("mptcpd-override"))
+        .args(["--no-archive", "--batch", "--no-redact", "--format", "json"])
+        .ok_stdout();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let d = &report["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["collector"] == "mptcpd")
+        .unwrap()["data"][0]["value"];
+    assert_eq!(
+        d["unit_files"],
+        serde_json::json!([
+            "/usr/lib/systemd/system/mptcp.service",
+            "/etc/systemd/system/mptcp.service.d/10-env.conf",
+            "/etc/systemd/system/mptcp.service.d/override.conf",
+        ])
+    );
+    assert_eq!(d["config"]["path-manager"], "addr_adv");
+    assert_eq!(d["cmdline"]["path-manager"], "sspi");
+    assert_eq!(d["effective"]["path-manager"], "sspi");
+    assert_eq!(d["effective"]["addr-flags"], "subflow,signal");
+    assert_eq!(
+        d["effective"]["notify-flags"],
+        "existing,skip_link_local,skip_loopbak"
+    );
+    assert_eq!(d["effective"]["log"], "journal");
+}

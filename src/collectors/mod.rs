@@ -9,6 +9,7 @@ pub mod kmsg;
 pub mod limits;
 pub mod mib;
 pub mod mptcpd;
+pub mod mptcpd_unit;
 pub mod networkmanager;
 pub mod nm_conf;
 pub mod nm_keyfile;

@@ -108,7 +108,10 @@ pub fn nm_and_mptcpd(r: &Report) -> Vec<Finding> {
     }
     ev.push("mptcp.service: active".into());
     for key in ["path-manager", "addr-flags"] {
-        if let Some(v) = mptcpd.config.get(key) {
+        // What mptcpd runs with: the unit's command line overrides mptcpd.conf.
+        if let Some(v) = mptcpd.cmdline.get(key) {
+            ev.push(format!("mptcp.service ExecStart --{key}={v}"));
+        } else if let Some(v) = mptcpd.config.get(key) {
             ev.push(format!("mptcpd.conf {key}={v}"));
         }
     }
