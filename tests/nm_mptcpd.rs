@@ -286,3 +286,24 @@ fn mptcpd_effective_values_in_json() {
     );
     assert_eq!(d["effective"]["log"], "journal");
 }
+
+/// A machine with neither NetworkManager nor mptcpd: both collectors are skipped, saying why, and the
+/// summary has no section for either.
+#[test]
+fn plain_has_neither_daemon() {
+    let s = summary("plain");
+    assert!(
+        s.contains("| networkmanager |  | skipped | ")
+            && s.contains(
+                " | NetworkManager is not installed (no /usr/sbin/NetworkManager, no nmcli) |"
+            ),
+        "{s}"
+    );
+    assert!(
+        s.contains("| mptcpd |  | skipped | ") && s.contains(" | mptcpd is not installed (no mptcpd binary, mptcpd.conf, mptcp.service or mptcpize) |"),
+        "{s}"
+    );
+    assert!(!s.contains("### NetworkManager"), "{s}");
+    assert!(!s.contains("### mptcpd"), "{s}");
+    snap("plain");
+}
