@@ -12,6 +12,7 @@ pub mod mptcpd;
 pub mod mptcpd_unit;
 pub mod networkmanager;
 pub mod nm_conf;
+pub mod nm_flags;
 pub mod nm_keyfile;
 pub mod routing;
 pub mod selftest;
