@@ -322,6 +322,15 @@ pub struct NetworkManager {
     /// Global default `connection.mptcp-flags` from the merged config, raw.
     #[serde(default)]
     pub global_mptcp_flags: Option<String>,
+    /// The global default decoded, e.g. "enabled,subflow".
+    #[serde(default)]
+    pub global_mptcp_flags_decoded: Option<String>,
+    /// Where the global default was read: a conf file, or `NetworkManager --print-config`.
+    #[serde(default)]
+    pub global_mptcp_flags_source: Option<String>,
+    /// The conf files read, in NetworkManager's merge order (empty when --print-config answered).
+    #[serde(default)]
+    pub conf_files: Vec<String>,
     #[serde(default)]
     pub connections: Vec<NmConnection>,
     #[serde(default)]
@@ -345,9 +354,18 @@ pub struct NmConnection {
     /// Active now, according to nmcli (None when unknown).
     #[serde(default)]
     pub active: Option<bool>,
-    /// The keyfile it came from.
+    /// The device it is active on, according to nmcli.
+    #[serde(default)]
+    pub device: Option<String>,
+    /// The keyfile it came from; None for a profile only nmcli knows (ifcfg, in-memory).
     #[serde(default)]
     pub file: Option<String>,
+    /// `mptcp_flags` was asked from nmcli (no keyfile).
+    #[serde(default)]
+    pub flags_from_nmcli: bool,
+    /// The flags are absent or 0: the global default (else NetworkManager's built-in one) applies.
+    #[serde(default)]
+    pub default_applies: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -365,6 +383,18 @@ pub struct Mptcpd {
     pub config: BTreeMap<String, String>,
     #[serde(default)]
     pub config_file: Option<String>,
+    /// The mptcp.service unit file and drop-ins read, in systemd's order.
+    #[serde(default)]
+    pub unit_files: Vec<String>,
+    /// The `ExecStart=` command left after the drop-ins.
+    #[serde(default)]
+    pub exec_start: Option<String>,
+    /// Options on that command line (`--path-manager=` ...), keyed like mptcpd.conf.
+    #[serde(default)]
+    pub cmdline: BTreeMap<String, String>,
+    /// What mptcpd runs with: mptcpd.conf's core keys, overridden by the command line.
+    #[serde(default)]
+    pub effective: BTreeMap<String, String>,
     #[serde(default)]
     pub plugins: Vec<String>,
     #[serde(default)]

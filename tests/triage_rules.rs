@@ -492,3 +492,57 @@ fn interface_and_counter_rules() {
         .data = vec![Data::Endpoints(vec![ep("10.0.9.9", 1, 2, Some("eth1"))])];
     assert_eq!(rules(&report(s)), Vec::<String>::new());
 }
+
+/// The nm-and-mptcpd evidence shows what mptcpd runs with: the unit's command line over mptcpd.conf,
+/// and the global default for a connection whose own flags leave it to the default.
+#[test]
+fn nm_and_mptcpd_evidence_uses_effective_values() {
+    let nm = NetworkManager {
+        installed: true,
+        version: Some("1.52.0".into()),
+        running: Some(true),
+        global_mptcp_flags: Some("0x22".into()),
+        global_mptcp_flags_decoded: Some("enabled,subflow".into()),
+        connections: vec![NmConnection {
+            id: "Office".into(),
+            mptcp_flags: Some("0".into()),
+            mptcp_flags_decoded: "default".into(),
+            default_applies: true,
+            active: Some(true),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let conf = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let mptcpd = Mptcpd {
+        installed: true,
+        service_state: Some("active".into()),
+        config: conf(&[("path-manager", "addr_adv"), ("addr-flags", "subflow")]),
+        cmdline: conf(&[("path-manager", "sspi")]),
+        ..Default::default()
+    };
+    let r = with(vec![
+        section("networkmanager", Data::NetworkManager(nm)),
+        section("mptcpd", Data::Mptcpd(mptcpd)),
+    ]);
+    let f = evaluate(&r)
+        .into_iter()
+        .find(|f| f.rule == "nm-and-mptcpd")
+        .expect("nm-and-mptcpd");
+    let ev = f.evidence.join("\n");
+    assert!(
+        ev.contains("NetworkManager connection \"Office\": mptcp-flags 0 -> global default 0x22 (enabled,subflow), active"),
+        "{ev}"
+    );
+    assert!(
+        ev.contains("mptcp.service ExecStart --path-manager=sspi"),
+        "{ev}"
+    );
+    assert!(!ev.contains("mptcpd.conf path-manager"), "{ev}");
+    assert!(ev.contains("mptcpd.conf addr-flags=subflow"), "{ev}");
+}

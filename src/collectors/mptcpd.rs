@@ -1,6 +1,7 @@
 //! mptcpd, the MPTCP path-manager daemon: installed/version, the mptcp.service state, the `[core]` keys
 //! of mptcpd.conf, the plugins present, the last journal lines, and whether `mptcpize` exists.
 
+use super::mptcpd_unit::{self, UNIT, UNIT_DIRS};
 use super::{Builtin, Ctx, Output, Result, Stop};
 use crate::report::{Data, Mptcpd as MptcpdData};
 use std::collections::BTreeMap;
@@ -30,6 +31,64 @@ const PLUGIN_DIRS: &[&str] = &[
     "/usr/local/lib/mptcpd",
 ];
 
+/// Values mptcpd accepts where the set is closed (mptcpd(8), mptcpd.conf); lists are comma-separated.
+const KNOWN_VALUES: &[(&str, &[&str])] = &[
+    ("log", &["stderr", "syslog", "journal", "null"]),
+    ("addr-flags", &["subflow", "signal", "backup", "fullmesh"]),
+    (
+        "notify-flags",
+        &[
+            "existing",
+            "skip_link_local",
+            "skip_loopback",
+            "check_route",
+        ],
+    ),
+];
+/// The path-manager plugins mptcpd ships; used when no plugin directory was found to list.
+const SHIPPED_PLUGINS: &[&str] = &["addr_adv", "sspi"];
+
+/// One note per value mptcpd would not accept: unknown flags or log type, and plugins (path-manager,
+/// load-plugins) that are neither in the plugin directory nor, when none was found, shipped with
+/// mptcpd. `from` names where a key's value came from.
+pub fn check_values(
+    values: &BTreeMap<String, String>,
+    plugins: &[String],
+    from: impl Fn(&str) -> String,
+) -> Vec<String> {
+    let stems: Vec<&str> = plugins
+        .iter()
+        .filter_map(|p| p.rsplit('/').next()?.strip_suffix(".so"))
+        .collect();
+    let (known_plugins, plugin_where) = if stems.is_empty() {
+        (SHIPPED_PLUGINS.to_vec(), "shipped with mptcpd")
+    } else {
+        (stems, "found")
+    };
+    let mut notes = Vec::new();
+    for (key, value) in values {
+        let items = value.split(',').map(str::trim).filter(|s| !s.is_empty());
+        if let Some((_, known)) = KNOWN_VALUES.iter().find(|(k, _)| k == key) {
+            for item in items.filter(|i| !known.contains(i)) {
+                notes.push(format!(
+                    "{}: {key}: unknown value {item:?} (known: {})",
+                    from(key),
+                    known.join(", ")
+                ));
+            }
+        } else if key == "path-manager" || key == "load-plugins" {
+            for item in items.filter(|i| !known_plugins.contains(i)) {
+                notes.push(format!(
+                    "{}: {key}: no plugin {item:?} ({plugin_where}: {})",
+                    from(key),
+                    known_plugins.join(", ")
+                ));
+            }
+        }
+    }
+    notes
+}
+
 /// Parses mptcpd.conf: the core keys of `[core]`, plus one note per malformed line.
 pub fn parse_conf(text: &str) -> (BTreeMap<String, String>, Vec<String>) {
     let mut keys = BTreeMap::new();
@@ -56,6 +115,8 @@ pub fn parse_conf(text: &str) -> (BTreeMap<String, String>, Vec<String>) {
             notes.push(format!("line {}: empty key", n + 1));
         } else if section == "core" && CORE_KEYS.contains(&k) {
             keys.insert(k.to_string(), v.trim().to_string());
+        } else if section == "core" {
+            notes.push(format!("line {}: unknown key {k:?} in [core]", n + 1));
         }
     }
     (keys, notes)
@@ -131,7 +192,11 @@ impl Builtin for Mptcpd {
                 break;
             }
         }
-        let dirs: Vec<String> = match d.config.get("plugin-dir") {
+        read_unit(ctx, out, &mut d);
+        d.effective = d.config.clone();
+        d.effective
+            .extend(d.cmdline.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let dirs: Vec<String> = match d.effective.get("plugin-dir") {
             Some(p) => vec![p.clone()],
             None => PLUGIN_DIRS.iter().map(|s| s.to_string()).collect(),
         };
@@ -145,11 +210,59 @@ impl Builtin for Mptcpd {
                 );
             }
         }
-        if !d.installed && d.config_file.is_none() && !d.mptcpize {
-            return Err(Stop::Skipped("mptcpd is not installed".into()));
+        let conf = d.config_file.clone().unwrap_or_default();
+        let cmdline = d.cmdline.clone();
+        d.notes.extend(check_values(&d.effective, &d.plugins, |k| {
+            if cmdline.contains_key(k) {
+                "ExecStart".to_string()
+            } else {
+                conf.clone()
+            }
+        }));
+        if !d.installed && d.config_file.is_none() && !d.mptcpize && d.unit_files.is_empty() {
+            return Err(Stop::Skipped(
+                "mptcpd is not installed (no mptcpd binary, mptcpd.conf, mptcp.service or mptcpize)"
+                    .into(),
+            ));
         }
         out.data.push(Data::Mptcpd(d));
         Ok(())
+    }
+}
+
+/// The unit file and its drop-ins (kept as artifacts), the ExecStart left, and its options.
+fn read_unit(ctx: &Ctx, out: &mut Output, d: &mut MptcpdData) {
+    let fs = ctx.fs();
+    let dirs: Vec<(&str, bool, Vec<String>)> = UNIT_DIRS
+        .iter()
+        .map(|dir| {
+            let has_unit = fs.path(&format!("{dir}/{UNIT}")).is_file();
+            let drop_ins = fs.list_dir(&format!("{dir}/{UNIT}.d")).unwrap_or_default();
+            (*dir, has_unit, drop_ins)
+        })
+        .collect();
+    let mut texts = Vec::new();
+    for file in mptcpd_unit::unit_files(&dirs) {
+        match ctx.read_kept(&file, out) {
+            Ok(t) => {
+                texts.push(t);
+                d.unit_files.push(file);
+            }
+            Err(e) => d.notes.push(format!("{file}: {e}")),
+        }
+    }
+    let execs = mptcpd_unit::exec_starts(texts.iter().map(String::as_str));
+    if execs.len() > 1 {
+        d.notes.push(format!(
+            "{UNIT}: {} ExecStart= lines after the drop-ins: systemd refuses to start such a service (a drop-in must reset it with an empty ExecStart= first)",
+            execs.len()
+        ));
+    }
+    if let Some(exec) = execs.last() {
+        let (opts, notes) = mptcpd_unit::options(exec);
+        d.cmdline = opts;
+        d.notes.extend(notes);
+        d.exec_start = Some(exec.clone());
     }
 }
 
@@ -162,7 +275,7 @@ mod tests {
         let (k, n) = parse_conf(
             "# c\n[core]\nlog=journal\npath-manager = addr_adv\naddr-flags=subflow,signal\nother=x\n[plugin]\nlog=no\n",
         );
-        assert!(n.is_empty());
+        assert_eq!(n, ["line 6: unknown key \"other\" in [core]"]);
         assert_eq!(k.len(), 3);
         assert_eq!(k["log"], "journal");
         assert_eq!(k["path-manager"], "addr_adv");
@@ -177,5 +290,43 @@ mod tests {
         assert!(n[0].starts_with("line 1: unterminated"));
         assert!(n[1].starts_with("line 2: not `key=value`"));
         assert!(n[2].starts_with("line 3: empty key"));
+    }
+
+    #[test]
+    fn unknown_values_become_notes() {
+        let values: BTreeMap<String, String> = [
+            ("log", "journal"),
+            ("addr-flags", "subflow,sigal"),
+            ("notify-flags", "existing,check_route"),
+            ("path-manager", "addr_adv"),
+            ("load-plugins", "sspi,mine"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let from = |k: &str| {
+            if k == "path-manager" {
+                "ExecStart".into()
+            } else {
+                "c.conf".to_string()
+            }
+        };
+        let n = check_values(&values, &[], from);
+        assert_eq!(
+            n,
+            [
+                "c.conf: addr-flags: unknown value \"sigal\" (known: subflow, signal, backup, fullmesh)",
+                "c.conf: load-plugins: no plugin \"mine\" (shipped with mptcpd: addr_adv, sspi)",
+            ]
+        );
+        // With a plugin directory listed, its plugins are the known ones.
+        let n = check_values(&values, &["/usr/lib/mptcpd/mine.so".into()], from);
+        assert_eq!(
+            n[1..],
+            [
+                "c.conf: load-plugins: no plugin \"sspi\" (found: mine)",
+                "ExecStart: path-manager: no plugin \"addr_adv\" (found: mine)",
+            ]
+        );
     }
 }

@@ -1,149 +1,46 @@
 //! NetworkManager: installed/version/running, the global default and per-profile `mptcp-flags`
-//! (keyfiles read through an allowlist so secrets never leave the host) and the active connections.
+//! (keyfiles read through an allowlist so secrets never leave the host; profiles without a keyfile asked
+//! from nmcli) and which profiles are active.
 
+use super::nm_conf::{self, ini_value, GlobalDefault};
+use super::nm_flags::{decode_mptcp_flags, flags_default};
+use super::nm_keyfile::{allowlisted_keyfile, is_profile_name, PROFILE_DIRS};
 use super::{Builtin, Ctx, Output, Result, Stop};
 use crate::report::{Artifact, Data, NetworkManager as NmData, NmConnection, Source};
 
 pub struct NetworkManager;
 
-const DEFAULT_DECODED: &str =
-    "default (enabled,subflow when the sysctl is on and a default route exists; NetworkManager >= 1.40)";
+/// Profiles without a keyfile whose flags are asked from nmcli one by one, at most.
+const MAX_ASKED: usize = 16;
 
-/// NM_MPTCP_FLAGS_* bits (libnm), in display order.
-const FLAG_BITS: &[(u32, &str)] = &[
-    (0x1, "disabled"),
-    (0x2, "enabled"),
-    (0x4, "also-without-sysctl"),
-    (0x8, "also-without-default-route"),
-    (0x10, "signal"),
-    (0x20, "subflow"),
-    (0x40, "backup"),
-    (0x80, "fullmesh"),
-];
-
-/// Decodes an `mptcp-flags` value (decimal or 0x hex). Err(note) on garbage.
-pub fn decode_mptcp_flags(raw: Option<&str>) -> std::result::Result<String, String> {
-    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Ok(DEFAULT_DECODED.into());
-    };
-    let parsed = match raw.strip_prefix("0x").or_else(|| raw.strip_prefix("0X")) {
-        Some(hex) => u32::from_str_radix(hex, 16),
-        None => raw.parse::<u32>(),
-    };
-    let v = parsed.map_err(|_| format!("mptcp-flags value {raw:?} is not a number"))?;
-    if v == 0 {
-        return Ok(DEFAULT_DECODED.into());
-    }
-    let mut names: Vec<String> = FLAG_BITS
-        .iter()
-        .filter(|(b, _)| v & b != 0)
-        .map(|(_, n)| n.to_string())
-        .collect();
-    let known: u32 = FLAG_BITS.iter().map(|(b, _)| b).sum();
-    if v & !known != 0 {
-        names.push(format!("0x{:x}", v & !known));
-    }
-    Ok(names.join(","))
-}
-
-/// Keys kept from a keyfile, per section. Everything else (psk, password, ...) is dropped unread.
-const ALLOW: &[(&str, &[&str])] = &[
-    (
-        "connection",
-        &[
-            "id",
-            "uuid",
-            "type",
-            "interface-name",
-            "mptcp-flags",
-            "autoconnect",
-        ],
-    ),
-    ("ipv4", &["method"]),
-    ("ipv6", &["method"]),
-];
-
-/// The allowlisted view of a keyfile: `[section]` headers and kept `key=value` lines only. Read line
-/// by line into one reused buffer: a line that is not allowlisted (a PSK, a password) is dropped as soon
-/// as its key is seen and never kept.
-pub fn allowlisted_keyfile(mut r: impl std::io::BufRead) -> std::io::Result<String> {
-    let mut out = String::new();
-    let mut section = String::new();
-    let mut header_written = true;
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        if r.read_until(b'\n', &mut buf)? == 0 {
-            break;
-        }
-        let line = String::from_utf8_lossy(&buf);
-        let line = line.trim();
-        if line.starts_with('[') && line.ends_with(']') {
-            section = line[1..line.len() - 1].trim().to_string();
-            header_written = false;
-            continue;
-        }
-        let Some((k, v)) = line.split_once('=') else {
-            continue;
-        };
-        let k = k.trim();
-        let kept = ALLOW
-            .iter()
-            .any(|(s, keys)| *s == section && keys.contains(&k));
-        if kept {
-            if !header_written {
-                out.push_str(&format!("[{section}]\n"));
-                header_written = true;
-            }
-            out.push_str(&format!("{k}={}\n", v.trim()));
-        }
-    }
-    buf.fill(0);
-    Ok(out)
-}
-
-/// The first field of an `nmcli -t` line, whose `:` and `\` inside values are escaped with `\`.
-pub fn nmcli_first_field(line: &str) -> String {
-    let mut out = String::new();
+/// The fields of an `nmcli -t` line, whose `:` and `\` inside values are escaped with `\`.
+pub fn nmcli_fields(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
     let mut chars = line.chars();
     while let Some(c) = chars.next() {
+        let cur = fields.last_mut().expect("never empty");
         match c {
-            '\\' => out.extend(chars.next()),
-            ':' => break,
-            c => out.push(c),
+            '\\' => cur.extend(chars.next()),
+            ':' => fields.push(String::new()),
+            c => cur.push(c),
         }
     }
-    out
+    fields
 }
 
-/// `key` under `[section]` of an INI-like text (last one wins, as NetworkManager merges).
-pub fn ini_value(text: &str, section: &str, key: &str) -> Option<String> {
-    let mut cur = String::new();
-    let mut found = None;
-    for line in text.lines().map(str::trim) {
-        if line.starts_with('[') && line.ends_with(']') {
-            cur = line[1..line.len() - 1].trim().to_string();
-        } else if cur == section {
-            if let Some((k, v)) = line.split_once('=') {
-                if k.trim() == key {
-                    found = Some(v.trim().to_string());
-                }
-            }
-        }
-    }
-    found
+/// The value of `nmcli -t -f connection.mptcp-flags connection show UUID`, e.g.
+/// `connection.mptcp-flags:0x22 (enabled,subflow)`: the number alone when there is one, so that it
+/// reads like a keyfile's value; the text as is otherwise.
+pub fn nmcli_flags_value(stdout: &str) -> Option<String> {
+    let line = stdout.lines().map(str::trim).find(|l| !l.is_empty())?;
+    let v = line
+        .strip_prefix("connection.mptcp-flags:")
+        .unwrap_or(line)
+        .trim();
+    let first = v.split_whitespace().next()?;
+    let numeric = first.starts_with(|c: char| c.is_ascii_digit());
+    Some(if numeric { first } else { v }.to_string())
 }
-
-const CONF_GLOBS: &[&str] = &[
-    "/usr/lib/NetworkManager/conf.d/*.conf",
-    "/run/NetworkManager/conf.d/*.conf",
-    "/etc/NetworkManager/NetworkManager.conf",
-    "/etc/NetworkManager/conf.d/*.conf",
-];
-const KEYFILE_GLOBS: &[&str] = &[
-    "/etc/NetworkManager/system-connections/*.nmconnection",
-    "/run/NetworkManager/system-connections/*.nmconnection",
-];
 
 impl Builtin for NetworkManager {
     fn name(&self) -> &'static str {
@@ -160,7 +57,9 @@ impl Builtin for NetworkManager {
             ..Default::default()
         };
         if !nm.installed {
-            return Err(Stop::Skipped("NetworkManager is not installed".into()));
+            return Err(Stop::Skipped(
+                "NetworkManager is not installed (no /usr/sbin/NetworkManager, no nmcli)".into(),
+            ));
         }
         if ctx.env.live {
             let ver = if has_nm {
@@ -174,10 +73,9 @@ impl Builtin for NetworkManager {
             if has_nmcli {
                 let g = ctx.run_kept(&["nmcli", "-t", "-f", "RUNNING,VERSION", "general"], out);
                 if g.success() {
-                    let line = g.stdout.lines().next().unwrap_or("");
-                    let mut parts = line.split(':');
-                    nm.running = parts.next().map(|r| r.trim() == "running");
-                    if let Some(v) = parts.next().filter(|v| !v.is_empty()) {
+                    let fields = nmcli_fields(g.stdout.lines().next().unwrap_or(""));
+                    nm.running = Some(fields[0].trim() == "running");
+                    if let Some(v) = fields.get(1).filter(|v| !v.is_empty()) {
                         nm.version.get_or_insert_with(|| v.trim().to_string());
                     }
                 } else {
@@ -185,84 +83,175 @@ impl Builtin for NetworkManager {
                 }
             }
         }
-        // Global default: merged config first, then the conf files in NetworkManager's order.
-        if ctx.env.live && has_nm {
-            let pc = ctx.run_kept(&["NetworkManager", "--print-config"], out);
-            if pc.success() {
-                nm.global_mptcp_flags =
-                    ini_value(&pc.stdout, "connection", "connection.mptcp-flags");
-            }
-        }
-        if nm.global_mptcp_flags.is_none() {
-            for g in CONF_GLOBS {
-                for p in fs.glob(g) {
-                    if let Ok(t) = fs.read_to_string(&p) {
-                        if let Some(v) = ini_value(&t, "connection", "connection.mptcp-flags") {
-                            nm.global_mptcp_flags = Some(v);
-                        }
-                    }
-                }
-            }
-        }
-        let mut active: Vec<String> = Vec::new();
-        let mut active_known = false;
+        global_default(ctx, out, &mut nm, has_nm);
+        let mut conns = read_keyfiles(ctx, out, &mut nm);
         if ctx.env.live && has_nmcli {
             let argv = [
                 "nmcli",
                 "-t",
                 "-f",
-                "NAME,TYPE,DEVICE",
+                "NAME,UUID,TYPE,DEVICE,ACTIVE",
                 "connection",
                 "show",
-                "--active",
             ];
-            let a = ctx.run_kept(&argv, out);
-            if a.success() {
-                active_known = true;
-                active = a.stdout.lines().map(nmcli_first_field).collect();
+            let r = ctx.run_kept(&argv, out);
+            if r.success() {
+                let rows: Vec<Vec<String>> = r.stdout.lines().map(nmcli_fields).collect();
+                merge_nmcli(ctx, out, &mut conns, &rows);
             }
         }
-        for g in KEYFILE_GLOBS {
-            for p in fs.glob(g) {
-                let read = std::fs::File::open(fs.path(&p))
-                    .and_then(|f| allowlisted_keyfile(std::io::BufReader::new(f)));
-                let Ok(view) = read else {
-                    nm.notes.push(format!("{p}: unreadable"));
-                    continue;
-                };
-                let flags = ini_value(&view, "connection", "mptcp-flags");
-                let decoded = match decode_mptcp_flags(flags.as_deref()) {
-                    Ok(d) => d,
-                    Err(e) => {
-                        nm.notes.push(format!("{p}: {e}"));
-                        "unknown".into()
-                    }
-                };
-                let id = ini_value(&view, "connection", "id").unwrap_or_else(|| p.clone());
-                out.artifacts.push(Artifact {
-                    name: format!(
-                        "system-connections/{}.allowlisted",
-                        p.rsplit('/').next().unwrap_or("keyfile")
-                    ),
-                    source: Source::File { path: p.clone() },
-                    original_size: view.len() as u64,
-                    content: view.clone(),
-                    truncated: false,
-                });
-                nm.connections.push(NmConnection {
-                    active: active_known.then(|| active.contains(&id)),
-                    uuid: ini_value(&view, "connection", "uuid"),
-                    kind: ini_value(&view, "connection", "type"),
-                    interface: ini_value(&view, "connection", "interface-name"),
-                    mptcp_flags: flags,
-                    mptcp_flags_decoded: decoded,
-                    file: Some(p),
-                    id,
-                });
-            }
+        for c in &mut conns {
+            c.default_applies = flags_default(c.mptcp_flags.as_deref());
+            c.mptcp_flags_decoded = match decode_mptcp_flags(c.mptcp_flags.as_deref()) {
+                Ok(d) => d,
+                Err(e) => {
+                    let from = c
+                        .file
+                        .clone()
+                        .unwrap_or_else(|| format!("{:?} (nmcli)", c.id));
+                    nm.notes.push(format!("{from}: {e}"));
+                    "unknown".into()
+                }
+            };
         }
+        nm.connections = conns;
         out.data.push(Data::NetworkManager(nm));
         Ok(())
+    }
+}
+
+/// The global default: the merged config from `NetworkManager --print-config` when it answers, else
+/// the conf files merged the way NetworkManager does.
+fn global_default(ctx: &Ctx, out: &mut Output, nm: &mut NmData, has_nm: bool) {
+    let mut g = GlobalDefault::default();
+    let mut printed = false;
+    if ctx.env.live && has_nm {
+        let pc = ctx.run_kept(&["NetworkManager", "--print-config"], out);
+        if pc.success() {
+            nm_conf::apply(&mut g, "NetworkManager --print-config", &pc.stdout);
+            printed = true;
+        }
+    }
+    if !printed {
+        g = nm_conf::global_from_files(ctx.fs());
+    }
+    nm.global_mptcp_flags_decoded = g
+        .value
+        .as_deref()
+        .map(|v| decode_mptcp_flags(Some(v)).unwrap_or_else(|e| e));
+    nm.global_mptcp_flags = g.value;
+    nm.global_mptcp_flags_source = g.source;
+    nm.conf_files = g.files;
+    nm.notes.extend(g.notes);
+}
+
+/// Every profile keyfile NetworkManager would load, through the allowlist; each allowlisted view is
+/// kept as an artifact.
+fn read_keyfiles(ctx: &Ctx, out: &mut Output, nm: &mut NmData) -> Vec<NmConnection> {
+    let fs = ctx.fs();
+    let mut conns = Vec::new();
+    for (dir, require_extension) in PROFILE_DIRS {
+        let Ok(names) = fs.list_dir(dir) else {
+            continue;
+        };
+        for name in names
+            .iter()
+            .filter(|n| is_profile_name(n, *require_extension))
+        {
+            let p = format!("{dir}/{name}");
+            if !fs.path(&p).is_file() {
+                continue;
+            }
+            let read = std::fs::File::open(fs.path(&p))
+                .and_then(|f| allowlisted_keyfile(std::io::BufReader::new(f)));
+            let Ok(view) = read else {
+                nm.notes.push(format!("{p}: unreadable"));
+                continue;
+            };
+            // /etc keeps the historical artifact names; the other directories get their own folder.
+            let folder = match dir.split('/').nth(1) {
+                Some("run") => "system-connections/run",
+                Some("usr") => "system-connections/usr-lib",
+                _ => "system-connections",
+            };
+            out.artifacts.push(Artifact {
+                name: format!("{folder}/{name}.allowlisted"),
+                source: Source::File { path: p.clone() },
+                original_size: view.len() as u64,
+                content: view.clone(),
+                truncated: false,
+            });
+            conns.push(NmConnection {
+                id: ini_value(&view, "connection", "id").unwrap_or_else(|| p.clone()),
+                uuid: ini_value(&view, "connection", "uuid"),
+                kind: ini_value(&view, "connection", "type"),
+                interface: ini_value(&view, "connection", "interface-name"),
+                mptcp_flags: ini_value(&view, "connection", "mptcp-flags"),
+                file: Some(p),
+                ..Default::default()
+            });
+        }
+    }
+    conns
+}
+
+/// Matches nmcli's profiles (NAME, UUID, TYPE, DEVICE, ACTIVE) to the keyfiles: by uuid, else by name
+/// for a keyfile without a uuid (two profiles may share a name; never a uuid). Profiles with no keyfile
+/// here (ifcfg-rh, in-memory) are added, with their flags asked from nmcli.
+fn merge_nmcli(ctx: &Ctx, out: &mut Output, conns: &mut Vec<NmConnection>, rows: &[Vec<String>]) {
+    for c in conns.iter_mut() {
+        c.active = Some(false);
+    }
+    let mut matched = vec![false; conns.len()];
+    let mut asked = 0;
+    for f in rows.iter().filter(|f| f.len() >= 5) {
+        let (name, uuid, kind, device, active) = (&f[0], &f[1], &f[2], &f[3], &f[4]);
+        let device = Some(device.clone()).filter(|d| !d.is_empty());
+        let found = conns
+            .iter()
+            .position(|c| c.uuid.as_deref() == Some(uuid.as_str()))
+            .or_else(|| {
+                conns
+                    .iter()
+                    .enumerate()
+                    .position(|(i, c)| !matched[i] && c.uuid.is_none() && &c.id == name)
+            });
+        let c = match found {
+            Some(i) => {
+                matched[i] = true;
+                &mut conns[i]
+            }
+            None => {
+                let mut c = NmConnection {
+                    id: name.clone(),
+                    uuid: Some(uuid.clone()).filter(|u| !u.is_empty()),
+                    kind: Some(kind.clone()).filter(|k| !k.is_empty()),
+                    ..Default::default()
+                };
+                if asked < MAX_ASKED && !uuid.is_empty() {
+                    asked += 1;
+                    let argv = [
+                        "nmcli",
+                        "-t",
+                        "-f",
+                        "connection.mptcp-flags",
+                        "connection",
+                        "show",
+                        uuid.as_str(),
+                    ];
+                    let r = ctx.run_kept(&argv, out);
+                    if r.success() {
+                        c.mptcp_flags = nmcli_flags_value(&r.stdout);
+                        c.flags_from_nmcli = true;
+                    }
+                }
+                conns.push(c);
+                matched.push(true);
+                conns.last_mut().expect("just pushed")
+            }
+        };
+        c.active = Some(active.trim() == "yes");
+        c.device = device;
     }
 }
 
@@ -271,45 +260,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decodes_flags() {
-        assert_eq!(decode_mptcp_flags(Some("0x22")).unwrap(), "enabled,subflow");
-        assert_eq!(decode_mptcp_flags(Some("34")).unwrap(), "enabled,subflow");
-        assert_eq!(decode_mptcp_flags(Some("1")).unwrap(), "disabled");
+    fn nmcli_escaped_colons_stay_in_the_field() {
         assert_eq!(
-            decode_mptcp_flags(Some("0x192")).unwrap(),
-            "enabled,signal,fullmesh,0x100"
+            nmcli_fields("Work\\:VPN:u-1:vpn:tun0:yes"),
+            ["Work:VPN", "u-1", "vpn", "tun0", "yes"]
         );
-        assert!(decode_mptcp_flags(Some("0"))
-            .unwrap()
-            .starts_with("default ("));
-        assert!(decode_mptcp_flags(None).unwrap().starts_with("default ("));
-        assert!(decode_mptcp_flags(Some("zz"))
-            .unwrap_err()
-            .contains("not a number"));
-        assert!(decode_mptcp_flags(Some("0x")).is_err());
+        assert_eq!(nmcli_fields("back\\\\slash:wifi")[0], "back\\slash");
+        assert_eq!(nmcli_fields("plain::no"), ["plain", "", "no"]);
     }
 
     #[test]
-    fn allowlist_drops_secrets() {
-        let k = "[connection]\nid=Home\nuuid=u1\nmptcp-flags=0x22\npermissions=x\n[wifi-security]\npsk=hunter2\n[802-1x]\npassword=p\n[ipv4]\nmethod=auto\naddress1=10.0.0.2/24\n";
-        let v = allowlisted_keyfile(k.as_bytes()).unwrap();
+    fn nmcli_flags_values() {
+        let v = |s: &str| nmcli_flags_value(s);
         assert_eq!(
-            v,
-            "[connection]\nid=Home\nuuid=u1\nmptcp-flags=0x22\n[ipv4]\nmethod=auto\n"
-        );
-        assert_eq!(
-            ini_value(&v, "connection", "mptcp-flags").as_deref(),
+            v("connection.mptcp-flags:0x22 (enabled,subflow)\n").as_deref(),
             Some("0x22")
         );
-    }
-
-    #[test]
-    fn nmcli_escaped_colons_stay_in_the_name() {
-        assert_eq!(nmcli_first_field("Work\\:VPN:vpn:tun0"), "Work:VPN");
+        assert_eq!(v("connection.mptcp-flags:0").as_deref(), Some("0"));
         assert_eq!(
-            nmcli_first_field("back\\\\slash:wifi:wlp2s0"),
-            "back\\slash"
+            v("connection.mptcp-flags:default\n").as_deref(),
+            Some("default")
         );
-        assert_eq!(nmcli_first_field("plain:ethernet:eth0"), "plain");
+        assert_eq!(v("34\n").as_deref(), Some("34"));
+        assert_eq!(v("connection.mptcp-flags:\n"), None);
+        assert_eq!(v(""), None);
     }
 }

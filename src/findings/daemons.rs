@@ -55,10 +55,19 @@ fn nm_managed(nm: &NetworkManager) -> Vec<&NmConnection> {
         .collect()
 }
 
-fn connection_line(c: &NmConnection) -> String {
-    let flags = match &c.mptcp_flags {
+fn connection_line(nm: &NetworkManager, c: &NmConnection) -> String {
+    let own = match &c.mptcp_flags {
         Some(raw) => format!("{raw} ({})", c.mptcp_flags_decoded),
         None => c.mptcp_flags_decoded.clone(),
+    };
+    // 0 or absent: the global default decides, and is what the reader needs to see.
+    let flags = match (&nm.global_mptcp_flags, c.default_applies) {
+        (Some(g), true) => format!(
+            "{} -> global default {g} ({})",
+            c.mptcp_flags.as_deref().unwrap_or("not set"),
+            nm.global_mptcp_flags_decoded.as_deref().unwrap_or("?")
+        ),
+        _ => own,
     };
     let active = match c.active {
         Some(true) => ", active",
@@ -93,13 +102,16 @@ pub fn nm_and_mptcpd(r: &Report) -> Vec<Finding> {
             "NetworkManager connection.mptcp-flags default = {g}"
         ));
     }
-    ev.extend(managed.iter().take(4).map(|c| connection_line(c)));
+    ev.extend(managed.iter().take(4).map(|c| connection_line(nm, c)));
     if managed.len() > 4 {
         ev.push(format!("... and {} more connections", managed.len() - 4));
     }
     ev.push("mptcp.service: active".into());
     for key in ["path-manager", "addr-flags"] {
-        if let Some(v) = mptcpd.config.get(key) {
+        // What mptcpd runs with: the unit's command line overrides mptcpd.conf.
+        if let Some(v) = mptcpd.cmdline.get(key) {
+            ev.push(format!("mptcp.service ExecStart --{key}={v}"));
+        } else if let Some(v) = mptcpd.config.get(key) {
             ev.push(format!("mptcpd.conf {key}={v}"));
         }
     }
@@ -164,5 +176,33 @@ mod tests {
         assert!(nm_handles_mptcp(&nm("1.52.1")));
         assert!(!nm_handles_mptcp(&nm("1.36.6")));
         assert!(nm_handles_mptcp(&nm("weird")));
+    }
+
+    #[test]
+    fn evidence_shows_the_global_default_for_unset_profiles() {
+        let nm = NetworkManager {
+            global_mptcp_flags: Some("0x22".into()),
+            global_mptcp_flags_decoded: Some("enabled,subflow".into()),
+            ..Default::default()
+        };
+        let c = |flags: Option<&str>, default_applies| NmConnection {
+            id: "Office".into(),
+            mptcp_flags: flags.map(str::to_string),
+            mptcp_flags_decoded: "decoded".into(),
+            default_applies,
+            ..Default::default()
+        };
+        assert_eq!(
+            connection_line(&nm, &c(Some("0"), true)),
+            "NetworkManager connection \"Office\": mptcp-flags 0 -> global default 0x22 (enabled,subflow)"
+        );
+        assert_eq!(
+            connection_line(&nm, &c(None, true)),
+            "NetworkManager connection \"Office\": mptcp-flags not set -> global default 0x22 (enabled,subflow)"
+        );
+        assert_eq!(
+            connection_line(&nm, &c(Some("0x12"), false)),
+            "NetworkManager connection \"Office\": mptcp-flags 0x12 (decoded)"
+        );
     }
 }

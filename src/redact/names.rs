@@ -136,7 +136,11 @@ pub fn learn(report: &Report, strings: &[&str], book: &mut NameBook) {
             Data::Interfaces(i) => ifaces.extend(i.links.iter().map(|l| l.name.clone())),
             Data::Endpoints(es) => ifaces.extend(es.iter().filter_map(|e| e.dev.clone())),
             Data::NetworkManager(nm) => {
-                ifaces.extend(nm.connections.iter().filter_map(|c| c.interface.clone()))
+                let devices = nm
+                    .connections
+                    .iter()
+                    .flat_map(|c| [&c.interface, &c.device]);
+                ifaces.extend(devices.flatten().cloned())
             }
             _ => {}
         }
