@@ -3,7 +3,7 @@
 //! signal, missing program, truncation) is recorded, never hidden.
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -103,28 +103,27 @@ impl Runner for RealRunner {
                 }
             }
         };
-        let cap = req.cap;
-        let mut out_pipe = child.stdout.take().expect("piped");
-        let mut err_pipe = child.stderr.take().expect("piped");
-        let out_t = std::thread::spawn(move || read_tail(&mut out_pipe, cap));
-        let err_t = std::thread::spawn(move || read_tail(&mut err_pipe, 64 << 10));
-        // Wait on a helper thread so the exit is seen at once (no polling); kill on timeout.
         let pid = child.id() as libc::pid_t;
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = tx.send(child.wait());
-        });
-        let (status, timed_out) = match rx.recv_timeout(req.timeout) {
-            Ok(st) => (st.ok(), false),
-            Err(_) => {
-                // Not reaped yet (the waiter would have sent), so the pid still names our child.
-                // SAFETY: kill(2) on our own unreaped child.
-                unsafe { libc::kill(pid, libc::SIGKILL) };
-                (rx.recv().ok().and_then(|r| r.ok()), true)
-            }
-        };
-        let (stdout, truncated, original_size) = out_t.join().unwrap_or_default();
-        let (stderr, _, _) = err_t.join().unwrap_or_default();
+        let out_pipe = child.stdout.take().expect("piped");
+        let err_pipe = child.stderr.take().expect("piped");
+        let mut out = Tail::new(req.cap);
+        let mut err = Tail::new(64 << 10);
+        let timed_out = pump(
+            pid,
+            out_pipe,
+            err_pipe,
+            &mut out,
+            &mut err,
+            start + req.timeout,
+        );
+        if timed_out {
+            // Not reaped yet (only `wait` below reaps), so the pid still names our child.
+            // SAFETY: kill(2) on our own unreaped child.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        let status = child.wait().ok();
+        let (stdout, truncated, original_size) = out.finish();
+        let (stderr, _, _) = err.finish();
         CommandOutput {
             stdout,
             stderr,
@@ -142,38 +141,155 @@ impl Runner for RealRunner {
     }
 }
 
-/// Reads everything, keeping only the last `cap` bytes. Returns (text, truncated, total bytes).
-fn read_tail(r: &mut impl Read, cap: usize) -> (String, bool, u64) {
-    let mut kept: Vec<u8> = Vec::new();
-    let mut total = 0u64;
+/// Reads both pipes of child `pid` on this thread until they close and the child has exited, or until
+/// `deadline`. Returns whether the deadline passed. No helper threads: one poll(2) over the pipes and
+/// a pidfd (Linux 5.3+; without one, the exit is polled every millisecond once the pipes close).
+fn pump(
+    pid: libc::pid_t,
+    out_pipe: impl AsRawFd,
+    err_pipe: impl AsRawFd,
+    out: &mut Tail,
+    err: &mut Tail,
+    deadline: Instant,
+) -> bool {
+    // SAFETY: pidfd_open on our own child; the result is owned right away or is -1.
+    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as RawFd;
+    let pidfd = (pidfd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(pidfd) });
+    let mut open = [Some(out_pipe.as_raw_fd()), Some(err_pipe.as_raw_fd())];
+    for fd in open.iter().flatten() {
+        // SAFETY: fcntl on a pipe we own.
+        unsafe { libc::fcntl(*fd, libc::F_SETFL, libc::O_NONBLOCK) };
+    }
+    let mut exited = false;
     let mut buf = [0u8; 16 << 10];
     loop {
-        match r.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
-                total += n as u64;
-                kept.extend_from_slice(&buf[..n]);
-                if kept.len() > cap.saturating_mul(2).max(64 << 10) {
-                    let cut = kept.len() - cap;
-                    kept.drain(..cut);
+        if open.iter().all(Option::is_none) && (exited || pidfd.is_none() && exited_now(pid)) {
+            return false;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            // An exited child whose pipes a background grandchild still holds has not timed out.
+            return !(exited || pidfd.is_none() && exited_now(pid));
+        }
+        let mut fds: Vec<libc::pollfd> = open
+            .iter()
+            .flatten()
+            .map(|&fd| libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        if let (Some(p), false) = (&pidfd, exited) {
+            fds.push(libc::pollfd {
+                fd: p.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            });
+        }
+        // Without a pidfd and with the pipes closed there is nothing to wait on: tick.
+        let ms = if fds.is_empty() {
+            1
+        } else {
+            left.as_millis().clamp(1, i32::MAX as u128) as i32
+        };
+        // SAFETY: poll over a live array of pollfds of the given length.
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+        if n < 0 {
+            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return false;
+        }
+        for p in &fds {
+            if p.revents == 0 {
+                continue;
+            }
+            if pidfd.as_ref().is_some_and(|f| f.as_raw_fd() == p.fd) {
+                exited = true;
+                continue;
+            }
+            let (slot, tail) = if Some(p.fd) == open[0] {
+                (0, &mut *out)
+            } else {
+                (1, &mut *err)
+            };
+            loop {
+                // SAFETY: read(2) into our buffer from a pipe we own.
+                let r = unsafe { libc::read(p.fd, buf.as_mut_ptr().cast(), buf.len()) };
+                if r > 0 {
+                    tail.push(&buf[..r as usize]);
+                    continue;
                 }
+                let e = std::io::Error::last_os_error().kind();
+                if r < 0
+                    && (e == std::io::ErrorKind::WouldBlock || e == std::io::ErrorKind::Interrupted)
+                {
+                    break;
+                }
+                open[slot] = None;
+                break;
             }
         }
     }
-    let truncated = kept.len() > cap;
-    if truncated {
-        let cut = kept.len() - cap;
-        kept.drain(..cut);
-        // Start at a line boundary so the kept tail reads cleanly.
-        if let Some(nl) = kept.iter().position(|&b| b == b'\n') {
-            kept.drain(..=nl);
+}
+
+/// Whether child `pid` has exited (without reaping it).
+fn exited_now(pid: libc::pid_t) -> bool {
+    // SAFETY: waitid with WNOWAIT on our own child leaves it for `Child::wait` to reap.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    let r = unsafe {
+        libc::waitid(
+            libc::P_PID,
+            pid as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+        )
+    };
+    // SAFETY: si_pid is set by waitid when a child changed state, zero otherwise.
+    r == 0 && unsafe { info.si_pid() } != 0
+}
+
+/// The last `cap` bytes of a stream, and how many there were in all.
+struct Tail {
+    kept: Vec<u8>,
+    total: u64,
+    cap: usize,
+}
+
+impl Tail {
+    fn new(cap: usize) -> Tail {
+        Tail {
+            kept: Vec::new(),
+            total: 0,
+            cap,
         }
     }
-    (
-        String::from_utf8_lossy(&kept).into_owned(),
-        total > kept.len() as u64,
-        total,
-    )
+
+    fn push(&mut self, b: &[u8]) {
+        self.total += b.len() as u64;
+        self.kept.extend_from_slice(b);
+        if self.kept.len() > self.cap.saturating_mul(2).max(64 << 10) {
+            let cut = self.kept.len() - self.cap;
+            self.kept.drain(..cut);
+        }
+    }
+
+    /// (text, truncated, total bytes); a cut tail starts at a line boundary so it reads cleanly.
+    fn finish(mut self) -> (String, bool, u64) {
+        if self.kept.len() > self.cap {
+            let cut = self.kept.len() - self.cap;
+            self.kept.drain(..cut);
+            if let Some(nl) = self.kept.iter().position(|&b| b == b'\n') {
+                self.kept.drain(..=nl);
+            }
+        }
+        (
+            String::from_utf8_lossy(&self.kept).into_owned(),
+            self.total > self.kept.len() as u64,
+            self.total,
+        )
+    }
 }
 
 /// Replays recorded outputs from a directory (tests, `--commands-from`). A command's output lives in
@@ -280,6 +396,28 @@ mod tests {
         let out = RealRunner.run(&req(&["sleep", "5"], 100, 1024));
         assert!(out.timed_out);
         assert!(out.duration < Duration::from_secs(4));
+    }
+
+    #[test]
+    fn a_background_grandchild_holding_the_pipe_does_not_hang_the_run() {
+        let out = RealRunner.run(&req(&["sh", "-c", "sleep 5 & echo hi"], 300, 1024));
+        assert_eq!(out.stdout, "hi\n");
+        assert_eq!(out.exit_code, Some(0));
+        assert!(!out.timed_out);
+        assert!(out.duration < Duration::from_secs(4));
+    }
+
+    #[test]
+    fn both_pipes_drain_without_deadlock() {
+        let out = RealRunner.run(&req(
+            &["sh", "-c", "seq 1 200000 >&2; seq 1 200000; echo done"],
+            10_000,
+            4 << 20,
+        ));
+        assert_eq!(out.exit_code, Some(0));
+        assert!(out.stdout.ends_with("200000\ndone\n"));
+        assert!(!out.truncated);
+        assert!(out.stderr.ends_with("200000\n"), "stderr keeps its tail");
     }
 
     #[test]
