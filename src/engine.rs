@@ -170,6 +170,27 @@ fn path_matches(pattern: &str, path: &str) -> bool {
     pp.len() == np.len() && pp.iter().zip(&np).all(|(p, n)| wildcard(p, n))
 }
 
+/// Runs one collector on the calling thread (already in its namespace); a panic becomes a failed
+/// section.
+fn run_guarded(spec: &Spec, env: &Env, ns: Option<&Netns>) -> (Status, Output) {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_one(spec, &Ctx { env, netns: ns })
+    }))
+    .unwrap_or_else(|p| {
+        let why = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        (
+            Status::Failed {
+                error: format!("collector crashed: {why}"),
+            },
+            Output::default(),
+        )
+    })
+}
+
 /// Runs every (spec, namespace) job concurrently and returns the sections in a stable order.
 pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Section> {
     let mut jobs: Vec<(Spec, Option<Netns>)> = Vec::new();
@@ -185,74 +206,88 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
     let total = jobs.len();
     let (tx, rx) = mpsc::channel::<(usize, Status, Output, f64)>();
     let start = Instant::now();
-    // Start collectors that run programs first: a process is the slowest thing a collector does, so
-    // it should overlap with everything else. Sections keep the spec order regardless.
-    let mut order: Vec<usize> = (0..jobs.len()).collect();
-    order.sort_by_key(|&i| jobs[i].0.commands.is_empty());
+    // Collectors that run programs get a thread each and start first: a process is the slowest thing
+    // a collector does, so it should overlap with everything else. The in-process ones (files, netlink)
+    // take well under a millisecond each; they run one after the other on one thread per namespace,
+    // since a thread each would cost more in creation and address-space contention than they do.
     // Collectors marked `last` (the self-test, which adds a connection to the counters) start only
-    // when every other one has finished, so what the others read is not disturbed.
-    let (first, last): (Vec<usize>, Vec<usize>) = order.into_iter().partition(|&i| !jobs[i].0.last);
-    let spawn = |i: usize| {
-        let (spec, ns) = jobs[i].clone();
+    // when every other one has finished, so what the others read is not disturbed. Sections keep the
+    // spec order regardless.
+    let runs_programs = |spec: &Spec| {
+        !spec.commands.is_empty()
+            || spec
+                .builtin
+                .as_deref()
+                .and_then(crate::collectors::builtin)
+                .is_some_and(|b| b.runs_programs())
+    };
+    let (last, first): (Vec<usize>, Vec<usize>) = (0..total).partition(|&i| jobs[i].0.last);
+    let (own, shared): (Vec<usize>, Vec<usize>) =
+        first.iter().partition(|&&i| runs_programs(&jobs[i].0));
+    // In-process jobs grouped by namespace, in spec order.
+    let mut groups: Vec<(Option<Netns>, Vec<usize>)> = Vec::new();
+    for i in shared {
+        let ns = &jobs[i].1;
+        match groups
+            .iter_mut()
+            .find(|(g, _)| g.as_ref().map(|n| &n.label) == ns.as_ref().map(|n| &n.label))
+        {
+            Some((_, v)) => v.push(i),
+            None => groups.push((ns.clone(), vec![i])),
+        }
+    }
+    let spawn = |ids: Vec<usize>, ns: Option<Netns>, name: String| {
+        let specs: Vec<(usize, Spec)> = ids.iter().map(|&i| (i, jobs[i].0.clone())).collect();
         let (job_tx, env) = (tx.clone(), env.clone());
         let spawned = std::thread::Builder::new()
-            .name(format!("collect-{}", spec.name))
+            .name(format!("collect-{name}"))
             .spawn(move || {
-                let t0 = Instant::now();
-                let (status, out) = match ns.as_ref().map(Netns::enter) {
-                    Some(Err(e)) => (
-                        Status::Failed {
-                            error: format!(
-                                "cannot enter network namespace {}: {e}",
-                                ns.as_ref().unwrap().label
-                            ),
-                        },
-                        Output::default(),
-                    ),
-                    // A collector that panics is a failed section, reported at once.
-                    _ => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        run_one(
-                            &spec,
-                            &Ctx {
-                                env: &env,
-                                netns: ns.as_ref(),
-                            },
-                        )
-                    }))
-                    .unwrap_or_else(|p| {
-                        let why = p
-                            .downcast_ref::<&str>()
-                            .map(|s| s.to_string())
-                            .or_else(|| p.downcast_ref::<String>().cloned())
-                            .unwrap_or_default();
-                        (
+                let entered = ns.as_ref().map(Netns::enter);
+                for (i, spec) in specs {
+                    let t0 = Instant::now();
+                    let (status, out) = match &entered {
+                        Some(Err(e)) => (
                             Status::Failed {
-                                error: format!("collector crashed: {why}"),
+                                error: format!(
+                                    "cannot enter network namespace {}: {e}",
+                                    ns.as_ref().map(|n| n.label.as_str()).unwrap_or("")
+                                ),
                             },
                             Output::default(),
-                        )
-                    }),
-                };
-                let _ = job_tx.send((i, status, out, t0.elapsed().as_secs_f64() * 1000.0));
+                        ),
+                        _ => run_guarded(&spec, &env, ns.as_ref()),
+                    };
+                    let _ = job_tx.send((i, status, out, t0.elapsed().as_secs_f64() * 1000.0));
+                }
             });
         if let Err(e) = spawned {
-            let _ = tx.send((
-                i,
-                Status::Failed {
-                    error: format!("cannot start a thread: {e}"),
-                },
-                Output::default(),
-                0.0,
-            ));
+            for i in ids {
+                let _ = tx.send((
+                    i,
+                    Status::Failed {
+                        error: format!("cannot start a thread: {e}"),
+                    },
+                    Output::default(),
+                    0.0,
+                ));
+            }
         }
     };
-    first.iter().for_each(|&i| spawn(i));
+    let start_alone = |i: usize| spawn(vec![i], jobs[i].1.clone(), jobs[i].0.name.clone());
+    own.iter().for_each(|&i| start_alone(i));
+    for (ns, ids) in groups {
+        let name = ns
+            .as_ref()
+            .map(|n| n.label.clone())
+            .unwrap_or("host".into());
+        spawn(ids, ns, name);
+    }
     let mut results: Vec<Option<(Status, Output, f64)>> = (0..total).map(|_| None).collect();
     let mut done = 0;
     let mut last_started = last.is_empty();
     while done < total {
         if !last_started && done == first.len() {
-            last.iter().for_each(|&i| spawn(i));
+            last.iter().for_each(|&i| start_alone(i));
             last_started = true;
         }
         let left = plan.collector_timeout.saturating_sub(start.elapsed());

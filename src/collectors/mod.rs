@@ -77,6 +77,11 @@ pub trait Builtin: Send + Sync {
         Ok(())
     }
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result;
+    /// Whether it usually starts programs: the engine starts such collectors first, so the slowest
+    /// thing a collector does overlaps with everything else.
+    fn runs_programs(&self) -> bool {
+        false
+    }
 }
 
 /// Every builtin, once. The conformance test checks that each is named by exactly one spec.

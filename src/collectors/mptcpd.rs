@@ -127,6 +127,10 @@ impl Builtin for Mptcpd {
         "mptcpd"
     }
 
+    fn runs_programs(&self) -> bool {
+        true
+    }
+
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
         let fs = ctx.fs();
         let runner = &ctx.env.runner;

@@ -87,6 +87,10 @@ impl Builtin for Sockets {
         "sockets"
     }
 
+    fn runs_programs(&self) -> bool {
+        true
+    }
+
     fn applies(&self, ctx: &Ctx) -> std::result::Result<(), String> {
         diag_available(ctx)
     }
