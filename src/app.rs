@@ -384,13 +384,23 @@ pub fn write_outputs(
         .redactor
         .redact_text(&dir.join(&archive_name).display().to_string());
     report.meta.archive = Some(shown.clone());
-    let summary = render::render_summary(
-        report,
-        &SummaryOptions {
-            archive: Some(shown),
-            template,
-        },
-    )?;
+    // The summary, the JSON report and the raw copies are independent: render them on two threads.
+    let opts = SummaryOptions {
+        archive: Some(shown),
+        template,
+    };
+    let report = &*report;
+    let (summary, json, manifest_json, raw) = std::thread::scope(|scope| {
+        let summary = scope.spawn(|| render::render_summary(report, &opts));
+        let json = render::render_json(report);
+        let manifest_json = serde_json::to_string_pretty(&manifest(report));
+        let raw = archive::raw_members(report);
+        let summary = summary
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("rendering the summary crashed")));
+        (summary, json, manifest_json, raw)
+    });
+    let summary = summary?;
     let mut members = vec![
         Member {
             path: "summary.md".into(),
@@ -398,14 +408,14 @@ pub fn write_outputs(
         },
         Member {
             path: "report.json".into(),
-            data: render::render_json(report).into_bytes(),
+            data: json.into_bytes(),
         },
         Member {
             path: "manifest.json".into(),
-            data: (serde_json::to_string_pretty(&manifest(report))? + "\n").into_bytes(),
+            data: (manifest_json? + "\n").into_bytes(),
         },
     ];
-    members.extend(archive::raw_members(report));
+    members.extend(raw);
     members.extend(crate::reproduce::archive_members(report));
     let mtime = report.meta.started_at.timestamp().max(0) as u64;
     if let Some(map) = map {

@@ -153,3 +153,45 @@ fn atomic_write_cleans_up_on_failure() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     assert_eq!(unpack(&p), vec![("a".to_string(), b"x".to_vec())]);
 }
+
+/// Large archives are compressed as two gzip members at once: the system's `tar` and our reader both
+/// see one stream with every member intact.
+#[test]
+fn a_two_member_gzip_archive_reads_back_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    // Incompressible-ish data well past the single-member threshold.
+    let big: Vec<u8> = (0..400_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let members = vec![
+        mptcp_get_debug::archive::Member {
+            path: "big.bin".into(),
+            data: big.clone(),
+        },
+        mptcp_get_debug::archive::Member {
+            path: "tail.txt".into(),
+            data: b"last member\n".to_vec(),
+        },
+    ];
+    let p = mptcp_get_debug::archive::write(dir.path(), "t", &members, 0).unwrap();
+    let raw = std::fs::read(&p).unwrap();
+    let gzip_headers = raw.windows(3).filter(|w| w == &[0x1f, 0x8b, 0x08]).count();
+    assert!(gzip_headers >= 2, "expected two gzip members");
+    assert_eq!(
+        unpack(&p),
+        vec![
+            ("big.bin".to_string(), big),
+            ("tail.txt".to_string(), b"last member\n".to_vec())
+        ]
+    );
+    let listed = std::process::Command::new("tar")
+        .arg("tzf")
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert!(listed.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout),
+        "t/big.bin\nt/tail.txt\n"
+    );
+}
