@@ -118,6 +118,7 @@ pub fn run_one(spec: &Spec, ctx: &Ctx) -> (Status, Output) {
                     env: c.env.clone(),
                     timeout,
                     cap: env.cap,
+                    stdin: None,
                 };
                 Some(scope.spawn(move || env.runner.run(&req)))
             })

@@ -72,7 +72,7 @@ fn add_endpoint_raw(ns: &TestNs, addr: [u8; 4], flags: u32) {
 fn collect(ns: &TestNs) -> Report {
     let out = bin()
         .args(["--netns", &ns.name])
-        .args(["--only", "endpoints,limits,sysctl"])
+        .args(["--only", "endpoints,limits,sysctl,iproute2"])
         .args(["--format", "json", "--no-archive", "-q", "--no-redact"])
         .output()
         .unwrap();
@@ -135,6 +135,20 @@ fn endpoints_limits_and_sysctl_match_iproute2_in_a_namespace() {
         artifact(&report, "sysctl", &a),
         a.exec(&["sysctl", "net.mptcp"])
     );
+
+    // The raw outputs, from one `ip -force -batch -` process, split back per command: exactly what
+    // the installed iproute2 prints for each command run alone.
+    let raw = report
+        .sections
+        .iter()
+        .find(|s| s.collector == "iproute2" && s.netns.as_deref() == Some(&a.name))
+        .unwrap();
+    assert_eq!(raw.status, Status::Ok);
+    assert_eq!(raw.artifacts.len(), 2);
+    assert_eq!(raw.artifacts[0].name, "ip_mptcp_endpoint_show.txt");
+    assert_eq!(raw.artifacts[0].content, a.ip("mptcp endpoint show"));
+    assert_eq!(raw.artifacts[1].name, "ip_mptcp_limits_show.txt");
+    assert_eq!(raw.artifacts[1].content, a.ip("mptcp limits show"));
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! names it with `builtin = "..."`.
 
 pub mod endpoints;
+pub mod iproute2;
 pub mod kconfig;
 pub mod kernel;
 pub mod kmsg;
@@ -92,6 +93,7 @@ pub static BUILTINS: &[&dyn Builtin] = &[
     &sysctl::Sysctl,
     &endpoints::Endpoints,
     &limits::Limits,
+    &iproute2::IpMptcp,
     &mib::Mib,
     &sockets::Sockets,
     &routing::Routing,

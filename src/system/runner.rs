@@ -38,6 +38,8 @@ pub struct CommandRequest {
     pub env: BTreeMap<String, String>,
     pub timeout: Duration,
     pub cap: usize,
+    /// Bytes written to the program's stdin, which is then closed (closed at once when None).
+    pub stdin: Option<Vec<u8>>,
 }
 
 impl CommandRequest {
@@ -47,6 +49,7 @@ impl CommandRequest {
             env: BTreeMap::new(),
             timeout,
             cap,
+            stdin: None,
         }
     }
 }
@@ -90,7 +93,11 @@ impl Runner for RealRunner {
             .env("PATH", SAFE_PATH)
             .env("LC_ALL", "C")
             .envs(&req.env)
-            .stdin(Stdio::null())
+            .stdin(if req.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = match cmd.spawn() {
@@ -103,6 +110,11 @@ impl Runner for RealRunner {
                 }
             }
         };
+        if let (Some(data), Some(mut pipe)) = (&req.stdin, child.stdin.take()) {
+            // Small inputs only (a batch of commands): they fit the pipe buffer, so this cannot block
+            // on a child that does not read. A child that exits early just gives EPIPE here.
+            let _ = std::io::Write::write_all(&mut pipe, data);
+        }
         let pid = child.id() as libc::pid_t;
         let out_pipe = child.stdout.take().expect("piped");
         let err_pipe = child.stderr.take().expect("piped");
@@ -315,6 +327,50 @@ impl FixtureRunner {
     }
 }
 
+impl FixtureRunner {
+    /// `ip [-force] -batch -` with its commands on stdin, replayed from the recordings of each
+    /// `ip <line>`: outputs in order, and like iproute2 a failed line adds `Command failed -:N` to
+    /// stderr and stops the batch unless `-force` is given.
+    fn ip_batch(&self, req: &CommandRequest) -> Option<CommandOutput> {
+        let is_batch = req.argv.first().is_some_and(|p| p == "ip")
+            && req.argv.iter().any(|a| a == "-batch")
+            && req.argv.last().is_some_and(|a| a == "-");
+        let input = req.stdin.as_ref().filter(|_| is_batch)?;
+        let force = req.argv.iter().any(|a| a == "-force");
+        let mut out = CommandOutput {
+            exit_code: Some(0),
+            duration: Duration::from_millis(1),
+            ..Default::default()
+        };
+        for (n, line) in String::from_utf8_lossy(input).lines().enumerate() {
+            let mut argv = vec!["ip".to_string()];
+            argv.extend(line.split_whitespace().map(String::from));
+            let one = self.run(&CommandRequest {
+                argv,
+                stdin: None,
+                ..req.clone()
+            });
+            out.stdout.push_str(&one.stdout);
+            out.stderr.push_str(&one.stderr);
+            if one.success() {
+                continue;
+            }
+            out.exit_code = Some(1);
+            if one.exit_code.is_none() && !one.timed_out {
+                out.stderr
+                    .push_str(&format!("Object \"{line}\" is not recorded\n"));
+            }
+            out.stderr
+                .push_str(&format!("Command failed -:{}\n", n + 1));
+            if !force {
+                break;
+            }
+        }
+        out.original_size = out.stdout.len() as u64;
+        Some(out)
+    }
+}
+
 impl Runner for FixtureRunner {
     fn has(&self, program: &str) -> bool {
         std::fs::read_dir(&self.dir)
@@ -328,6 +384,9 @@ impl Runner for FixtureRunner {
     }
 
     fn run(&self, req: &CommandRequest) -> CommandOutput {
+        if let Some(out) = self.ip_batch(req) {
+            return out;
+        }
         let path = self.file_for(&req.argv);
         let Ok(stdout) = std::fs::read_to_string(&path) else {
             return CommandOutput {
@@ -427,6 +486,35 @@ mod tests {
         assert!(out.stdout.ends_with("100000\n"));
         assert!(out.stdout.len() <= 100);
         assert!(out.original_size > 500_000);
+    }
+
+    #[test]
+    fn stdin_data_reaches_the_program() {
+        let mut r = req(&["sh", "-c", "cat; echo end"], 5000, 1024);
+        r.stdin = Some(b"line 1\nline 2\n".to_vec());
+        let out = RealRunner.run(&r);
+        assert_eq!(out.stdout, "line 1\nline 2\nend\n");
+    }
+
+    #[test]
+    fn fixture_replays_an_ip_batch_line_by_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ip a show"), "A\n").unwrap();
+        std::fs::write(dir.path().join("ip b show"), "").unwrap();
+        std::fs::write(dir.path().join("ip b show.exit"), "2").unwrap();
+        std::fs::write(dir.path().join("ip b show.stderr"), "Error: b\n").unwrap();
+        std::fs::write(dir.path().join("ip c show"), "C\n").unwrap();
+        let f = FixtureRunner::new(dir.path());
+        let mut r = req(&["ip", "-force", "-batch", "-"], 1000, 1024);
+        r.stdin = Some(b"a show\nb show\nc show\n".to_vec());
+        let out = f.run(&r);
+        assert_eq!(out.stdout, "A\nC\n");
+        assert_eq!(out.stderr, "Error: b\nCommand failed -:2\n");
+        assert_eq!(out.exit_code, Some(1));
+        // Without -force the batch stops at the failed line.
+        let mut r = req(&["ip", "-batch", "-"], 1000, 1024);
+        r.stdin = Some(b"b show\nc show\n".to_vec());
+        assert_eq!(f.run(&r).stdout, "");
     }
 
     #[test]
