@@ -18,13 +18,15 @@ SH
 export NSTAT_HISTORY=$work/nstat.history
 script="sh $work/script.sh"
 ours="$bin -q --batch -o $work/out"
-# The same without the collectors that run six more `ip` processes per namespace (routing) and the
-# kernel-log and self-test ones: the scope the shell script covers, for a like-for-like figure.
+# The same without the routing, kernel-log and self-test collectors: the scope the shell script
+# covers, for a like-for-like figure.
 core="$bin -q --batch -o $work/out --skip routing,kmsg,selftest"
 mkdir -p "$work/out"
 
 if command -v hyperfine >/dev/null; then
+  # Each timed run starts with an empty output directory, as a user's run would.
   hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/h.json" \
+    --prepare "find $work/out -mindepth 1 -delete" \
     -n script "$script" -n mptcp-get-debug "$ours" -n core "$core" >&2 || true
   python3 - "$work/h.json" <<'PY'
 import json, sys
@@ -44,4 +46,6 @@ else
     printf "mptcp-get-debug (full collect + archive): median %.2f ms, ratio script/ours %.2fx\n", o/1e6, s/o
     printf "mptcp-get-debug --skip routing,kmsg,selftest: median %.2f ms, ratio script/ours %.2fx\n", c/1e6, s/c }'
 fi
-echo "collected by mptcp-get-debug: $(tar tzf "$(ls "$work"/out/*.tar.gz 2>/dev/null | head -1)" 2>/dev/null | wc -l) archive members" || true
+find "$work/out" -mindepth 1 -delete
+$ours >/dev/null 2>&1
+echo "a full collect writes $(tar tzf "$work"/out/*.tar.gz | wc -l) archive members ($(stat -c %s "$work"/out/*.tar.gz) bytes)"
