@@ -110,6 +110,19 @@ fn macs_names_and_secrets() {
 }
 
 #[test]
+fn a_host_named_like_a_key_root_keeps_the_keys_intact() {
+    let mut r = redactor(true);
+    r.add_name("hostname", "vm.example.org");
+    r.add_name("hostname", "net");
+    assert_eq!(
+        r.redact_text(
+            "Linux vm 6.18 vm.swappiness = 60 net.mptcp.enabled = 1 on net, vm.example.org"
+        ),
+        "Linux host-1 6.18 vm.swappiness = 60 net.mptcp.enabled = 1 on host-2, host-1.domain-1"
+    );
+}
+
+#[test]
 fn no_redact_still_scrubs_secrets() {
     let mut r = redactor(false);
     r.add_name("hostname", "myhost");

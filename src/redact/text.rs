@@ -46,7 +46,8 @@ impl Rules {
         let boundary = |s: usize, e: usize, tag: &Tag| {
             matches!(tag, Tag::Secret)
                 || !((s > 0 && b[s - 1].is_ascii_alphanumeric())
-                    || (e < b.len() && b[e].is_ascii_alphanumeric()))
+                    || (e < b.len() && b[e].is_ascii_alphanumeric())
+                    || key_root(&b[s..e], &b[e..]))
         };
         let gap = |out: &mut String, from: usize, to: usize, sink: &mut Option<&mut S>| -> bool {
             if out.capacity() == 0 {
@@ -84,4 +85,36 @@ impl Rules {
         changed |= gap(&mut out, pos, text.len(), &mut sink);
         changed.then_some(out)
     }
+}
+
+/// Roots of dotted keys the report holds (sysctl `vm.swappiness`, `net.mptcp.enabled`; NetworkManager
+/// `connection.mptcp-flags`, `ipv4.method`): a host or user named like one of them is not replaced
+/// where the word starts such a key, which would wreck the key and hide nothing.
+const KEY_ROOTS: &[&str] = &[
+    "abi",
+    "crypto",
+    "debug",
+    "dev",
+    "fs",
+    "kernel",
+    "net",
+    "sunrpc",
+    "user",
+    "vm",
+    "connection",
+    "ipv4",
+    "ipv6",
+    "ethernet",
+    "wifi",
+    "proxy",
+    "match",
+];
+
+fn key_root(word: &[u8], after: &[u8]) -> bool {
+    after.len() >= 2
+        && matches!(after[0], b'.' | b'_')
+        && after[1].is_ascii_alphabetic()
+        && KEY_ROOTS
+            .iter()
+            .any(|k| k.as_bytes().eq_ignore_ascii_case(word))
 }
