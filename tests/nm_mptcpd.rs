@@ -307,3 +307,29 @@ fn plain_has_neither_daemon() {
     assert!(!s.contains("### mptcpd"), "{s}");
     snap("plain");
 }
+
+/// Without /dev/kmsg (a --root run) the kernel log comes from the recorded `dmesg`, and the manifest
+/// says so: a command source, not a file.
+#[test]
+fn kernel_log_from_dmesg_is_labelled_as_that_command() {
+    let out = crate::util::bin()
+        .args(crate::util::fixture_args("plain"))
+        .args(["--only", "kmsg", "--format", "json", "--no-archive", "-q"])
+        .output()
+        .unwrap();
+    crate::util::assert_ok(&out);
+    let r: mptcp_get_debug::report::Report = serde_json::from_slice(&out.stdout).unwrap();
+    let a = &r.sections[0].artifacts[0];
+    assert_eq!(a.name, "kernel_log_mptcp.txt");
+    match &a.source {
+        mptcp_get_debug::report::Source::Command {
+            argv, exit_code, ..
+        } => {
+            assert_eq!(argv, &["dmesg"]);
+            assert_eq!(*exit_code, Some(0));
+        }
+        other => panic!("expected a command source, got {other:?}"),
+    }
+    // Only MPTCP-related lines are kept, and this log has none.
+    assert!(!a.content.contains("EXT4-fs"), "{}", a.content);
+}

@@ -2,8 +2,9 @@
 //! trace goes through MPTCP code. Read from /dev/kmsg without ever blocking; falls back to `dmesg`,
 //! then `journalctl -k` when /dev/kmsg is not readable.
 
-use super::{command_problem, Builtin, Ctx, Output, Result, Stop};
+use super::{command_artifact, command_problem, Builtin, Ctx, Output, Result, Stop};
 use crate::report::{Artifact, Data, KernelLog, Source};
+use crate::system::CommandOutput;
 
 pub struct Kmsg;
 
@@ -116,6 +117,8 @@ impl Builtin for Kmsg {
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
         let mut source = String::new();
         let mut all = None;
+        // The command the lines came from, when not /dev/kmsg.
+        let mut from_command = None;
         if ctx.fs().is_live() {
             match read_dev_kmsg() {
                 Ok(l) => {
@@ -135,6 +138,7 @@ impl Builtin for Kmsg {
                     None => {
                         source = argv.join(" ");
                         all = Some(res.stdout.lines().map(String::from).collect());
+                        from_command = Some((argv, res));
                         break;
                     }
                     Some(p) => out.notes.push(p),
@@ -148,14 +152,26 @@ impl Builtin for Kmsg {
         };
         let (lines, splats) = extract(&all);
         let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
-        out.artifacts.push(Artifact {
-            name: "kernel_log_mptcp.txt".into(),
-            source: Source::File {
-                path: source.clone(),
+        let name = "kernel_log_mptcp.txt".to_string();
+        out.artifacts.push(match from_command {
+            // Only the MPTCP-related lines are kept; the manifest still says which command gave them.
+            Some((argv, res)) => {
+                let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
+                let kept = CommandOutput {
+                    stdout: text,
+                    ..res
+                };
+                command_artifact(name, &argv, &kept)
+            }
+            None => Artifact {
+                name,
+                source: Source::File {
+                    path: source.clone(),
+                },
+                original_size: text.len() as u64,
+                content: text,
+                truncated: false,
             },
-            original_size: text.len() as u64,
-            content: text,
-            truncated: false,
         });
         out.data.push(Data::KernelLog(KernelLog {
             source,
