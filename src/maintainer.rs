@@ -34,16 +34,25 @@ pub fn side(report: &Report, given: Option<SideArg>) -> Option<Side> {
 
 fn guess_role(report: &Report) -> Option<&'static str> {
     use crate::netlink::{MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW};
-    let ns = crate::findings::namespaces(report)
-        .into_iter()
-        .next()
-        .flatten();
-    match crate::findings::roles(report, ns) {
-        Some((true, false)) => return Some("client"),
-        Some((false, true)) => return Some("server"),
-        Some(_) => return None,
-        None => {}
+    // What the namespaces did, together: one role only when no namespace did the other.
+    let all = crate::findings::namespaces(report);
+    let (mut initiates, mut accepts) = (false, false);
+    for ns in &all {
+        if let Some((i, a)) = crate::findings::roles(report, *ns) {
+            initiates |= i;
+            accepts |= a;
+        }
     }
+    match (initiates, accepts) {
+        (true, false) => return Some("client"),
+        (false, true) => return Some("server"),
+        (true, true) => return None,
+        (false, false) => {}
+    }
+    let ns = all
+        .into_iter()
+        .find(|ns| report.endpoints(*ns).is_some())
+        .flatten();
     let eps = report.endpoints(ns)?;
     let has = |flag: u32| eps.iter().any(|e| e.flags & flag != 0);
     match (
@@ -222,6 +231,28 @@ mod tests {
         r.sections = vec![endpoints(&[2, 2])];
         assert_eq!(role(&r, None), Some(("client".into(), true)));
         r.sections = vec![endpoints(&[1, 2])];
+        assert_eq!(role(&r, None), None);
+        // Counters of every namespace count: a second namespace that initiated makes a client, one
+        // that initiated beside one that accepted makes no guess.
+        let mib = |ns: &str, name: &str| Section {
+            collector: "mib".into(),
+            netns: Some(ns.into()),
+            data: vec![Data::Mib(crate::report::Mib {
+                groups: [(
+                    "MPTcpExt".to_string(),
+                    vec![crate::report::Counter {
+                        name: name.to_string(),
+                        value: 4,
+                    }],
+                )]
+                .into_iter()
+                .collect(),
+            })],
+            ..endpoints(&[])
+        };
+        r.sections = vec![endpoints(&[1]), mib("a", "MPCapableSYNTX")];
+        assert_eq!(role(&r, None), Some(("client".into(), true)));
+        r.sections.push(mib("b", "MPCapableSYNRX"));
         assert_eq!(role(&r, None), None);
     }
 }

@@ -408,3 +408,50 @@ fn cross_side_findings_and_key_mismatch() {
     b.redaction.as_mut().unwrap().enabled = true;
     assert!(mptcp_get_debug::findings::cross_side(&a, &b).is_empty());
 }
+
+/// A report with several namespaces: the cross-side rules read the namespace that played the role
+/// (the one whose counters show it initiating), not the first one, and say which it was.
+#[test]
+fn cross_side_reads_the_namespace_that_played_the_role() {
+    let in_ns = |mut s: Section, ns: &str| {
+        s.netns = Some(ns.into());
+        s
+    };
+    let limits = |accepted: u32| {
+        Data::Limits(Limits {
+            add_addr_accepted: Some(accepted),
+            subflows: Some(2),
+        })
+    };
+    let client = report(vec![
+        in_ns(section("limits", limits(2)), "idle"),
+        in_ns(section("mib", mib(&[("MPCapableSYNTX", 0)])), "idle"),
+        in_ns(section("limits", limits(0)), "app"),
+        in_ns(section("mib", mib(&[("MPCapableSYNTX", 3)])), "app"),
+    ]);
+    let server = with(vec![section(
+        "endpoints",
+        Data::Endpoints(vec![ep("10.0.2.1", 1, 1, Some("eth1"))]),
+    )]);
+    let found = mptcp_get_debug::findings::cross_side(&client, &server);
+    let add_addr = found
+        .iter()
+        .find(|f| f.rule == "cross-add-addr")
+        .unwrap_or_else(|| panic!("{found:?}"));
+    assert_eq!(
+        add_addr.evidence,
+        [
+            "server: 10.0.2.1 id 1 signal dev eth1",
+            "client (netns app): limits add_addr_accepted 0"
+        ]
+    );
+    // With the idle namespace accepting addresses too, nothing is wrong.
+    let ok = report(vec![
+        in_ns(section("limits", limits(0)), "idle"),
+        in_ns(section("limits", limits(2)), "app"),
+        in_ns(section("mib", mib(&[("MPCapableSYNTX", 3)])), "app"),
+    ]);
+    assert!(mptcp_get_debug::findings::cross_side(&ok, &server)
+        .iter()
+        .all(|f| f.rule != "cross-add-addr"));
+}

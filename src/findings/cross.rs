@@ -6,25 +6,43 @@ use crate::netlink::iproute::render_endpoints;
 use crate::netlink::{MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW};
 use crate::report::{Finding, Report, Severity};
 
-/// The namespace that holds the path-manager state: the first one with limits collected.
-fn pm_ns(r: &Report) -> Option<&str> {
+/// The namespace of a report that plays `role` ("client" or "server"): the first one whose counters or
+/// sockets show it initiating (client) or accepting (server) MPTCP connections, else the first one with
+/// path-manager limits, else the first one. A report can hold several namespaces (`--netns`); the
+/// other side's connection lives in one of them.
+pub fn role_ns<'a>(r: &'a Report, role: &str) -> Option<&'a str> {
     let all = namespaces(r);
+    let acts = |ns: Option<&str>| match (super::roles(r, ns), role) {
+        (Some((initiates, _)), "client") => initiates,
+        (Some((_, accepts)), "server") => accepts,
+        _ => false,
+    };
     all.iter()
         .copied()
-        .find(|ns| r.limits(*ns).is_some())
+        .find(|ns| acts(*ns))
+        .or_else(|| all.iter().copied().find(|ns| r.limits(*ns).is_some()))
         .or(all.first().copied())
         .flatten()
 }
 
-/// `side: <endpoint line>` for each endpoint of `r` with `flag`.
+/// `client` or `client (netns X)` when the report has more than one namespace.
+fn label(r: &Report, side: &str) -> String {
+    match role_ns(r, side) {
+        Some(ns) if namespaces(r).len() > 1 => format!("{side} (netns {ns})"),
+        _ => side.to_string(),
+    }
+}
+
+/// `side: <endpoint line>` for each endpoint with `flag` in the namespace playing `side`.
 fn endpoint_lines(r: &Report, side: &str, flag: u32) -> Vec<String> {
     let eps: Vec<_> = r
-        .endpoints(pm_ns(r))
+        .endpoints(role_ns(r, side))
         .map(|e| e.iter().filter(|e| e.flags & flag != 0).cloned().collect())
         .unwrap_or_default();
+    let who = label(r, side);
     render_endpoints(&eps)
         .lines()
-        .map(|l| format!("{side}: {}", l.trim_end()))
+        .map(|l| format!("{who}: {}", l.trim_end()))
         .collect()
 }
 
@@ -58,18 +76,25 @@ pub fn cross_side(client: &Report, server: &Report) -> Vec<Finding> {
             DOCS_PM,
         ));
     }
-    let client_limits = client.limits(pm_ns(client));
-    let server_limits = server.limits(pm_ns(server));
+    let (client_ns, server_ns) = (role_ns(client, "client"), role_ns(server, "server"));
+    let client_limits = client.limits(client_ns);
+    let server_limits = server.limits(server_ns);
     let signals = endpoint_lines(server, "server", MPTCP_PM_ADDR_FLAG_SIGNAL);
     if !signals.is_empty() && client_limits.and_then(|l| l.add_addr_accepted) == Some(0) {
         let mut ev = signals;
-        ev.push("client: limits add_addr_accepted 0".into());
+        ev.push(format!(
+            "{}: limits add_addr_accepted 0",
+            label(client, "client")
+        ));
         if let Some(d) = client
-            .mib(pm_ns(client))
+            .mib(client_ns)
             .and_then(|m| m.get("MPTcpExt", "AddAddrDrop"))
             .filter(|&d| d > 0)
         {
-            ev.push(format!("client: MPTcpExt AddAddrDrop = {d}"));
+            ev.push(format!(
+                "{}: MPTcpExt AddAddrDrop = {d}",
+                label(client, "client")
+            ));
         }
         out.push(finding(
             "cross-add-addr",
@@ -82,7 +107,7 @@ pub fn cross_side(client: &Report, server: &Report) -> Vec<Finding> {
     let subflows = endpoint_lines(client, "client", MPTCP_PM_ADDR_FLAG_SUBFLOW);
     if !subflows.is_empty() && server_limits.and_then(|l| l.subflows) == Some(0) {
         let mut ev = subflows;
-        ev.push("server: limits subflows 0".into());
+        ev.push(format!("{}: limits subflows 0", label(server, "server")));
         out.push(finding(
             "cross-subflows",
             Severity::Problem,
