@@ -234,3 +234,32 @@ fn routing_texts_equal_iproute2_output() {
     assert_eq!(i.default_route_v4, Some(true));
     assert_eq!(i.default_route_v6, Some(true));
 }
+
+/// A dump keeps at most its limit of answers and counts the rest (a full BGP table must not fill the
+/// report), while still reading the whole dump so the socket stays usable.
+#[test]
+fn route_dumps_stop_keeping_at_the_limit() {
+    let Some(ns) = TestNs::new() else { return };
+    ns.ip("link add r1 type veth peer name r2");
+    ns.ip("link set r1 up");
+    ns.ip("addr add 10.200.0.1/24 dev r1");
+    for i in 0..60 {
+        ns.ip(&format!("route add 10.201.{i}.0/24 via 10.200.0.2"));
+    }
+    let (kept, dropped, links) = ns.on_thread(|| {
+        let mut s = mptcp_get_debug::netlink::rtnl::RtSocket::open()
+            .unwrap()
+            .with_limit(10);
+        let kept = s
+            .routes(mptcp_get_debug::netlink::rtnl::AF_INET)
+            .unwrap()
+            .len();
+        let dropped = s.dropped;
+        // The next dump on the same socket still works.
+        let links = s.links().unwrap().len();
+        (kept, dropped, links)
+    });
+    assert_eq!(kept, 10);
+    assert!(dropped >= 50, "{dropped}");
+    assert_eq!(links, 3);
+}

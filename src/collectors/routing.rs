@@ -30,7 +30,12 @@ fn name_for(argv: &[&str]) -> String {
 }
 
 /// Links, addresses, routes and rules over route netlink, rendered like the `COMMANDS`.
-fn native(names: &Names, ifs: &mut Interfaces) -> std::io::Result<Vec<Artifact>> {
+fn native(
+    names: &Names,
+    ifs: &mut Interfaces,
+    cap: usize,
+    notes: &mut Vec<String>,
+) -> std::io::Result<Vec<Artifact>> {
     let mut sock = RtSocket::open()?;
     let links = sock.links()?;
     let addrs = sock.addrs()?;
@@ -61,11 +66,33 @@ fn native(names: &Names, ifs: &mut Interfaces) -> std::io::Result<Vec<Artifact>>
         ("getrule inet", rtnl_text::render_rules(&u4, names)),
         ("getrule inet6", rtnl_text::render_rules(&u6, names)),
     ];
+    if sock.dropped > 0 {
+        notes.push(format!(
+            "{} route-netlink entries beyond the first {} of a dump were not kept",
+            sock.dropped,
+            crate::netlink::rtnl::DUMP_LIMIT
+        ));
+    }
     Ok(COMMANDS
         .iter()
         .zip(texts)
-        .map(|(argv, (what, text))| netlink_artifact(&name_for(argv), "rtnetlink", what, text))
+        .map(|(argv, (what, text))| {
+            let original = text.len() as u64;
+            let mut art = netlink_artifact(&name_for(argv), "rtnetlink", what, head(text, cap));
+            art.truncated = art.content.len() as u64 != original;
+            art.original_size = original;
+            art
+        })
         .collect())
+}
+
+/// The first `cap` bytes of `text`, cut at a line end.
+fn head(mut text: String, cap: usize) -> String {
+    if text.len() > cap {
+        let cut = text[..cap].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        text.truncate(cut);
+    }
+    text
 }
 
 /// The same from the `ip` commands (recorded outputs, or the fallback when netlink fails).
@@ -179,7 +206,7 @@ impl Builtin for Routing {
                 |p| fs.read_to_string(p).ok(),
                 |d| fs.list_dir(d).unwrap_or_default(),
             );
-            match native(&names, &mut ifs) {
+            match native(&names, &mut ifs, ctx.env.cap, &mut out.notes) {
                 Ok(arts) => out.artifacts.extend(arts),
                 Err(e) => {
                     out.notes.push(format!(
@@ -271,6 +298,13 @@ mod tests {
         assert_eq!(l[1].mtu, Some(1400));
         assert_eq!(l[1].flags[0], "NO-CARRIER");
         assert_eq!(l[1].addrs, ["10.0.0.1/24", "10.9.0.1/32", "fe80::1/64"]);
+    }
+
+    #[test]
+    fn head_keeps_whole_lines_within_the_cap() {
+        assert_eq!(head("a\nbb\nccc\n".into(), 6), "a\nbb\n");
+        assert_eq!(head("a\nbb\n".into(), 100), "a\nbb\n");
+        assert_eq!(head("abcdef".into(), 3), "");
     }
 
     #[test]

@@ -81,7 +81,15 @@ pub fn ip_of(d: &[u8]) -> Option<IpAddr> {
 pub struct RtSocket {
     fd: OwnedFd,
     seq: u32,
+    /// Answers kept per dump; the rest are read (the kernel needs the dump drained) and counted.
+    limit: usize,
+    /// Answers not kept, over every dump so far.
+    pub dropped: usize,
 }
+
+/// Answers kept per dump by default: a router with a full BGP table has about a million routes, whose
+/// text would dwarf everything else in the report.
+pub const DUMP_LIMIT: usize = 100_000;
 
 impl RtSocket {
     pub fn open() -> io::Result<RtSocket> {
@@ -98,7 +106,18 @@ impl RtSocket {
         }
         // SAFETY: fd is a fresh descriptor nobody else owns.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        Ok(RtSocket { fd, seq: 0 })
+        Ok(RtSocket {
+            fd,
+            seq: 0,
+            limit: DUMP_LIMIT,
+            dropped: 0,
+        })
+    }
+
+    /// The same socket keeping at most `limit` answers per dump.
+    pub fn with_limit(mut self, limit: usize) -> RtSocket {
+        self.limit = limit;
+        self
     }
 
     /// Sends a dump request of `kind` with `header` (the family-specific struct) and returns the body
@@ -167,6 +186,7 @@ impl RtSocket {
                         }
                         return Err(io::Error::from_raw_os_error(-errno));
                     }
+                    _ if out.len() >= self.limit => self.dropped += 1,
                     _ => {
                         out.push(body.to_vec());
                         if flags & NLM_F_DUMP == 0 {
