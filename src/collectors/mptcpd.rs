@@ -8,14 +8,8 @@ use std::collections::BTreeMap;
 
 pub struct Mptcpd;
 
-const CORE_KEYS: &[&str] = &[
-    "log",
-    "plugin-dir",
-    "path-manager",
-    "addr-flags",
-    "notify-flags",
-    "load-plugins",
-];
+/// The `[core]` keys of mptcpd.conf: the same names as the command-line options that override them.
+const CORE_KEYS: &[&str] = super::mptcpd_unit::VALUE_OPTIONS;
 const BIN_DIRS: &[&str] = &[
     "/usr/libexec/mptcpd",
     "/usr/lib/mptcpd",

@@ -424,6 +424,23 @@ impl AddrMsg {
     }
 }
 
+/// The attributes of one answer, kept raw: renderers read them in iproute2's order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Attrs(pub Vec<(u16, Vec<u8>)>);
+
+impl Attrs {
+    pub fn parse(buf: &[u8]) -> Attrs {
+        Attrs(attrs(buf).map(|a| (a.kind, a.data.to_vec())).collect())
+    }
+
+    pub fn get(&self, kind: u16) -> Option<&[u8]> {
+        self.0
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, d)| d.as_slice())
+    }
+}
+
 pub const RTA_DST: u16 = 1;
 pub const RTA_SRC: u16 = 2;
 pub const RTA_IIF: u16 = 3;
@@ -458,7 +475,7 @@ pub struct RouteMsg {
     pub scope: u8,
     pub kind: u8,
     pub flags: u32,
-    pub attrs: Vec<(u16, Vec<u8>)>,
+    pub attrs: Attrs,
 }
 
 impl RouteMsg {
@@ -476,22 +493,17 @@ impl RouteMsg {
             scope: b[6],
             kind: b[7],
             flags: u32::from_ne_bytes(b[8..12].try_into().ok()?),
-            attrs: Vec::new(),
+            attrs: Attrs::parse(&b[12..]),
         };
-        for a in attrs(&b[12..]) {
-            if a.kind == RTA_TABLE {
-                r.table = u32_of(a.data).unwrap_or(r.table);
-            }
-            r.attrs.push((a.kind, a.data.to_vec()));
+        // Tables above 255 are only in RTA_TABLE.
+        if let Some(t) = r.attr(RTA_TABLE).and_then(u32_of) {
+            r.table = t;
         }
         Some(r)
     }
 
     pub fn attr(&self, kind: u16) -> Option<&[u8]> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map(|(_, d)| d.as_slice())
+        self.attrs.get(kind)
     }
 }
 
@@ -525,7 +537,7 @@ pub struct RuleMsg {
     pub table: u32,
     pub action: u8,
     pub flags: u32,
-    pub attrs: Vec<(u16, Vec<u8>)>,
+    pub attrs: Attrs,
 }
 
 impl RuleMsg {
@@ -541,22 +553,16 @@ impl RuleMsg {
             table: b[4] as u32,
             action: b[7],
             flags: u32::from_ne_bytes(b[8..12].try_into().ok()?),
-            attrs: Vec::new(),
+            attrs: Attrs::parse(&b[12..]),
         };
-        for a in attrs(&b[12..]) {
-            if a.kind == FRA_TABLE {
-                r.table = u32_of(a.data).unwrap_or(r.table);
-            }
-            r.attrs.push((a.kind, a.data.to_vec()));
+        if let Some(t) = r.attr(FRA_TABLE).and_then(u32_of) {
+            r.table = t;
         }
         Some(r)
     }
 
     pub fn attr(&self, kind: u16) -> Option<&[u8]> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map(|(_, d)| d.as_slice())
+        self.attrs.get(kind)
     }
 }
 

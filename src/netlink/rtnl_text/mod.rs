@@ -294,7 +294,7 @@ mod tests {
             table: 254,
             protocol: 3,
             kind: 1,
-            attrs: a,
+            attrs: Attrs(a),
             ..RouteMsg::default()
         }
     }
