@@ -305,7 +305,7 @@ impl Tail {
 }
 
 /// Replays recorded outputs from a directory (tests, `--commands-from`). A command's output lives in
-/// `<dir>/<argv joined by spaces>` ; an optional `<same>.exit` holds its exit code, `<same>.stderr` its
+/// `<dir>/<argv joined by spaces>` (`/` written `%2F`); an optional `<same>.exit` holds its exit code, `<same>.stderr` its
 /// stderr. A command without a file is "not found".
 pub struct FixtureRunner {
     dir: PathBuf,
@@ -316,8 +316,11 @@ impl FixtureRunner {
         FixtureRunner { dir: dir.into() }
     }
 
+    /// `<dir>/<argv joined by spaces>`, each `/` written `%2F` (and `%` as `%25`) so a program named
+    /// by its path stays one file inside the directory.
     pub fn file_for(&self, argv: &[String]) -> PathBuf {
-        self.dir.join(argv.join(" "))
+        self.dir
+            .join(argv.join(" ").replace('%', "%25").replace('/', "%2F"))
     }
 
     /// The recorded stdout of a command, if any.
@@ -375,6 +378,7 @@ impl Runner for FixtureRunner {
     fn has(&self, program: &str) -> bool {
         std::fs::read_dir(&self.dir)
             .map(|rd| {
+                let program = program.replace('%', "%25").replace('/', "%2F");
                 rd.filter_map(|e| e.ok()).any(|e| {
                     let n = e.file_name().to_string_lossy().into_owned();
                     n == program || n.starts_with(&format!("{program} "))
@@ -486,6 +490,28 @@ mod tests {
         assert!(out.stdout.ends_with("100000\n"));
         assert!(out.stdout.len() <= 100);
         assert!(out.original_size > 500_000);
+    }
+
+    #[test]
+    fn fixture_names_keep_programs_given_by_path_inside_the_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path()
+                .join("%2Fusr%2Flibexec%2Fmptcpd%2Fmptcpd --version"),
+            "mptcpd 0.12\n",
+        )
+        .unwrap();
+        let f = FixtureRunner::new(dir.path());
+        let out = f.run(&req(
+            &["/usr/libexec/mptcpd/mptcpd", "--version"],
+            1000,
+            1024,
+        ));
+        assert_eq!(
+            (out.stdout.as_str(), out.exit_code),
+            ("mptcpd 0.12\n", Some(0))
+        );
+        assert_eq!(f.file_for(&["a/b%c".into()]), dir.path().join("a%2Fb%25c"));
     }
 
     #[test]
