@@ -8,8 +8,9 @@ use crate::spec::{artifact_name_for_file, Spec};
 use crate::system::fs::wildcard;
 use crate::system::runner::CommandRequest;
 use crate::system::{CommandOutput, Netns};
+use std::collections::VecDeque;
 use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub struct Plan {
@@ -209,11 +210,13 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
     let start = Instant::now();
     // Collectors that run programs get a thread each and start first: a process is the slowest thing
     // a collector does, so it should overlap with everything else. The in-process ones (files, netlink)
-    // take well under a millisecond each; they run one after the other on one thread per namespace,
-    // since a thread each would cost more in creation and address-space contention than they do.
-    // Collectors marked `last` (the self-test, which adds a connection to the counters) start only
-    // when every other one has finished, so what the others read is not disturbed. Sections keep the
-    // spec order regardless.
+    // take well under a millisecond each; they are taken in turn from one queue per namespace by one
+    // thread, since a thread each would cost more in creation and address-space contention than they
+    // do. When a queue makes no progress for STALL (a read that hangs), another thread joins it, so a
+    // hanging collector still costs only its own section. Collectors marked `last` (the self-test,
+    // which adds a connection to the counters) start only when every other one has finished, so what
+    // the others read is not disturbed. Sections keep the spec order regardless.
+    const STALL: Duration = Duration::from_millis(250);
     let runs_programs = |spec: &Spec| {
         !spec.commands.is_empty()
             || spec
@@ -225,26 +228,41 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
     let (last, first): (Vec<usize>, Vec<usize>) = (0..total).partition(|&i| jobs[i].0.last);
     let (own, shared): (Vec<usize>, Vec<usize>) =
         first.iter().partition(|&&i| runs_programs(&jobs[i].0));
-    // In-process jobs grouped by namespace, in spec order.
-    let mut groups: Vec<(Option<Netns>, Vec<usize>)> = Vec::new();
+    type Queue = Arc<Mutex<VecDeque<usize>>>;
+    // In-process jobs queued by namespace, in spec order.
+    let mut queues: Vec<(Option<Netns>, Queue)> = Vec::new();
+    let mut queue_of: Vec<Option<usize>> = vec![None; total];
     for i in shared {
-        let ns = &jobs[i].1;
-        match groups
-            .iter_mut()
-            .find(|(g, _)| g.as_ref().map(|n| &n.label) == ns.as_ref().map(|n| &n.label))
+        let label = jobs[i].1.as_ref().map(|n| &n.label);
+        let q = match queues
+            .iter()
+            .position(|(g, _)| g.as_ref().map(|n| &n.label) == label)
         {
-            Some((_, v)) => v.push(i),
-            None => groups.push((ns.clone(), vec![i])),
-        }
+            Some(q) => q,
+            None => {
+                queues.push((jobs[i].1.clone(), Queue::default()));
+                queues.len() - 1
+            }
+        };
+        queues[q]
+            .1
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_back(i);
+        queue_of[i] = Some(q);
     }
-    let spawn = |ids: Vec<usize>, ns: Option<Netns>, name: String| {
-        let specs: Vec<(usize, Spec)> = ids.iter().map(|&i| (i, jobs[i].0.clone())).collect();
-        let (job_tx, env) = (tx.clone(), env.clone());
+    let specs: Arc<Vec<Spec>> = Arc::new(jobs.iter().map(|(s, _)| s.clone()).collect());
+    // A thread that enters `ns` and runs jobs from `queue` until it is empty.
+    let spawn = |queue: Queue, ns: Option<Netns>, name: String| {
+        let (job_tx, env, jobs) = (tx.clone(), env.clone(), specs.clone());
+        let q = queue.clone();
         let spawned = std::thread::Builder::new()
             .name(format!("collect-{name}"))
             .spawn(move || {
                 let entered = ns.as_ref().map(Netns::enter);
-                for (i, spec) in specs {
+                loop {
+                    let next = q.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+                    let Some(i) = next else { break };
                     let t0 = Instant::now();
                     let (status, out) = match &entered {
                         Some(Err(e)) => (
@@ -256,13 +274,18 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
                             },
                             Output::default(),
                         ),
-                        _ => run_guarded(&spec, &env, ns.as_ref()),
+                        _ => run_guarded(&jobs[i], &env, ns.as_ref()),
                     };
                     let _ = job_tx.send((i, status, out, t0.elapsed().as_secs_f64() * 1000.0));
                 }
             });
         if let Err(e) = spawned {
-            for i in ids {
+            let left: Vec<usize> = queue
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .drain(..)
+                .collect();
+            for i in left {
                 let _ = tx.send((
                     i,
                     Status::Failed {
@@ -274,15 +297,23 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
             }
         }
     };
-    let start_alone = |i: usize| spawn(vec![i], jobs[i].1.clone(), jobs[i].0.name.clone());
-    own.iter().for_each(|&i| start_alone(i));
-    for (ns, ids) in groups {
-        let name = ns
-            .as_ref()
+    let start_alone = |i: usize| {
+        spawn(
+            Arc::new(Mutex::new(VecDeque::from([i]))),
+            jobs[i].1.clone(),
+            jobs[i].0.name.clone(),
+        )
+    };
+    let queue_name = |ns: &Option<Netns>| {
+        ns.as_ref()
             .map(|n| n.label.clone())
-            .unwrap_or("host".into());
-        spawn(ids, ns, name);
+            .unwrap_or("host".into())
+    };
+    own.iter().for_each(|&i| start_alone(i));
+    for (ns, q) in &queues {
+        spawn(q.clone(), ns.clone(), queue_name(ns));
     }
+    let mut progress_at: Vec<Instant> = vec![Instant::now(); queues.len()];
     let mut results: Vec<Option<(Status, Output, f64)>> = (0..total).map(|_| None).collect();
     let mut done = 0;
     let mut last_started = last.is_empty();
@@ -292,16 +323,30 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
             last_started = true;
         }
         let left = plan.collector_timeout.saturating_sub(start.elapsed());
-        match rx.recv_timeout(left) {
+        if left.is_zero() {
+            break;
+        }
+        match rx.recv_timeout(left.min(STALL)) {
             Ok((i, status, out, ms)) => {
                 done += 1;
+                if let Some(q) = queue_of[i] {
+                    progress_at[q] = Instant::now();
+                }
                 if let Some(p) = progress {
                     p(done, total, &jobs[i].0.name);
                 }
                 results[i] = Some((status, out, ms));
             }
             // Hanging collectors are abandoned: their threads die with the process.
-            Err(_) => break,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        for (q, (ns, queue)) in queues.iter().enumerate() {
+            let waiting = !queue.lock().unwrap_or_else(|e| e.into_inner()).is_empty();
+            if waiting && progress_at[q].elapsed() >= STALL {
+                spawn(queue.clone(), ns.clone(), queue_name(ns));
+                progress_at[q] = Instant::now();
+            }
         }
     }
     let timeout_ms = plan.collector_timeout.as_millis() as u64;

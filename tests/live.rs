@@ -163,6 +163,49 @@ fn a_hanging_command_costs_only_its_own_section() {
     assert_eq!(section_status(&report, "kernel"), &Status::Ok);
 }
 
+/// An in-process collector whose read never returns (its file is a FIFO nobody writes) costs only its
+/// own section: the collectors queued after it on the same namespace's thread still run.
+#[test]
+fn a_hanging_read_costs_only_its_own_section() {
+    let root = tempfile::tempdir().unwrap();
+    let src = crate::util::fixture("modern").join("root");
+    let copied = Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", src.display()))
+        .arg(root.path())
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let os_release = root.path().join("etc/os-release");
+    std::fs::remove_file(&os_release).unwrap();
+    let made = Command::new("mkfifo").arg(&os_release).status().unwrap();
+    assert!(made.success());
+    let out = bin()
+        .arg("--root")
+        .arg(root.path())
+        .args([
+            "--only",
+            "distro,kconfig,sysctl,mib",
+            "--timeout",
+            "0.1",
+            "--format",
+            "json",
+            "--no-archive",
+            "--batch",
+        ])
+        .timeout(Duration::from_secs(20))
+        .ok_stdout();
+    let report: Report = serde_json::from_slice(&out).unwrap();
+    assert!(
+        matches!(section_status(&report, "distro"), Status::TimedOut { .. }),
+        "{:?}",
+        section_status(&report, "distro")
+    );
+    for c in ["kconfig", "sysctl", "mib"] {
+        assert_eq!(section_status(&report, c), &Status::Ok, "{c}");
+    }
+}
+
 #[test]
 fn a_missing_command_is_recorded() {
     let specs = tempfile::tempdir().unwrap();
