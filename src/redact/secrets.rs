@@ -58,7 +58,6 @@ pub fn is_secret_key(key: &str) -> bool {
         "passphrase",
         "secret",
         "psk",
-        "token",
         "credential",
         "privatekey",
         "presharedkey",
@@ -69,6 +68,10 @@ pub fn is_secret_key(key: &str) -> bool {
     ]
     .iter()
     .any(|w| compact.contains(w))
+        // `access_token`, `X-Auth-Token`, `refreshTokens`; not the kernel's `MPTCP token hash table
+        // entries: 8192` boot line, where `token` qualifies other words.
+        || compact.ends_with("token")
+        || compact.ends_with("tokens")
         || compact.starts_with("wepkey")
         || parts().any(|p| p == "pass" || p == "pin" || p == "pwd")
 }
@@ -235,6 +238,9 @@ mod tests {
             "client_secret",
             "wep-key0",
             "auth-token",
+            "X-Auth-Token",
+            "accessToken",
+            "refresh_tokens",
             "api_key",
             "net.ipv4.tcp_fastopen_key",
             "\"password\"",
@@ -243,6 +249,8 @@ mod tests {
         }
         for k in [
             "token",
+            "MPTCP token hash table entries",
+            "token-count",
             "psk-flags",
             "key-mgmt",
             "id",
