@@ -384,23 +384,14 @@ pub fn write_outputs(
         .redactor
         .redact_text(&dir.join(&archive_name).display().to_string());
     report.meta.archive = Some(shown.clone());
-    // The summary, the JSON report and the raw copies are independent: render them on two threads.
     let opts = SummaryOptions {
         archive: Some(shown),
         template,
     };
-    let report = &*report;
-    let (summary, json, manifest_json, raw) = std::thread::scope(|scope| {
-        let summary = scope.spawn(|| render::render_summary(report, &opts));
-        let json = render::render_json(report);
-        let manifest_json = serde_json::to_string_pretty(&manifest(report));
-        let raw = archive::raw_members(report);
-        let summary = summary
-            .join()
-            .unwrap_or_else(|_| Err(anyhow::anyhow!("rendering the summary crashed")));
-        (summary, json, manifest_json, raw)
-    });
-    let summary = summary?;
+    let summary = render::render_summary(report, &opts)?;
+    let json = render::render_json(report);
+    let manifest_json = serde_json::to_string_pretty(&manifest(report));
+    let raw = archive::raw_members(report);
     let mut members = vec![
         Member {
             path: "summary.md".into(),

@@ -98,7 +98,9 @@ pub fn write(dir: &Path, top: &str, members: &[Member], mtime: u64) -> Result<Pa
     let file =
         create_private(&tmp).with_context(|| format!("cannot write to {}", dir.display()))?;
     let result = (|| -> Result<()> {
-        let mut tar = tar::Builder::new(Vec::new());
+        // The fast level: a debug archive is small, and speed matters more than bytes here.
+        let gz = flate2::write::GzEncoder::new(BufWriter::new(file), flate2::Compression::fast());
+        let mut tar = tar::Builder::new(gz);
         tar.mode(tar::HeaderMode::Deterministic);
         for m in members {
             let mut h = tar::Header::new_gnu();
@@ -108,12 +110,11 @@ pub fn write(dir: &Path, top: &str, members: &[Member], mtime: u64) -> Result<Pa
             h.set_entry_type(tar::EntryType::Regular);
             tar.append_data(&mut h, format!("{top}/{}", m.path), &m.data[..])?;
         }
-        let gz = gzip_parallel(&tar.into_inner()?)?;
-        let mut f = BufWriter::new(file);
-        f.write_all(&gz)?;
+        let mut buf = tar.into_inner()?.finish()?;
+        buf.flush()?;
         // No fsync: a debug archive lost to a crash is simply collected again, and fsync would double
         // the cost of a whole run.
-        f.into_inner().map_err(|e| e.into_error())?;
+        buf.into_inner().map_err(|e| e.into_error())?;
         Ok(())
     })();
     if let Err(e) = result {
@@ -129,33 +130,8 @@ pub fn write(dir: &Path, top: &str, members: &[Member], mtime: u64) -> Result<Pa
     Ok(final_path)
 }
 
-/// Gzip of `data` as two gzip members compressed at once, one per half: a multi-member gzip file is
-/// one valid stream for gzip, tar and every reader that follows RFC 1952 (ours uses MultiGzDecoder).
-pub fn gzip_parallel(data: &[u8]) -> std::io::Result<Vec<u8>> {
-    let gz = |part: &[u8]| -> std::io::Result<Vec<u8>> {
-        let mut e = flate2::write::GzEncoder::new(
-            Vec::with_capacity(part.len() / 3),
-            flate2::Compression::fast(),
-        );
-        e.write_all(part)?;
-        e.finish()
-    };
-    if data.len() < 64 << 10 {
-        return gz(data);
-    }
-    let (a, b) = data.split_at(data.len() / 2);
-    std::thread::scope(|scope| {
-        let second = scope.spawn(|| gz(b));
-        let mut out = gz(a)?;
-        let second = second
-            .join()
-            .map_err(|_| std::io::Error::other("compression thread crashed"))??;
-        out.extend_from_slice(&second);
-        Ok(out)
-    })
-}
-
 /// Reads every member of an archive (for `show`, `merge`, `diff` and tests): paths without the top dir.
+/// Concatenated gzip members (as `gzip` may write them) read as one stream.
 pub fn read(path: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     let f = File::open(path).with_context(|| format!("{}", path.display()))?;
     let mut ar = tar::Archive::new(flate2::read::MultiGzDecoder::new(f));
