@@ -3,9 +3,13 @@
 # commands run one after the other. Prints both medians and the ratio. Not a test: figures only.
 #
 #   bash bench/collect.sh [RUNS]      (run as root for the full collect, like users do)
+#
+# The three commands are interleaved run by run (A B C, C B A, ...), so drift on a shared machine
+# (other guests, frequency changes) hits them alike; every run starts with an empty output directory,
+# as a user's run would. Each run is started with posix_spawn and timed to its exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=${1:-30}
+runs=${1:-100}
 cargo build --release --quiet
 bin=$PWD/target/release/mptcp-get-debug
 work=$(mktemp -d)
@@ -15,37 +19,40 @@ trap 'rm -rf "$work"' EXIT
 cat > "$work/script.sh" <<'SH'
 uname -a; cat /etc/os-release; sysctl net.mptcp; ip mptcp endpoint show; ip mptcp limits show; ss -ManiH; nstat
 SH
-export NSTAT_HISTORY=$work/nstat.history
-script="sh $work/script.sh"
-ours="$bin -q --batch -o $work/out"
-# The same without the routing, kernel-log and self-test collectors: the scope the shell script
-# covers, for a like-for-like figure.
-core="$bin -q --batch -o $work/out --skip routing,kmsg,selftest"
 mkdir -p "$work/out"
-
-if command -v hyperfine >/dev/null; then
-  # Each timed run starts with an empty output directory, as a user's run would.
-  hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/h.json" \
-    --prepare "find $work/out -mindepth 1 -delete" \
-    -n script "$script" -n mptcp-get-debug "$ours" -n core "$core" >&2 || true
-  python3 - "$work/h.json" <<'PY'
-import json, sys
-r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-s, o, c = r["script"]["median"], r["mptcp-get-debug"]["median"], r["core"]["median"]
-print(f"script (7 commands, sequential): median {s*1000:.2f} ms")
-print(f"mptcp-get-debug (full collect + archive): median {o*1000:.2f} ms, ratio script/ours {s/o:.2f}x")
-print(f"mptcp-get-debug --skip routing,kmsg,selftest: median {c*1000:.2f} ms, ratio script/ours {s/c:.2f}x")
+NSTAT_HISTORY=$work/nstat.history python3 - "$runs" "$work" "$bin" <<'PY'
+import os, shutil, statistics, sys, time
+runs, work, binary = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+out = f"{work}/out"
+cmds = {
+    "script (7 commands, sequential)": ["/bin/sh", f"{work}/script.sh"],
+    "mptcp-get-debug (full collect + archive)": [binary, "-q", "--batch", "-o", out],
+    # The routing, kernel-log and self-test collectors left out: the scope the shell script covers.
+    "mptcp-get-debug --skip routing,kmsg,selftest": [binary, "-q", "--batch", "-o", out, "--skip", "routing,kmsg,selftest"],
+}
+null = os.open("/dev/null", os.O_WRONLY)
+times = {name: [] for name in cmds}
+names = list(cmds)
+for i in range(runs + 3):
+    for name in (names if i % 2 == 0 else names[::-1]):
+        shutil.rmtree(out)
+        os.mkdir(out)
+        argv = cmds[name]
+        t = time.perf_counter()
+        pid = os.posix_spawn(argv[0], argv, os.environ,
+                             file_actions=[(os.POSIX_SPAWN_DUP2, null, 1), (os.POSIX_SPAWN_DUP2, null, 2)])
+        _, status = os.waitpid(pid, 0)
+        dt = time.perf_counter() - t
+        if status != 0:
+            sys.exit(f"{' '.join(argv)}: exit status {status}")
+        if i >= 3:  # the first rounds warm the caches
+            times[name].append(dt)
+script = statistics.median(times[names[0]])
+for name in names:
+    m = statistics.median(times[name])
+    ratio = "" if name == names[0] else f", ratio script/ours {script / m:.2f}x"
+    print(f"{name}: median {m * 1000:.2f} ms over {runs} runs{ratio}")
 PY
-else
-  # Fallback without hyperfine: wall time per run in ns, median of $runs.
-  median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-  time_it() { for _ in $(seq "$runs"); do rm -rf "$work/out"/*; t0=$(date +%s%N); eval "$1" >/dev/null 2>&1; echo $(( $(date +%s%N) - t0 )); done | median; }
-  s=$(time_it "$script"); o=$(time_it "$ours"); c=$(time_it "$core")
-  awk -v s="$s" -v o="$o" -v c="$c" 'BEGIN {
-    printf "script (7 commands, sequential): median %.2f ms\n", s/1e6
-    printf "mptcp-get-debug (full collect + archive): median %.2f ms, ratio script/ours %.2fx\n", o/1e6, s/o
-    printf "mptcp-get-debug --skip routing,kmsg,selftest: median %.2f ms, ratio script/ours %.2fx\n", c/1e6, s/c }'
-fi
-find "$work/out" -mindepth 1 -delete
-$ours >/dev/null 2>&1
+rm -rf "$work/out"/*
+$bin -q --batch -o "$work/out" >/dev/null 2>&1
 echo "a full collect writes $(tar tzf "$work"/out/*.tar.gz | wc -l) archive members ($(stat -c %s "$work"/out/*.tar.gz) bytes)"
