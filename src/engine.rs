@@ -1,6 +1,7 @@
-//! Runs collectors: each (spec, namespace) pair on its own thread, so a hanging collector costs only
-//! its own section and per-namespace collectors can setns(2) without affecting the others. Produces one
-//! `Section` per run, in spec order, with status, duration, artifacts and notes.
+//! Runs collectors: those that start programs on a thread each, the in-process ones from one queue per
+//! namespace (a second thread joins a queue that stalls), each thread in its namespace through setns(2),
+//! so a hanging collector costs only its own section. Produces one `Section` per run, in spec order,
+//! with status, duration, artifacts and notes.
 
 use crate::collectors::{builtin, command_artifact, Ctx, Env, Output, Stop};
 use crate::report::{Artifact, Section, Source, Status};
