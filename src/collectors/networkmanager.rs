@@ -10,7 +10,7 @@ use crate::report::{Artifact, Data, NetworkManager as NmData, NmConnection, Sour
 
 pub struct NetworkManager;
 
-/// Profiles without a keyfile whose flags are asked from nmcli one by one, at most.
+/// Profiles without a keyfile whose flags are asked from nmcli (in one call), at most.
 const MAX_ASKED: usize = 16;
 
 /// The fields of an `nmcli -t` line, whose `:` and `\` inside values are escaped with `\`.
@@ -28,7 +28,7 @@ pub fn nmcli_fields(line: &str) -> Vec<String> {
     fields
 }
 
-/// The value of `nmcli -t -f connection.mptcp-flags connection show UUID`, e.g.
+/// The value of an `nmcli -t` `connection.mptcp-flags` line, e.g.
 /// `connection.mptcp-flags:0x22 (enabled,subflow)`: the number alone when there is one, so that it
 /// reads like a keyfile's value; the text as is otherwise.
 pub fn nmcli_flags_value(stdout: &str) -> Option<String> {
@@ -40,6 +40,23 @@ pub fn nmcli_flags_value(stdout: &str) -> Option<String> {
     let first = v.split_whitespace().next()?;
     let numeric = first.starts_with(|c: char| c.is_ascii_digit());
     Some(if numeric { first } else { v }.to_string())
+}
+
+/// `(uuid, flags)` from `nmcli -t -f connection.uuid,connection.mptcp-flags connection show U1 U2 ...`:
+/// each profile's uuid line, then its flags line (blank lines between profiles are skipped).
+pub fn nmcli_flags_by_uuid(stdout: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut uuid: Option<String> = None;
+    for line in stdout.lines().map(str::trim) {
+        if let Some(u) = line.strip_prefix("connection.uuid:") {
+            uuid = Some(u.trim().to_string());
+        } else if line.starts_with("connection.mptcp-flags:") {
+            if let (Some(u), Some(v)) = (uuid.take(), nmcli_flags_value(line)) {
+                out.push((u, v));
+            }
+        }
+    }
+    out
 }
 
 impl Builtin for NetworkManager {
@@ -207,7 +224,8 @@ fn merge_nmcli(ctx: &Ctx, out: &mut Output, conns: &mut Vec<NmConnection>, rows:
         c.active = Some(false);
     }
     let mut matched = vec![false; conns.len()];
-    let mut asked = 0;
+    // Profiles without a keyfile whose flags nmcli is asked for, all in one call.
+    let mut ask: Vec<String> = Vec::new();
     for f in rows.iter().filter(|f| f.len() >= 5) {
         let (name, uuid, kind, device, active) = (&f[0], &f[1], &f[2], &f[3], &f[4]);
         let device = Some(device.clone()).filter(|d| !d.is_empty());
@@ -226,28 +244,14 @@ fn merge_nmcli(ctx: &Ctx, out: &mut Output, conns: &mut Vec<NmConnection>, rows:
                 &mut conns[i]
             }
             None => {
-                let mut c = NmConnection {
+                let c = NmConnection {
                     id: name.clone(),
                     uuid: Some(uuid.clone()).filter(|u| !u.is_empty()),
                     kind: Some(kind.clone()).filter(|k| !k.is_empty()),
                     ..Default::default()
                 };
-                if asked < MAX_ASKED && !uuid.is_empty() {
-                    asked += 1;
-                    let argv = [
-                        "nmcli",
-                        "-t",
-                        "-f",
-                        "connection.mptcp-flags",
-                        "connection",
-                        "show",
-                        uuid.as_str(),
-                    ];
-                    let r = ctx.run_kept(&argv, out);
-                    if r.success() {
-                        c.mptcp_flags = nmcli_flags_value(&r.stdout);
-                        c.flags_from_nmcli = true;
-                    }
+                if ask.len() < MAX_ASKED && !uuid.is_empty() {
+                    ask.push(uuid.clone());
                 }
                 conns.push(c);
                 matched.push(true);
@@ -256,6 +260,27 @@ fn merge_nmcli(ctx: &Ctx, out: &mut Output, conns: &mut Vec<NmConnection>, rows:
         };
         c.active = Some(active.trim() == "yes");
         c.device = device;
+    }
+    if ask.is_empty() {
+        return;
+    }
+    let mut argv = vec![
+        "nmcli",
+        "-t",
+        "-f",
+        "connection.uuid,connection.mptcp-flags",
+        "connection",
+        "show",
+    ];
+    argv.extend(ask.iter().map(String::as_str));
+    let r = ctx.run_kept(&argv, out);
+    if r.success() {
+        for (uuid, flags) in nmcli_flags_by_uuid(&r.stdout) {
+            if let Some(c) = conns.iter_mut().find(|c| c.uuid.as_deref() == Some(&uuid)) {
+                c.mptcp_flags = Some(flags);
+                c.flags_from_nmcli = true;
+            }
+        }
     }
 }
 
@@ -287,6 +312,15 @@ mod tests {
         );
         assert_eq!(v("34\n").as_deref(), Some("34"));
         assert_eq!(v("connection.mptcp-flags:\n"), None);
+        assert_eq!(
+            nmcli_flags_by_uuid(
+                "connection.uuid:aaa\nconnection.mptcp-flags:0x62 (enabled,subflow,backup)\n\nconnection.uuid:bbb\nconnection.mptcp-flags:default\n"
+            ),
+            [
+                ("aaa".to_string(), "0x62".to_string()),
+                ("bbb".to_string(), "default".to_string())
+            ]
+        );
         assert_eq!(v(""), None);
     }
 }
