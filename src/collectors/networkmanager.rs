@@ -82,44 +82,62 @@ impl Builtin for NetworkManager {
                 "NetworkManager is not installed (no /usr/sbin/NetworkManager, no nmcli)".into(),
             ));
         }
+        // The queries are independent and nmcli's go through D-Bus (tens of milliseconds each): all
+        // at once.
+        const NM_VERSION: &[&str] = &["NetworkManager", "--version"];
+        const NMCLI_VERSION: &[&str] = &["nmcli", "--version"];
+        const GENERAL: &[&str] = &["nmcli", "-t", "-f", "RUNNING,VERSION", "general"];
+        const PROFILES: &[&str] = &[
+            "nmcli",
+            "-t",
+            "-f",
+            "NAME,UUID,TYPE,DEVICE,ACTIVE",
+            "connection",
+            "show",
+        ];
+        const PRINT_CONFIG: &[&str] = &["NetworkManager", "--print-config"];
+        let mut argvs: Vec<&[&str]> = Vec::new();
         if ctx.env.live {
-            let ver = if has_nm {
-                ctx.run_kept(&["NetworkManager", "--version"], out)
-            } else {
-                ctx.run_kept(&["nmcli", "--version"], out)
-            };
-            if ver.success() {
-                nm.version = ver.stdout.split_whitespace().last().map(str::to_string);
-            }
+            argvs.push(if has_nm { NM_VERSION } else { NMCLI_VERSION });
             if has_nmcli {
-                let g = ctx.run_kept(&["nmcli", "-t", "-f", "RUNNING,VERSION", "general"], out);
-                if g.success() {
+                argvs.extend([GENERAL, PROFILES]);
+            }
+            if has_nm {
+                argvs.push(PRINT_CONFIG);
+            }
+        }
+        let results = ctx.run_kept_all(&argvs, out);
+        let result = |argv: &[&str]| {
+            argvs
+                .iter()
+                .position(|a| *a == argv)
+                .map(|i| &results[i])
+                .filter(|r| r.success())
+        };
+        if let Some(ver) = result(NM_VERSION).or(result(NMCLI_VERSION)) {
+            nm.version = ver.stdout.split_whitespace().last().map(str::to_string);
+        }
+        if ctx.env.live && has_nmcli {
+            match result(GENERAL) {
+                Some(g) => {
                     let fields = nmcli_fields(g.stdout.lines().next().unwrap_or(""));
                     nm.running = Some(fields[0].trim() == "running");
                     if let Some(v) = fields.get(1).filter(|v| !v.is_empty()) {
                         nm.version.get_or_insert_with(|| v.trim().to_string());
                     }
-                } else {
-                    nm.running = Some(false);
                 }
+                None => nm.running = Some(false),
             }
         }
-        global_default(ctx, out, &mut nm, has_nm);
+        global_default(
+            ctx,
+            &mut nm,
+            result(PRINT_CONFIG).map(|r| r.stdout.as_str()),
+        );
         let mut conns = read_keyfiles(ctx, out, &mut nm);
-        if ctx.env.live && has_nmcli {
-            let argv = [
-                "nmcli",
-                "-t",
-                "-f",
-                "NAME,UUID,TYPE,DEVICE,ACTIVE",
-                "connection",
-                "show",
-            ];
-            let r = ctx.run_kept(&argv, out);
-            if r.success() {
-                let rows: Vec<Vec<String>> = r.stdout.lines().map(nmcli_fields).collect();
-                merge_nmcli(ctx, out, &mut conns, &rows);
-            }
+        if let Some(r) = result(PROFILES) {
+            let rows: Vec<Vec<String>> = r.stdout.lines().map(nmcli_fields).collect();
+            merge_nmcli(ctx, out, &mut conns, &rows);
         }
         for c in &mut conns {
             c.default_applies = flags_default(c.mptcp_flags.as_deref());
@@ -141,21 +159,17 @@ impl Builtin for NetworkManager {
     }
 }
 
-/// The global default: the merged config from `NetworkManager --print-config` when it answers, else
+/// The global default: the merged config from `NetworkManager --print-config` when it answered, else
 /// the conf files merged the way NetworkManager does.
-fn global_default(ctx: &Ctx, out: &mut Output, nm: &mut NmData, has_nm: bool) {
-    let mut g = GlobalDefault::default();
-    let mut printed = false;
-    if ctx.env.live && has_nm {
-        let pc = ctx.run_kept(&["NetworkManager", "--print-config"], out);
-        if pc.success() {
-            nm_conf::apply(&mut g, "NetworkManager --print-config", &pc.stdout);
-            printed = true;
+fn global_default(ctx: &Ctx, nm: &mut NmData, printed_config: Option<&str>) {
+    let g = match printed_config {
+        Some(text) => {
+            let mut g = GlobalDefault::default();
+            nm_conf::apply(&mut g, "NetworkManager --print-config", text);
+            g
         }
-    }
-    if !printed {
-        g = nm_conf::global_from_files(ctx.fs());
-    }
+        None => nm_conf::global_from_files(ctx.fs()),
+    };
     nm.global_mptcp_flags_decoded = g
         .value
         .as_deref()
