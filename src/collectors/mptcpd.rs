@@ -141,43 +141,51 @@ impl Builtin for Mptcpd {
         d.installed = d.binary.is_some();
         d.mptcpize = runner.has("mptcpize");
         if ctx.env.live && d.installed {
-            if let Some(bin) = d.binary.clone() {
-                let v = ctx.run_kept(&[bin.as_str(), "--version"], out);
-                if v.success() {
-                    d.version = v.stdout.lines().next().map(|l| l.trim().to_string());
-                }
-            }
+            // Independent queries (journalctl can take tens of milliseconds): all at once.
+            const IS_ACTIVE: &[&str] = &["systemctl", "is-active", "mptcp.service"];
+            const SHOW: &[&str] = &[
+                "systemctl",
+                "show",
+                "mptcp.service",
+                "-p",
+                "ActiveState,SubState,ExecMainStatus",
+            ];
+            const JOURNAL: &[&str] = &[
+                "journalctl",
+                "-u",
+                "mptcp.service",
+                "-n",
+                "200",
+                "--no-pager",
+                "-o",
+                "short-iso",
+            ];
+            let bin = d.binary.clone().unwrap_or_default();
+            let version: [&str; 2] = [bin.as_str(), "--version"];
+            let mut argvs: Vec<&[&str]> = vec![&version];
             if runner.has("systemctl") {
-                let a = ctx.run_kept(&["systemctl", "is-active", "mptcp.service"], out);
+                argvs.extend([IS_ACTIVE, SHOW]);
+            }
+            if runner.has("journalctl") {
+                argvs.push(JOURNAL);
+            }
+            let results = ctx.run_kept_all(&argvs, out);
+            if results[0].success() {
+                d.version = results[0]
+                    .stdout
+                    .lines()
+                    .next()
+                    .map(|l| l.trim().to_string());
+            }
+            if let Some(a) = argvs
+                .iter()
+                .position(|a| *a == IS_ACTIVE)
+                .map(|i| &results[i])
+            {
                 let state = a.stdout.trim();
                 if !state.is_empty() && !a.missing {
                     d.service_state = Some(state.to_string());
                 }
-                ctx.run_kept(
-                    &[
-                        "systemctl",
-                        "show",
-                        "mptcp.service",
-                        "-p",
-                        "ActiveState,SubState,ExecMainStatus",
-                    ],
-                    out,
-                );
-            }
-            if runner.has("journalctl") {
-                ctx.run_kept(
-                    &[
-                        "journalctl",
-                        "-u",
-                        "mptcp.service",
-                        "-n",
-                        "200",
-                        "--no-pager",
-                        "-o",
-                        "short-iso",
-                    ],
-                    out,
-                );
             }
         }
         for path in CONF_FILES {
