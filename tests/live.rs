@@ -124,25 +124,26 @@ fn unprivileged_run_never_waits_and_says_what_it_missed() {
     assert!(String::from_utf8_lossy(&md).contains("without root (uid 65534)"));
 }
 
+/// Runs `cmd` with `--format json --no-archive --batch` (20 s at most) and parses the report.
+fn json_report(cmd: &mut assert_cmd::Command) -> Report {
+    let out = cmd
+        .args(["--format", "json", "--no-archive", "--batch"])
+        .timeout(Duration::from_secs(20))
+        .ok_stdout();
+    serde_json::from_slice(&out).unwrap()
+}
+
 #[test]
 fn a_hanging_command_costs_only_its_own_section() {
     let specs = tempfile::tempdir().unwrap();
     let mut f = std::fs::File::create(specs.path().join("hang.toml")).unwrap();
     writeln!(f, "name = \"hang\"\ndescription = \"A command that never ends\"\n[[command]]\nargv = [\"sleep\", \"30\"]\ntimeout = 0.3").unwrap();
-    let out = bin()
-        .arg("--collectors-dir")
-        .arg(specs.path())
-        .args([
-            "--only",
-            "hang,kernel",
-            "--format",
-            "json",
-            "--no-archive",
-            "--batch",
-        ])
-        .timeout(Duration::from_secs(20))
-        .ok_stdout();
-    let report: Report = serde_json::from_slice(&out).unwrap();
+    let report = json_report(
+        bin()
+            .arg("--collectors-dir")
+            .arg(specs.path())
+            .args(["--only", "hang,kernel"]),
+    );
     let hang = report.sections_of("hang").next().unwrap();
     assert!(
         hang.notes.iter().any(|n| n.contains("timed out")),
@@ -180,22 +181,12 @@ fn a_hanging_read_costs_only_its_own_section() {
     std::fs::remove_file(&os_release).unwrap();
     let made = Command::new("mkfifo").arg(&os_release).status().unwrap();
     assert!(made.success());
-    let out = bin()
-        .arg("--root")
-        .arg(root.path())
-        .args([
-            "--only",
-            "distro,kconfig,sysctl,mib",
-            "--timeout",
-            "0.1",
-            "--format",
-            "json",
-            "--no-archive",
-            "--batch",
-        ])
-        .timeout(Duration::from_secs(20))
-        .ok_stdout();
-    let report: Report = serde_json::from_slice(&out).unwrap();
+    let report = json_report(bin().arg("--root").arg(root.path()).args([
+        "--only",
+        "distro,kconfig,sysctl,mib",
+        "--timeout",
+        "0.1",
+    ]));
     assert!(
         matches!(section_status(&report, "distro"), Status::TimedOut { .. }),
         "{:?}",
