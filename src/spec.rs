@@ -80,8 +80,11 @@ impl CommandSpec {
 }
 
 /// `ip mptcp endpoint show` -> `ip_mptcp_endpoint_show.txt`.
-pub fn artifact_name_for(argv: &[String]) -> String {
+pub fn artifact_name_for<S: AsRef<str>>(argv: &[S]) -> String {
     let mut s: String = argv
+        .iter()
+        .map(AsRef::as_ref)
+        .collect::<Vec<&str>>()
         .join("_")
         .chars()
         .map(|c| {

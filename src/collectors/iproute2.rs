@@ -105,7 +105,9 @@ impl Builtin for IpMptcp {
                 .push("`ip -force -batch -` gave no result (not recorded, or killed)".into());
         }
         for (line, part) in LINES.iter().zip(split(&res)) {
-            let name = format!("ip_{}.txt", line.replace(' ', "_"));
+            let mut words = vec!["ip"];
+            words.extend(line.split_whitespace());
+            let name = crate::spec::artifact_name_for(&words);
             let one = CommandOutput {
                 original_size: part.stdout.len() as u64,
                 stdout: part.stdout,

@@ -24,11 +24,6 @@ const RULES4: &[&str] = &["ip", "rule", "show"];
 const RULES6: &[&str] = &["ip", "-6", "rule", "show"];
 const COMMANDS: [&[&str]; 5] = [ADDR, ROUTES4, ROUTES6, RULES4, RULES6];
 
-fn name_for(argv: &[&str]) -> String {
-    let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
-    crate::spec::artifact_name_for(&argv)
-}
-
 /// Links, addresses, routes and rules over route netlink, rendered like the `COMMANDS`.
 fn native(
     names: &Names,
@@ -78,7 +73,12 @@ fn native(
         .zip(texts)
         .map(|(argv, (what, text))| {
             let original = text.len() as u64;
-            let mut art = netlink_artifact(&name_for(argv), "rtnetlink", what, head(text, cap));
+            let mut art = netlink_artifact(
+                &crate::spec::artifact_name_for(argv),
+                "rtnetlink",
+                what,
+                head(text, cap),
+            );
             art.truncated = art.content.len() as u64 != original;
             art.original_size = original;
             art
