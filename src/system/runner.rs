@@ -311,6 +311,11 @@ pub struct FixtureRunner {
     dir: PathBuf,
 }
 
+/// A recorded command's file name: `/` written `%2F` (and `%` as `%25`), so it stays one file.
+fn escape_name(s: &str) -> String {
+    s.replace('%', "%25").replace('/', "%2F")
+}
+
 impl FixtureRunner {
     pub fn new(dir: impl Into<PathBuf>) -> FixtureRunner {
         FixtureRunner { dir: dir.into() }
@@ -319,8 +324,7 @@ impl FixtureRunner {
     /// `<dir>/<argv joined by spaces>`, each `/` written `%2F` (and `%` as `%25`) so a program named
     /// by its path stays one file inside the directory.
     pub fn file_for(&self, argv: &[String]) -> PathBuf {
-        self.dir
-            .join(argv.join(" ").replace('%', "%25").replace('/', "%2F"))
+        self.dir.join(escape_name(&argv.join(" ")))
     }
 
     /// The recorded stdout of a command, if any.
@@ -378,7 +382,7 @@ impl Runner for FixtureRunner {
     fn has(&self, program: &str) -> bool {
         std::fs::read_dir(&self.dir)
             .map(|rd| {
-                let program = program.replace('%', "%25").replace('/', "%2F");
+                let program = escape_name(program);
                 rd.filter_map(|e| e.ok()).any(|e| {
                     let n = e.file_name().to_string_lossy().into_owned();
                     n == program || n.starts_with(&format!("{program} "))
