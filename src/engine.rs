@@ -223,7 +223,7 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
             || spec
                 .builtin
                 .as_deref()
-                .and_then(crate::collectors::builtin)
+                .and_then(builtin)
                 .is_some_and(|b| b.runs_programs())
     };
     let (last, first): (Vec<usize>, Vec<usize>) = (0..total).partition(|&i| jobs[i].0.last);
