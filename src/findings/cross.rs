@@ -25,25 +25,36 @@ pub fn role_ns<'a>(r: &'a Report, role: &str) -> Option<&'a str> {
         .flatten()
 }
 
-/// `client` or `client (netns X)` when the report has more than one namespace.
-fn label(r: &Report, side: &str) -> String {
-    match role_ns(r, side) {
-        Some(ns) if namespaces(r).len() > 1 => format!("{side} (netns {ns})"),
-        _ => side.to_string(),
-    }
+/// One side of the pair: its report, the namespace that played its role, and how evidence names it
+/// (`client`, or `client (netns X)` when the report has more than one namespace).
+struct Party<'a> {
+    r: &'a Report,
+    ns: Option<&'a str>,
+    label: String,
 }
 
-/// `side: <endpoint line>` for each endpoint with `flag` in the namespace playing `side`.
-fn endpoint_lines(r: &Report, side: &str, flag: u32) -> Vec<String> {
-    let eps: Vec<_> = r
-        .endpoints(role_ns(r, side))
-        .map(|e| e.iter().filter(|e| e.flags & flag != 0).cloned().collect())
-        .unwrap_or_default();
-    let who = label(r, side);
-    render_endpoints(&eps)
-        .lines()
-        .map(|l| format!("{who}: {}", l.trim_end()))
-        .collect()
+impl<'a> Party<'a> {
+    fn new(r: &'a Report, role: &str) -> Party<'a> {
+        let ns = role_ns(r, role);
+        let label = match ns {
+            Some(ns) if namespaces(r).len() > 1 => format!("{role} (netns {ns})"),
+            _ => role.to_string(),
+        };
+        Party { r, ns, label }
+    }
+
+    /// `label: <endpoint line>` for each of its endpoints with `flag`.
+    fn endpoint_lines(&self, flag: u32) -> Vec<String> {
+        let eps: Vec<_> = self
+            .r
+            .endpoints(self.ns)
+            .map(|e| e.iter().filter(|e| e.flags & flag != 0).cloned().collect())
+            .unwrap_or_default();
+        render_endpoints(&eps)
+            .lines()
+            .map(|l| format!("{}: {}", self.label, l.trim_end()))
+            .collect()
+    }
 }
 
 /// The role a report was explicitly labelled with (`--side`), not a guess.
@@ -76,25 +87,17 @@ pub fn cross_side(client: &Report, server: &Report) -> Vec<Finding> {
             DOCS_PM,
         ));
     }
-    let (client_ns, server_ns) = (role_ns(client, "client"), role_ns(server, "server"));
-    let client_limits = client.limits(client_ns);
-    let server_limits = server.limits(server_ns);
-    let signals = endpoint_lines(server, "server", MPTCP_PM_ADDR_FLAG_SIGNAL);
-    if !signals.is_empty() && client_limits.and_then(|l| l.add_addr_accepted) == Some(0) {
+    let (c, sv) = (Party::new(client, "client"), Party::new(server, "server"));
+    let signals = sv.endpoint_lines(MPTCP_PM_ADDR_FLAG_SIGNAL);
+    if !signals.is_empty() && client.limits(c.ns).and_then(|l| l.add_addr_accepted) == Some(0) {
         let mut ev = signals;
-        ev.push(format!(
-            "{}: limits add_addr_accepted 0",
-            label(client, "client")
-        ));
+        ev.push(format!("{}: limits add_addr_accepted 0", c.label));
         if let Some(d) = client
-            .mib(client_ns)
+            .mib(c.ns)
             .and_then(|m| m.get("MPTcpExt", "AddAddrDrop"))
             .filter(|&d| d > 0)
         {
-            ev.push(format!(
-                "{}: MPTcpExt AddAddrDrop = {d}",
-                label(client, "client")
-            ));
+            ev.push(format!("{}: MPTcpExt AddAddrDrop = {d}", c.label));
         }
         out.push(finding(
             "cross-add-addr",
@@ -104,10 +107,10 @@ pub fn cross_side(client: &Report, server: &Report) -> Vec<Finding> {
             DOCS_PM,
         ));
     }
-    let subflows = endpoint_lines(client, "client", MPTCP_PM_ADDR_FLAG_SUBFLOW);
-    if !subflows.is_empty() && server_limits.and_then(|l| l.subflows) == Some(0) {
+    let subflows = c.endpoint_lines(MPTCP_PM_ADDR_FLAG_SUBFLOW);
+    if !subflows.is_empty() && server.limits(sv.ns).and_then(|l| l.subflows) == Some(0) {
         let mut ev = subflows;
-        ev.push(format!("{}: limits subflows 0", label(server, "server")));
+        ev.push(format!("{}: limits subflows 0", sv.label));
         out.push(finding(
             "cross-subflows",
             Severity::Problem,
