@@ -27,6 +27,15 @@ pub fn pair_bin() -> PathBuf {
     p
 }
 
+/// The pair program's argv: its client connects to the server it starts in `s` at 10.1.1.2:10001,
+/// then `extra`.
+pub fn pair_argv(s: &TestNs, extra: &[&str]) -> Vec<String> {
+    let mut v = vec![pair_bin().display().to_string()];
+    v.extend(["--server-netns", &s.name, "--addr", "10.1.1.2:10001"].map(String::from));
+    v.extend(extra.iter().map(|a| a.to_string()));
+    v
+}
+
 /// Client namespace with va1 10.1.1.1 and va2 10.1.2.1, server namespace with 10.1.1.2 / 10.1.2.2.
 pub fn client_server(subflow_endpoint: bool) -> Option<(TestNs, TestNs)> {
     let c = TestNs::new()?;
@@ -95,15 +104,7 @@ fn reproduce_one_connection(
         .arg(dir)
         .args(extra)
         .arg("--")
-        .arg(pair_bin())
-        .args([
-            "--server-netns",
-            &s.name,
-            "--addr",
-            "10.1.1.2:10001",
-            "--wait-subflows",
-            "1",
-        ])
+        .args(pair_argv(s, &["--wait-subflows", "1"]))
         .output()
         .unwrap();
     crate::util::assert_ok(&out);
@@ -223,9 +224,10 @@ fn burst_of_500_connections_every_created_event_is_recorded_or_counted_lost() {
             "--no-redact",
         ])
         .args(["--format", "json", "--no-archive", "--"])
-        .arg(pair_bin())
-        .args(["--server-netns", &s.name, "--addr", "10.1.1.2:10001"])
-        .args(["--count", "500", "--parallel", "8", "--bytes", "64"])
+        .args(pair_argv(
+            &s,
+            &["--count", "500", "--parallel", "8", "--bytes", "64"],
+        ))
         .output()
         .unwrap();
     crate::util::assert_ok(&out);
@@ -282,17 +284,8 @@ fn loss_is_counted_when_the_receive_buffer_overflows() {
         })
     };
     rx.recv().unwrap();
-    c.exec(&[
-        pair_bin().to_str().unwrap(),
-        "--server-netns",
-        &s.name,
-        "--addr",
-        "10.1.1.2:10001",
-        "--count",
-        "50",
-        "--bytes",
-        "16",
-    ]);
+    let argv = pair_argv(&s, &["--count", "50", "--bytes", "16"]);
+    c.exec(&argv.iter().map(String::as_str).collect::<Vec<_>>());
     go_tx.send(()).unwrap();
     let (kept, lost, overruns) = mon.join().unwrap();
     // Each client connection gives created, established and closed: 150 events.

@@ -2,7 +2,7 @@
 //! snapshots, the prefilled bug-form link decodes to the System info block, and a real client/server
 //! pair in two namespaces.
 
-use crate::reproduce_live::{client_server, pair_bin};
+use crate::reproduce_live::{client_server, pair_argv};
 use crate::util::{bin, fixture_args, insta_filters, only_archive, unpack, OkStdout};
 use mptcp_get_debug::report::*;
 use std::path::{Path, PathBuf};
@@ -253,15 +253,7 @@ fn real_client_and_server_merge() {
     // The pair program runs its client in the calling namespace: run it inside the client one.
     let out = std::process::Command::new("ip")
         .args(["netns", "exec", &c.name])
-        .arg(pair_bin())
-        .args([
-            "--server-netns",
-            &s.name,
-            "--addr",
-            "10.1.1.2:10001",
-            "--wait-subflows",
-            "1",
-        ])
+        .args(pair_argv(&s, &["--wait-subflows", "1"]))
         .output()
         .unwrap();
     crate::util::assert_ok(&out);
