@@ -65,34 +65,22 @@ fn live_collect_as_root_loads_no_module() {
 
 #[test]
 fn unprivileged_run_never_waits_and_says_what_it_missed() {
-    if !is_root() || Command::new("setpriv").arg("--version").output().is_err() {
-        eprintln!("skipped: needs root and setpriv to drop to an unprivileged user");
+    let Some(mut nobody) = crate::util::bin_as_nobody() else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(
         dir.path(),
         std::os::unix::fs::PermissionsExt::from_mode(0o777),
     )
     .unwrap();
-    let exe = assert_cmd::cargo::cargo_bin("mptcp-get-debug");
     let out_dir = tempfile::tempdir().unwrap();
     let stdout_path = out_dir.path().join("stdout.json");
     // stdin is a pipe that stays open: a run that waited on it would never end.
-    let mut child = Command::new("setpriv")
-        .args([
-            "--reuid",
-            "65534",
-            "--regid",
-            "65534",
-            "--clear-groups",
-            "--",
-        ])
-        .arg(&exe)
+    let mut child = nobody
         .arg("-o")
         .arg(dir.path())
         .args(["--format", "json"])
-        .env_remove("CI")
         .stdin(Stdio::piped())
         // A file, not a pipe: nobody drains a pipe while waiting, and a report over 64 KiB would block.
         .stdout(Stdio::from(std::fs::File::create(&stdout_path).unwrap()))

@@ -3,7 +3,7 @@
 
 use crate::reproduce_live::window;
 use crate::testns::TestNs;
-use crate::util::{is_root, unpack};
+use crate::util::unpack;
 use mptcp_get_debug::report::Report;
 use mptcp_get_debug::reproduce::EndedBy;
 use std::path::Path;
@@ -120,20 +120,10 @@ fn a_second_sigint_aborts_without_leaving_a_partial_archive() {
 
 #[test]
 fn without_cap_net_admin_events_are_not_subscribed_but_snapshots_are_taken() {
-    if !is_root() || Command::new("setpriv").arg("--version").output().is_err() {
-        eprintln!("skipped: needs root and setpriv to drop to an unprivileged user");
+    let Some(mut nobody) = crate::util::bin_as_nobody() else {
         return;
-    }
-    let out = Command::new("setpriv")
-        .args([
-            "--reuid",
-            "65534",
-            "--regid",
-            "65534",
-            "--clear-groups",
-            "--",
-        ])
-        .arg(env!("CARGO_BIN_EXE_mptcp-get-debug"))
+    };
+    let out = nobody
         .args([
             "reproduce",
             "--duration",
@@ -142,7 +132,6 @@ fn without_cap_net_admin_events_are_not_subscribed_but_snapshots_are_taken() {
             "--format",
             "json",
         ])
-        .env_remove("CI")
         .stdin(Stdio::null())
         .output()
         .unwrap();

@@ -5,6 +5,30 @@
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
+/// The tool run as the unprivileged user 65534 through setpriv (a std Command, for piped stdio); None,
+/// after printing why, when that is impossible here (not root, no setpriv).
+pub fn bin_as_nobody() -> Option<std::process::Command> {
+    let setpriv = std::process::Command::new("setpriv")
+        .arg("--version")
+        .output();
+    if !is_root() || setpriv.is_err() {
+        eprintln!("skipped: needs root and setpriv to drop to an unprivileged user");
+        return None;
+    }
+    let mut c = std::process::Command::new("setpriv");
+    c.args([
+        "--reuid",
+        "65534",
+        "--regid",
+        "65534",
+        "--clear-groups",
+        "--",
+    ])
+    .arg(env!("CARGO_BIN_EXE_mptcp-get-debug"))
+    .env_remove("CI");
+    Some(c)
+}
+
 pub fn bin() -> Command {
     let mut c = Command::cargo_bin("mptcp-get-debug").unwrap();
     c.env_remove("CI").env("NO_COLOR", "1");
