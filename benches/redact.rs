@@ -90,7 +90,7 @@ fn corpus(size: usize) -> String {
 fn redactor() -> Redactor {
     let mut red = Redactor::new(&RedactOptions {
         enabled: true,
-        key_file: None,
+        key: Default::default(),
     })
     .unwrap();
     red.add_name("hostname", "myhost.example.com");

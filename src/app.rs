@@ -427,10 +427,23 @@ pub fn write_outputs(
     archive::write(dir, &stem, &members, mtime).map(|p| (p, summary))
 }
 
+/// `--redact-key FILE|new`, else the user's persistent key (a fresh one when no place can be named).
 pub fn redact_options(args: &CollectArgs) -> RedactOptions {
+    use crate::redact::{default_key_path, KeyChoice};
+    let key = match &args.redact_key {
+        Some(p) if p.as_os_str() == "new" => KeyChoice::New,
+        Some(p) => KeyChoice::File(p.clone()),
+        None => default_key_path(
+            std::env::var("XDG_STATE_HOME").ok().as_deref(),
+            std::env::var("HOME").ok().as_deref(),
+            // SAFETY: geteuid has no preconditions.
+            unsafe { libc::geteuid() } == 0,
+        )
+        .map_or(KeyChoice::New, KeyChoice::Persistent),
+    };
     RedactOptions {
         enabled: !args.no_redact,
-        key_file: args.redact_key.clone(),
+        key,
     }
 }
 

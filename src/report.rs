@@ -453,6 +453,9 @@ pub struct RedactionSummary {
     /// Fingerprint of the redaction key: two reports whose ids differ cannot have their addresses matched.
     #[serde(default)]
     pub key_id: Option<String>,
+    /// What the reader should know about this redaction (e.g. names kept in free text).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// Typed accessors for host-wide data: `report.kernel()` finds the `Data::Kernel` item.

@@ -17,6 +17,7 @@ fn start_watching(ns: &TestNs, dir: &Path) -> std::process::Child {
         .args(["--format", "json", "-o"])
         .arg(dir)
         .env_remove("CI")
+        .env("XDG_STATE_HOME", crate::util::state_home())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

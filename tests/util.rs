@@ -25,14 +25,25 @@ pub fn bin_as_nobody() -> Option<std::process::Command> {
         "--",
     ])
     .arg(env!("CARGO_BIN_EXE_mptcp-get-debug"))
-    .env_remove("CI");
+    .env_remove("CI")
+    .env("XDG_STATE_HOME", "/nonexistent");
     Some(c)
 }
 
 pub fn bin() -> Command {
     let mut c = Command::cargo_bin("mptcp-get-debug").unwrap();
-    c.env_remove("CI").env("NO_COLOR", "1");
+    c.env_remove("CI")
+        .env("NO_COLOR", "1")
+        .env("XDG_STATE_HOME", state_home());
     c
+}
+
+/// A state directory for the tests' runs (the persistent redaction key lives there), so the tests
+/// never create or read the machine's own key.
+pub fn state_home() -> PathBuf {
+    let p = std::env::temp_dir().join(format!("mgd-test-state-{}", std::process::id()));
+    std::fs::create_dir_all(&p).unwrap();
+    p
 }
 
 /// Runs a command that must succeed and returns its stdout.

@@ -1,12 +1,54 @@
-//! The address-encryption key: random per run, or read from / created in a `--redact-key` file so that
-//! the client and the server report of one bug share a mapping. A bad key file is a one-line error,
-//! never a panic (ipcrypt-pfx panics on a key whose two halves are equal).
+//! The address-encryption key. By default one persistent key per user, created on first use (0600) in
+//! the user's state directory, so successive runs on one machine agree and `diff` compares like with
+//! like; `--redact-key FILE` shares one key between a client and a server run; `--redact-key new` uses
+//! a fresh key for one run. A bad key file is a one-line error, never a panic (ipcrypt-pfx panics on a
+//! key whose two halves are equal). The published key id is a hash of the key, never a ciphertext.
 
 use anyhow::{bail, Context, Result};
 use ipcrypt_rs::IpcryptPfx;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+/// Where the redaction key comes from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum KeyChoice {
+    /// `--redact-key FILE`: read from this file, or created there (mode 0600, parent directories
+    /// 0700) when missing; an unusable file is an error.
+    File(PathBuf),
+    /// The user's persistent key (default): like `File`, but when it cannot be used the run goes on
+    /// with a fresh key and says so.
+    Persistent(PathBuf),
+    /// A fresh random key for this run only, stored nowhere but the private map.
+    #[default]
+    New,
+}
+
+/// The persistent key's default place: `$XDG_STATE_HOME/mptcp-get-debug/redact.key`, else
+/// `/var/lib/mptcp-get-debug/redact.key` for root and `~/.local/state/mptcp-get-debug/redact.key` for
+/// other users. None when no place can be named (no HOME).
+pub fn default_path(
+    xdg_state_home: Option<&str>,
+    home: Option<&str>,
+    root: bool,
+) -> Option<PathBuf> {
+    let base = match (xdg_state_home.filter(|s| s.starts_with('/')), home) {
+        (Some(x), _) => PathBuf::from(x),
+        (None, _) if root => PathBuf::from("/var/lib"),
+        (None, Some(h)) if h.starts_with('/') => Path::new(h).join(".local/state"),
+        _ => return None,
+    };
+    Some(base.join("mptcp-get-debug").join("redact.key"))
+}
+
+/// The key's public fingerprint: the first 8 bytes of SHA-256 over a label and the key, in hex.
+pub fn id(key: &Key) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(b"mptcp-get-debug redaction key id v1\0");
+    h.update(key);
+    to_hex(&h.finalize()[..8])
+}
 
 pub const KEY_BYTES: usize = IpcryptPfx::KEY_BYTES;
 pub type Key = [u8; KEY_BYTES];
@@ -62,6 +104,13 @@ pub fn load_or_create(path: &Path) -> Result<Key> {
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = generate();
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(dir)
+                    .with_context(|| format!("--redact-key {}: cannot create", dir.display()))?;
+            }
             let mut f = std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
@@ -91,6 +140,27 @@ mod tests {
         let same = "00112233445566778899aabbccddeeff".repeat(2);
         assert!(from_hex(&same).unwrap_err().contains("halves"));
         assert!(from_hex(&"zz".repeat(32)).is_err());
+    }
+
+    #[test]
+    fn default_places_and_id() {
+        assert_eq!(
+            default_path(Some("/s"), Some("/home/a"), false).unwrap(),
+            Path::new("/s/mptcp-get-debug/redact.key")
+        );
+        assert_eq!(
+            default_path(None, Some("/root"), true).unwrap(),
+            Path::new("/var/lib/mptcp-get-debug/redact.key")
+        );
+        assert_eq!(
+            default_path(Some("relative"), Some("/home/a"), false).unwrap(),
+            Path::new("/home/a/.local/state/mptcp-get-debug/redact.key")
+        );
+        assert_eq!(default_path(None, None, false), None);
+        let k = generate();
+        assert_eq!(id(&k).len(), 16);
+        assert_eq!(id(&k), id(&k));
+        assert_ne!(id(&k), id(&generate()));
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! The redactor: one pass over everything that leaves the process (the Report, and through it every
 //! archive member, the summary and stdout), before any byte is written.
 //!
-//! Names are learned from the whole report first (names.rs), then every string is rewritten once
-//! (text.rs): names -> pseudonyms, secret values -> `[REDACTED]` (secrets.rs), IP addresses ->
+//! The pass is typed (typed.rs): fields that are names are replaced whole, typed addresses are
+//! encrypted, free text is rewritten token by token, and the report's vocabulary is never touched.
+//! Names are learned from the whole report first (learn.rs, names.rs); a name that is a word of the
+//! report's vocabulary (vocabulary.rs) is replaced only where it is the name. Free text goes through
+//! text.rs: names -> pseudonyms, secret values -> `[REDACTED]` (secrets.rs), IP addresses ->
 //! prefix-preserving encryption (ip.rs), hardware addresses -> pseudonyms (mac.rs), found by a byte
 //! scanner (scan.rs). With `--no-redact` only secrets are scrubbed. What became what goes to the
 //! private map (map.rs), never into the archive.
@@ -10,6 +13,7 @@
 mod dotted;
 mod ip;
 mod key;
+mod learn;
 mod mac;
 mod map;
 mod names;
@@ -17,26 +21,29 @@ mod patterns;
 mod scan;
 mod secrets;
 mod text;
+mod typed;
+mod vocabulary;
 mod walk;
 
 pub use ip::IpCipher;
-pub use key::{from_hex as key_from_hex, generate as generate_key, Key};
+pub use key::{
+    default_path as default_key_path, from_hex as key_from_hex, generate as generate_key, Key,
+    KeyChoice,
+};
 pub use map::{read_input, PrivateMap};
 pub use secrets::is_secret_key;
 
 use crate::report::{RedactionSummary, Report};
-use anyhow::Context;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::path::PathBuf;
 use text::Rules;
 
 #[derive(Debug, Clone, Default)]
 pub struct RedactOptions {
     /// Redact identities (off with --no-redact; secrets are scrubbed regardless).
     pub enabled: bool,
-    /// --redact-key FILE: read, or create with mode 0600.
-    pub key_file: Option<PathBuf>,
+    /// Where the key comes from: a file (read, or created with mode 0600), or a fresh one.
+    pub key: KeyChoice,
 }
 
 /// Addresses and hardware addresses seen so far, and what they became.
@@ -63,6 +70,10 @@ pub struct Redactor {
     ids: Option<Identities>,
     book: names::NameBook,
     rules: Rules,
+    /// Learned names that are words of the report's vocabulary (replaced only where they are the name).
+    vocabulary_names: usize,
+    /// Why the persistent key was not used, when it was not.
+    key_note: Option<String>,
 }
 
 impl Redactor {
@@ -72,13 +83,25 @@ impl Redactor {
 
     /// With a given key instead of the options' key file or a random one (tests, benches).
     pub fn with_key(opts: &RedactOptions, key: Option<Key>) -> anyhow::Result<Redactor> {
-        let key = match (key, &opts.key_file) {
+        let mut key_note = None;
+        let key = match (key, &opts.key) {
             (Some(k), _) => {
                 key::from_hex(&key::to_hex(&k)).map_err(anyhow::Error::msg)?;
                 k
             }
-            (None, Some(path)) => key::load_or_create(path)?,
-            (None, None) => key::generate(),
+            // Without identity redaction the key encrypts nothing: never create a key file for it.
+            (None, _) if !opts.enabled => key::generate(),
+            (None, KeyChoice::File(path)) => key::load_or_create(path)?,
+            (None, KeyChoice::Persistent(path)) => match key::load_or_create(path) {
+                Ok(k) => k,
+                Err(e) => {
+                    key_note = Some(format!(
+                        "The persistent redaction key could not be used ({e:#}): this run used a fresh key, so its addresses do not match earlier runs'."
+                    ));
+                    key::generate()
+                }
+            },
+            (None, KeyChoice::New) => key::generate(),
         };
         Ok(Redactor {
             opts: opts.clone(),
@@ -89,6 +112,8 @@ impl Redactor {
             }),
             book: Default::default(),
             rules: Rules::with_secrets(),
+            vocabulary_names: 0,
+            key_note,
         })
     }
 
@@ -107,28 +132,57 @@ impl Redactor {
         }
     }
 
-    /// Learns names to hide from the report (host name, users, connections) then rewrites every string
-    /// in it.
+    /// Learns names to hide from the report (host names, users, connections), then rewrites each field
+    /// of it for what it is (typed.rs).
     pub fn redact_report(&mut self, report: &mut Report) -> anyhow::Result<()> {
-        let mut v = serde_json::to_value(&*report).context("redaction: serialising the report")?;
+        use typed::Redact;
         if self.opts.enabled {
-            let mut strings = Vec::new();
-            walk::strings(&v, &mut strings);
             let before = self.book.entries.len();
-            names::learn(report, &strings, &mut self.book);
-            for e in &self.book.entries[before..] {
-                self.rules.add_name(&e.original, &e.pseudonym);
+            learn::learn(report, &mut self.book);
+            let vocab = vocabulary::Vocabulary::of(report);
+            for e in &mut self.book.entries[before..] {
+                e.in_text = !vocab.contains(&e.original);
+                if e.in_text {
+                    self.rules.add_name(&e.original, &e.pseudonym);
+                } else {
+                    self.vocabulary_names += 1;
+                }
             }
         }
-        let mut secrets = 0;
-        walk::rewrite(&mut v, &mut |s| self.rewrite(s), &mut || secrets += 1);
-        self.rules.secrets += secrets;
-        *report = serde_json::from_value(v).context("redaction produced an invalid report")?;
+        report.visit(&mut Rewriter { red: self });
         Ok(())
     }
 
     fn rewrite(&mut self, text: &str) -> Option<String> {
-        self.rules.rewrite(text, self.ids.as_mut())
+        let out = self.rules.rewrite(text, self.ids.as_mut());
+        if self.vocabulary_names == 0 {
+            return out;
+        }
+        // Names that are vocabulary words: only where they are the name.
+        let t = out.as_deref().unwrap_or(text);
+        match names::replace_name_positions(t, &mut self.book) {
+            Some(n) => Some(n),
+            None => out,
+        }
+    }
+
+    /// A field that is a name of `class`: replaced whole when it is a known name, else free text.
+    fn name_field(&mut self, class: &str, s: &mut String) {
+        if self.opts.enabled {
+            let t = s.trim();
+            if let Some(e) = self.book.entries.iter_mut().find(|e| {
+                (e.class == class || (class == "hostname" && e.class == "domain"))
+                    && e.original.eq_ignore_ascii_case(t.trim_end_matches('.'))
+            }) {
+                e.used = true;
+                let (lead, trail) = (s.len() - s.trim_start().len(), s.trim_end().len());
+                *s = format!("{}{}{}", &s[..lead], e.pseudonym, &s[trail..]);
+                return;
+            }
+        }
+        if let Some(n) = self.rewrite(s) {
+            *s = n;
+        }
     }
 
     /// Redacts a text with what is known so far (feed it original text only, never redacted output).
@@ -139,7 +193,9 @@ impl Redactor {
     /// The pseudonym used for the machine's host name (archive name, manifest); a name that is already
     /// a pseudonym is returned as is.
     pub fn host_label(&mut self, hostname: &str) -> String {
-        self.redact_text(hostname)
+        let mut s = hostname.to_string();
+        self.name_field("hostname", &mut s);
+        s
     }
 
     /// Distinct items per class that were replaced.
@@ -166,31 +222,36 @@ impl Redactor {
     /// Names that were replaced at least once (only those go to the map and the counts).
     fn used_names(&self) -> impl Iterator<Item = &names::NameEntry> {
         self.book.entries.iter().filter(|e| {
-            self.rules
-                .names
-                .iter()
-                .any(|(rep, used)| *used && *rep == e.pseudonym)
+            e.used
+                || self
+                    .rules
+                    .names
+                    .iter()
+                    .any(|(rep, used)| *used && *rep == e.pseudonym)
         })
     }
 
     pub fn summary(&self) -> RedactionSummary {
+        let mut notes: Vec<String> = self.key_note.iter().cloned().collect();
+        if self.vocabulary_names > 0 {
+            notes.push(format!(
+                "{} name(s) that are also words of the report (e.g. a host called like an MPTCP term or a distribution) were replaced only where they are the name (host name, node name, log host column, user@host), not in free text.",
+                self.vocabulary_names
+            ));
+        }
         RedactionSummary {
             enabled: self.opts.enabled,
             counts: self.counts(),
             key_id: self.opts.enabled.then(|| self.key_id()),
+            notes,
             ..Default::default()
         }
     }
 
-    /// A short fingerprint of the key (the encryption of a fixed address): two reports with different
-    /// ids cannot have their addresses matched.
+    /// A short fingerprint of the key: two reports with different ids cannot have their addresses
+    /// matched. A hash of the key, so it tells nothing about any address.
     pub fn key_id(&self) -> String {
-        let probe = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));
-        match IpCipher::new(&self.key).encrypt(probe) {
-            Some(IpAddr::V4(a)) => format!("{:08x}", u32::from(a)),
-            Some(IpAddr::V6(a)) => format!("{:08x}", u128::from(a) as u32),
-            None => String::new(),
-        }
+        key::id(&self.key)
     }
 
     /// The private map (what became what), written next to the archive; None with --no-redact.
@@ -226,6 +287,56 @@ impl Redactor {
             key: key::to_hex(&self.key),
             classes,
         })
+    }
+}
+
+/// The rewriting pass over the typed report.
+struct Rewriter<'a> {
+    red: &'a mut Redactor,
+}
+
+impl typed::Visitor for Rewriter<'_> {
+    fn text(&mut self, s: &mut String) {
+        if let Some(n) = self.red.rewrite(s) {
+            *s = n;
+        }
+    }
+    fn host(&mut self, s: &mut String) {
+        self.red.name_field("hostname", s);
+    }
+    fn connection(&mut self, s: &mut String) {
+        self.red.name_field("connection", s);
+    }
+    fn ip(&mut self, a: &mut IpAddr) {
+        if let Some(ids) = self.red.ids.as_mut() {
+            if let Some(e) = ids.ip.encrypt(*a) {
+                *a = e;
+            }
+        }
+    }
+    fn uname(&mut self, s: &mut String) {
+        // `Linux NODE rest...`: the node name is a name field, the rest free text.
+        let b = s.as_str();
+        let first_end = b.find(char::is_whitespace).unwrap_or(b.len());
+        let node_start = first_end + (b[first_end..].len() - b[first_end..].trim_start().len());
+        let node_end = b[node_start..]
+            .find(char::is_whitespace)
+            .map_or(b.len(), |i| node_start + i);
+        let (head, node, tail) = (
+            b[..node_start].to_string(),
+            b[node_start..node_end].to_string(),
+            b[node_end..].to_string(),
+        );
+        let (mut head, mut node, mut tail) = (head, node, tail);
+        self.text(&mut head);
+        self.host(&mut node);
+        self.text(&mut tail);
+        *s = head + &node + &tail;
+    }
+    fn json(&mut self, v: &mut serde_json::Value) {
+        let mut secrets = 0;
+        walk::rewrite(v, &mut |s| self.red.rewrite(s), &mut || secrets += 1);
+        self.red.rules.secrets += secrets;
     }
 }
 

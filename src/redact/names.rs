@@ -1,50 +1,45 @@
 //! Names to hide, learned from the report before anything is rewritten: the machine's host name (short
 //! and FQDN, and its domain), user names (from /home/NAME paths and the running user), NetworkManager
 //! connection ids and SSIDs. Each gets a consistent pseudonym of its class (`host-1`, `domain-1`,
-//! `user-1`, `conn-1`); the FQDN becomes `host-1.domain-1`.
-
-use crate::report::{Data, Report, Source};
-use std::collections::BTreeSet;
+//! `user-1`, `conn-1`); the FQDN becomes `host-1.domain-1`. The learning walk itself is in learn.rs;
+//! this file keeps the book and the text notations names are found in.
 
 pub struct NameEntry {
     pub class: &'static str,
     pub original: String,
     pub pseudonym: String,
+    /// Replaced in free text too; false for a name that is a word of the report's vocabulary, which is
+    /// replaced only in the fields that are the name.
+    pub in_text: bool,
+    /// Replaced at least once in a name field (text replacements are counted by the rules).
+    pub used: bool,
 }
 
 #[derive(Default)]
 pub struct NameBook {
     pub entries: Vec<NameEntry>,
-    /// Distribution ids (os-release ID, ID_LIKE): a host named after its distribution (the installer
-    /// default) identifies no one, and replacing `debian` would wreck `ID=debian`.
-    pub generic: Vec<String>,
 }
 
+/// Names that are no one's: an unconfigured machine. Kept, since they tell the maintainer something.
 const GENERIC_HOSTS: &[&str] = &[
     "localhost",
     "localhost.localdomain",
+    "localhost6",
     "(none)",
     "unknown",
     "localdomain",
-    "local",
-    "lan",
-    "home",
-    "internal",
-    "linux",
-    "debian",
-    "ubuntu",
-    "fedora",
-    "archlinux",
-    "raspberrypi",
-    "alpine",
-    "kali",
 ];
 
 impl NameBook {
     /// Adds a name (case-insensitively unique); returns its pseudonym.
     pub fn add(&mut self, class: &'static str, original: &str) -> Option<String> {
         let o = original.trim();
-        if o.len() < 2 || o.contains(['\n', '/', '=']) {
+        let bad: &[char] = if class == "connection" {
+            &['\n', '\r']
+        } else {
+            &['\n', '\r', '/', '=', ' ', '\t', '@', ':']
+        };
+        if o.chars().count() < 2 || o.contains(bad) {
             return None;
         }
         if let Some(e) = self
@@ -71,6 +66,8 @@ impl NameBook {
             class,
             original: o.to_string(),
             pseudonym: pseudonym.clone(),
+            in_text: true,
+            used: false,
         });
         Some(pseudonym)
     }
@@ -78,9 +75,7 @@ impl NameBook {
     /// A host name, short or fully qualified.
     pub fn add_host(&mut self, name: &str) {
         let name = name.trim().trim_end_matches('.');
-        if GENERIC_HOSTS.iter().any(|g| g.eq_ignore_ascii_case(name))
-            || self.generic.iter().any(|g| g.eq_ignore_ascii_case(name))
-        {
+        if GENERIC_HOSTS.iter().any(|g| g.eq_ignore_ascii_case(name)) {
             return;
         }
         match name.split_once('.') {
@@ -116,73 +111,41 @@ impl NameBook {
     }
 }
 
-/// Everything the report says about names to hide.
-pub fn learn(report: &Report, strings: &[&str], book: &mut NameBook) {
-    if let Some(d) = report.distro() {
-        for k in ["ID", "ID_LIKE", "VARIANT_ID"] {
-            if let Some(v) = d.fields.get(k) {
-                book.generic.extend(
-                    v.split_whitespace()
-                        .map(|s| s.trim_matches('"').to_string()),
-                );
-            }
+/// Host names that are vocabulary words, replaced only where the text says they are a host name: the
+/// host column of a log line, `(user@HOST)`, a prompt `user@HOST:~`. None when nothing changed.
+pub fn replace_name_positions(text: &str, book: &mut NameBook) -> Option<String> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some(h) = super::learn::syslog_host(line) {
+            let at = line_start + (h.as_ptr() as usize - line.as_ptr() as usize);
+            spans.push((at, at + h.len()));
+        }
+        line_start += line.len();
+    }
+    if text.contains('@') {
+        for (_, h) in super::learn::at_hosts(text) {
+            let at = h.as_ptr() as usize - text.as_ptr() as usize;
+            spans.push((at, at + h.len()));
         }
     }
-    book.add_host(&report.meta.hostname);
-    let mut ifaces: BTreeSet<String> = ["lo".to_string()].into();
-    for (_, d) in report.data() {
-        match d {
-            Data::Kernel(k) => book.add_host(&k.nodename),
-            Data::Interfaces(i) => ifaces.extend(i.links.iter().map(|l| l.name.clone())),
-            Data::Endpoints(es) => ifaces.extend(es.iter().filter_map(|e| e.dev.clone())),
-            Data::NetworkManager(nm) => {
-                let devices = nm
-                    .connections
-                    .iter()
-                    .flat_map(|c| [&c.interface, &c.device]);
-                ifaces.extend(devices.flatten().cloned())
-            }
-            _ => {}
+    spans.sort_unstable();
+    let mut out = String::new();
+    let mut pos = 0;
+    for (s, e) in spans {
+        let name = &text[s..e];
+        let entry = book
+            .entries
+            .iter_mut()
+            .find(|x| !x.in_text && x.class == "hostname" && x.original.eq_ignore_ascii_case(name));
+        if let (Some(entry), true) = (entry, s >= pos) {
+            entry.used = true;
+            out.push_str(&text[pos..s]);
+            out.push_str(&entry.pseudonym);
+            pos = e;
         }
     }
-    let mut conns: Vec<String> = Vec::new();
-    for s in &report.sections {
-        for a in &s.artifacts {
-            let path = match &a.source {
-                Source::File { path } => path.as_str(),
-                Source::Command { .. } => a.name.as_str(),
-            };
-            if path.ends_with("/etc/hostname") || path.ends_with("/proc/sys/kernel/hostname") {
-                book.add_host(&a.content);
-            } else if path.ends_with("/proc/sys/kernel/domainname") {
-                book.add_domain(&a.content);
-            } else if path.ends_with(".nmconnection") {
-                for l in a.content.lines() {
-                    if let Some(v) = l.strip_prefix("id=").or_else(|| l.strip_prefix("ssid=")) {
-                        conns.push(v.trim().to_string());
-                    }
-                }
-            }
-        }
-        for d in &s.data {
-            if let Data::NetworkManager(nm) = d {
-                conns.extend(nm.connections.iter().map(|c| c.id.clone()));
-            }
-        }
-    }
-    for c in conns {
-        if !ifaces.contains(&c) && !c.bytes().all(|b| b.is_ascii_digit() || b == b';') {
-            book.add("connection", &c);
-        }
-    }
-    for u in running_users(report.meta.uid) {
-        book.add("user", &u);
-    }
-    for s in strings {
-        for u in home_users(s) {
-            book.add("user", u);
-        }
-    }
+    (pos > 0).then(|| out + &text[pos..])
 }
 
 /// NAME in every `/home/NAME` of a text.
@@ -199,7 +162,7 @@ pub fn home_users(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The invoking user: $SUDO_USER, and the name of the real uid unless it is root.
-fn running_users(uid: u32) -> Vec<String> {
+pub fn running_users(uid: u32) -> Vec<String> {
     let mut out: Vec<String> = std::env::var("SUDO_USER").into_iter().collect();
     if uid != 0 {
         let mut buf = vec![0 as libc::c_char; 4096];
@@ -233,9 +196,7 @@ mod tests {
         b.add_host("MyHost.Example.com");
         b.add_host("myhost");
         b.add_host("localhost");
-        b.add_host("debian");
-        b.generic.push("nixos".into());
-        b.add_host("NixOS");
+        b.add_host("(none)");
         let got: Vec<(&str, &str)> = b
             .entries
             .iter()

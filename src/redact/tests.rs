@@ -15,7 +15,7 @@ fn redactor(enabled: bool) -> Redactor {
     Redactor::with_key(
         &RedactOptions {
             enabled,
-            key_file: None,
+            key: Default::default(),
         },
         Some(key()),
     )

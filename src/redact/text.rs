@@ -43,10 +43,12 @@ impl Rules {
         let mut out = String::new();
         let mut changed = false;
         let (mut pos, mut i) = (0usize, 0usize);
+        // A name is a whole token: not glued to letters, digits, `-`, `_` or other (UTF-8) letters.
+        let word = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_') || c >= 0x80;
         let boundary = |s: usize, e: usize, tag: &Tag| {
             matches!(tag, Tag::Secret)
-                || !((s > 0 && b[s - 1].is_ascii_alphanumeric())
-                    || (e < b.len() && b[e].is_ascii_alphanumeric())
+                || !((s > 0 && word(b[s - 1]))
+                    || (e < b.len() && word(b[e]))
                     || key_root(&b[s..e], &b[e..]))
         };
         let gap = |out: &mut String, from: usize, to: usize, sink: &mut Option<&mut S>| -> bool {

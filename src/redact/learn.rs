@@ -1,0 +1,405 @@
+//! Learning the names to hide, before anything is rewritten. Two walks over the typed report:
+//! first the fields that are names (host name, node name, host-name files, connection ids, the
+//! `uname -a` line), then free text, where names show up in known notations: the host column of log
+//! lines, `/home/NAME`, `uid=1000(NAME)`, sudo and PAM lines, URL user info, the kernel builder
+//! `(user@host.domain)`, shell prompts, FQDNs under the machine's own DNS domain, `/etc/hosts`, and
+//! NetworkManager keyfiles (their `id=`/`ssid=` and their file names).
+
+use super::names::{home_users, NameBook};
+use super::typed::{Redact, Visitor};
+use crate::report::{Data, Report, Source};
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+pub fn learn(report: &mut Report, book: &mut NameBook) {
+    let mut ifaces: BTreeSet<String> = ["lo".to_string()].into();
+    let mut conns = Vec::new();
+    for s in &report.sections {
+        for d in &s.data {
+            match d {
+                Data::Interfaces(i) => ifaces.extend(i.links.iter().map(|l| l.name.clone())),
+                Data::Endpoints(es) => ifaces.extend(es.iter().filter_map(|e| e.dev.clone())),
+                Data::NetworkManager(nm) => {
+                    let devices = nm
+                        .connections
+                        .iter()
+                        .flat_map(|c| [&c.interface, &c.device]);
+                    ifaces.extend(devices.flatten().cloned())
+                }
+                _ => {}
+            }
+        }
+        for a in &s.artifacts {
+            let path = match &a.source {
+                Source::File { path } => path.as_str(),
+                Source::Command { .. } => a.name.as_str(),
+            };
+            if path.ends_with("/proc/sys/kernel/domainname") {
+                book.add_domain(&a.content);
+            } else if path.ends_with(".nmconnection") {
+                for l in a.content.lines() {
+                    if let Some(v) = l.strip_prefix("id=").or_else(|| l.strip_prefix("ssid=")) {
+                        conns.push(v.trim().to_string());
+                    }
+                }
+                if let Some(stem) = path
+                    .rsplit('/')
+                    .next()
+                    .and_then(|f| f.strip_suffix(".nmconnection"))
+                {
+                    conns.push(stem.to_string());
+                }
+            } else if path.ends_with("/etc/hosts") {
+                for l in a.content.lines() {
+                    let l = l.split('#').next().unwrap_or("");
+                    let mut words = l.split_whitespace();
+                    if words
+                        .next()
+                        .and_then(|w| w.parse::<IpAddr>().ok())
+                        .is_some()
+                    {
+                        words
+                            .filter(|w| !w.starts_with("ip6-"))
+                            .for_each(|w| book.add_host(w));
+                    }
+                }
+            }
+        }
+    }
+    let mut names = Learner {
+        book,
+        phase: Phase::Names,
+        conns,
+    };
+    report.visit(&mut names);
+    for c in std::mem::take(&mut names.conns) {
+        if !ifaces.contains(&c) && !c.bytes().all(|b| b.is_ascii_digit() || b == b';') {
+            names.book.add("connection", &c);
+        }
+    }
+    for u in super::names::running_users(report.meta.uid) {
+        names.book.add("user", &u);
+    }
+    names.phase = Phase::Text;
+    report.visit(&mut names);
+}
+
+#[derive(PartialEq)]
+enum Phase {
+    Names,
+    Text,
+}
+
+struct Learner<'a> {
+    book: &'a mut NameBook,
+    phase: Phase,
+    conns: Vec<String>,
+}
+
+impl Visitor for Learner<'_> {
+    fn text(&mut self, s: &mut String) {
+        if self.phase == Phase::Text {
+            learn_text(s, self.book);
+        }
+    }
+    fn host(&mut self, s: &mut String) {
+        if self.phase == Phase::Names {
+            self.book.add_host(s);
+        }
+    }
+    fn connection(&mut self, s: &mut String) {
+        if self.phase == Phase::Names {
+            self.conns.push(s.trim().to_string());
+        }
+    }
+    fn ip(&mut self, _: &mut IpAddr) {}
+    fn uname(&mut self, s: &mut String) {
+        if self.phase == Phase::Names {
+            if let Some(node) = s.split_whitespace().nth(1) {
+                self.book.add_host(node);
+            }
+        } else {
+            learn_text(s, self.book);
+        }
+    }
+    fn json(&mut self, v: &mut serde_json::Value) {
+        if self.phase == Phase::Text {
+            let mut texts = Vec::new();
+            strings(v, &mut texts);
+            texts.into_iter().for_each(|t| learn_text(t, self.book));
+        }
+    }
+}
+
+fn strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        serde_json::Value::Object(m) => m.values().for_each(|x| strings(x, out)),
+        _ => {}
+    }
+}
+
+/// Names in the notations of free text.
+pub fn learn_text(text: &str, book: &mut NameBook) {
+    for u in home_users(text) {
+        book.add("user", u);
+    }
+    if text.contains('(') {
+        for u in paren_users(text) {
+            book.add("user", u);
+        }
+    }
+    if text.contains("://") {
+        for u in url_users(text) {
+            book.add("user", u);
+        }
+    }
+    if text.contains("sudo") || text.contains("USER=") || text.contains("for user ") {
+        for u in sudo_users(text) {
+            book.add("user", u);
+        }
+    }
+    if text.contains('@') {
+        for (user, host) in at_hosts(text) {
+            book.add("user", user);
+            book.add_host(host);
+        }
+    }
+    if text.contains(':') {
+        for line in text.lines() {
+            if let Some(h) = syslog_host(line) {
+                book.add_host(h);
+            }
+        }
+    }
+    let before = book.entries.len();
+    fqdns_of_known(text, book);
+    if book.entries.len() > before {
+        // A domain learned just now may have neighbours in the same text.
+        fqdns_of_known(text, book);
+    }
+}
+
+/// `uid=1000(NAME)`, `gid=1000(NAME)`, `by NAME(uid=1000)`.
+pub fn paren_users(text: &str) -> impl Iterator<Item = &str> {
+    let ids = ["uid=", "gid=", "euid=", "auid=", "ouid=", "fsuid=", "suid="];
+    let by_id = text.match_indices('(').filter_map(move |(i, _)| {
+        let before = &text[..i];
+        let digits = before.len() - before.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let key_end = before.len() - digits;
+        (digits > 0 && ids.iter().any(|k| before[..key_end].ends_with(k)))
+            .then(|| word_at(&text[i + 1..]))
+            .filter(|w| text[i + 1 + w.len()..].starts_with(')'))
+    });
+    let named = text.match_indices("(uid=").map(move |(i, _)| {
+        let before = &text[..i];
+        let start = before.rfind(|c: char| !is_name_char(c)).map_or(0, |p| {
+            p + before[p..].chars().next().map_or(1, char::len_utf8)
+        });
+        &before[start..]
+    });
+    by_id.chain(named).filter(|w| usable_user(w))
+}
+
+/// The user of `scheme://USER[:password]@host`.
+pub fn url_users(text: &str) -> impl Iterator<Item = &str> {
+    text.match_indices("://").filter_map(move |(i, m)| {
+        let rest = &text[i + m.len()..];
+        let auth_end = rest.find(['/', ' ', '\t', '\n', '"', '\'', '>'])?;
+        let auth = &rest[..auth_end.min(rest.len())];
+        let at = auth.rfind('@')?;
+        let user = auth[..at].split(':').next()?;
+        usable_user(user).then_some(user)
+    })
+}
+
+/// `sudo:  NAME : TTY=...`, `USER=NAME`, `for user NAME`, `session opened for user NAME(`.
+pub fn sudo_users(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for (i, m) in text.match_indices("sudo:") {
+        let rest = text[i + m.len()..].trim_start_matches(' ');
+        let w = word_at(rest);
+        if rest[w.len()..].trim_start_matches(' ').starts_with(": ") {
+            out.push(w);
+        }
+    }
+    for key in ["USER=", "for user ", "LOGNAME="] {
+        for (i, m) in text.match_indices(key) {
+            out.push(word_at(&text[i + m.len()..]));
+        }
+    }
+    out.retain(|w| usable_user(w));
+    out
+}
+
+/// `(USER@HOST)` of /proc/version and `USER@HOST:path$` of a shell prompt.
+pub fn at_hosts(text: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices('@') {
+        let before = &text[..i];
+        let user_start = before
+            .rfind(|c: char| !is_name_char(c))
+            .map_or(0, |p| p + 1);
+        let user = &before[user_start..];
+        let opener = before[..user_start].chars().last();
+        let host = host_at(&text[i + 1..]);
+        let closer = text[i + 1 + host.len()..].chars().next();
+        let builder = opener == Some('(') && closer == Some(')');
+        let prompt = matches!(opener, None | Some('[' | ' ' | '\n'))
+            && closer == Some(':')
+            && text[i + 1 + host.len() + 1..].starts_with(['~', '/']);
+        if (builder || prompt) && !user.is_empty() && !host.is_empty() {
+            out.push((user, host));
+        }
+    }
+    out
+}
+
+/// HOST in a syslog or journal line: `Nov 29 12:00:01 HOST ident[pid]: ...` (also with sub-second
+/// time stamps) or `2026-11-29T12:00:01+0000 HOST ident: ...`.
+pub fn syslog_host(line: &str) -> Option<&str> {
+    let mut w = line.split(' ').filter(|s| !s.is_empty());
+    let first = w.next()?;
+    if first.len() == 3 && first.chars().all(|c| c.is_ascii_alphabetic()) {
+        let day = w.next()?;
+        let time = w.next()?;
+        if !(day.len() <= 2 && day.bytes().all(|b| b.is_ascii_digit()) && is_clock(time)) {
+            return None;
+        }
+    } else if !(first.len() >= 19 && first.as_bytes()[4] == b'-' && first.as_bytes()[10] == b'T') {
+        return None;
+    }
+    let host = w.next()?;
+    let ident = w.next()?;
+    (ident.ends_with(':') && !host.ends_with(':')).then_some(host)
+}
+
+fn is_clock(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() >= 8 && b[2] == b':' && b[5] == b':' && b[..2].iter().all(u8::is_ascii_digit)
+}
+
+/// Any `name.DOMAIN` for a domain the book knows, and `SHORTHOST.some.domain` for a short host name
+/// the book knows: the machine's own domain, and its neighbours under it.
+fn fqdns_of_known(text: &str, book: &mut NameBook) {
+    let known: Vec<(String, bool)> = book
+        .entries
+        .iter()
+        .filter(|e| matches!(e.class, "domain" | "hostname") && !e.original.contains(' '))
+        .map(|e| (e.original.to_ascii_lowercase(), e.class == "domain"))
+        .collect();
+    if known.is_empty() || !text.contains('.') {
+        return;
+    }
+    let lower = text.to_ascii_lowercase();
+    let mut found = Vec::new();
+    for (name, is_domain) in &known {
+        for (i, _) in lower.match_indices(name.as_str()) {
+            let (start, end) = token_span(&lower, i, i + name.len());
+            let token = text[start..end].trim_end_matches('.');
+            let ok = if *is_domain {
+                start < i && lower[..i].ends_with('.')
+            } else {
+                start == i && token.len() > name.len() + 3 && token[name.len()..].starts_with('.')
+            };
+            if ok && token.split('.').count() >= 2 && token.contains(char::is_alphabetic) {
+                found.push(token.to_string());
+            }
+        }
+    }
+    for f in found {
+        book.add_host(&f);
+    }
+}
+
+/// The dotted host-name token around `s..e`.
+fn token_span(t: &str, s: usize, e: usize) -> (usize, usize) {
+    let b = t.as_bytes();
+    let host = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.');
+    let mut start = s;
+    while start > 0 && host(b[start - 1]) {
+        start -= 1;
+    }
+    let mut end = e;
+    while end < b.len() && host(b[end]) {
+        end += 1;
+    }
+    while start < s && b[start] == b'.' {
+        start += 1;
+    }
+    (start, end)
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '-' | '.')
+}
+
+fn word_at(s: &str) -> &str {
+    let n = s.find(|c: char| !is_name_char(c)).unwrap_or(s.len());
+    s[..n].trim_end_matches('.')
+}
+
+fn host_at(s: &str) -> &str {
+    let n = s
+        .find(|c: char| !(c.is_alphanumeric() || matches!(c, '-' | '.' | '_')))
+        .unwrap_or(s.len());
+    s[..n].trim_end_matches('.')
+}
+
+fn usable_user(w: &str) -> bool {
+    w.chars().count() >= 2
+        && w != "root"
+        && !w.starts_with(['.', '-'])
+        && !w.chars().all(|c| c.is_ascii_digit())
+        && w.chars().any(char::is_alphabetic)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notations() {
+        assert_eq!(
+            paren_users("uid=1000(alice) gid=1001(devs) euid=0(root) by bob(uid=1002)")
+                .collect::<Vec<_>>(),
+            ["alice", "devs", "bob"]
+        );
+        assert_eq!(
+            url_users("see http://carol:pw@example.net/x and https://x.org/").collect::<Vec<_>>(),
+            ["carol"]
+        );
+        assert_eq!(
+            sudo_users("sudo:   dave : TTY=pts/0 ; PWD=/home/dave ; USER=root ; COMMAND=/bin/ls"),
+            ["dave"]
+        );
+        assert_eq!(
+            at_hosts("Linux version 6.18.0 (erin@build7.corp.example.net) (gcc 14) #1"),
+            [("erin", "build7.corp.example.net")]
+        );
+        assert_eq!(at_hosts("[frank@ws3:~]$ x; a@b.c"), [("frank", "ws3")]);
+        assert_eq!(
+            syslog_host("Nov 29 12:00:01 oldname kernel: MPTCP: x"),
+            Some("oldname")
+        );
+        assert_eq!(
+            syslog_host("2026-11-29T12:00:01.123+0000 box2 sudo[12]: y"),
+            Some("box2")
+        );
+        assert_eq!(syslog_host("Nov 29 is a date: nope"), None);
+    }
+
+    #[test]
+    fn fqdns_under_the_known_domain() {
+        let mut b = NameBook::default();
+        b.add_host("laptop");
+        learn_text(
+            "resolved laptop.corp.example.net; peer nas.corp.example.net.",
+            &mut b,
+        );
+        let names: Vec<&str> = b.entries.iter().map(|e| e.original.as_str()).collect();
+        assert!(names.contains(&"corp.example.net"), "{names:?}");
+        assert!(names.contains(&"nas"), "{names:?}");
+    }
+}

@@ -1,0 +1,463 @@
+//! Typed redaction: the Report is walked by its structure, not as untyped JSON, so each field is
+//! treated for what it is. Fields that *are* a name (the host name, a NetworkManager connection id)
+//! are replaced whole; addresses held as `IpAddr` are encrypted; free text (raw outputs, notes, log
+//! lines, paths) is rewritten token by token; the report's vocabulary (enum tags, map keys, collector
+//! and command names, sysctl keys, counter names, flags, states, versions) is never visited at all.
+//!
+//! Every impl destructures its struct exhaustively: a field added to the Report without a decision here
+//! fails to compile instead of leaking.
+
+use crate::netlink::event::PmEvent;
+use crate::report::*;
+use crate::reproduce::{CommandRun, NsWindow, Reproduce, Snapshot};
+use std::net::IpAddr;
+
+/// What a pass does with each kind of field. The learning pass only reads; the rewriting pass edits.
+pub trait Visitor {
+    /// Free text: names as whole tokens, addresses, hardware addresses, secrets.
+    fn text(&mut self, s: &mut String);
+    /// A field holding a host name (short or FQDN), possibly with surrounding white space.
+    fn host(&mut self, s: &mut String);
+    /// A NetworkManager connection id or SSID.
+    fn connection(&mut self, s: &mut String);
+    fn ip(&mut self, a: &mut IpAddr);
+    /// A `uname -a` line: its second field is the node name, the rest is free text.
+    fn uname(&mut self, s: &mut String);
+    /// A free-form JSON value: string values are free text, keys are vocabulary, values under a
+    /// secret-named key are removed.
+    fn json(&mut self, v: &mut serde_json::Value);
+
+    fn opt_text(&mut self, s: &mut Option<String>) {
+        if let Some(s) = s {
+            self.text(s)
+        }
+    }
+    fn texts<'a>(&mut self, it: impl IntoIterator<Item = &'a mut String>) {
+        it.into_iter().for_each(|s| self.text(s))
+    }
+    fn opt_ip(&mut self, a: &mut Option<IpAddr>) {
+        if let Some(a) = a {
+            self.ip(a)
+        }
+    }
+}
+
+pub trait Redact {
+    fn visit<V: Visitor>(&mut self, v: &mut V);
+}
+
+impl<T: Redact> Redact for Vec<T> {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        self.iter_mut().for_each(|x| x.visit(v))
+    }
+}
+
+impl<T: Redact> Redact for Option<T> {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        if let Some(x) = self {
+            x.visit(v)
+        }
+    }
+}
+
+impl Redact for Report {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        let Report {
+            schema_version: _,
+            tool: _,
+            meta,
+            sections,
+            findings,
+            redaction: _,
+            reproduce,
+        } = self;
+        meta.visit(v);
+        sections.visit(v);
+        findings.visit(v);
+        reproduce.visit(v);
+    }
+}
+
+impl Redact for Meta {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        let Meta {
+            started_at: _,
+            finished_at: _,
+            mode: _,
+            hostname,
+            uid: _,
+            privileged: _,
+            args,
+            root,
+            netns,
+            side: _,
+            archive,
+        } = self;
+        v.host(hostname);
+        v.texts(args);
+        v.text(root);
+        v.texts(netns);
+        v.opt_text(archive);
+    }
+}
+
+impl Redact for Section {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        let Section {
+            collector: _,
+            description: _,
+            netns,
+            status,
+            duration_ms: _,
+            data,
+            artifacts,
+            notes,
+        } = self;
+        v.opt_text(netns);
+        match status {
+            Status::Ok | Status::TimedOut { .. } => {}
+            Status::Skipped { reason } => v.text(reason),
+            Status::Failed { error } => v.text(error),
+        }
+        data.visit(v);
+        artifacts.visit(v);
+        v.texts(notes);
+    }
+}
+
+/// Files whose whole content is the machine's name.
+const NAME_FILES: &[&str] = &["/etc/hostname", "/proc/sys/kernel/hostname"];
+
+impl Redact for Artifact {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        let Artifact {
+            name,
+            source,
+            content,
+            truncated: _,
+            original_size: _,
+        } = self;
+        let (whole_name, uname) = match source {
+            Source::Command {
+                argv,
+                exit_code: _,
+                stderr,
+                duration_ms: _,
+                timed_out: _,
+                missing: _,
+            } => {
+                let words: Vec<&str> = argv.iter().map(String::as_str).collect();
+                let kinds = (
+                    matches!(words.as_slice(), ["hostname"] | ["hostname", "-f"]),
+                    matches!(words.as_slice(), ["uname", "-a"]),
+                );
+                v.texts(argv.iter_mut().skip(1));
+                v.text(stderr);
+                kinds
+            }
+            Source::File { path } => {
+                let kinds = (NAME_FILES.iter().any(|f| path.ends_with(f)), false);
+                v.text(path);
+                kinds
+            }
+        };
+        v.text(name);
+        if whole_name {
+            v.host(content)
+        } else if uname {
+            v.uname(content)
+        } else {
+            v.text(content)
+        }
+    }
+}
+
+impl Redact for Data {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        match self {
+            Data::Kernel(k) => k.visit(v),
+            Data::Distro(Distro {
+                source,
+                raw,
+                fields,
+            }) => {
+                v.text(source);
+                v.text(raw);
+                v.texts(fields.values_mut());
+            }
+            Data::KernelConfig(KernelConfig { source, symbols: _ }) => v.text(source),
+            Data::Sysctls(list) => list.iter_mut().for_each(|s| v.text(&mut s.value)),
+            Data::Endpoints(list) => list.visit(v),
+            Data::Limits(_) | Data::Mib(_) => {}
+            Data::Sockets(list) => list.visit(v),
+            Data::Interfaces(i) => i.visit(v),
+            Data::NetworkManager(nm) => nm.visit(v),
+            Data::Mptcpd(m) => m.visit(v),
+            Data::SelfTest(SelfTest {
+                result: _,
+                detail,
+                duration_ms: _,
+            }) => v.text(detail),
+            Data::KernelLog(KernelLog {
+                source: _,
+                lines,
+                splats: _,
+            }) => v.texts(lines),
+            Data::Other { name: _, value } => v.json(value),
+        }
+    }
+}
+
+impl Redact for KernelInfo {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        let KernelInfo {
+            uname,
+            sysname: _,
+            nodename,
+            release,
+            version,
+            machine: _,
+            proc_version,
+            taint: _,
+            taint_flags: _,
+        } = self;
+        v.uname(uname);
+        v.host(nodename);
+        v.text(release);
+        v.text(version);
+        v.opt_text(proc_version);
+    }
+}
+
+impl Redact for Endpoint {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        let Endpoint {
+            id: _,
+            addr,
+            port: _,
+            flags: _,
+            ifindex: _,
+            dev: _,
+        } = self;
+        v.ip(addr);
+    }
+}
+
+impl Redact for MptcpSocket {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        let MptcpSocket {
+            state: _,
+            recv_q: _,
+            send_q: _,
+            local,
+            peer,
+            info,
+        } = self;
+        v.text(local);
+        v.text(peer);
+        v.texts(info.values_mut());
+    }
+}
+
+impl Redact for Interfaces {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        let Interfaces {
+            links,
+            rp_filter_all: _,
+            rp_filter_default: _,
+            default_route_v4: _,
+            default_route_v6: _,
+        } = self;
+        for Link {
+            name: _,
+            index: _,
+            state: _,
+            flags: _,
+            mtu: _,
+            addrs,
+            rp_filter: _,
+        } in links
+        {
+            v.texts(addrs);
+        }
+    }
+}
+
+impl Redact for NetworkManager {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        let NetworkManager {
+            installed: _,
+            version: _,
+            running: _,
+            global_mptcp_flags: _,
+            global_mptcp_flags_decoded: _,
+            global_mptcp_flags_source,
+            conf_files,
+            connections,
+            notes,
+        } = self;
+        v.opt_text(global_mptcp_flags_source);
+        v.texts(conf_files);
+        for NmConnection {
+            id,
+            uuid: _,
+            kind: _,
+            interface: _,
+            mptcp_flags: _,
+            mptcp_flags_decoded: _,
+            active: _,
+            device: _,
+            file,
+            flags_from_nmcli: _,
+            default_applies: _,
+        } in connections
+        {
+            v.connection(id);
+            v.opt_text(file);
+        }
+        v.texts(notes);
+    }
+}
+
+impl Redact for Mptcpd {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        let Mptcpd {
+            installed: _,
+            binary,
+            version: _,
+            service_state: _,
+            config,
+            config_file,
+            unit_files,
+            exec_start,
+            cmdline,
+            effective,
+            plugins: _,
+            mptcpize: _,
+            notes,
+        } = self;
+        v.opt_text(binary);
+        v.texts(config.values_mut());
+        v.opt_text(config_file);
+        v.texts(unit_files);
+        v.opt_text(exec_start);
+        v.texts(cmdline.values_mut());
+        v.texts(effective.values_mut());
+        v.texts(notes);
+    }
+}
+
+impl Redact for Finding {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        let Finding {
+            rule: _,
+            severity: _,
+            title,
+            evidence,
+            link: _,
+        } = self;
+        v.text(title);
+        v.texts(evidence);
+    }
+}
+
+impl Redact for Reproduce {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        let Reproduce {
+            started_at: _,
+            ended_at: _,
+            duration_ms: _,
+            ended_by: _,
+            requested_duration_ms: _,
+            command,
+            namespaces,
+        } = self;
+        if let Some(CommandRun {
+            argv,
+            netns,
+            exit_code: _,
+            signal: _,
+            duration_ms: _,
+            stdout_tail,
+            stderr_tail,
+            truncated: _,
+            stopped: _,
+            error,
+        }) = command
+        {
+            v.texts(argv);
+            v.opt_text(netns);
+            v.text(stdout_tail);
+            v.text(stderr_tail);
+            v.opt_text(error);
+        }
+        namespaces.visit(v);
+    }
+}
+
+impl Redact for NsWindow {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        let NsWindow {
+            netns,
+            subscribed: _,
+            subscribe_error,
+            events,
+            events_total: _,
+            events_lost: _,
+            events_malformed: _,
+            before,
+            after,
+        } = self;
+        v.opt_text(netns);
+        v.opt_text(subscribe_error);
+        events.visit(v);
+        before.visit(v);
+        after.visit(v);
+    }
+}
+
+impl Redact for Snapshot {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        let Snapshot {
+            taken_at: _,
+            counters: _,
+            endpoints,
+            limits: _,
+            sockets,
+            notes,
+        } = self;
+        endpoints.visit(v);
+        sockets.visit(v);
+        v.texts(notes);
+    }
+}
+
+impl Redact for PmEvent {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        // Ports, ids, tokens, flags and error codes are evidence; only the addresses identify. An
+        // attribute this version cannot name stays as the kernel sent it (hex): it cannot be told apart.
+        let PmEvent {
+            time: _,
+            kind: _,
+            token: _,
+            family: _,
+            loc_id: _,
+            rem_id: _,
+            saddr,
+            daddr,
+            sport: _,
+            dport: _,
+            backup: _,
+            error: _,
+            flags: _,
+            timeout: _,
+            ifindex: _,
+            reset_reason: _,
+            reset_flags: _,
+            server_side: _,
+            unknown_attrs: _,
+        } = self;
+        v.opt_ip(saddr);
+        v.opt_ip(daddr);
+    }
+}
