@@ -7,11 +7,12 @@
 
 use super::names::{home_users, NameBook};
 use super::typed::{Redact, Visitor};
+use super::vocabulary::Vocabulary;
 use crate::report::{Data, Report, Source};
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-pub fn learn(report: &mut Report, book: &mut NameBook) {
+pub fn learn(report: &mut Report, book: &mut NameBook, vocab: &Vocabulary) {
     let mut ifaces: BTreeSet<String> = ["lo".to_string()].into();
     let mut conns = Vec::new();
     for s in &report.sections {
@@ -70,6 +71,7 @@ pub fn learn(report: &mut Report, book: &mut NameBook) {
         book,
         phase: Phase::Names,
         conns,
+        vocab,
     };
     report.visit(&mut names);
     for c in std::mem::take(&mut names.conns) {
@@ -94,12 +96,13 @@ struct Learner<'a> {
     book: &'a mut NameBook,
     phase: Phase,
     conns: Vec<String>,
+    vocab: &'a Vocabulary,
 }
 
 impl Visitor for Learner<'_> {
     fn text(&mut self, s: &mut String) {
         if self.phase == Phase::Text {
-            learn_text(s, self.book);
+            learn_text(s, self.book, self.vocab);
         }
     }
     fn host(&mut self, s: &mut String) {
@@ -119,14 +122,16 @@ impl Visitor for Learner<'_> {
                 self.book.add_host(node);
             }
         } else {
-            learn_text(s, self.book);
+            learn_text(s, self.book, self.vocab);
         }
     }
     fn json(&mut self, v: &mut serde_json::Value) {
         if self.phase == Phase::Text {
             let mut texts = Vec::new();
             strings(v, &mut texts);
-            texts.into_iter().for_each(|t| learn_text(t, self.book));
+            texts
+                .into_iter()
+                .for_each(|t| learn_text(t, self.book, self.vocab));
         }
     }
 }
@@ -141,7 +146,7 @@ fn strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
 }
 
 /// Names in the notations of free text.
-pub fn learn_text(text: &str, book: &mut NameBook) {
+pub fn learn_text(text: &str, book: &mut NameBook, vocab: &Vocabulary) {
     for u in home_users(text) {
         book.add("user", u);
     }
@@ -174,10 +179,10 @@ pub fn learn_text(text: &str, book: &mut NameBook) {
         }
     }
     let before = book.entries.len();
-    fqdns_of_known(text, book);
+    fqdns_of_known(text, book, vocab);
     if book.entries.len() > before {
         // A domain learned just now may have neighbours in the same text.
-        fqdns_of_known(text, book);
+        fqdns_of_known(text, book, vocab);
     }
 }
 
@@ -280,13 +285,15 @@ fn is_clock(t: &str) -> bool {
     b.len() >= 8 && b[2] == b':' && b[5] == b':' && b[..2].iter().all(u8::is_ascii_digit)
 }
 
-/// Any `name.DOMAIN` for a domain the book knows, and `SHORTHOST.some.domain` for a short host name
-/// the book knows: the machine's own domain, and its neighbours under it.
-fn fqdns_of_known(text: &str, book: &mut NameBook) {
+/// Any `name.DOMAIN` for a domain the book knows, and `SHORTHOST.some.domain` (two labels at least:
+/// `laptop.service` is a file) for a short host name the book knows: the machine's own domain, and its
+/// neighbours under it. A name that is a vocabulary word (`mptcp`) says nothing about domains.
+fn fqdns_of_known(text: &str, book: &mut NameBook, vocab: &Vocabulary) {
     let known: Vec<(String, bool)> = book
         .entries
         .iter()
         .filter(|e| matches!(e.class, "domain" | "hostname") && !e.original.contains(' '))
+        .filter(|e| !vocab.contains(&e.original))
         .map(|e| (e.original.to_ascii_lowercase(), e.class == "domain"))
         .collect();
     if known.is_empty() || !text.contains('.') {
@@ -301,7 +308,9 @@ fn fqdns_of_known(text: &str, book: &mut NameBook) {
             let ok = if *is_domain {
                 start < i && lower[..i].ends_with('.')
             } else {
-                start == i && token.len() > name.len() + 3 && token[name.len()..].starts_with('.')
+                start == i
+                    && token[name.len()..].starts_with('.')
+                    && token[name.len() + 1..].split('.').count() >= 2
             };
             if ok && token.split('.').count() >= 2 && token.contains(char::is_alphabetic) {
                 found.push(token.to_string());
@@ -401,5 +410,6 @@ mod tests {
         let names: Vec<&str> = b.entries.iter().map(|e| e.original.as_str()).collect();
         assert!(names.contains(&"corp.example.net"), "{names:?}");
         assert!(names.contains(&"nas"), "{names:?}");
+        assert!(!names.contains(&"service"), "{names:?}");
     }
 }

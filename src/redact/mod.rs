@@ -138,8 +138,8 @@ impl Redactor {
         use typed::Redact;
         if self.opts.enabled {
             let before = self.book.entries.len();
-            learn::learn(report, &mut self.book);
             let vocab = vocabulary::Vocabulary::of(report);
+            learn::learn(report, &mut self.book, &vocab);
             for e in &mut self.book.entries[before..] {
                 e.in_text = !vocab.contains(&e.original);
                 if e.in_text {

@@ -39,7 +39,8 @@ impl NameBook {
         } else {
             &['\n', '\r', '/', '=', ' ', '\t', '@', ':']
         };
-        if o.chars().count() < 2 || o.contains(bad) {
+        // A one-letter name is replaced only where it is the name (see vocabulary.rs).
+        if o.is_empty() || o.contains(bad) {
             return None;
         }
         if let Some(e) = self

@@ -5,7 +5,8 @@
 //! lines, `user@host`), never in free text.
 //!
 //! The words come from a fixed list and from the report itself: collector names and descriptions,
-//! command lines, sysctl keys, counter names, kernel config symbols, interface names and flags.
+//! command lines, sysctl keys, counter names, kernel config symbols, interface names and flags, the
+//! kernel's release, version and machine, and the distribution's os-release fields.
 
 use crate::report::{Data, Report, Source};
 use std::collections::HashSet;
@@ -238,9 +239,7 @@ pub struct Vocabulary {
 impl Vocabulary {
     /// The fixed words, and every word found in the vocabulary fields of `report`.
     pub fn of(report: &Report) -> Vocabulary {
-        let mut v = Vocabulary {
-            words: WORDS.iter().map(|w| w.to_string()).collect(),
-        };
+        let mut v = Vocabulary::fixed();
         v.add_words(&report.tool.name);
         v.add_words(&report.meta.mode);
         for s in &report.sections {
@@ -279,9 +278,27 @@ impl Vocabulary {
                 .iter()
                 .filter_map(|e| e.dev.as_deref())
                 .for_each(|n| self.add_words(n)),
-            Data::Distro(dist) => dist.fields.keys().for_each(|k| self.add_words(k)),
+            Data::Distro(dist) => {
+                for (k, v) in &dist.fields {
+                    self.add_words(k);
+                    self.add_words(v.trim_matches('"'));
+                }
+            }
+            Data::Kernel(k) => {
+                for f in [&k.sysname, &k.release, &k.version, &k.machine] {
+                    self.add_words(f);
+                }
+                k.taint_flags.iter().for_each(|f| self.add_words(f));
+            }
             Data::Mptcpd(m) => m.config.keys().for_each(|k| self.add_words(k)),
             _ => {}
+        }
+    }
+
+    /// The fixed words only.
+    pub fn fixed() -> Vocabulary {
+        Vocabulary {
+            words: WORDS.iter().map(|w| w.to_string()).collect(),
         }
     }
 
@@ -304,10 +321,11 @@ impl Vocabulary {
         self.words.insert(t);
     }
 
-    /// A name that identifies nobody: a vocabulary word, or only digits.
+    /// A name that identifies nobody in free text: a vocabulary word, a single character, or only
+    /// digits.
     pub fn contains(&self, name: &str) -> bool {
         let n = name.trim().to_lowercase();
-        n.chars().all(|c| c.is_ascii_digit()) || self.words.contains(&n)
+        n.chars().count() < 2 || n.chars().all(|c| c.is_ascii_digit()) || self.words.contains(&n)
     }
 }
 
@@ -317,9 +335,7 @@ mod tests {
 
     #[test]
     fn fixed_and_learned_words() {
-        let mut v = Vocabulary {
-            words: WORDS.iter().map(|w| w.to_string()).collect(),
-        };
+        let mut v = Vocabulary::fixed();
         v.add_words("net.mptcp.add_addr_timeout");
         for w in [
             "mptcp",
