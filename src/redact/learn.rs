@@ -404,8 +404,9 @@ mod tests {
         let mut b = NameBook::default();
         b.add_host("laptop");
         learn_text(
-            "resolved laptop.corp.example.net; peer nas.corp.example.net.",
+            "resolved laptop.corp.example.net; peer nas.corp.example.net; laptop.service",
             &mut b,
+            &Vocabulary::fixed(),
         );
         let names: Vec<&str> = b.entries.iter().map(|e| e.original.as_str()).collect();
         assert!(names.contains(&"corp.example.net"), "{names:?}");
