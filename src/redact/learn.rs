@@ -13,6 +13,8 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 pub fn learn(report: &mut Report, book: &mut NameBook, vocab: &Vocabulary) {
+    // The machine's own name first: it is `host-1` in every report.
+    book.add_host(&report.meta.hostname);
     let mut ifaces: BTreeSet<String> = ["lo".to_string()].into();
     let mut conns = Vec::new();
     for s in &report.sections {
@@ -116,6 +118,7 @@ impl Visitor for Learner<'_> {
         }
     }
     fn ip(&mut self, _: &mut IpAddr) {}
+    fn secret(&mut self, _: &mut String) {}
     fn uname(&mut self, s: &mut String) {
         if self.phase == Phase::Names {
             if let Some(node) = s.split_whitespace().nth(1) {
@@ -160,7 +163,12 @@ pub fn learn_text(text: &str, book: &mut NameBook, vocab: &Vocabulary) {
             book.add("user", u);
         }
     }
-    if text.contains("sudo") || text.contains("USER=") || text.contains("for user ") {
+    if text.contains("sudo")
+        || text.contains("USER=")
+        || text.contains("LOGNAME=")
+        || text.contains("for ")
+        || text.contains("user ")
+    {
         for u in sudo_users(text) {
             book.add("user", u);
         }
@@ -176,6 +184,11 @@ pub fn learn_text(text: &str, book: &mut NameBook, vocab: &Vocabulary) {
             if let Some(h) = syslog_host(line) {
                 book.add_host(h);
             }
+        }
+    }
+    if text.contains('@') {
+        for u in own_domain_mail(text, book) {
+            book.add("user", &u);
         }
     }
     let before = book.entries.len();
@@ -219,7 +232,8 @@ pub fn url_users(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// `sudo:  NAME : TTY=...`, `USER=NAME`, `for user NAME`, `session opened for user NAME(`.
+/// `sudo:  NAME : TTY=...`, `USER=NAME`, `for user NAME`, `session opened for user NAME(`, sshd's
+/// `Accepted publickey for NAME from` and `Invalid user NAME from`.
 pub fn sudo_users(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     for (i, m) in text.match_indices("sudo:") {
@@ -229,9 +243,23 @@ pub fn sudo_users(text: &str) -> Vec<&str> {
             out.push(w);
         }
     }
-    for key in ["USER=", "for user ", "LOGNAME="] {
+    for key in [
+        "USER=",
+        "for user ",
+        "LOGNAME=",
+        "Invalid user ",
+        "invalid user ",
+    ] {
         for (i, m) in text.match_indices(key) {
             out.push(word_at(&text[i + m.len()..]));
+        }
+    }
+    // sshd: `Accepted publickey for NAME from`, `Failed password for [invalid user] NAME from`.
+    for (i, m) in text.match_indices(" for ") {
+        let rest = &text[i + m.len()..];
+        let w = word_at(rest);
+        if rest[w.len()..].starts_with(" from ") && w != "invalid" {
+            out.push(w);
         }
     }
     out.retain(|w| usable_user(w));
@@ -258,6 +286,32 @@ pub fn at_hosts(text: &str) -> Vec<(&str, &str)> {
             out.push((user, host));
         }
     }
+    out
+}
+
+/// NAME of `NAME@DOMAIN` mail addresses under a domain the book knows (the organisation's own).
+fn own_domain_mail(text: &str, book: &NameBook) -> Vec<String> {
+    let domains: Vec<String> = book
+        .entries
+        .iter()
+        .filter(|e| e.class == "domain")
+        .map(|e| e.original.to_ascii_lowercase())
+        .collect();
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices('@') {
+        let host = host_at(&text[i + 1..]).to_ascii_lowercase();
+        if domains
+            .iter()
+            .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+        {
+            let before = &text[..i];
+            let start = before
+                .rfind(|c: char| !(is_name_char(c) || c == '+'))
+                .map_or(0, |p| p + 1);
+            out.push(before[start..].to_string());
+        }
+    }
+    out.retain(|u| usable_user(u));
     out
 }
 

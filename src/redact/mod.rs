@@ -314,6 +314,12 @@ impl typed::Visitor for Rewriter<'_> {
             }
         }
     }
+    fn secret(&mut self, s: &mut String) {
+        if s.as_str() != secrets::REDACTED {
+            *s = secrets::REDACTED.to_string();
+            self.red.rules.secrets += 1;
+        }
+    }
     fn uname(&mut self, s: &mut String) {
         // `Linux NODE rest...`: the node name is a name field, the rest free text.
         let b = s.as_str();

@@ -27,6 +27,22 @@ pub trait Visitor {
     /// secret-named key are removed.
     fn json(&mut self, v: &mut serde_json::Value);
 
+    /// A command line, one argument each: free text, and the argument after a secret-naming flag
+    /// (`--password VALUE`, `--token VALUE`) is a secret whatever it looks like.
+    fn argv(&mut self, args: &mut [String]) {
+        let mut secret_next = false;
+        for a in args.iter_mut() {
+            if std::mem::take(&mut secret_next) && !a.starts_with('-') {
+                self.secret(a);
+                continue;
+            }
+            secret_next = secret_flag(a);
+            self.text(a);
+        }
+    }
+    /// A value known to be secret.
+    fn secret(&mut self, s: &mut String);
+
     fn opt_text(&mut self, s: &mut Option<String>) {
         if let Some(s) = s {
             self.text(s)
@@ -40,6 +56,20 @@ pub trait Visitor {
             self.ip(a)
         }
     }
+}
+
+/// `--password`, `--token`, `-token`, `--client-secret` (without `=VALUE`): the next argument is its value.
+pub fn secret_flag(arg: &str) -> bool {
+    let Some(name) = arg.strip_prefix('-') else {
+        return false;
+    };
+    let name = name.trim_start_matches('-');
+    !name.is_empty()
+        && !arg.contains('=')
+        && (super::secrets::is_secret_key(name)
+            || name.eq_ignore_ascii_case("token")
+            || name.to_ascii_lowercase().ends_with("-token")
+            || name.eq_ignore_ascii_case("cookie"))
 }
 
 pub trait Redact {
@@ -94,7 +124,7 @@ impl Redact for Meta {
             archive,
         } = self;
         v.host(hostname);
-        v.texts(args);
+        v.argv(args);
         v.text(root);
         v.texts(netns);
         v.opt_text(archive);
@@ -151,7 +181,7 @@ impl Redact for Artifact {
                     matches!(words.as_slice(), ["hostname"] | ["hostname", "-f"]),
                     matches!(words.as_slice(), ["uname", "-a"]),
                 );
-                v.texts(argv.iter_mut().skip(1));
+                v.argv(&mut argv[1..]);
                 v.text(stderr);
                 kinds
             }
@@ -385,7 +415,7 @@ impl Redact for Reproduce {
             error,
         }) = command
         {
-            v.texts(argv);
+            v.argv(argv);
             v.opt_text(netns);
             v.text(stdout_tail);
             v.text(stderr_tail);
@@ -459,5 +489,87 @@ impl Redact for PmEvent {
         } = self;
         v.opt_ip(saddr);
         v.opt_ip(daddr);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records what each field was taken for.
+    #[derive(Default)]
+    struct Probe(Vec<String>);
+
+    impl Visitor for Probe {
+        fn text(&mut self, s: &mut String) {
+            self.0.push(format!("text:{s}"));
+        }
+        fn host(&mut self, s: &mut String) {
+            self.0.push(format!("host:{s}"));
+        }
+        fn connection(&mut self, s: &mut String) {
+            self.0.push(format!("conn:{s}"));
+        }
+        fn ip(&mut self, a: &mut IpAddr) {
+            self.0.push(format!("ip:{a}"));
+        }
+        fn secret(&mut self, s: &mut String) {
+            self.0.push(format!("secret:{s}"));
+        }
+        fn uname(&mut self, s: &mut String) {
+            self.0.push(format!("uname:{s}"));
+        }
+        fn json(&mut self, _: &mut serde_json::Value) {}
+    }
+
+    #[test]
+    fn the_argument_after_a_secret_flag_is_a_secret() {
+        let mut p = Probe::default();
+        let mut argv: Vec<String> = [
+            "--password",
+            "pw",
+            "-v",
+            "--token",
+            "tk",
+            "--client-secret",
+            "cs",
+            "--user=bob",
+            "--token",
+            "--next",
+            "-p",
+            "8080",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        p.argv(&mut argv);
+        let secrets: Vec<&str> =
+            p.0.iter()
+                .filter_map(|x| x.strip_prefix("secret:"))
+                .collect();
+        assert_eq!(secrets, ["pw", "tk", "cs"]);
+        assert!(p.0.contains(&"text:8080".to_string()), "-p is a port here");
+    }
+
+    #[test]
+    fn vocabulary_fields_are_never_visited() {
+        let mut e = Endpoint {
+            id: 1,
+            addr: "10.1.2.3".parse().unwrap(),
+            port: 0,
+            flags: 2,
+            ifindex: Some(2),
+            dev: Some("signal".into()),
+        };
+        let mut p = Probe::default();
+        e.visit(&mut p);
+        assert_eq!(p.0, ["ip:10.1.2.3"]);
+        let s = Sysctl {
+            name: "net.mptcp.enabled".into(),
+            value: "1".into(),
+        };
+        let mut d = Data::Sysctls(vec![s]);
+        d.visit(&mut p);
+        assert_eq!(p.0.last().unwrap(), "text:1");
     }
 }
