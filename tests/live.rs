@@ -16,11 +16,9 @@ fn section_status<'a>(r: &'a Report, name: &str) -> &'a Status {
 }
 
 #[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
 fn live_collect_as_root_loads_no_module() {
-    if !is_root() || !std::path::Path::new("/proc/sys/net/mptcp").exists() {
-        eprintln!("skipped: needs root on a kernel with MPTCP");
-        return;
-    }
+    crate::util::require_root_and_mptcp();
     let modules_before = std::fs::read_to_string("/proc/modules").unwrap_or_default();
     let dir = tempfile::tempdir().unwrap();
     bin()
@@ -64,6 +62,7 @@ fn live_collect_as_root_loads_no_module() {
 }
 
 #[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
 fn unprivileged_run_never_waits_and_says_what_it_missed() {
     let Some(mut nobody) = crate::util::bin_as_nobody() else {
         return;

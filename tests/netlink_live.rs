@@ -91,6 +91,7 @@ fn artifact<'a>(r: &'a Report, collector: &str, ns: &TestNs) -> &'a str {
 }
 
 #[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
 fn endpoints_limits_and_sysctl_match_iproute2_in_a_namespace() {
     let Some(a) = TestNs::new() else { return };
     let Some(b) = TestNs::new() else { return };
@@ -152,6 +153,7 @@ fn endpoints_limits_and_sysctl_match_iproute2_in_a_namespace() {
 }
 
 #[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
 fn fresh_namespace_has_no_endpoints_and_default_limits() {
     let Some(ns) = TestNs::new() else { return };
     let (eps, limits) = ns.on_thread(|| (LivePm.endpoints(), LivePm.limits()));
@@ -165,6 +167,7 @@ fn fresh_namespace_has_no_endpoints_and_default_limits() {
 }
 
 #[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
 fn kernel_errors_carry_the_kernel_reason_not_a_dump() {
     let Some(ns) = TestNs::new() else { return };
     // GET_ADDR for an id that does not exist: the kernel says why in its extended ACK.
@@ -195,6 +198,7 @@ fn kernel_errors_carry_the_kernel_reason_not_a_dump() {
 }
 
 #[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
 fn missing_family_is_a_clean_error() {
     let Some(ns) = TestNs::new() else { return };
     let err = ns.on_thread(|| {
@@ -211,6 +215,7 @@ fn missing_family_is_a_clean_error() {
 }
 
 #[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
 fn counters_are_read_per_namespace() {
     let Some(ns) = TestNs::new() else { return };
     let out = bin()

@@ -112,6 +112,7 @@ fn reproduce_one_connection(
 }
 
 #[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
 fn one_connection_gives_its_events_and_counter_deltas() {
     let Some((c, s)) = client_server(true) else {
         return;
@@ -208,6 +209,7 @@ fn one_connection_gives_its_events_and_counter_deltas() {
 }
 
 #[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
 fn burst_of_500_connections_every_created_event_is_recorded_or_counted_lost() {
     let Some((c, s)) = client_server(false) else {
         return;
@@ -263,6 +265,7 @@ fn burst_of_500_connections_every_created_event_is_recorded_or_counted_lost() {
 }
 
 #[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
 fn loss_is_counted_when_the_receive_buffer_overflows() {
     let Some((c, s)) = client_server(false) else {
         return;
@@ -296,6 +299,7 @@ fn loss_is_counted_when_the_receive_buffer_overflows() {
 
 /// Events, snapshots and the command's output pass through the redaction pass like everything else.
 #[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
 fn reproduce_members_are_redacted() {
     let Some((c, s)) = client_server(true) else {
         return;
@@ -327,6 +331,7 @@ fn reproduce_members_are_redacted() {
 
 /// The text view shows the window too.
 #[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
 fn text_format_shows_the_window() {
     let Some(ns) = TestNs::new() else { return };
     let out = bin()

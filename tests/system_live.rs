@@ -29,6 +29,7 @@ fn self_test(r: &Report, ns: &TestNs) -> SelfTest {
 }
 
 #[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
 fn interfaces_addresses_rp_filter_and_default_route_in_a_namespace() {
     let Some(ns) = TestNs::new() else { return };
     ns.ip("link add mgdva type veth peer name mgdvb");
@@ -81,6 +82,7 @@ fn interfaces_addresses_rp_filter_and_default_route_in_a_namespace() {
 }
 
 #[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
 fn self_test_ok_when_enabled_and_disabled_when_not() {
     let Some(ns) = TestNs::new() else { return };
     ns.exec(&["sysctl", "-qw", "net.mptcp.enabled=1"]);
@@ -94,6 +96,7 @@ fn self_test_ok_when_enabled_and_disabled_when_not() {
 }
 
 #[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
 fn self_test_reports_loopback_down_without_changing_it() {
     let Some(ns) = TestNs::new() else { return };
     ns.ip("link set lo down");
@@ -131,6 +134,7 @@ fn without_seconds(text: &str) -> String {
 /// another namespace, a lower device down, no carrier), addresses with labels, peers, lifetimes and
 /// flags, routes of several types, tables, metrics and multipath, and policy rules of many selectors.
 #[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
 fn routing_texts_equal_iproute2_output() {
     let (Some(a), Some(b)) = (TestNs::new(), TestNs::new()) else {
         return;
@@ -238,6 +242,7 @@ fn routing_texts_equal_iproute2_output() {
 /// A dump keeps at most its limit of answers and counts the rest (a full BGP table must not fill the
 /// report), while still reading the whole dump so the socket stays usable.
 #[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
 fn route_dumps_stop_keeping_at_the_limit() {
     let Some(ns) = TestNs::new() else { return };
     ns.ip("link add r1 type veth peer name r2");

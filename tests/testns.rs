@@ -1,6 +1,6 @@
 //! Throw-away network namespaces for tests that need the real kernel: uniquely named
-//! (`mgd-<pid>-<n>`), always deleted on drop (even when the test panics), and a skip reason when the
-//! machine cannot create them (not root, no netns support).
+//! (`mgd-<pid>-<n>`), always deleted on drop (even when the test panics). Tests using them are
+//! `#[ignore]`d with the reason; run as root (`.ci/run`), an impossible setup fails, never skips.
 
 #![allow(dead_code)]
 
@@ -14,16 +14,11 @@ pub struct TestNs {
 }
 
 impl TestNs {
-    /// A fresh namespace with loopback up; None (after printing why) when that is impossible here.
+    /// A fresh namespace with loopback up. Panics when that is impossible here: the tests using it
+    /// are `#[ignore]`d with the reason and run as root by `.ci/run`, where they must not skip.
+    /// (Still an Option so call sites read as before; it is never None.)
     pub fn new() -> Option<TestNs> {
-        if !crate::util::is_root() {
-            eprintln!("skipped: needs root to create network namespaces");
-            return None;
-        }
-        if !std::path::Path::new("/proc/sys/net/mptcp").exists() {
-            eprintln!("skipped: kernel without MPTCP");
-            return None;
-        }
+        crate::util::require_root_and_mptcp();
         let name = format!(
             "mgd-{}-{}",
             std::process::id(),
@@ -32,17 +27,11 @@ impl TestNs {
         let out = Command::new("ip").args(["netns", "add", &name]).output();
         match out {
             Ok(o) if o.status.success() => {}
-            Ok(o) => {
-                eprintln!(
-                    "skipped: `ip netns add` failed: {}",
-                    String::from_utf8_lossy(&o.stderr).trim()
-                );
-                return None;
-            }
-            Err(e) => {
-                eprintln!("skipped: cannot run ip: {e}");
-                return None;
-            }
+            Ok(o) => panic!(
+                "`ip netns add` failed: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            ),
+            Err(e) => panic!("cannot run ip: {e}"),
         }
         let ns = TestNs { name };
         ns.ip("link set lo up");

@@ -5,16 +5,28 @@
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
-/// The tool run as the unprivileged user 65534 through setpriv (a std Command, for piped stdio); None,
-/// after printing why, when that is impossible here (not root, no setpriv).
+/// Tests that need root and an MPTCP kernel are `#[ignore]`d with the reason and run by `.ci/run`
+/// (as root): there they must really run, so an impossible setup fails loudly instead of skipping.
+pub fn require_root_and_mptcp() {
+    assert!(
+        is_root(),
+        "this test needs root: run it as root (`.ci/run` does), it is #[ignore]d otherwise"
+    );
+    assert!(
+        Path::new("/proc/sys/net/mptcp").exists(),
+        "this test needs a kernel with MPTCP"
+    );
+}
+
+/// The tool run as the unprivileged user 65534 through setpriv (a std Command, for piped stdio). Panics
+/// when that is impossible here (not root, no setpriv): the tests using it are `#[ignore]`d otherwise.
+/// (Still an Option so call sites read as before.)
 pub fn bin_as_nobody() -> Option<std::process::Command> {
+    require_root_and_mptcp();
     let setpriv = std::process::Command::new("setpriv")
         .arg("--version")
         .output();
-    if !is_root() || setpriv.is_err() {
-        eprintln!("skipped: needs root and setpriv to drop to an unprivileged user");
-        return None;
-    }
+    assert!(setpriv.is_ok(), "setpriv (util-linux) is needed");
     let mut c = std::process::Command::new("setpriv");
     c.args([
         "--reuid",
