@@ -241,6 +241,8 @@ pub fn collect_report_with(
     let hostname = env
         .fs
         .read_trimmed("/proc/sys/kernel/hostname")
+        // An offline image (--root) has no /proc: its configured name is in /etc/hostname.
+        .or_else(|| env.fs.read_trimmed("/etc/hostname"))
         .unwrap_or_else(|| "unknown".into());
     let sections = engine::run(
         &plan,

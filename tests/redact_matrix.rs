@@ -135,6 +135,17 @@ fn normalize(v: &mut Value) {
     }
 }
 
+fn drop_key(v: &mut Value, key: &str) {
+    match v {
+        Value::Object(m) => {
+            m.remove(key);
+            m.values_mut().for_each(|x| drop_key(x, key));
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| drop_key(x, key)),
+        _ => {}
+    }
+}
+
 /// Every string of `v` (values only).
 fn strings<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
     match v {
@@ -166,6 +177,9 @@ fn any_host_name_gives_the_same_report_but_for_the_name() {
             got = serde_json::from_str(&text.replace("host-1.domain-1", "host-1")).unwrap();
             got["redaction"]["counts"] = Value::Null;
             baseline["redaction"]["counts"] = Value::Null;
+            // ... and so is the size of the host-name file.
+            drop_key(&mut got, "original_size");
+            drop_key(&mut baseline, "original_size");
         }
         if got != baseline {
             let (a, b) = (

@@ -164,8 +164,8 @@ impl Redact for Artifact {
             name,
             source,
             content,
-            truncated: _,
-            original_size: _,
+            truncated,
+            original_size,
         } = self;
         let (whole_name, uname) = match source {
             Source::Command {
@@ -198,6 +198,10 @@ impl Redact for Artifact {
             v.uname(content)
         } else {
             v.text(content)
+        }
+        // The size of what was kept, not of the original: the length of a name says something.
+        if !*truncated {
+            *original_size = content.len() as u64;
         }
     }
 }
