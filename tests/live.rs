@@ -1,7 +1,7 @@
 //! Runs against the real machine: a full collect as root, what an unprivileged user gets, and that a
 //! hanging command costs only its own section. Skipped (with a printed reason) where not possible.
 
-use crate::util::{bin, is_root, only_archive, unpack, OkStdout};
+use crate::util::{bin, only_archive, unpack, OkStdout};
 use mptcp_get_debug::report::{Report, Status};
 use std::io::Write;
 use std::process::{Command, Stdio};
