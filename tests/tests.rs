@@ -10,6 +10,7 @@ mod live;
 mod netlink_live;
 mod nm_mptcpd;
 mod redact;
+mod redact_corpus;
 mod redact_matrix;
 mod reproduce_live;
 mod reproduce_signals;
