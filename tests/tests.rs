@@ -12,6 +12,7 @@ mod nm_mptcpd;
 mod redact;
 mod reproduce_live;
 mod reproduce_signals;
+mod sealed_root;
 mod system_live;
 mod testns;
 mod triage;

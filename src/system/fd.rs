@@ -80,7 +80,9 @@ pub fn on_procfs(fd: BorrowedFd) -> io::Result<bool> {
     if unsafe { libc::fstatfs(fd.as_raw_fd(), &mut sf) } < 0 {
         return Err(io::Error::last_os_error());
     }
-    Ok(sf.f_type as i64 == libc::PROC_SUPER_MAGIC as i64)
+    // f_type's integer type differs between architectures; the magic (linux/magic.h) fits in 32 bits.
+    const PROC_SUPER_MAGIC: u32 = 0x9fa0;
+    Ok(sf.f_type as u32 == PROC_SUPER_MAGIC)
 }
 
 /// The target of a symbolic link opened with O_PATH|O_NOFOLLOW (readlinkat with an empty name).

@@ -302,8 +302,17 @@ fn both_resolvers_agree() {
             Err(e) => Err(e.raw_os_error()),
         }
     };
+    // Without the path asked for, openat2 answers alone (no /proc round trip): the same file still.
+    let ino = |fs: &Fs, p: &str| {
+        let root = fs.sealed().unwrap();
+        root.resolve(p, false)
+            .map(|(f, _)| fd::fstat(f.as_fd()).unwrap().st_ino)
+            .map_err(|e| e.raw_os_error())
+    };
     for p in &paths {
         assert_eq!(sealed(&a, p), sealed(&b, p), "{p}");
+        assert_eq!(ino(&a, p), ino(&b, p), "{p}");
+        assert_eq!(ino(&a, p), sealed(&b, p).map(|(_, i)| i), "{p}");
     }
     assert_eq!(
         sealed(&a, "/etc/os-release").unwrap().0,
