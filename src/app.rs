@@ -113,7 +113,7 @@ pub(crate) fn make_env(
     if !(timeout > 0.0 && timeout <= 3600.0) {
         bail!("--timeout {timeout}: must be between 0 and 3600 seconds");
     }
-    let fs = Fs::new(&root);
+    let fs = Fs::open(&root).with_context(|| format!("--root {}", root.display()))?;
     let (runner, pm, live): (Arc<dyn Runner>, Arc<dyn PmSource>, bool) = match commands_from {
         Some(dir) => {
             if !dir.is_dir() {

@@ -4,6 +4,7 @@
 //! whether it applies, paths never to read — and may name a Rust builtin for the part that needs logic.
 //! No conditionals or loops here: anything with logic is a builtin.
 
+use crate::system::never_read;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use thiserror::Error;
@@ -23,7 +24,7 @@ pub struct Spec {
     pub files: Vec<String>,
     #[serde(default, rename = "command")]
     pub commands: Vec<CommandSpec>,
-    /// Globs never read, even when `files` matches them.
+    /// Globs never read, even when `files` matches them (on top of the fixed never-read list).
     #[serde(default)]
     pub forbid: Vec<String>,
     /// The Rust builtin that does the rest (see src/collectors/).
@@ -150,6 +151,7 @@ impl Spec {
                 return Err(format!("path {p:?} must be absolute"));
             }
         }
+        self.check_never_read()?;
         for c in &self.commands {
             if c.argv.is_empty() || c.argv[0].is_empty() {
                 return Err("a command needs a non-empty argv".into());
@@ -163,6 +165,37 @@ impl Spec {
         }
         if self.files.is_empty() && self.commands.is_empty() && self.builtin.is_none() {
             return Err("collects nothing: give files, a command or a builtin".into());
+        }
+        Ok(())
+    }
+}
+
+impl Spec {
+    /// The fixed never-read list (src/system/never_read.rs) applies on top of `forbid`: a file or glob
+    /// that names a never-read path, or a command word or environment value that does, rejects the
+    /// spec. A glob such as `/etc/*` that merely matches one is fine: the reader skips that file and
+    /// notes it. Triggers only test existence and may name anything.
+    fn check_never_read(&self) -> Result<(), String> {
+        for p in &self.files {
+            if let Some(c) = never_read::classify(p) {
+                return Err(format!(
+                    "files: {p} is never read ({}); no spec may name it",
+                    c.why()
+                ));
+            }
+        }
+        for c in &self.commands {
+            for word in c.argv.iter().chain(c.env.values()) {
+                for p in never_read::paths_in(word) {
+                    if let Some(class) = never_read::classify(&p) {
+                        return Err(format!(
+                            "command `{}` names {p}, which is never read ({}); no spec may name it",
+                            c.argv.join(" "),
+                            class.why()
+                        ));
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -255,6 +288,52 @@ mod tests {
     fn rejects_relative_paths_and_empty_specs() {
         assert!(Spec::parse("x", "name='a'\ndescription='d'\nfiles=['etc/x']\n").is_err());
         assert!(Spec::parse("x", "name='a'\ndescription='d'\n").is_err());
+    }
+
+    #[test]
+    fn specs_naming_a_never_read_path_are_rejected() {
+        let spec =
+            |body: &str| Spec::parse("x.toml", &format!("name='a'\ndescription='d'\n{body}"));
+        for body in [
+            "files=['/etc/shadow']",
+            "files=['/etc/gshadow-']",
+            "files=['/proc/self/environ']",
+            "files=['/proc/*/environ']",
+            "files=['/etc/ssh/ssh_host_*_key']",
+            "files=['/home/*/.ssh/id_rsa']",
+            "files=['/etc/ssl/private/*']",
+            "files=['/opt/x/server.pem']",
+            "files=['/etc/NetworkManager/system-connections/*']",
+            "files=['/etc/wireguard/wg0.conf']",
+            "[[command]]\nargv=['cat', '/etc/shadow']",
+            "[[command]]\nargv=['sh', '-c', 'cat /root/.ssh/id_ed25519']",
+            "[[command]]\nargv=['tool', '--key=/etc/x.key']",
+            "[[command]]\nargv=['tool']\nenv={ F = '/proc/1/mem' }",
+        ] {
+            let msg = spec(body).unwrap_err().to_string();
+            assert!(msg.starts_with("x.toml: "), "{msg}");
+            assert!(
+                msg.contains("is never read (") || msg.contains("which is never read ("),
+                "{msg}"
+            );
+            assert!(!msg.contains('\n'), "{msg}");
+        }
+        // Merely matching one is fine (the reader skips it with a note); triggers only test existence.
+        for body in [
+            "files=['/etc/*']",
+            "files=['/etc/ssh/*']",
+            "files=['/etc/os-release']\n[triggers]\npaths=['/etc/shadow']",
+            "forbid=['/etc/shadow']\nbuiltin='k'",
+        ] {
+            assert!(spec(body).is_ok(), "{body}");
+        }
+    }
+
+    #[test]
+    fn no_embedded_spec_names_a_never_read_path() {
+        for (file, text) in EMBEDDED {
+            Spec::parse(file, text).unwrap();
+        }
     }
 
     #[test]

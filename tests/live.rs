@@ -151,35 +151,47 @@ fn a_hanging_command_costs_only_its_own_section() {
     assert_eq!(section_status(&report, "kernel"), &Status::Ok);
 }
 
-/// An in-process collector whose read never returns (its file is a FIFO nobody writes) costs only its
-/// own section: the collectors queued after it on the same namespace's thread still run.
+/// An in-process collector whose read never returns costs only its own section: the collectors queued
+/// after it on the same namespace's thread still run. The read that hangs is the recorded netlink
+/// answer (a FIFO nobody writes): files under --root cannot hang, the sealed reader never opens a
+/// FIFO for reading (tests/sealed_root.rs).
 #[test]
 fn a_hanging_read_costs_only_its_own_section() {
-    let root = tempfile::tempdir().unwrap();
-    let src = crate::util::fixture("modern").join("root");
+    let commands = tempfile::tempdir().unwrap();
+    let fx = crate::util::fixture("modern");
     let copied = Command::new("cp")
         .arg("-a")
-        .arg(format!("{}/.", src.display()))
-        .arg(root.path())
+        .arg(format!("{}/.", fx.join("commands").display()))
+        .arg(commands.path())
         .status()
         .unwrap();
     assert!(copied.success());
-    let os_release = root.path().join("etc/os-release");
-    std::fs::remove_file(&os_release).unwrap();
-    let made = Command::new("mkfifo").arg(&os_release).status().unwrap();
+    let recorded = commands.path().join("ip mptcp endpoint show");
+    std::fs::remove_file(&recorded).unwrap();
+    let made = Command::new("mkfifo").arg(&recorded).status().unwrap();
     assert!(made.success());
-    let report = json_report(bin().arg("--root").arg(root.path()).args([
-        "--only",
-        "distro,kconfig,sysctl,mib",
-        "--timeout",
-        "0.1",
-    ]));
-    assert!(
-        matches!(section_status(&report, "distro"), Status::TimedOut { .. }),
-        "{:?}",
-        section_status(&report, "distro")
+    let report = json_report(
+        bin()
+            .arg("--root")
+            .arg(fx.join("root"))
+            .arg("--commands-from")
+            .arg(commands.path())
+            .args([
+                "--only",
+                "endpoints,distro,kconfig,sysctl,mib",
+                "--timeout",
+                "0.1",
+            ]),
     );
-    for c in ["kconfig", "sysctl", "mib"] {
+    assert!(
+        matches!(
+            section_status(&report, "endpoints"),
+            Status::TimedOut { .. }
+        ),
+        "{:?}",
+        section_status(&report, "endpoints")
+    );
+    for c in ["distro", "kconfig", "sysctl", "mib"] {
         assert_eq!(section_status(&report, c), &Status::Ok, "{c}");
     }
 }

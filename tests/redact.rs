@@ -205,7 +205,7 @@ fn same_address_in_different_files_maps_the_same() {
         "raw/sockets/ss_-ManiH.txt",
         "raw/iproute2/ip_mptcp_endpoint_show.txt",
         "raw/canary/var/log/canary.log",
-        "raw/canary/etc/NetworkManager/system-connections/conn-2.nmconnection",
+        "raw/canary/var/backups/NetworkManager/conn-2.nmconnection",
     ] {
         let text = run.member(member);
         assert!(

@@ -14,6 +14,7 @@ mod redact_corpus;
 mod redact_matrix;
 mod reproduce_live;
 mod reproduce_signals;
+mod sealed_root;
 mod system_live;
 mod testns;
 mod triage;

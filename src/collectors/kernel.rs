@@ -174,20 +174,31 @@ impl Builtin for Distro {
     }
 
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
+        let mut refused = false;
         for path in ["/etc/os-release", "/usr/lib/os-release"] {
-            if let Ok(raw) = ctx.read_kept(path, out) {
-                let fields = parse_os_release(&raw);
-                out.data.push(Data::Distro(DistroData {
-                    source: path.into(),
-                    raw,
-                    fields,
-                }));
-                return Ok(());
+            match ctx.read_kept(path, out) {
+                Ok(raw) => {
+                    let fields = parse_os_release(&raw);
+                    out.data.push(Data::Distro(DistroData {
+                        source: path.into(),
+                        raw,
+                        fields,
+                    }));
+                    return Ok(());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                // Refused (a link to a never-read file, a FIFO, ...) or unreadable: say so.
+                Err(e) => {
+                    out.notes.push(format!("{path}: {e}"));
+                    refused = true;
+                }
             }
         }
-        Err(Stop::Skipped(
-            "neither /etc/os-release nor /usr/lib/os-release exists".into(),
-        ))
+        Err(Stop::Skipped(if refused {
+            "neither /etc/os-release nor /usr/lib/os-release could be read".into()
+        } else {
+            "neither /etc/os-release nor /usr/lib/os-release exists".into()
+        }))
     }
 }
 

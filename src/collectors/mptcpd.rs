@@ -132,7 +132,7 @@ impl Builtin for Mptcpd {
             binary: BIN_DIRS
                 .iter()
                 .map(|dir| format!("{dir}/mptcpd"))
-                .find(|p| fs.path(p).is_file()),
+                .find(|p| fs.is_file(p)),
             ..Default::default()
         };
         if d.binary.is_none() && runner.has("mptcpd") {
@@ -242,7 +242,7 @@ fn read_unit(ctx: &Ctx, out: &mut Output, d: &mut MptcpdData) {
     let dirs: Vec<(&str, bool, Vec<String>)> = UNIT_DIRS
         .iter()
         .map(|dir| {
-            let has_unit = fs.path(&format!("{dir}/{UNIT}")).is_file();
+            let has_unit = fs.is_file(&format!("{dir}/{UNIT}"));
             let drop_ins = fs.list_dir(&format!("{dir}/{UNIT}.d")).unwrap_or_default();
             (*dir, has_unit, drop_ins)
         })

@@ -194,14 +194,18 @@ fn read_keyfiles(ctx: &Ctx, out: &mut Output, nm: &mut NmData) -> Vec<NmConnecti
             .filter(|n| is_profile_name(n, *require_extension))
         {
             let p = format!("{dir}/{name}");
-            if !fs.path(&p).is_file() {
+            if !fs.is_file(&p) {
                 continue;
             }
-            let read = std::fs::File::open(fs.path(&p))
+            let read = fs
+                .open_allowlisted(&p)
                 .and_then(|f| allowlisted_keyfile(std::io::BufReader::new(f)));
-            let Ok(view) = read else {
-                nm.notes.push(format!("{p}: unreadable"));
-                continue;
+            let view = match read {
+                Ok(view) => view,
+                Err(e) => {
+                    nm.notes.push(format!("{p}: {e}"));
+                    continue;
+                }
             };
             // /etc keeps the historical artifact names; the other directories get their own folder.
             let folder = match dir.split('/').nth(1) {

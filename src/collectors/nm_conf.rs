@@ -68,7 +68,7 @@ pub fn global_from_files(fs: &Fs) -> GlobalDefault {
         &list(LIB_CONF_D),
         &list(RUN_CONF_D),
         &list(ETC_CONF_D),
-        fs.path(MAIN_CONF).is_file(),
+        fs.is_file(MAIN_CONF),
     );
     let mut g = GlobalDefault::default();
     for file in order {

@@ -1,8 +1,16 @@
-//! The root-relative reader (like sos's sysroot): every path is absolute as seen on the target system
-//! and is resolved under the root prefix.
+//! The root-relative reader (like sos's sysroot), sealed: every path is absolute as seen on the target
+//! system and resolves inside the root (see `resolve`), whatever links and `..` it contains; the fixed
+//! never-read list (see `never_read`) is checked against the path asked for and the path it resolved
+//! to; only regular files are read (a FIFO, device or socket is never opened for reading), at most
+//! MAX_FILE bytes each. The live system is the root `/`, read the same way.
 
-use std::io::Read;
+use super::fd;
+use super::never_read::{classify, Class};
+use super::resolve::{lexical, Resolver, Root};
+use std::io::{self, Read};
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct Fs {
@@ -10,13 +18,85 @@ pub struct Fs {
     /// True when the root is "/" of the running system: /proc/net is then read per thread, so a thread
     /// that entered another network namespace sees that namespace's counters.
     live: bool,
+    sealed: Result<Arc<Root>, Arc<io::Error>>,
+    /// (device, inode) of the host's own password and host-key files: a hard link or bind mount of one
+    /// inside the root is refused whatever its name.
+    host_secrets: Arc<Vec<(u64, u64, &'static str)>>,
+}
+
+/// Largest file the reader takes in (MPTCP-relevant files are small; this guards against /dev/zero-like
+/// surprises in a mounted image).
+pub const MAX_FILE: u64 = 16 << 20;
+
+const HOST_SECRETS: &[&str] = &[
+    "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/shadow-",
+    "/etc/gshadow-",
+    "/etc/ssh/ssh_host_rsa_key",
+    "/etc/ssh/ssh_host_ecdsa_key",
+    "/etc/ssh/ssh_host_ed25519_key",
+    "/etc/ssh/ssh_host_dsa_key",
+];
+
+/// Why the sealed reader did not read a file (the io::Error's inner error; `refusal` finds it).
+#[derive(Debug)]
+pub struct Refusal(pub String);
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+fn refused(kind: io::ErrorKind, msg: String) -> io::Error {
+    io::Error::new(kind, Refusal(msg))
+}
+
+/// The reason, when an error is the sealed reader refusing a file (never-read, not a regular file).
+pub fn refusal(e: &io::Error) -> Option<&str> {
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<Refusal>())
+        .map(|r| r.0.as_str())
 }
 
 impl Fs {
+    /// Opens the root (`/` is the live system). Errors name nothing: callers add the option.
+    pub fn open(root: impl Into<PathBuf>) -> io::Result<Fs> {
+        Fs::build(root.into(), None)
+    }
+
+    /// `open` with a chosen resolver (tests run everything with both).
+    pub fn with_resolver(root: impl Into<PathBuf>, resolver: Resolver) -> io::Result<Fs> {
+        Fs::build(root.into(), Some(resolver))
+    }
+
+    /// Like `open`, but a root that cannot be opened makes every read fail with that error.
     pub fn new(root: impl Into<PathBuf>) -> Fs {
         let root = root.into();
-        let live = root == Path::new("/");
-        Fs { root, live }
+        Fs::build(root.clone(), None).unwrap_or_else(|e| Fs {
+            live: root == Path::new("/"),
+            root,
+            sealed: Err(Arc::new(e)),
+            host_secrets: Arc::default(),
+        })
+    }
+
+    fn build(root: PathBuf, resolver: Option<Resolver>) -> io::Result<Fs> {
+        use std::os::unix::fs::MetadataExt;
+        let sealed = Root::open(&root, resolver)?;
+        let host_secrets = HOST_SECRETS
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino(), *p)))
+            .collect();
+        Ok(Fs {
+            live: root == Path::new("/"),
+            root,
+            sealed: Ok(Arc::new(sealed)),
+            host_secrets: Arc::new(host_secrets),
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -27,37 +107,58 @@ impl Fs {
         self.live
     }
 
-    /// The real path for a target-system path.
-    pub fn path(&self, p: &str) -> PathBuf {
+    /// Which resolver this reader uses (openat2, or the component-wise fallback).
+    pub fn resolver(&self) -> Option<Resolver> {
+        self.sealed.as_ref().ok().map(|r| r.resolver())
+    }
+
+    fn sealed(&self) -> io::Result<&Root> {
+        match &self.sealed {
+            Ok(r) => Ok(r),
+            Err(e) => Err(io::Error::new(e.kind(), e.to_string())),
+        }
+    }
+
+    /// The target path actually looked up: on the live system /proc/net is a link to /proc/self/net,
+    /// the thread-group leader's namespace, so it is read through /proc/thread-self/net instead.
+    fn target(&self, p: &str) -> String {
         let rel = p.trim_start_matches('/');
         if self.live {
-            // /proc/net is a link to /proc/self/net, i.e. the thread-group leader's namespace.
             if let Some(rest) = rel.strip_prefix("proc/net") {
                 if rest.is_empty() || rest.starts_with('/') {
-                    return PathBuf::from(format!("/proc/thread-self/net{rest}"));
+                    return format!("/proc/thread-self/net{rest}");
                 }
             }
         }
-        self.root.join(rel)
+        format!("/{rel}")
     }
 
     pub fn exists(&self, p: &str) -> bool {
-        self.path(p).exists()
+        self.sealed()
+            .and_then(|r| r.resolve(&self.target(p), false))
+            .is_ok()
     }
 
-    /// Reads a text file; at most `cap` bytes (the head is kept for files: they are read, not streamed).
-    pub fn read_to_string(&self, p: &str) -> std::io::Result<String> {
-        let mut f = std::fs::File::open(self.path(p))?;
-        let mut buf = Vec::new();
-        f.by_ref().take(MAX_FILE).read_to_end(&mut buf)?;
-        Ok(String::from_utf8_lossy(&buf).into_owned())
+    /// Whether the path resolves to a regular file.
+    pub fn is_file(&self, p: &str) -> bool {
+        self.kind(p) == Some(libc::S_IFREG)
     }
 
-    pub fn read_bytes(&self, p: &str) -> std::io::Result<Vec<u8>> {
+    fn kind(&self, p: &str) -> Option<libc::mode_t> {
+        let (f, _) = self.sealed().ok()?.resolve(&self.target(p), false).ok()?;
+        fd::fstat(f.as_fd())
+            .ok()
+            .map(|st| st.st_mode & libc::S_IFMT)
+    }
+
+    /// Reads a text file; at most MAX_FILE bytes (the head is kept for files: they are read, not streamed).
+    pub fn read_to_string(&self, p: &str) -> io::Result<String> {
+        Ok(String::from_utf8_lossy(&self.read_bytes(p)?).into_owned())
+    }
+
+    pub fn read_bytes(&self, p: &str) -> io::Result<Vec<u8>> {
         let mut buf = Vec::new();
-        std::fs::File::open(self.path(p))?
-            .take(MAX_FILE)
-            .read_to_end(&mut buf)?;
+        self.open_regular(p, false)?.read_to_end(&mut buf)?;
         Ok(buf)
     }
 
@@ -68,11 +169,23 @@ impl Fs {
             .map(|s| s.trim_end_matches('\n').to_string())
     }
 
-    /// Entry names of a directory, sorted; empty when it does not exist.
-    pub fn list_dir(&self, p: &str) -> std::io::Result<Vec<String>> {
-        let mut names: Vec<String> = std::fs::read_dir(self.path(p))?
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
+    /// Opens a NetworkManager connection profile, for the keyfile reader that keeps only allowlisted
+    /// keys: the one reader the profile stores (never-read for everything else) are open to.
+    pub fn open_allowlisted(&self, p: &str) -> io::Result<io::Take<std::fs::File>> {
+        self.open_regular(p, true)
+    }
+
+    /// Entry names of a directory, sorted. Names are listed even in never-read directories (a glob
+    /// over one then notes each file it skips); contents are what the list protects.
+    pub fn list_dir(&self, p: &str) -> io::Result<Vec<String>> {
+        let (f, _) = self.sealed()?.resolve(&self.target(p), false)?;
+        if fd::fstat(f.as_fd())?.st_mode & libc::S_IFMT != libc::S_IFDIR {
+            return Err(io::Error::from_raw_os_error(libc::ENOTDIR));
+        }
+        let dir = fd::openat(f.as_fd(), c".", libc::O_RDONLY | libc::O_DIRECTORY)?;
+        let mut names: Vec<String> = fd::dir_names(&dir)?
+            .iter()
+            .map(|n| String::from_utf8_lossy(n).into_owned())
             .collect();
         names.sort();
         Ok(names)
@@ -96,15 +209,90 @@ impl Fs {
             }
             found = next;
         }
-        found.retain(|p| self.path(p).is_file());
+        found.retain(|p| self.is_file(p));
         found.sort();
         found
     }
+
+    /// The sealed open: never-read checks on the asked and the resolved path, the host's secrets by
+    /// inode, regular files only, and the descriptor found is the one read (reopened through
+    /// /proc/self/fd, so nothing can be swapped in between the check and the read).
+    fn open_regular(&self, p: &str, nm_profile: bool) -> io::Result<io::Take<std::fs::File>> {
+        let root = self.sealed()?;
+        let allowed = |c: Class| nm_profile && c == Class::NmProfiles;
+        let target = self.target(p);
+        if let Some(c) = classify(p).or(classify(&target)).filter(|c| !allowed(*c)) {
+            return Err(refused(
+                io::ErrorKind::PermissionDenied,
+                format!("never read ({})", c.why()),
+            ));
+        }
+        let (found, resolved) = root.resolve(&target, true)?;
+        let resolved = resolved.unwrap_or_else(|| lexical(&target));
+        if let Some(c) = classify(&resolved).filter(|c| !allowed(*c)) {
+            return Err(refused(
+                io::ErrorKind::PermissionDenied,
+                format!("never read: it resolves to {resolved} ({})", c.why()),
+            ));
+        }
+        let st = fd::fstat(found.as_fd())?;
+        let kind = st.st_mode & libc::S_IFMT;
+        if kind != libc::S_IFREG {
+            return Err(refused(
+                io::ErrorKind::InvalidInput,
+                format!("not read: {}, not a regular file", kind_name(kind)),
+            ));
+        }
+        if let Some((_, _, host)) = self
+            .host_secrets
+            .iter()
+            .find(|(dev, ino, _)| *dev == st.st_dev && *ino == st.st_ino)
+        {
+            return Err(refused(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "never read: it is the host's {host} ({})",
+                    classify(host).map_or("", |c| c.why())
+                ),
+            ));
+        }
+        let file = reopen(root, &found, &resolved)?;
+        let again = fd::fstat(file.as_fd())?;
+        if (again.st_dev, again.st_ino) != (st.st_dev, st.st_ino) {
+            return Err(refused(
+                io::ErrorKind::PermissionDenied,
+                "not read: it changed while being opened".into(),
+            ));
+        }
+        Ok(std::fs::File::from(file).take(MAX_FILE))
+    }
 }
 
-/// Largest file the reader takes in (MPTCP-relevant files are small; this guards against /dev/zero-like
-/// surprises in a mounted image).
-pub const MAX_FILE: u64 = 16 << 20;
+/// Opens the file behind an O_PATH descriptor for reading: through /proc/self/fd (the very same
+/// file, no lookup in the root), or, without /proc, by its resolved path with no link allowed on the
+/// way (the caller then compares the inode). O_NONBLOCK: nothing here may wait for a writer.
+fn reopen(root: &Root, found: &OwnedFd, resolved: &str) -> io::Result<OwnedFd> {
+    use std::os::fd::AsRawFd;
+    const FLAGS: libc::c_int = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY;
+    let proc_name = fd::cstr(format!("/proc/self/fd/{}", found.as_raw_fd()).as_bytes())?;
+    match fd::open(&proc_name, FLAGS) {
+        Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => {
+            root.open_resolved(resolved, FLAGS)
+        }
+        other => other,
+    }
+}
+
+fn kind_name(kind: libc::mode_t) -> &'static str {
+    match kind {
+        libc::S_IFDIR => "a directory",
+        libc::S_IFIFO => "a FIFO",
+        libc::S_IFSOCK => "a socket",
+        libc::S_IFCHR => "a character device",
+        libc::S_IFBLK => "a block device",
+        _ => "a special file",
+    }
+}
 
 /// Shell-style `*`/`?` matching of one path component.
 pub fn wildcard(pattern: &str, name: &str) -> bool {
@@ -123,32 +311,5 @@ pub fn wildcard(pattern: &str, name: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_are_root_relative() {
-        let fs = Fs::new("/tmp/fx");
-        assert_eq!(
-            fs.path("/etc/os-release"),
-            PathBuf::from("/tmp/fx/etc/os-release")
-        );
-        assert_eq!(
-            fs.path("/proc/net/netstat"),
-            PathBuf::from("/tmp/fx/proc/net/netstat")
-        );
-        let live = Fs::new("/");
-        assert_eq!(
-            live.path("/proc/net/netstat"),
-            PathBuf::from("/proc/thread-self/net/netstat")
-        );
-        assert_eq!(live.path("/proc/network"), PathBuf::from("/proc/network"));
-    }
-
-    #[test]
-    fn wildcards() {
-        assert!(wildcard("*.conf", "a.conf"));
-        assert!(!wildcard("*.conf", "a.conf~"));
-        assert!(wildcard("config-?", "config-1"));
-    }
-}
+#[path = "fs_tests.rs"]
+mod tests;

@@ -2,10 +2,14 @@
 //! runner, network namespaces through setns(2). Nothing else in the crate opens a file under / or
 //! spawns a process, so tests can swap in fixtures and `--root` can analyse a mounted image.
 
+mod fd;
 pub mod fs;
 pub mod netns;
+pub mod never_read;
+pub mod resolve;
 pub mod runner;
 
 pub use fs::Fs;
 pub use netns::Netns;
+pub use resolve::Resolver;
 pub use runner::{CommandOutput, FixtureRunner, RealRunner, Runner};
