@@ -57,6 +57,8 @@ const ALLOW: &[(&str, &[&str])] = &[
     ),
     ("ipv4", &["method"]),
     ("ipv6", &["method"]),
+    // The network's name: kept so the redaction learns it and replaces it everywhere (logs name it).
+    ("wifi", &["ssid", "mode"]),
 ];
 
 /// The allowlisted view of a keyfile: `[section]` headers and kept `key=value` lines only. Read line
