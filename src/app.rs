@@ -5,12 +5,14 @@ use crate::archive::{self, Member};
 use crate::cli::{Cli, CollectArgs, Command, ListArgs, UnredactArgs};
 use crate::collectors::{Ctx, Env};
 use crate::engine::{self, Plan};
+use crate::exit::usage;
 use crate::netlink::{NoPm, PmSource, RecordedPm};
 use crate::redact::{RedactOptions, Redactor};
 use crate::render::{self, SummaryOptions};
 use crate::report::{Meta, Report, Tool, SCHEMA_VERSION};
 use crate::spec::{self, Spec};
 use crate::system::{FixtureRunner, Fs, Netns, RealRunner, Runner};
+use crate::usage_bail;
 use anyhow::{bail, Context, Result};
 use chrono::Utc;
 use std::io::IsTerminal;
@@ -67,7 +69,7 @@ pub(crate) fn load_specs(
 ) -> Result<Vec<Spec>> {
     for d in dirs {
         if !d.is_dir() {
-            bail!("--collectors-dir {}: not a directory", d.display());
+            usage_bail!("--collectors-dir {}: not a directory", d.display());
         }
     }
     let mut all_dirs = Vec::new();
@@ -75,10 +77,11 @@ pub(crate) fn load_specs(
         all_dirs.push(PathBuf::from(SYSTEM_COLLECTORS_DIR));
     }
     all_dirs.extend(dirs.iter().cloned());
-    let mut specs = spec::load_all(&all_dirs)?;
+    // A broken spec in /etc/mptcp-get-debug/collectors.d or --collectors-dir is a configuration error.
+    let mut specs = spec::load_all(&all_dirs).map_err(usage)?;
     for (flag, names) in [("--only", only), ("--skip", skip)] {
         if let Some(bad) = names.iter().find(|n| !specs.iter().any(|s| &s.name == *n)) {
-            bail!("{flag}: unknown collector {bad:?} (see `mptcp-get-debug list`)");
+            usage_bail!("{flag}: unknown collector {bad:?} (see `mptcp-get-debug list`)");
         }
     }
     if !only.is_empty() {
@@ -108,16 +111,16 @@ pub(crate) fn make_env(
 ) -> Result<Env> {
     let root = root.clone().unwrap_or_else(|| PathBuf::from("/"));
     if !root.is_dir() {
-        bail!("--root {}: not a directory", root.display());
+        usage_bail!("--root {}: not a directory", root.display());
     }
     if !(timeout > 0.0 && timeout <= 3600.0) {
-        bail!("--timeout {timeout}: must be between 0 and 3600 seconds");
+        usage_bail!("--timeout {timeout}: must be between 0 and 3600 seconds");
     }
     let fs = Fs::new(&root);
     let (runner, pm, live): (Arc<dyn Runner>, Arc<dyn PmSource>, bool) = match commands_from {
         Some(dir) => {
             if !dir.is_dir() {
-                bail!("--commands-from {}: not a directory", dir.display());
+                usage_bail!("--commands-from {}: not a directory", dir.display());
             }
             (
                 Arc::new(FixtureRunner::new(dir)),
@@ -154,7 +157,7 @@ pub(crate) fn namespaces(specs: &[String]) -> Result<Vec<Option<Netns>>> {
         if s == "all" && !out.contains(&None) {
             out.push(None);
         }
-        for ns in Netns::resolve(s).map_err(anyhow::Error::msg)? {
+        for ns in Netns::resolve(s).map_err(|e| usage(anyhow::Error::msg(e)))? {
             if !out.contains(&Some(ns.clone())) {
                 out.push(Some(ns));
             }
@@ -222,7 +225,7 @@ pub fn collect_report_with(
     if namespaces.iter().any(Option::is_some) && !env.privileged {
         bail!("--netns: entering a network namespace needs root (CAP_SYS_ADMIN)");
     }
-    let mut redactor = Redactor::new(redact)?;
+    let mut redactor = Redactor::new(redact).map_err(usage)?;
     let started_at = Utc::now();
     let plan = Plan {
         specs,
@@ -352,9 +355,11 @@ pub fn archive_stem(host_label: &str, at: chrono::DateTime<Utc>) -> String {
 
 pub(crate) fn output_dir(args: &CollectArgs) -> Result<PathBuf> {
     let dir = args.output.clone().unwrap_or_else(|| PathBuf::from("."));
-    let meta = std::fs::metadata(&dir).with_context(|| format!("--output {}", dir.display()))?;
+    let meta = std::fs::metadata(&dir)
+        .with_context(|| format!("--output {}", dir.display()))
+        .map_err(usage)?;
     if !meta.is_dir() {
-        bail!("--output {}: not a directory", dir.display());
+        usage_bail!("--output {}: not a directory", dir.display());
     }
     Ok(dir)
 }
@@ -444,8 +449,8 @@ pub fn unredact(args: &UnredactArgs) -> Result<ExitCode> {
 
 pub(crate) fn read_template(args: &CollectArgs) -> Result<Option<String>> {
     args.template
-        .as_ref()
-        .map(|p| std::fs::read_to_string(p).with_context(|| format!("--template {}", p.display())))
+        .as_deref()
+        .map(render::read_template)
         .transpose()
 }
 
@@ -457,7 +462,9 @@ pub fn collect(args: &CollectArgs, argv: Vec<String>, mode: &str) -> Result<Exit
     };
     let template = read_template(args)?;
     if args.duration.is_some() || !args.command.is_empty() {
-        bail!("--duration and `-- CMD` belong to reproduce mode (`mptcp-get-debug reproduce ...`)");
+        usage_bail!(
+            "--duration and `-- CMD` belong to reproduce mode (`mptcp-get-debug reproduce ...`)"
+        );
     }
     let collected = collect_report(args, argv, mode, &redact_options(args))?;
     emit(args, collected, dir, template)
@@ -473,8 +480,21 @@ pub(crate) fn emit(
     if !args.quiet && !collected.report.meta.privileged {
         eprintln!("mptcp-get-debug: note: not running as root: some data (events, other namespaces) cannot be collected; run with sudo for a complete report");
     }
+    // An archive that cannot be written (read-only or full directory, a user in /) must not cost the
+    // user the summary: it is still printed, and the exit status says the archive is missing.
+    let mut archive_error = None;
     let archive = match &dir {
-        Some(dir) => Some(write_outputs(dir, &mut collected, template.clone())?),
+        Some(dir) => match write_outputs(dir, &mut collected, template.clone()) {
+            Ok(written) => Some(written),
+            Err(e) => {
+                archive_error = Some(archive_problem(dir, &e));
+                collected.report.meta.archive = None;
+                if let Some(r) = collected.report.redaction.as_mut() {
+                    r.map_file = None;
+                }
+                None
+            }
+        },
         None => None,
     };
     // Rendered from the already-redacted report: nothing here needs a second pass. The markdown is
@@ -499,5 +519,21 @@ pub(crate) fn emit(
             crate::maintainer::issue_link_line(&render::sysinfo::system_info(&collected.report))
         );
     }
+    if let Some(problem) = archive_error {
+        eprintln!("mptcp-get-debug: {problem}");
+        return Ok(ExitCode::from(crate::exit::ARCHIVE_MISSING));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The one line saying that no archive was written, why, and where (the path is always named).
+fn archive_problem(dir: &Path, e: &anyhow::Error) -> String {
+    let why = format!("{e:#}");
+    let shown = dir.display().to_string();
+    let why = if why.contains(&shown) {
+        why
+    } else {
+        format!("{shown}: {why}")
+    };
+    format!("no archive written ({why}); the report on stdout is all there is: run again with -o DIR naming a writable directory with free space")
 }

@@ -8,6 +8,7 @@ pub mod archive;
 pub mod cli;
 pub mod collectors;
 pub mod engine;
+pub mod exit;
 pub mod findings;
 pub mod maintainer;
 pub mod netlink;

@@ -5,7 +5,7 @@ use crate::archive::read_report;
 use crate::cli::{DiffArgs, MergeArgs, ShowArgs, SideArg};
 use crate::render::{self, sysinfo, SummaryOptions};
 use crate::report::{Report, Side};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::fmt::Write;
 use std::process::ExitCode;
 
@@ -114,15 +114,16 @@ fn load(path: &std::path::Path) -> Result<Report> {
 }
 
 pub fn show(args: &ShowArgs) -> Result<ExitCode> {
+    // Options first: a bad --template is a usage error whatever the archive.
+    let template = args
+        .template
+        .as_deref()
+        .map(render::read_template)
+        .transpose()?;
     let report = load(&args.archive)?;
     if args.issue_url {
         return print_issue_url(&sysinfo::system_info(&report));
     }
-    let template = args
-        .template
-        .as_ref()
-        .map(|p| std::fs::read_to_string(p).with_context(|| format!("--template {}", p.display())))
-        .transpose()?;
     // The archive path the collecting run printed, so the summary comes out byte for byte the same.
     let opts = SummaryOptions {
         archive: report.meta.archive.clone(),

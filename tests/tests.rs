@@ -5,6 +5,7 @@ mod util;
 mod archive;
 mod cli;
 mod conformance;
+mod dropin;
 mod fixtures;
 mod live;
 mod netlink_live;

@@ -29,6 +29,19 @@ pub fn render_json(report: &Report) -> String {
 }
 
 /// Renders a view model through a minijinja template, with the settings every template here assumes.
+/// Reads a `--template FILE` and checks its syntax now, so a bad template is a usage error before
+/// anything runs, not a failure after the collect.
+pub fn read_template(path: &std::path::Path) -> anyhow::Result<String> {
+    use anyhow::Context;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("--template {}", path.display()))
+        .map_err(crate::exit::usage)?;
+    let mut env = minijinja::Environment::new();
+    env.add_template("user", &text)
+        .map_err(|e| crate::exit::usage(anyhow::anyhow!("--template {}: {e}", path.display())))?;
+    Ok(text)
+}
+
 pub(crate) fn render_template(
     name: &str,
     template: &str,

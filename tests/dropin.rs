@@ -1,0 +1,245 @@
+//! Drop-in behaviours of mptcpd's script (issue 14): `-r` reads a piped stdin, every usage error exits
+//! 2, and an archive that cannot be written still leaves the summary on stdout (exit 3).
+
+use crate::util::{bin, bin_as_nobody, fixture, fixture_args, is_root};
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn json(out: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(out).expect("a JSON report on stdout")
+}
+
+#[test]
+fn reproduce_with_piped_stdin_ends_at_a_line_or_the_end_of_input() {
+    for (first, input) in [("-r", "\n"), ("reproduce", ""), ("-r", "go on\n")] {
+        let out = bin()
+            .args([first, "--no-archive", "-q", "--format", "json"])
+            .write_stdin(input)
+            .timeout(Duration::from_secs(30))
+            .assert()
+            .success();
+        let r = json(&out.get_output().stdout);
+        assert_eq!(r["reproduce"]["ended_by"], "input", "{first} {input:?}");
+    }
+}
+
+#[test]
+fn reproduce_keeps_watching_until_the_pipe_gives_a_line() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mptcp-get-debug"))
+        .args(["-r", "--no-archive", "-q", "--format", "json"])
+        .env_remove("CI")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the window must stay open while stdin is open and silent"
+    );
+    let t = Instant::now();
+    child.stdin.take().unwrap().write_all(b"\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(t.elapsed() < Duration::from_secs(20));
+    let r = json(&out.stdout);
+    assert_eq!(r["reproduce"]["ended_by"], "input");
+    assert!(r["reproduce"]["duration_ms"].as_f64().unwrap() >= 700.0);
+}
+
+#[test]
+fn ci_with_a_piped_stdin_reads_it_too_but_batch_never_does() {
+    let out = bin()
+        .env("CI", "true")
+        .args(["-r", "--no-archive", "-q", "--format", "json"])
+        .write_stdin("\n")
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .success();
+    assert_eq!(
+        json(&out.get_output().stdout)["reproduce"]["ended_by"],
+        "input"
+    );
+    bin()
+        .args(["-r", "--batch", "--no-archive"])
+        .write_stdin("\n")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--duration TIME or `-- CMD ARGS`",
+        ));
+}
+
+/// Every way of calling the tool wrongly, and the option its one-line error must name.
+#[test]
+fn every_usage_error_exits_2_and_names_the_option() {
+    let scratch = tempfile::tempdir().unwrap();
+    let bad_specs = scratch.path().join("specs");
+    std::fs::create_dir(&bad_specs).unwrap();
+    std::fs::write(bad_specs.join("broken.toml"), "name = \n").unwrap();
+    let bad_template = scratch.path().join("bad.j2");
+    std::fs::write(&bad_template, "{% for x in %}").unwrap();
+    let missing = scratch.path().join("missing");
+    let file = scratch.path().join("file");
+    std::fs::write(&file, "x").unwrap();
+    let p = |p: &std::path::Path| p.display().to_string();
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["--timeout".into(), "0".into()], "--timeout"),
+        (vec!["--timeout".into(), "abc".into()], "--timeout"),
+        (vec!["--only".into(), "bogus".into()], "--only"),
+        (vec!["--skip".into(), "bogus".into()], "--skip"),
+        (
+            vec!["--collectors-dir".into(), p(&missing)],
+            "--collectors-dir",
+        ),
+        (
+            vec!["--collectors-dir".into(), p(&bad_specs)],
+            "broken.toml",
+        ),
+        (vec!["--template".into(), p(&missing)], "--template"),
+        (vec!["--template".into(), p(&bad_template)], "--template"),
+        (vec!["-o".into(), p(&missing)], "--output"),
+        (vec!["-o".into(), p(&file)], "--output"),
+        (
+            vec!["--netns".into(), "mgd-no-such-namespace".into()],
+            "mgd-no-such-namespace",
+        ),
+        (vec!["--format".into(), "yaml".into()], "--format"),
+        (vec!["--side".into(), "middle".into()], "--side"),
+        (vec!["--duration".into(), "5s".into()], "reproduce"),
+        (vec!["-c".into(), "-r".into()], "--reproduce"),
+        (vec!["--no-such-flag".into()], "--no-such-flag"),
+        (
+            vec!["--redact-key".into(), p(&missing.join("sub/key"))],
+            "missing",
+        ),
+    ];
+    for (args, names) in cases {
+        // -o is checked only when an archive is to be written.
+        let no_archive = (args[0] != "-o").then_some("--no-archive");
+        let out = bin()
+            .args(fixture_args("modern"))
+            .args(no_archive)
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(names), "{args:?} must name {names}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?} printed a report");
+    }
+    let reproduce: &[(&[&str], &str)] = &[
+        (&["reproduce", "--batch"], "--duration"),
+        (&["reproduce", "--duration", "5x"], "--duration"),
+        (&["reproduce", "--duration", "1s", "--root", "/"], "--root"),
+        (
+            &["reproduce", "--", "mgd-no-such-command"],
+            "mgd-no-such-command",
+        ),
+        (&["reproduce", "--duration", "1s", "--only", "x"], "--only"),
+    ];
+    for (args, names) in reproduce {
+        let out = bin().args(*args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(names), "{args:?} must name {names}: {err}");
+    }
+    for args in [
+        &["show", "--template", "/nonexistent/t.j2", "x.tar.gz"][..],
+        &["merge", "--no-such-flag"],
+        &["list", "--root", "/nonexistent/root"],
+    ] {
+        let out = bin().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+    // Not a usage error: the named archive exists but is not one.
+    let out = bin().args(["show"]).arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+fn assert_summary_kept(out: &std::process::Output, dir: &str) {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stdout.contains("## System info\n"), "{stdout}");
+    assert!(stdout.contains("$ uname -a\n"), "{stdout}");
+    assert!(
+        !stdout.contains("Archive: `"),
+        "no archive to point to: {stdout}"
+    );
+    let last = stderr.trim_end().lines().last().unwrap_or("");
+    assert!(
+        last.contains("no archive written") && last.contains(dir),
+        "the error names the directory: {stderr}"
+    );
+}
+
+#[test]
+fn a_user_in_slash_still_gets_the_summary() {
+    let Some(mut c) = bin_as_nobody() else {
+        return;
+    };
+    let out = c
+        .current_dir("/")
+        .args(fixture_args("modern"))
+        .arg("-q")
+        .output()
+        .unwrap();
+    assert_summary_kept(&out, "Permission denied");
+}
+
+/// A mounted tmpfs, unmounted on drop.
+struct Tmpfs(tempfile::TempDir);
+
+impl Tmpfs {
+    fn new(opts: &str) -> Tmpfs {
+        let dir = tempfile::tempdir().unwrap();
+        let st = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", opts, "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        assert!(st.success(), "mount -t tmpfs -o {opts}");
+        Tmpfs(dir)
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.0.path()).status();
+    }
+}
+
+#[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
+fn read_only_and_full_directories_still_give_the_summary() {
+    assert!(is_root(), "needs root to mount a tmpfs");
+    let ro = Tmpfs::new("ro,size=1m");
+    let out = bin()
+        .args(fixture_args("modern"))
+        .arg("-o")
+        .arg(ro.0.path())
+        .output()
+        .unwrap();
+    assert_summary_kept(&out, &ro.0.path().display().to_string());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Read-only file system"));
+    // A directory with room for the private map but not for the archive.
+    let full = Tmpfs::new("size=8k");
+    let out = bin()
+        .args(fixture_args("modern"))
+        .arg("-o")
+        .arg(full.0.path())
+        .output()
+        .unwrap();
+    assert_summary_kept(&out, &full.0.path().display().to_string());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("No space left on device"));
+    let left: Vec<_> = std::fs::read_dir(full.0.path()).unwrap().collect();
+    assert!(left.is_empty(), "nothing half-written: {left:?}");
+    let _ = fixture("modern");
+}
