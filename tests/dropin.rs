@@ -243,3 +243,62 @@ fn read_only_and_full_directories_still_give_the_summary() {
     assert!(left.is_empty(), "nothing half-written: {left:?}");
     let _ = fixture("modern");
 }
+
+/// The `uname -a` line of the report and of the System info block.
+fn uname_of(args: &[String]) -> (String, serde_json::Value) {
+    let out = bin()
+        .args(args)
+        .args(["--no-archive", "--no-redact", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out.stdout);
+    let kernel = r["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["collector"] == "kernel")
+        .unwrap()
+        .clone();
+    let line = kernel["data"][0]["value"]["uname"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (line, kernel)
+}
+
+#[test]
+fn uname_is_what_the_program_prints_there() {
+    // RHEL-family coreutils print processor and hardware platform.
+    let (line, kernel) = uname_of(&fixture_args("nm-rhel"));
+    assert_eq!(
+        line,
+        "Linux server 5.14.0-570.12.1.el9_6.x86_64 #1 SMP PREEMPT_DYNAMIC Tue Apr 22 09:12:44 EDT 2025 x86_64 x86_64 x86_64 GNU/Linux"
+    );
+    assert!(kernel["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["source"]["argv"] == serde_json::json!(["uname", "-a"])));
+    // Under --root alone no program runs: the line is assembled, as upstream coreutils prints it.
+    let root_only = vec![
+        "--root".to_string(),
+        fixture("nm-rhel").join("root").display().to_string(),
+    ];
+    let (line, _) = uname_of(&root_only);
+    assert!(line.ends_with(" 2025 x86_64 GNU/Linux"), "{line}");
+    // A recording without uname: the assembled line too.
+    let (line, kernel) = uname_of(&fixture_args("modern"));
+    assert!(
+        line.ends_with(" GNU/Linux") && line.starts_with("Linux "),
+        "{line}"
+    );
+    assert!(
+        kernel["notes"].as_array().is_none_or(|n| n.is_empty()),
+        "{kernel}"
+    );
+}
