@@ -516,7 +516,7 @@ pub(crate) fn emit(
     if args.issue_url {
         eprintln!(
             "mptcp-get-debug: {}",
-            crate::maintainer::issue_link_line(&render::sysinfo::system_info(&collected.report))
+            render::form::link_line(&render::form::for_report(&collected.report))
         );
     }
     if let Some(problem) = archive_error {

@@ -50,7 +50,8 @@ pub enum Command {
     Unredact(UnredactArgs),
     /// Re-render an archive's report (findings re-run by this version).
     Show(ShowArgs),
-    /// One summary for the client and the server archive of one bug, with cross-side checks.
+    /// One summary for the client and the server archive of one bug (or a fleet's archives), with
+    /// cross-side checks.
     Merge(MergeArgs),
     /// What differs between two archives: sysctls, endpoints, limits, counters, versions, NM, mptcpd.
     Diff(DiffArgs),
@@ -74,13 +75,12 @@ pub struct ShowArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct MergeArgs {
-    /// The client's archive.
-    #[arg(value_name = "CLIENT.tar.gz")]
-    pub client: PathBuf,
-    /// The server's archive.
-    #[arg(value_name = "SERVER.tar.gz")]
-    pub server: PathBuf,
-    /// Print the bug-form link (both sides in "System info") instead of the summary.
+    /// The client's archive, then the server's; or more archives (a fleet), each labelled by its
+    /// --side or host pseudonym.
+    #[arg(value_name = "ARCHIVE", num_args = 2.., required = true)]
+    pub archives: Vec<PathBuf>,
+    /// Print the bug-form link ("System info", the per-side fields and the narrative skeleton) instead
+    /// of the summary.
     #[arg(long)]
     pub issue_url: bool,
 }

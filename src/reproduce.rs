@@ -133,9 +133,15 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
         };
         command::spawn(&args.command, ns, !args.quiet, stdin)
     });
-    // Like the script: without a command, a line on stdin (Enter on a terminal, a line or the end of a
-    // pipe or file) ends the window.
-    let enter = stdin != wait::StdinMode::Ignore && command.is_none();
+    // Like the script: Enter on a terminal ends the window; a stdin that is not a terminal (a pipe, a
+    // file, /dev/null) ends it with its first line or its end, unless --duration says when (a cron job
+    // with `--duration 30s </dev/null` watches for 30 s).
+    let enter = command.is_none()
+        && match stdin {
+            wait::StdinMode::Terminal => true,
+            wait::StdinMode::Input => args.duration.is_none(),
+            wait::StdinMode::Ignore => false,
+        };
     if enter && !interactive {
         say(&format!(
             "watching MPTCP events; stdin is not a terminal: the window ends at its first line or its end{}",

@@ -302,3 +302,82 @@ fn uname_is_what_the_program_prints_there() {
         "{kernel}"
     );
 }
+
+#[test]
+fn a_duration_with_stdin_at_its_end_still_watches_for_the_duration() {
+    let out = bin()
+        .args([
+            "-r",
+            "--duration",
+            "600ms",
+            "--no-archive",
+            "-q",
+            "--format",
+            "json",
+        ])
+        .write_stdin("")
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .success();
+    let r = json(&out.get_output().stdout);
+    assert_eq!(r["reproduce"]["ended_by"], "duration");
+}
+
+/// Collects a fixture case into `dir` with `extra` flags; returns the archive.
+fn archive_of(case: &str, dir: &std::path::Path, extra: &[&str]) -> std::path::PathBuf {
+    bin()
+        .args(fixture_args(case))
+        .args(["-q", "-o"])
+        .arg(dir)
+        .args(extra)
+        .assert()
+        .success();
+    crate::util::only_archive(dir)
+}
+
+#[test]
+fn merge_takes_a_fleet_one_block_per_host() {
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a = archive_of("modern", dirs[0].path(), &["--side", "client"]);
+    let b = archive_of("enabled0", dirs[1].path(), &[]);
+    let c = archive_of("nm-rhel", dirs[2].path(), &[]);
+    let out = bin().arg("merge").args([&a, &b, &c]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let merged = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        merged.starts_with("# MPTCP debug report: 3 hosts\n"),
+        "{merged}"
+    );
+    // Labelled by side, else by host pseudonym (numbered: every host is host-1 in its own archive).
+    for label in ["client", "host-1 #1", "host-1 #2"] {
+        assert!(
+            merged.contains(&format!("\n- {label}:\n$ uname -a\n")),
+            "{label}:\n{merged}"
+        );
+    }
+    assert!(
+        merged.contains("| counter | client | host-1 #1 | host-1 #2 |\n"),
+        "{merged}"
+    );
+    assert!(
+        merged.contains("(host-1 #1): MPTCP is disabled"),
+        "{merged}"
+    );
+    // The link: every block in `system`, the one client's in `system-client`.
+    let url = bin()
+        .args(["merge", "--issue-url"])
+        .args([&a, &b, &c])
+        .output()
+        .unwrap();
+    assert!(url.status.success());
+    let url = String::from_utf8(url.stdout).unwrap();
+    assert!(url.contains("&system=-%20client%3A%0A%24%20uname"), "{url}");
+    assert!(url.contains("&system-client=%24%20uname"), "{url}");
+    assert!(!url.contains("&system-server="), "{url}");
+    // One archive is not a merge.
+    bin().args(["merge"]).arg(&a).assert().code(2);
+}

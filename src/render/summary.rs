@@ -52,6 +52,10 @@ struct View<'a> {
     archive: Option<&'a str>,
     /// The block that pastes into the form's "System info" field.
     system_info: String,
+    /// The bug form's fields: the per-side one (when the side was given) and the narrative skeleton.
+    form: super::form::Form,
+    /// "System info: Client" / "System info: Server" when the side was given.
+    side_field: Option<String>,
     side: Option<String>,
     namespaces: Vec<NsView>,
     kernel_config: Vec<(String, String)>,
@@ -141,6 +145,12 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         root: &report.meta.root,
         archive: opts.archive.as_deref(),
         system_info: sysinfo::system_info(report),
+        form: super::form::for_report(report),
+        side_field: super::form::for_report(report)
+            .fields
+            .iter()
+            .find(|f| f.id.starts_with("system-"))
+            .map(|f| f.label.clone()),
         side: report.meta.side.as_ref().map(|s| {
             if s.guessed {
                 format!(
