@@ -26,6 +26,7 @@ pub const SYSTEM_COLLECTORS_DIR: &str = "/etc/mptcp-get-debug/collectors.d";
 pub fn run(cli: Cli) -> Result<ExitCode> {
     one_malloc_arena();
     let argv: Vec<String> = std::env::args().collect();
+    crate::findings::kernel::choose(cli.kernel_series.as_deref(), false)?;
     match cli.command {
         Some(Command::Collect(args)) => collect(&args, argv, "collect"),
         Some(Command::Reproduce(args)) => reproduce(&args, argv),
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Show(args)) => crate::maintainer::show(&args),
         Some(Command::Merge(args)) => crate::maintainer::merge(&args),
         Some(Command::Diff(args)) => crate::maintainer::diff(&args),
+        Some(Command::Generate(args)) => crate::generate::run(&args),
         None if cli.reproduce => reproduce(&cli.opts, argv),
         None => collect(&cli.opts, argv, "collect"),
     }

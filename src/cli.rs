@@ -31,6 +31,11 @@ pub struct Cli {
     #[arg(short = 'r', long)]
     pub reproduce: bool,
 
+    /// Kernel series and end-of-life data to use instead of the installed kernel-series.toml (also
+    /// $MPTCP_GET_DEBUG_DATA/kernel-series.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub kernel_series: Option<PathBuf>,
+
     #[command(flatten)]
     pub opts: CollectArgs,
 
@@ -55,6 +60,25 @@ pub enum Command {
     Merge(MergeArgs),
     /// What differs between two archives: sysctls, endpoints, limits, counters, versions, NM, mptcpd.
     Diff(DiffArgs),
+    /// Print the man page or a shell completion script (for packagers; `make` uses it).
+    #[command(hide = true)]
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct GenerateArgs {
+    /// What to print on stdout.
+    #[arg(value_enum)]
+    pub what: Generated,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Generated {
+    /// The man page (roff, section 1).
+    Man,
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -10,6 +10,7 @@ pub mod collectors;
 pub mod engine;
 pub mod exit;
 pub mod findings;
+pub mod generate;
 pub mod maintainer;
 pub mod netlink;
 pub mod redact;

@@ -381,3 +381,101 @@ fn merge_takes_a_fleet_one_block_per_host() {
     // One archive is not a merge.
     bin().args(["merge"]).arg(&a).assert().code(2);
 }
+
+fn kernel_eol_evidence(extra: &[&str], env: Option<&std::path::Path>) -> Option<Vec<String>> {
+    let mut c = bin();
+    c.args(fixture_args("nm-rhel"))
+        .args(["--no-archive", "--format", "json"])
+        .args(extra);
+    if let Some(dir) = env {
+        c.env("MPTCP_GET_DEBUG_DATA", dir);
+    }
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out.stdout);
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "kernel-eol")
+        .map(|f| {
+            f["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e.as_str().unwrap().to_string())
+                .collect()
+        })
+}
+
+#[test]
+fn kernel_series_data_is_read_from_a_file_and_says_how_old_it_is() {
+    let builtin = include_str!("../data/kernel-series.toml");
+    // The built-in copy: 5.14 is older than the oldest LTS.
+    let ev = kernel_eol_evidence(&[], None).expect("5.14 is out of support");
+    assert!(
+        ev.iter()
+            .any(|e| e.starts_with("kernel series data of 20") && e.ends_with("(built-in copy)")),
+        "{ev:?}"
+    );
+    // A refreshed table, given by option or by environment, is what the verdict rests on.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("kernel-series.toml");
+    std::fs::write(
+        &file,
+        "updated = 2020-02-02\noldest_lts = \"4.0\"\noldest_current_stable = \"4.0\"\n\n[[lts]]\nseries = \"5.14\"\neol = \"2021-01-01\"\n",
+    )
+    .unwrap();
+    let ev = kernel_eol_evidence(&["--kernel-series", file.to_str().unwrap()], None).unwrap();
+    assert!(
+        ev.contains(&"5.14 LTS reached end of life on 2021-01-01".to_string()),
+        "{ev:?}"
+    );
+    let age = ev
+        .iter()
+        .find(|e| e.starts_with("kernel series data of 2020-02-02 (--kernel-series file): "))
+        .unwrap();
+    assert!(age.contains("days older than this report"), "{age}");
+    assert!(
+        !ev.iter()
+            .any(|e| e.contains(&dir.path().display().to_string())),
+        "no path in a public report"
+    );
+    let ev = kernel_eol_evidence(&[], Some(dir.path())).unwrap();
+    assert!(
+        ev.iter()
+            .any(|e| e.contains("($MPTCP_GET_DEBUG_DATA file)")),
+        "{ev:?}"
+    );
+    // `show` re-runs the findings with the table it is given too.
+    let out_dir = tempfile::tempdir().unwrap();
+    let archive = archive_of("nm-rhel", out_dir.path(), &[]);
+    let out = bin()
+        .arg("show")
+        .arg(&archive)
+        .args(["--kernel-series"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("5.14 LTS reached end of life on 2021-01-01")
+    );
+    // A broken file named by the user is a usage error.
+    std::fs::write(
+        &file,
+        builtin.replace("updated = ", "updated = \"yesterday\" #"),
+    )
+    .unwrap();
+    let out = bin()
+        .args(fixture_args("nm-rhel"))
+        .args(["--no-archive", "--kernel-series"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--kernel-series"));
+}

@@ -1,0 +1,84 @@
+//! `mptcp-get-debug generate man|bash|zsh|fish` (hidden): the man page and shell completions, made
+//! from the clap definition so they never drift from `--help`. `make` runs it; packagers can too.
+
+use crate::cli::{Cli, GenerateArgs, Generated};
+use anyhow::Result;
+use clap::CommandFactory;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Sections the clap definition does not hold: exit status, files, environment.
+const EXTRA_SECTIONS: &str = r#".SH "EXIT STATUS"
+.TP
+\fB0\fR
+The report was produced, and the archive written (unless \fB\-\-no\-archive\fR), even when some collectors were skipped.
+.TP
+\fB1\fR
+Nothing could be produced (for example an archive given to \fBshow\fR cannot be read).
+.TP
+\fB2\fR
+Usage or configuration error: a bad option value, a path on the command line that does not exist or is not what it should be, an invalid collector spec or template, conflicting options.
+.TP
+\fB3\fR
+The summary was printed on standard output, but the archive could not be written (read\-only or full directory, no permission); standard error says why and names the path.
+.TP
+\fB130\fR
+Reproduce mode was aborted by a second Ctrl\-C; nothing was written.
+.SH FILES
+.TP
+\fI/etc/mptcp\-get\-debug/collectors.d/*.toml\fR
+Extra collector specs, loaded besides the built\-in ones.
+.TP
+\fI@DATADIR@/kernel\-series.toml\fR
+Kernel series and their end of life, for the out\-of\-support kernel check (a built\-in copy is used when it is missing).
+.TP
+\fIARCHIVE.map.json\fR
+The private redaction map written next to each archive (mode 0600): keep it, never attach it.
+.SH ENVIRONMENT
+.TP
+\fBMPTCP_GET_DEBUG_DATA\fR
+A directory holding \fIkernel\-series.toml\fR, instead of the installed one (\fB\-\-kernel\-series\fR names the file itself).
+.TP
+\fBCI\fR
+When set, never prompt on a terminal (as \fB\-\-batch\fR, except that a piped standard input is still read in reproduce mode).
+.TP
+\fBNO_COLOR\fR
+No colour, even on a terminal.
+.SH COMPATIBILITY
+A drop\-in for mptcpd's \fBmptcp\-get\-debug\fR script: \fB\-c\fR, \fB\-r\fR, \fB\-h\fR and \fB\-v\fR work as there. In reproduce mode, a standard input that is not a terminal ends the window with its first line or its end, as the script's \fBread\fR does.
+"#;
+
+pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
+    let mut cmd = Cli::command();
+    let mut out = Vec::new();
+    match args.what {
+        Generated::Man => {
+            let man = clap_mangen::Man::new(cmd).section("1");
+            man.render_title(&mut out)?;
+            man.render_name_section(&mut out)?;
+            man.render_synopsis_section(&mut out)?;
+            man.render_description_section(&mut out)?;
+            man.render_options_section(&mut out)?;
+            man.render_subcommands_section(&mut out)?;
+            out.extend_from_slice(
+                EXTRA_SECTIONS
+                    .replace(
+                        "@DATADIR@",
+                        &crate::findings::kernel::DATA_DIR.replace('-', "\\-"),
+                    )
+                    .as_bytes(),
+            );
+            man.render_version_section(&mut out)?;
+        }
+        Generated::Bash | Generated::Zsh | Generated::Fish => {
+            let shell = match args.what {
+                Generated::Bash => clap_complete::Shell::Bash,
+                Generated::Zsh => clap_complete::Shell::Zsh,
+                _ => clap_complete::Shell::Fish,
+            };
+            clap_complete::generate(shell, &mut cmd, crate::NAME, &mut out);
+        }
+    }
+    std::io::stdout().write_all(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
