@@ -21,7 +21,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub const SYSTEM_COLLECTORS_DIR: &str = "/etc/mptcp-get-debug/collectors.d";
+/// Local collector specs: set at build time by `make` (from SYSCONFDIR), else /etc.
+pub const SYSTEM_COLLECTORS_DIR: &str = match option_env!("MPTCP_GET_DEBUG_COLLECTORS_DIR") {
+    Some(d) => d,
+    None => "/etc/mptcp-get-debug/collectors.d",
+};
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     one_malloc_arena();

@@ -26,7 +26,7 @@ The summary was printed on standard output, but the archive could not be written
 Reproduce mode was aborted by a second Ctrl\-C; nothing was written.
 .SH FILES
 .TP
-\fI/etc/mptcp\-get\-debug/collectors.d/*.toml\fR
+\fI@COLLECTORS@/*.toml\fR
 Extra collector specs, loaded besides the built\-in ones.
 .TP
 \fI@DATADIR@/kernel\-series.toml\fR
@@ -48,6 +48,11 @@ No colour, even on a terminal.
 A drop\-in for mptcpd's \fBmptcp\-get\-debug\fR script: \fB\-c\fR, \fB\-r\fR, \fB\-h\fR and \fB\-v\fR work as there. In reproduce mode, a standard input that is not a terminal ends the window with its first line or its end, as the script's \fBread\fR does.
 "#;
 
+/// A path as roff text: backslashes doubled, hyphens escaped (so they stay hyphens).
+fn roff_text(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('-', "\\-")
+}
+
 pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
     let mut cmd = Cli::command();
     let mut out = Vec::new();
@@ -62,9 +67,10 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
             man.render_subcommands_section(&mut out)?;
             out.extend_from_slice(
                 EXTRA_SECTIONS
+                    .replace("@DATADIR@", &roff_text(crate::findings::kernel::DATA_DIR))
                     .replace(
-                        "@DATADIR@",
-                        &crate::findings::kernel::DATA_DIR.replace('-', "\\-"),
+                        "@COLLECTORS@",
+                        &roff_text(crate::app::SYSTEM_COLLECTORS_DIR),
                     )
                     .as_bytes(),
             );

@@ -10,6 +10,7 @@ mod fixtures;
 mod live;
 mod netlink_live;
 mod nm_mptcpd;
+mod packaging;
 mod redact;
 mod reproduce_live;
 mod reproduce_signals;
