@@ -112,17 +112,26 @@ fn one_malloc_arena() {
 /// from recorded outputs, or none.
 pub(crate) fn make_env(
     root: &Option<PathBuf>,
+    sysroot: &Option<PathBuf>,
     commands_from: &Option<PathBuf>,
     timeout: f64,
 ) -> Result<Env> {
-    let root = root.clone().unwrap_or_else(|| PathBuf::from("/"));
+    let (flag, given) = match sysroot {
+        Some(d) => ("--sysroot", Some(d)),
+        None => ("--root", root.as_ref()),
+    };
+    let root = given.cloned().unwrap_or_else(|| PathBuf::from("/"));
     if !root.is_dir() {
-        usage_bail!("--root {}: not a directory", root.display());
+        usage_bail!("{flag} {}: not a directory", root.display());
     }
     if !(timeout > 0.0 && timeout <= 3600.0) {
         usage_bail!("--timeout {timeout}: must be between 0 and 3600 seconds");
     }
-    let fs = Fs::new(&root);
+    let fs = if sysroot.is_some() {
+        Fs::sysroot(&root)
+    } else {
+        Fs::new(&root)
+    };
     let (runner, pm, live): (Arc<dyn Runner>, Arc<dyn PmSource>, bool) = match commands_from {
         Some(dir) => {
             if !dir.is_dir() {
@@ -134,7 +143,7 @@ pub(crate) fn make_env(
                 true,
             )
         }
-        None if fs.is_live() => (Arc::new(RealRunner), crate::netlink::live_source(), true),
+        None if fs.kernel_is_live() => (Arc::new(RealRunner), crate::netlink::live_source(), true),
         None => (
             Arc::new(RealRunner),
             Arc::new(NoPm("netlink is not queried under --root".into())),
@@ -173,8 +182,8 @@ pub(crate) fn namespaces(specs: &[String]) -> Result<Vec<Option<Netns>>> {
 }
 
 pub fn list(args: &ListArgs) -> Result<ExitCode> {
-    let env = make_env(&args.root, &args.commands_from, 10.0)?;
-    let specs = load_specs(&args.collectors_dir, env.fs.is_live(), &[], &[])?;
+    let env = make_env(&args.root, &args.sysroot, &args.commands_from, 10.0)?;
+    let specs = load_specs(&args.collectors_dir, env.fs.kernel_is_live(), &[], &[])?;
     let ctx = Ctx {
         env: &env,
         netns: None,
@@ -220,10 +229,10 @@ pub fn collect_report_with(
     redact: &RedactOptions,
     reproduce: Option<crate::reproduce::Reproduce>,
 ) -> Result<Collected> {
-    let env = make_env(&args.root, &args.commands_from, args.timeout)?;
+    let env = make_env(&args.root, &args.sysroot, &args.commands_from, args.timeout)?;
     let specs = load_specs(
         &args.collectors_dir,
-        env.fs.is_live(),
+        env.fs.kernel_is_live(),
         &args.only,
         &args.skip,
     )?;
@@ -247,6 +256,7 @@ pub fn collect_report_with(
     };
     let privileged = env.privileged;
     let root = env.fs.root().display().to_string();
+    let sysroot = env.fs.kernel_is_live() && !env.fs.is_live();
     let hostname = env
         .fs
         .read_trimmed("/proc/sys/kernel/hostname")
@@ -272,6 +282,7 @@ pub fn collect_report_with(
             privileged,
             args: argv,
             root,
+            sysroot,
             netns: namespaces
                 .iter()
                 .map(|n| n.as_ref().map(|n| n.label.clone()).unwrap_or_default())

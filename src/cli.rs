@@ -151,6 +151,11 @@ pub struct CollectArgs {
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
 
+    /// Read files under DIR (the host's root seen from a container, e.g. /host) but the kernel's state
+    /// (netlink, sockets, /proc, /sys, commands) from the running system.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["root", "commands_from"])]
+    pub sysroot: Option<PathBuf>,
+
     /// Run only these collectors (comma-separated names; see `list`).
     #[arg(long, value_delimiter = ',', value_name = "A,B")]
     pub only: Vec<String>,
@@ -223,6 +228,10 @@ pub struct ListArgs {
     /// Evaluate triggers under DIR instead of /.
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+
+    /// Files under DIR, kernel state from the running system (as for collect).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["root", "commands_from"])]
+    pub sysroot: Option<PathBuf>,
 
     /// Extra collector specs to load.
     #[arg(long, value_name = "DIR")]

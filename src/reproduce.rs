@@ -88,7 +88,7 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
         Some(app::output_dir(args)?)
     };
     let template = app::read_template(args)?;
-    let env = Arc::new(app::make_env(&None, &None, args.timeout)?);
+    let env = Arc::new(app::make_env(&None, &args.sysroot, &None, args.timeout)?);
     let namespaces = app::namespaces(&args.netns)?;
     if namespaces.iter().any(Option::is_some) && !env.privileged {
         anyhow::bail!("--netns: entering a network namespace needs root (CAP_SYS_ADMIN)");

@@ -479,3 +479,95 @@ fn kernel_series_data_is_read_from_a_file_and_says_how_old_it_is() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--kernel-series"));
 }
+
+/// A container debugging its host: the host's files under a directory, the kernel live. The
+/// directory's own proc/ (a stale copy) must not be read; the namespace's live sysctl and endpoint must.
+#[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
+fn sysroot_reads_files_from_the_directory_and_the_kernel_live() {
+    use mptcp_get_debug::report::Report;
+    let ns = crate::testns::TestNs::new().expect("root and netns support");
+    ns.ip("addr add 10.9.9.1/32 dev lo");
+    ns.ip("mptcp endpoint add 10.9.9.1 id 7 signal");
+    ns.exec(&["sysctl", "-qw", "net.mptcp.add_addr_timeout=77"]);
+    let host = tempfile::tempdir().unwrap();
+    let root = host.path();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(
+        root.join("etc/os-release"),
+        "NAME=\"Sysroot Linux\"\nID=sysroot\nVERSION_ID=1\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("proc/sys/net/mptcp")).unwrap();
+    std::fs::write(root.join("proc/sys/net/mptcp/add_addr_timeout"), "5\n").unwrap();
+    std::fs::write(root.join("proc/sys/net/mptcp/enabled"), "0\n").unwrap();
+    let out = bin()
+        .arg("--sysroot")
+        .arg(root)
+        .args([
+            "--netns",
+            &ns.name,
+            "--no-archive",
+            "--no-redact",
+            "--format",
+            "json",
+        ])
+        .args(["--only", "kernel,distro,sysctl,endpoints,limits"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Report = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(r.meta.sysroot);
+    assert_eq!(r.distro().unwrap().fields["NAME"], "Sysroot Linux");
+    let live_release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
+    assert_eq!(r.kernel().unwrap().release, live_release.trim());
+    let label = r.meta.netns[0].clone();
+    let sysctls = r.sysctls(Some(&label)).expect("sysctls of the namespace");
+    let get = |n: &str| {
+        sysctls
+            .iter()
+            .find(|s| s.name == n)
+            .map(|s| s.value.clone())
+    };
+    assert_eq!(get("net.mptcp.add_addr_timeout").as_deref(), Some("77"));
+    assert_eq!(get("net.mptcp.enabled").as_deref(), Some("1"));
+    let eps = r.endpoints(Some(&label)).expect("endpoints over netlink");
+    assert!(
+        eps.iter()
+            .any(|e| e.id == 7 && e.addr.to_string() == "10.9.9.1"),
+        "{eps:?}"
+    );
+    // The summary says where files and kernel state came from.
+    let md = bin()
+        .arg("--sysroot")
+        .arg(root)
+        .args([
+            "--netns",
+            &ns.name,
+            "--no-archive",
+            "--only",
+            "kernel,distro",
+        ])
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(md.contains("(`--sysroot`); the kernel's state"), "{md}");
+    // --sysroot with --root is a usage error.
+    bin()
+        .args(["--sysroot", "/", "--root", "/", "--no-archive"])
+        .assert()
+        .code(2);
+    let missing = root.join("missing");
+    let out = bin()
+        .arg("--sysroot")
+        .arg(&missing)
+        .arg("--no-archive")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--sysroot"));
+}

@@ -75,7 +75,7 @@ impl Builtin for Kernel {
             machine: k("arch").unwrap_or_default(),
             ..Default::default()
         };
-        if fs.is_live() {
+        if fs.kernel_is_live() {
             fill_from_uname(&mut info);
         }
         if info.release.is_empty() {

@@ -49,6 +49,7 @@ struct View<'a> {
     privileged: bool,
     uid: u32,
     root: &'a str,
+    sysroot: bool,
     archive: Option<&'a str>,
     /// The block that pastes into the form's "System info" field.
     system_info: String,
@@ -143,6 +144,7 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         privileged: report.meta.privileged,
         uid: report.meta.uid,
         root: &report.meta.root,
+        sysroot: report.meta.sysroot,
         archive: opts.archive.as_deref(),
         system_info: sysinfo::system_info(report),
         form: super::form::for_report(report),

@@ -1,5 +1,6 @@
 //! The root-relative reader (like sos's sysroot): every path is absolute as seen on the target system
-//! and is resolved under the root prefix.
+//! and is resolved under the root prefix. With `--sysroot` (a container debugging its host), /proc and
+//! /sys, the running kernel's state, come from the live system and every other file from the root.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -10,13 +11,43 @@ pub struct Fs {
     /// True when the root is "/" of the running system: /proc/net is then read per thread, so a thread
     /// that entered another network namespace sees that namespace's counters.
     live: bool,
+    /// `--sysroot`: /proc and /sys are read from the live system (the kernel the container shares).
+    kernel_live: bool,
+}
+
+/// Paths that are the running kernel's state rather than files of the installed system.
+fn is_kernel_state(rel: &str) -> bool {
+    ["proc", "sys"].iter().any(|top| {
+        rel.strip_prefix(top)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
 }
 
 impl Fs {
     pub fn new(root: impl Into<PathBuf>) -> Fs {
         let root = root.into();
         let live = root == Path::new("/");
-        Fs { root, live }
+        Fs {
+            root,
+            live,
+            kernel_live: live,
+        }
+    }
+
+    /// Files from `root`, kernel state (/proc, /sys) from the live system: `--sysroot`.
+    pub fn sysroot(root: impl Into<PathBuf>) -> Fs {
+        let root = root.into();
+        let live = root == Path::new("/");
+        Fs {
+            root,
+            live,
+            kernel_live: true,
+        }
+    }
+
+    /// Whether /proc and /sys are the running kernel's (the live system, or `--sysroot`).
+    pub fn kernel_is_live(&self) -> bool {
+        self.kernel_live
     }
 
     pub fn root(&self) -> &Path {
@@ -30,6 +61,9 @@ impl Fs {
     /// The real path for a target-system path.
     pub fn path(&self, p: &str) -> PathBuf {
         let rel = p.trim_start_matches('/');
+        if self.kernel_live && !self.live && is_kernel_state(rel) {
+            return Fs::new("/").path(p);
+        }
         if self.live {
             // /proc/net is a link to /proc/self/net, i.e. the thread-group leader's namespace.
             if let Some(rest) = rel.strip_prefix("proc/net") {
@@ -125,6 +159,29 @@ pub fn wildcard(pattern: &str, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sysroot_reads_kernel_state_live_and_files_under_the_root() {
+        let fs = Fs::sysroot("/host");
+        assert_eq!(
+            fs.path("/etc/os-release"),
+            Path::new("/host/etc/os-release")
+        );
+        assert_eq!(
+            fs.path("/proc/sys/net/mptcp/enabled"),
+            Path::new("/proc/sys/net/mptcp/enabled")
+        );
+        assert_eq!(
+            fs.path("/proc/net/netstat"),
+            Path::new("/proc/thread-self/net/netstat")
+        );
+        assert_eq!(fs.path("/sys/class/net"), Path::new("/sys/class/net"));
+        assert_eq!(fs.path("/proc"), Path::new("/proc"));
+        assert_eq!(fs.path("/process/x"), Path::new("/host/process/x"));
+        assert_eq!(fs.path("/system/x"), Path::new("/host/system/x"));
+        assert!(fs.kernel_is_live() && !fs.is_live());
+        assert!(!Fs::new("/img").kernel_is_live());
+    }
 
     #[test]
     fn paths_are_root_relative() {
