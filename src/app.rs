@@ -13,7 +13,7 @@ use crate::report::{Meta, Report, Tool, SCHEMA_VERSION};
 use crate::spec::{self, Spec};
 use crate::system::{FixtureRunner, Fs, Netns, RealRunner, Runner};
 use crate::usage_bail;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use chrono::Utc;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -238,7 +238,7 @@ pub fn collect_report_with(
     )?;
     let namespaces = namespaces(&args.netns)?;
     if namespaces.iter().any(Option::is_some) && !env.privileged {
-        bail!("--netns: entering a network namespace needs root (CAP_SYS_ADMIN)");
+        usage_bail!("--netns: entering a network namespace needs root (CAP_SYS_ADMIN)");
     }
     let mut redactor = Redactor::new(redact).map_err(usage)?;
     let started_at = Utc::now();
@@ -458,7 +458,7 @@ pub fn redact_options(args: &CollectArgs) -> RedactOptions {
 
 /// `unredact --map FILE INPUT`: prints INPUT with the originals put back.
 pub fn unredact(args: &UnredactArgs) -> Result<ExitCode> {
-    let map = crate::redact::PrivateMap::load(&args.map)?;
+    let map = crate::redact::PrivateMap::load(&args.map).map_err(usage)?;
     let text = crate::redact::read_input(&args.input)?;
     print!("{}", map.unredact(&text));
     Ok(ExitCode::SUCCESS)

@@ -4,8 +4,9 @@
 //! - 0: the report was produced (and the archive written, unless `--no-archive`);
 //! - 1: nothing could be produced (a collect that failed, an archive that cannot be read, ...);
 //! - 2: usage or configuration error: a bad option value, a path given on the command line that does
-//!   not exist or is not what it should be, an invalid collector spec or template, conflicting flags
-//!   (clap's own parse errors exit 2 as well);
+//!   not exist or is not what it should be, an invalid collector spec, template, key or map file,
+//!   conflicting flags, an option that needs root used without it (clap's own parse errors exit 2 as
+//!   well);
 //! - 3: the summary was printed but the archive could not be written (read-only or full directory,
 //!   no permission): the error on stderr says why and names the path;
 //! - 130: aborted by a second Ctrl-C (reproduce mode).

@@ -14,7 +14,7 @@ const EXTRA_SECTIONS: &str = r#".SH "EXIT STATUS"
 The report was produced, and the archive written (unless \fB\-\-no\-archive\fR), even when some collectors were skipped.
 .TP
 \fB1\fR
-Nothing could be produced (for example an archive given to \fBshow\fR cannot be read).
+Nothing could be produced (for example an archive given to \fBshow\fR exists but cannot be read).
 .TP
 \fB2\fR
 Usage or configuration error: a bad option value, a path on the command line that does not exist or is not what it should be, an invalid collector spec or template, conflicting options.

@@ -78,6 +78,10 @@ fn print_issue_url(form: &Form) -> Result<ExitCode> {
 }
 
 fn load(path: &std::path::Path) -> Result<Report> {
+    // A name that is not there is a usage error; an archive that cannot be read is a failure (1).
+    if std::fs::symlink_metadata(path).is_err() {
+        crate::usage_bail!("{}: no such archive", path.display());
+    }
     let mut r = read_report(path)?;
     // Findings of this version, which may know more rules than the collecting one.
     r.findings = crate::findings::evaluate(&r);

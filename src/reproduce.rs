@@ -91,7 +91,7 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
     let env = Arc::new(app::make_env(&None, &args.sysroot, &None, args.timeout)?);
     let namespaces = app::namespaces(&args.netns)?;
     if namespaces.iter().any(Option::is_some) && !env.privileged {
-        anyhow::bail!("--netns: entering a network namespace needs root (CAP_SYS_ADMIN)");
+        usage_bail!("--netns: entering a network namespace needs root (CAP_SYS_ADMIN)");
     }
     let specs = app::load_specs(&args.collectors_dir, true, &[], &[])?;
     let timeout = Duration::from_secs_f64(args.timeout * 3.0 + 5.0);

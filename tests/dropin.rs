@@ -158,9 +158,18 @@ fn every_usage_error_exits_2_and_names_the_option() {
         let out = bin().args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
-    // Not a usage error: the named archive exists but is not one.
+    // A name that is not there is a usage error; an archive that exists but is not one is a failure.
+    let out = bin().args(["show"]).arg(&missing).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
     let out = bin().args(["show"]).arg(&file).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
+    let out = bin()
+        .args(["unredact", "--map"])
+        .arg(&missing)
+        .arg("x")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
 }
 
 fn assert_summary_kept(out: &std::process::Output, dir: &str) {
