@@ -89,7 +89,8 @@ pub struct ShowArgs {
     /// What to print.
     #[arg(short, long, value_enum, default_value = "md")]
     pub format: Format,
-    /// Print a link that opens the MPTCP bug form with "System info" filled in, instead of the report.
+    /// Print a link that opens the MPTCP bug form with "System info" (both versions of the form) and a
+    /// skeleton of the other fields filled in, instead of the report.
     #[arg(long)]
     pub issue_url: bool,
     /// Render the summary with this minijinja template instead of the built-in one.
@@ -202,7 +203,8 @@ pub struct CollectArgs {
     #[arg(long, value_enum)]
     pub side: Option<SideArg>,
 
-    /// Also print (on stderr) a link that opens the MPTCP bug form with "System info" filled in.
+    /// Also print (on stderr) a link that opens the MPTCP bug form with "System info" (both versions of
+    /// the form) and a skeleton of the other fields filled in.
     #[arg(long)]
     pub issue_url: bool,
 

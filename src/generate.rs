@@ -53,18 +53,65 @@ fn roff_text(s: &str) -> String {
     s.replace('\\', "\\\\").replace('-', "\\-")
 }
 
+/// The SUBCOMMANDS section: each visible subcommand's usage, what it does, and the options that are
+/// its own (collect and reproduce take the options above).
+fn subcommands_section(cmd: &mut clap::Command) -> String {
+    cmd.build();
+    let mut out = String::from(".SH SUBCOMMANDS\n");
+    for sub in cmd
+        .get_subcommands_mut()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
+        // collect and reproduce take exactly the options listed under OPTIONS.
+        let same_as_top = matches!(sub.get_name(), "collect" | "reproduce");
+        let usage = sub.render_usage().to_string();
+        let usage = usage.trim_start_matches("Usage: ").trim();
+        out.push_str(&format!(
+            ".TP\n\\fB{}\\fR\n{}\n",
+            roff_text(usage),
+            roff_text(&sub.get_about().map(|a| a.to_string()).unwrap_or_default())
+        ));
+        let own: Vec<String> = sub
+            .get_arguments()
+            .filter(|a| !a.is_hide_set() && !a.is_global_set() && a.get_id() != "help")
+            .filter(|a| !same_as_top || a.is_positional())
+            .map(|a| {
+                let name = match (a.get_short(), a.get_long()) {
+                    (Some(s), Some(l)) => format!("\\fB\\-{s}\\fR, \\fB\\-\\-{}\\fR", roff_text(l)),
+                    (None, Some(l)) => format!("\\fB\\-\\-{}\\fR", roff_text(l)),
+                    _ => format!(
+                        "\\fI{}\\fR",
+                        roff_text(&a.get_value_names().map(|v| v.join(" ")).unwrap_or_default())
+                    ),
+                };
+                let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+                format!(".TP\n{name}\n{}\n", roff_text(&help))
+            })
+            .collect();
+        if !own.is_empty() {
+            out.push_str(".RS\n");
+            out.extend(own);
+            out.push_str(".RE\n");
+        }
+    }
+    out
+}
+
 pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
     let mut cmd = Cli::command();
     let mut out = Vec::new();
     match args.what {
         Generated::Man => {
+            let subcommands = subcommands_section(&mut cmd);
             let man = clap_mangen::Man::new(cmd).section("1");
             man.render_title(&mut out)?;
             man.render_name_section(&mut out)?;
             man.render_synopsis_section(&mut out)?;
             man.render_description_section(&mut out)?;
             man.render_options_section(&mut out)?;
-            man.render_subcommands_section(&mut out)?;
+            // One page holds everything: clap_mangen's own section would point to a page per
+            // subcommand, which nobody installs.
+            out.extend_from_slice(subcommands.as_bytes());
             out.extend_from_slice(
                 EXTRA_SECTIONS
                     .replace("@DATADIR@", &roff_text(crate::findings::kernel::DATA_DIR))

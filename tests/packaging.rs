@@ -334,7 +334,8 @@ fn man_page_and_completions_come_from_the_command_line_definition() {
         ".SH FILES",
         ".SH ENVIRONMENT",
         "MPTCP_GET_DEBUG_DATA",
-        "mptcp\\-get\\-debug\\-merge(1)",
+        ".SH SUBCOMMANDS",
+        "\\fBmptcp\\-get\\-debug merge",
     ] {
         assert!(man.contains(want), "man page lacks {want}");
     }
