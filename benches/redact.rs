@@ -137,6 +137,7 @@ fn report(text: &str) -> Report {
             privileged: true,
             args: vec![],
             root: "/".into(),
+            sysroot: false,
             netns: vec![],
             side: None,
             archive: None,

@@ -5,13 +5,15 @@ use crate::archive::{self, Member};
 use crate::cli::{Cli, CollectArgs, Command, ListArgs, UnredactArgs};
 use crate::collectors::{Ctx, Env};
 use crate::engine::{self, Plan};
+use crate::exit::usage;
 use crate::netlink::{NoPm, PmSource, RecordedPm};
 use crate::redact::{RedactOptions, Redactor};
 use crate::render::{self, SummaryOptions};
 use crate::report::{Meta, Report, Tool, SCHEMA_VERSION};
 use crate::spec::{self, Spec};
 use crate::system::{FixtureRunner, Fs, Netns, RealRunner, Runner};
-use anyhow::{bail, Context, Result};
+use crate::usage_bail;
+use anyhow::{Context, Result};
 use chrono::Utc;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -19,11 +21,16 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub const SYSTEM_COLLECTORS_DIR: &str = "/etc/mptcp-get-debug/collectors.d";
+/// Local collector specs: set at build time by `make` (from SYSCONFDIR), else /etc.
+pub const SYSTEM_COLLECTORS_DIR: &str = match option_env!("MPTCP_GET_DEBUG_COLLECTORS_DIR") {
+    Some(d) => d,
+    None => "/etc/mptcp-get-debug/collectors.d",
+};
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     one_malloc_arena();
     let argv: Vec<String> = std::env::args().collect();
+    crate::findings::kernel::choose(cli.kernel_series.as_deref(), false)?;
     match cli.command {
         Some(Command::Collect(args)) => collect(&args, argv, "collect"),
         Some(Command::Reproduce(args)) => reproduce(&args, argv),
@@ -32,6 +39,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Show(args)) => crate::maintainer::show(&args),
         Some(Command::Merge(args)) => crate::maintainer::merge(&args),
         Some(Command::Diff(args)) => crate::maintainer::diff(&args),
+        Some(Command::Generate(args)) => crate::generate::run(&args),
         None if cli.reproduce => reproduce(&cli.opts, argv),
         None => collect(&cli.opts, argv, "collect"),
     }
@@ -67,7 +75,7 @@ pub(crate) fn load_specs(
 ) -> Result<Vec<Spec>> {
     for d in dirs {
         if !d.is_dir() {
-            bail!("--collectors-dir {}: not a directory", d.display());
+            usage_bail!("--collectors-dir {}: not a directory", d.display());
         }
     }
     let mut all_dirs = Vec::new();
@@ -75,10 +83,11 @@ pub(crate) fn load_specs(
         all_dirs.push(PathBuf::from(SYSTEM_COLLECTORS_DIR));
     }
     all_dirs.extend(dirs.iter().cloned());
-    let mut specs = spec::load_all(&all_dirs)?;
+    // A broken spec in /etc/mptcp-get-debug/collectors.d or --collectors-dir is a configuration error.
+    let mut specs = spec::load_all(&all_dirs).map_err(usage)?;
     for (flag, names) in [("--only", only), ("--skip", skip)] {
         if let Some(bad) = names.iter().find(|n| !specs.iter().any(|s| &s.name == *n)) {
-            bail!("{flag}: unknown collector {bad:?} (see `mptcp-get-debug list`)");
+            usage_bail!("{flag}: unknown collector {bad:?} (see `mptcp-get-debug list`)");
         }
     }
     if !only.is_empty() {
@@ -103,21 +112,31 @@ fn one_malloc_arena() {
 /// from recorded outputs, or none.
 pub(crate) fn make_env(
     root: &Option<PathBuf>,
+    sysroot: &Option<PathBuf>,
     commands_from: &Option<PathBuf>,
     timeout: f64,
 ) -> Result<Env> {
-    let root = root.clone().unwrap_or_else(|| PathBuf::from("/"));
+    let (flag, given) = match sysroot {
+        Some(d) => ("--sysroot", Some(d)),
+        None => ("--root", root.as_ref()),
+    };
+    let root = given.cloned().unwrap_or_else(|| PathBuf::from("/"));
     if !root.is_dir() {
-        bail!("--root {}: not a directory", root.display());
+        usage_bail!("{flag} {}: not a directory", root.display());
     }
     if !(timeout > 0.0 && timeout <= 3600.0) {
-        bail!("--timeout {timeout}: must be between 0 and 3600 seconds");
+        usage_bail!("--timeout {timeout}: must be between 0 and 3600 seconds");
     }
-    let fs = Fs::open(&root).with_context(|| format!("--root {}", root.display()))?;
+    let fs = if sysroot.is_some() {
+        Fs::sysroot(&root)
+    } else {
+        Fs::open(&root)
+    }
+    .with_context(|| format!("{flag} {}", root.display()))?;
     let (runner, pm, live): (Arc<dyn Runner>, Arc<dyn PmSource>, bool) = match commands_from {
         Some(dir) => {
             if !dir.is_dir() {
-                bail!("--commands-from {}: not a directory", dir.display());
+                usage_bail!("--commands-from {}: not a directory", dir.display());
             }
             (
                 Arc::new(FixtureRunner::new(dir)),
@@ -125,7 +144,7 @@ pub(crate) fn make_env(
                 true,
             )
         }
-        None if fs.is_live() => (Arc::new(RealRunner), crate::netlink::live_source(), true),
+        None if fs.kernel_is_live() => (Arc::new(RealRunner), crate::netlink::live_source(), true),
         None => (
             Arc::new(RealRunner),
             Arc::new(NoPm("netlink is not queried under --root".into())),
@@ -154,7 +173,7 @@ pub(crate) fn namespaces(specs: &[String]) -> Result<Vec<Option<Netns>>> {
         if s == "all" && !out.contains(&None) {
             out.push(None);
         }
-        for ns in Netns::resolve(s).map_err(anyhow::Error::msg)? {
+        for ns in Netns::resolve(s).map_err(|e| usage(anyhow::Error::msg(e)))? {
             if !out.contains(&Some(ns.clone())) {
                 out.push(Some(ns));
             }
@@ -164,8 +183,8 @@ pub(crate) fn namespaces(specs: &[String]) -> Result<Vec<Option<Netns>>> {
 }
 
 pub fn list(args: &ListArgs) -> Result<ExitCode> {
-    let env = make_env(&args.root, &args.commands_from, 10.0)?;
-    let specs = load_specs(&args.collectors_dir, env.fs.is_live(), &[], &[])?;
+    let env = make_env(&args.root, &args.sysroot, &args.commands_from, 10.0)?;
+    let specs = load_specs(&args.collectors_dir, env.fs.kernel_is_live(), &[], &[])?;
     let ctx = Ctx {
         env: &env,
         netns: None,
@@ -211,18 +230,18 @@ pub fn collect_report_with(
     redact: &RedactOptions,
     reproduce: Option<crate::reproduce::Reproduce>,
 ) -> Result<Collected> {
-    let env = make_env(&args.root, &args.commands_from, args.timeout)?;
+    let env = make_env(&args.root, &args.sysroot, &args.commands_from, args.timeout)?;
     let specs = load_specs(
         &args.collectors_dir,
-        env.fs.is_live(),
+        env.fs.kernel_is_live(),
         &args.only,
         &args.skip,
     )?;
     let namespaces = namespaces(&args.netns)?;
     if namespaces.iter().any(Option::is_some) && !env.privileged {
-        bail!("--netns: entering a network namespace needs root (CAP_SYS_ADMIN)");
+        usage_bail!("--netns: entering a network namespace needs root (CAP_SYS_ADMIN)");
     }
-    let mut redactor = Redactor::new(redact)?;
+    let mut redactor = Redactor::new(redact).map_err(usage)?;
     let started_at = Utc::now();
     let plan = Plan {
         specs,
@@ -238,6 +257,7 @@ pub fn collect_report_with(
     };
     let privileged = env.privileged;
     let root = env.fs.root().display().to_string();
+    let sysroot = env.fs.kernel_is_live() && !env.fs.is_live();
     let hostname = env
         .fs
         .read_trimmed("/proc/sys/kernel/hostname")
@@ -265,6 +285,7 @@ pub fn collect_report_with(
             privileged,
             args: argv,
             root,
+            sysroot,
             netns: namespaces
                 .iter()
                 .map(|n| n.as_ref().map(|n| n.label.clone()).unwrap_or_default())
@@ -354,9 +375,11 @@ pub fn archive_stem(host_label: &str, at: chrono::DateTime<Utc>) -> String {
 
 pub(crate) fn output_dir(args: &CollectArgs) -> Result<PathBuf> {
     let dir = args.output.clone().unwrap_or_else(|| PathBuf::from("."));
-    let meta = std::fs::metadata(&dir).with_context(|| format!("--output {}", dir.display()))?;
+    let meta = std::fs::metadata(&dir)
+        .with_context(|| format!("--output {}", dir.display()))
+        .map_err(usage)?;
     if !meta.is_dir() {
-        bail!("--output {}: not a directory", dir.display());
+        usage_bail!("--output {}: not a directory", dir.display());
     }
     Ok(dir)
 }
@@ -451,7 +474,7 @@ pub fn redact_options(args: &CollectArgs) -> RedactOptions {
 
 /// `unredact --map FILE INPUT`: prints INPUT with the originals put back.
 pub fn unredact(args: &UnredactArgs) -> Result<ExitCode> {
-    let map = crate::redact::PrivateMap::load(&args.map)?;
+    let map = crate::redact::PrivateMap::load(&args.map).map_err(usage)?;
     let text = crate::redact::read_input(&args.input)?;
     print!("{}", map.unredact(&text));
     Ok(ExitCode::SUCCESS)
@@ -459,8 +482,8 @@ pub fn unredact(args: &UnredactArgs) -> Result<ExitCode> {
 
 pub(crate) fn read_template(args: &CollectArgs) -> Result<Option<String>> {
     args.template
-        .as_ref()
-        .map(|p| std::fs::read_to_string(p).with_context(|| format!("--template {}", p.display())))
+        .as_deref()
+        .map(render::read_template)
         .transpose()
 }
 
@@ -472,7 +495,9 @@ pub fn collect(args: &CollectArgs, argv: Vec<String>, mode: &str) -> Result<Exit
     };
     let template = read_template(args)?;
     if args.duration.is_some() || !args.command.is_empty() {
-        bail!("--duration and `-- CMD` belong to reproduce mode (`mptcp-get-debug reproduce ...`)");
+        usage_bail!(
+            "--duration and `-- CMD` belong to reproduce mode (`mptcp-get-debug reproduce ...`)"
+        );
     }
     let collected = collect_report(args, argv, mode, &redact_options(args))?;
     emit(args, collected, dir, template)
@@ -488,8 +513,21 @@ pub(crate) fn emit(
     if !args.quiet && !collected.report.meta.privileged {
         eprintln!("mptcp-get-debug: note: not running as root: some data (events, other namespaces) cannot be collected; run with sudo for a complete report");
     }
+    // An archive that cannot be written (read-only or full directory, a user in /) must not cost the
+    // user the summary: it is still printed, and the exit status says the archive is missing.
+    let mut archive_error = None;
     let archive = match &dir {
-        Some(dir) => Some(write_outputs(dir, &mut collected, template.clone())?),
+        Some(dir) => match write_outputs(dir, &mut collected, template.clone()) {
+            Ok(written) => Some(written),
+            Err(e) => {
+                archive_error = Some(archive_problem(dir, &e));
+                collected.report.meta.archive = None;
+                if let Some(r) = collected.report.redaction.as_mut() {
+                    r.map_file = None;
+                }
+                None
+            }
+        },
         None => None,
     };
     // Rendered from the already-redacted report: nothing here needs a second pass. The markdown is
@@ -511,8 +549,24 @@ pub(crate) fn emit(
     if args.issue_url {
         eprintln!(
             "mptcp-get-debug: {}",
-            crate::maintainer::issue_link_line(&render::sysinfo::system_info(&collected.report))
+            render::form::link_line(&render::form::for_report(&collected.report))
         );
     }
+    if let Some(problem) = archive_error {
+        eprintln!("mptcp-get-debug: {problem}");
+        return Ok(ExitCode::from(crate::exit::ARCHIVE_MISSING));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The one line saying that no archive was written, why, and where (the path is always named).
+fn archive_problem(dir: &Path, e: &anyhow::Error) -> String {
+    let why = format!("{e:#}");
+    let shown = dir.display().to_string();
+    let why = if why.contains(&shown) {
+        why
+    } else {
+        format!("{shown}: {why}")
+    };
+    format!("no archive written ({why}); the report on stdout is all there is: run again with -o DIR naming a writable directory with free space")
 }

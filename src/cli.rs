@@ -31,6 +31,11 @@ pub struct Cli {
     #[arg(short = 'r', long)]
     pub reproduce: bool,
 
+    /// Kernel series and end-of-life data to use instead of the installed kernel-series.toml (also
+    /// $MPTCP_GET_DEBUG_DATA/kernel-series.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub kernel_series: Option<PathBuf>,
+
     #[command(flatten)]
     pub opts: CollectArgs,
 
@@ -50,10 +55,30 @@ pub enum Command {
     Unredact(UnredactArgs),
     /// Re-render an archive's report (findings re-run by this version).
     Show(ShowArgs),
-    /// One summary for the client and the server archive of one bug, with cross-side checks.
+    /// One summary for the client and the server archive of one bug (or a fleet's archives), with
+    /// cross-side checks.
     Merge(MergeArgs),
     /// What differs between two archives: sysctls, endpoints, limits, counters, versions, NM, mptcpd.
     Diff(DiffArgs),
+    /// Print the man page or a shell completion script (for packagers; `make` uses it).
+    #[command(hide = true)]
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct GenerateArgs {
+    /// What to print on stdout.
+    #[arg(value_enum)]
+    pub what: Generated,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Generated {
+    /// The man page (roff, section 1).
+    Man,
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -64,7 +89,8 @@ pub struct ShowArgs {
     /// What to print.
     #[arg(short, long, value_enum, default_value = "md")]
     pub format: Format,
-    /// Print a link that opens the MPTCP bug form with "System info" filled in, instead of the report.
+    /// Print a link that opens the MPTCP bug form with "System info" (both versions of the form) and a
+    /// skeleton of the other fields filled in, instead of the report.
     #[arg(long)]
     pub issue_url: bool,
     /// Render the summary with this minijinja template instead of the built-in one.
@@ -74,13 +100,12 @@ pub struct ShowArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct MergeArgs {
-    /// The client's archive.
-    #[arg(value_name = "CLIENT.tar.gz")]
-    pub client: PathBuf,
-    /// The server's archive.
-    #[arg(value_name = "SERVER.tar.gz")]
-    pub server: PathBuf,
-    /// Print the bug-form link (both sides in "System info") instead of the summary.
+    /// The client's archive, then the server's; or more archives (a fleet), each labelled by its
+    /// --side or host pseudonym.
+    #[arg(value_name = "ARCHIVE", num_args = 2.., required = true)]
+    pub archives: Vec<PathBuf>,
+    /// Print the bug-form link ("System info", the per-side fields and the narrative skeleton) instead
+    /// of the summary.
     #[arg(long)]
     pub issue_url: bool,
 }
@@ -126,6 +151,11 @@ pub struct CollectArgs {
     /// Read every file under DIR instead of / (a mounted image, a fixture tree).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+
+    /// Read files under DIR (the host's root seen from a container, e.g. /host) but the kernel's state
+    /// (netlink, sockets, /proc, /sys, commands) from the running system.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["root", "commands_from"])]
+    pub sysroot: Option<PathBuf>,
 
     /// Run only these collectors (comma-separated names; see `list`).
     #[arg(long, value_delimiter = ',', value_name = "A,B")]
@@ -175,7 +205,8 @@ pub struct CollectArgs {
     #[arg(long, value_enum)]
     pub side: Option<SideArg>,
 
-    /// Also print (on stderr) a link that opens the MPTCP bug form with "System info" filled in.
+    /// Also print (on stderr) a link that opens the MPTCP bug form with "System info" (both versions of
+    /// the form) and a skeleton of the other fields filled in.
     #[arg(long)]
     pub issue_url: bool,
 
@@ -201,6 +232,10 @@ pub struct ListArgs {
     /// Evaluate triggers under DIR instead of /.
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+
+    /// Files under DIR, kernel state from the running system (as for collect).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["root", "commands_from"])]
+    pub sysroot: Option<PathBuf>,
 
     /// Extra collector specs to load.
     #[arg(long, value_name = "DIR")]

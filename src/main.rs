@@ -1,4 +1,4 @@
-//! Thin entry point: parse, run, map the result to an exit code.
+//! Thin entry point: parse, run, map the result to an exit code (see src/exit.rs for what each means).
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -9,7 +9,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("mptcp-get-debug: {e:#}");
-            ExitCode::from(1)
+            mptcp_get_debug::exit::code_for(&e)
         }
     }
 }

@@ -3,20 +3,17 @@
 
 use crate::archive::read_report;
 use crate::cli::{DiffArgs, MergeArgs, ShowArgs, SideArg};
-use crate::render::{self, sysinfo, SummaryOptions};
+use crate::render::{self, SummaryOptions};
 use crate::report::{Report, Side};
-use anyhow::{Context, Result};
-use std::fmt::Write;
+use anyhow::Result;
 use std::process::ExitCode;
 
 mod diff;
 
 pub use diff::diff_reports;
 
-pub const BUG_FORM: &str =
-    "https://github.com/multipath-tcp/mptcp_net-next/issues/new?template=01-bug.yml";
-/// GitHub refuses longer URLs.
-pub const MAX_URL: usize = 8000;
+use crate::render::form::{self, Form};
+pub use crate::render::form::{percent_encode, BUG_FORM, MAX_URL};
 
 /// The report's side: as given, else guessed (and marked as a guess) from what the host did (counters,
 /// sockets), else from its endpoints: only `signal` ones make a server, only `subflow` ones a client.
@@ -65,48 +62,26 @@ fn guess_role(report: &Report) -> Option<&'static str> {
     }
 }
 
-/// Percent-encodes a query value (RFC 3986 unreserved characters stay).
-pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}
-
-/// The bug-form link with `system` prefilled, or None when it would be too long for GitHub.
-pub fn issue_url(system_info: &str) -> Option<String> {
-    let url = format!("{BUG_FORM}&system={}", percent_encode(system_info));
-    (url.len() <= MAX_URL).then_some(url)
-}
-
-/// One line for the user: the link, or why there is none.
-pub fn issue_link_line(system_info: &str) -> String {
-    match issue_url(system_info) {
-        Some(u) => format!("open the MPTCP bug form with System info filled in: {u}"),
-        None => format!(
-            "the System info block is too long for a link ({} bytes): open {BUG_FORM} and paste the summary's System info block by hand",
-            system_info.len()
-        ),
-    }
-}
-
-/// `--issue-url` on show/merge: the link on stdout, or a one-line error saying to paste by hand.
-fn print_issue_url(system_info: &str) -> Result<ExitCode> {
-    match issue_url(system_info) {
-        Some(u) => {
-            println!("{u}");
+/// `--issue-url` on show/merge: the link on stdout (and on stderr what did not fit), or a one-line
+/// error saying to paste by hand.
+fn print_issue_url(form: &Form) -> Result<ExitCode> {
+    match form::link(form) {
+        Some(l) => {
+            println!("{}", l.url);
+            if !l.left_out.is_empty() {
+                eprintln!("mptcp-get-debug: {}", form::link_line(form));
+            }
             Ok(ExitCode::SUCCESS)
         }
-        None => anyhow::bail!("{}", issue_link_line(system_info)),
+        None => anyhow::bail!("{}", form::link_line(form)),
     }
 }
 
 fn load(path: &std::path::Path) -> Result<Report> {
+    // A name that is not there is a usage error; an archive that cannot be read is a failure (1).
+    if std::fs::symlink_metadata(path).is_err() {
+        crate::usage_bail!("{}: no such archive", path.display());
+    }
     let mut r = read_report(path)?;
     // Findings of this version, which may know more rules than the collecting one.
     r.findings = crate::findings::evaluate(&r);
@@ -114,15 +89,16 @@ fn load(path: &std::path::Path) -> Result<Report> {
 }
 
 pub fn show(args: &ShowArgs) -> Result<ExitCode> {
-    let report = load(&args.archive)?;
-    if args.issue_url {
-        return print_issue_url(&sysinfo::system_info(&report));
-    }
+    // Options first: a bad --template is a usage error whatever the archive.
     let template = args
         .template
-        .as_ref()
-        .map(|p| std::fs::read_to_string(p).with_context(|| format!("--template {}", p.display())))
+        .as_deref()
+        .map(render::read_template)
         .transpose()?;
+    let report = load(&args.archive)?;
+    if args.issue_url {
+        return print_issue_url(&form::for_report(&report));
+    }
     // The archive path the collecting run printed, so the summary comes out byte for byte the same.
     let opts = SummaryOptions {
         archive: report.meta.archive.clone(),
@@ -138,11 +114,17 @@ pub fn merged_summary(client: &Report, server: &Report) -> Result<String> {
 }
 
 pub fn merge(args: &MergeArgs) -> Result<ExitCode> {
-    let (client, server) = (load(&args.client)?, load(&args.server)?);
+    let reports = args
+        .archives
+        .iter()
+        .map(|p| load(p))
+        .collect::<Result<Vec<Report>>>()?;
+    let refs: Vec<&Report> = reports.iter().collect();
+    let hosts = render::merge::hosts(&refs);
     if args.issue_url {
-        return print_issue_url(&sysinfo::system_info_two_sides(&client, &server));
+        return print_issue_url(&form::for_hosts(&hosts));
     }
-    print!("{}", merged_summary(&client, &server)?);
+    print!("{}", render::merge::render_hosts(&hosts)?);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -181,8 +163,31 @@ mod tests {
             }
         }
         assert_eq!(String::from_utf8(dec).unwrap(), s);
-        assert!(issue_url(&"x".repeat(9000)).is_none());
-        assert!(issue_link_line(&"x".repeat(9000)).contains("by hand"));
+        let big = |n: usize, narrative: usize| Form {
+            fields: vec![
+                form::Field {
+                    id: "system".into(),
+                    label: "System info".into(),
+                    value: "x".repeat(n),
+                },
+                form::Field {
+                    id: "what-did-you-do".into(),
+                    label: "What did you do?".into(),
+                    value: "y".repeat(narrative),
+                },
+            ],
+        };
+        assert!(form::link(&big(9000, 1)).is_none());
+        assert!(form::link_line(&big(9000, 1)).contains("by hand"));
+        // What does not fit is left out, and said.
+        let l = form::link(&big(4000, 5000)).unwrap();
+        assert!(l.url.len() <= MAX_URL);
+        assert_eq!(l.left_out, ["What did you do?"]);
+        assert!(form::link_line(&big(4000, 5000)).contains("\"What did you do?\" did not fit"));
+        assert!(form::link(&big(10, 10))
+            .unwrap()
+            .url
+            .ends_with("&what-did-you-do=yyyyyyyyyy"));
     }
 
     #[test]

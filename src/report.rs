@@ -50,6 +50,9 @@ pub struct Meta {
     pub args: Vec<String>,
     /// The root prefix every file was read under ("/" on a live system).
     pub root: String,
+    /// `--sysroot`: files were read under `root`, kernel state from the running system.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sysroot: bool,
     /// Network namespaces collected ("" is the tool's own namespace).
     pub netns: Vec<String>,
     /// "client" / "server", when given or guessed.

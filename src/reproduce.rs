@@ -19,7 +19,9 @@ pub use wait::parse_duration;
 
 use crate::app;
 use crate::cli::CollectArgs;
-use anyhow::{anyhow, bail, Result};
+use crate::exit::usage;
+use crate::usage_bail;
+use anyhow::{anyhow, Result};
 use std::io::IsTerminal;
 use std::path::Path;
 use std::process::{ExitCode, Stdio};
@@ -63,26 +65,33 @@ pub fn manifest_entry(r: &Reproduce) -> serde_json::Value {
 
 pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
     if args.root.is_some() || args.commands_from.is_some() {
-        bail!("reproduce needs the live system: --root and --commands-from only work with collect");
+        usage_bail!(
+            "reproduce needs the live system: --root and --commands-from only work with collect"
+        );
     }
-    let batch = args.batch || std::env::var_os("CI").is_some();
-    let interactive = !batch && std::io::stdin().is_terminal();
-    if args.command.is_empty() && args.duration.is_none() && !interactive {
-        bail!("reproduce: stdin is not a terminal (or --batch/CI is set): give --duration TIME or `-- CMD ARGS` to say when the reproduction ends");
+    let stdin = wait::StdinMode::for_run(
+        args.batch,
+        std::env::var_os("CI").is_some(),
+        std::io::stdin().is_terminal(),
+    );
+    if args.command.is_empty() && args.duration.is_none() && stdin == wait::StdinMode::Ignore {
+        usage_bail!("reproduce --batch: give --duration TIME or `-- CMD ARGS` to say when the reproduction ends");
     }
     if let Some(prog) = args.command.first() {
-        command::check_program(prog).map_err(|e| anyhow!("reproduce -- {e}"))?;
+        command::check_program(prog).map_err(|e| usage(anyhow!("reproduce -- {e}")))?;
     }
+    // A bad --redact-key is a usage error now, not after the window.
+    crate::redact::Redactor::new(&app::redact_options(args)).map_err(usage)?;
     let dir = if args.no_archive {
         None
     } else {
         Some(app::output_dir(args)?)
     };
     let template = app::read_template(args)?;
-    let env = Arc::new(app::make_env(&None, &None, args.timeout)?);
+    let env = Arc::new(app::make_env(&None, &args.sysroot, &None, args.timeout)?);
     let namespaces = app::namespaces(&args.netns)?;
     if namespaces.iter().any(Option::is_some) && !env.privileged {
-        bail!("--netns: entering a network namespace needs root (CAP_SYS_ADMIN)");
+        usage_bail!("--netns: entering a network namespace needs root (CAP_SYS_ADMIN)");
     }
     let specs = app::load_specs(&args.collectors_dir, true, &[], &[])?;
     let timeout = Duration::from_secs_f64(args.timeout * 3.0 + 5.0);
@@ -114,6 +123,7 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
     }
     let started_at = chrono::Utc::now();
     let t0 = Instant::now();
+    let interactive = stdin == wait::StdinMode::Terminal;
     let command = (!args.command.is_empty()).then(|| {
         let ns = namespaces.iter().flatten().next().cloned();
         let stdin = if interactive {
@@ -123,8 +133,23 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
         };
         command::spawn(&args.command, ns, !args.quiet, stdin)
     });
-    let enter = interactive && command.is_none();
-    if enter {
+    // Like the script: Enter on a terminal ends the window; a stdin that is not a terminal (a pipe, a
+    // file, /dev/null) ends it with its first line or its end, unless --duration says when (a cron job
+    // with `--duration 30s </dev/null` watches for 30 s).
+    let enter = command.is_none()
+        && match stdin {
+            wait::StdinMode::Terminal => true,
+            wait::StdinMode::Input => args.duration.is_none(),
+            wait::StdinMode::Ignore => false,
+        };
+    if enter && !interactive {
+        say(&format!(
+            "watching MPTCP events; stdin is not a terminal: the window ends at its first line or its end{}",
+            args.duration
+                .map(|d| format!(" (or after {d:.0?})"))
+                .unwrap_or_default()
+        ));
+    } else if enter {
         let until = args
             .duration
             .map(|d| format!(" (or wait {:.0?})", d))
@@ -139,6 +164,7 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
     let (ended_by, command_run) = wait::wait(wait::Ends {
         signals: &signals,
         enter,
+        terminal: interactive,
         deadline: args.duration.map(|d| t0 + d),
         command,
     });

@@ -104,7 +104,7 @@ fn unwritable_output_is_a_clear_error_and_leaves_nothing() {
         .arg(&missing)
         .assert()
         .failure()
-        .code(1);
+        .code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(err.contains("--output") && err.contains("missing"), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
@@ -126,7 +126,7 @@ fn unwritable_output_is_a_clear_error_and_leaves_nothing() {
             .arg(&ro)
             .assert()
             .failure()
-            .code(1);
+            .code(3);
         let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
         assert!(err.contains(&ro.display().to_string()), "{err}");
         assert_eq!(

@@ -142,7 +142,7 @@ fn reproduce_in_batch_mode_needs_a_way_to_end() {
             .args([first, "--batch", "--no-archive"])
             .assert()
             .failure()
-            .code(1)
+            .code(2)
             .stderr(predicate::str::contains(
                 "give --duration TIME or `-- CMD ARGS`",
             ));

@@ -370,7 +370,8 @@ fn a_spec_that_names_a_never_read_path_is_rejected_at_load() {
             .arg("--batch")
             .assert()
             .failure()
-            .code(1);
+            // A configuration error, like every usage error.
+            .code(2);
         let err = String::from_utf8_lossy(&res.get_output().stderr).into_owned();
         let file = specs.path().join("extra.toml").display().to_string();
         assert_eq!(err.lines().count(), 1, "one line: {err}");

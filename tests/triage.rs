@@ -147,6 +147,7 @@ pub(crate) fn report(sections: Vec<Section>) -> Report {
             privileged: true,
             args: vec![],
             root: "/".into(),
+            sysroot: false,
             netns: vec![String::new()],
             side: None,
             archive: None,

@@ -101,7 +101,16 @@ fn decoded_system(url: &str) -> String {
     let url = url.trim_end();
     assert!(url.starts_with(FORM), "{url}");
     assert!(url.len() <= 8000, "{} bytes", url.len());
-    url_decode(&url[FORM.len()..])
+    field_of(url, "system").unwrap()
+}
+
+/// A field of a bug-form link, decoded (None when the link does not fill it).
+fn field_of(url: &str, id: &str) -> Option<String> {
+    let query = url.trim_end().split_once('?').unwrap().1;
+    query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == id).then(|| url_decode(v))
+    })
 }
 
 fn stdout_of(cmd: &mut assert_cmd::Command) -> String {
@@ -121,6 +130,30 @@ fn issue_url_decodes_to_the_system_info_block() {
         assert_eq!(
             block.starts_with("- client:\n$ uname -a\n"),
             !extra.is_empty()
+        );
+        // The split form's field of the given side: the same block without its label.
+        assert_eq!(
+            field_of(&url, "system-client"),
+            (!extra.is_empty()).then(|| block.trim_start_matches("- client:\n").to_string())
+        );
+        assert_eq!(field_of(&url, "system-server"), None);
+        // The narrative skeleton, as the summary shows it.
+        for (id, label) in [
+            ("what-did-you-do", "What did you do?"),
+            ("actual-behavior", "What happened?"),
+            ("expected-behavior", "What did you expect to have?"),
+        ] {
+            let value = field_of(&url, id).unwrap_or_else(|| panic!("{id} in {url}"));
+            assert!(value.contains("TODO: "), "{id}: {value}");
+            assert!(
+                summary.contains(&format!("### {label}\n\n```text\n{value}```\n")),
+                "{id} as in the summary:\n{summary}"
+            );
+        }
+        let context = field_of(&url, "additional-context").unwrap();
+        assert!(
+            context.starts_with("TODO: attach `mptcp-debug-"),
+            "{context}"
         );
     }
     // collect prints the link on stderr, next to the summary on stdout.
@@ -148,6 +181,17 @@ fn issue_url_decodes_to_the_system_info_block() {
             .arg(&server),
     );
     assert_eq!(decoded_system(&url), system_info_of(&merged));
+    // Both versions of the form: each side's own field holds its block without the label.
+    let sys = system_info_of(&merged);
+    let (c, s) = sys.split_once("\n- server:\n").unwrap();
+    assert_eq!(
+        field_of(&url, "system-client").unwrap(),
+        c.trim_start_matches("- client:\n")
+    );
+    assert_eq!(field_of(&url, "system-server").unwrap(), s);
+    assert!(field_of(&url, "what-did-you-do")
+        .unwrap()
+        .contains("TODO: "));
 }
 
 /// A System info block too long for a URL: no link, and a one-line message saying to paste by hand.

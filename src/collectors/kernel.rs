@@ -1,5 +1,8 @@
 //! Kernel and distribution identity: the `uname -a` line, /proc/version, the taint mask decoded, and
-//! os-release. Read from /proc/sys/kernel so `--root` fixtures and mounted images work too.
+//! os-release. Read from /proc/sys/kernel so `--root` fixtures and mounted images work too. The
+//! `uname -a` line is what the program prints when it can run (distributions patch it: RHEL's coreutils
+//! print processor and platform, `... x86_64 x86_64 x86_64 GNU/Linux`), else assembled as coreutils
+//! upstream prints it.
 
 use super::{Builtin, Ctx, Output, Result, Stop};
 use crate::report::{Data, Distro as DistroData, KernelInfo};
@@ -72,7 +75,7 @@ impl Builtin for Kernel {
             machine: k("arch").unwrap_or_default(),
             ..Default::default()
         };
-        if fs.is_live() {
+        if fs.kernel_is_live() {
             fill_from_uname(&mut info);
         }
         if info.release.is_empty() {
@@ -95,6 +98,11 @@ impl Builtin for Kernel {
         }
         parts.push("GNU/Linux");
         info.uname = parts.join(" ");
+        if ctx.env.live {
+            if let Some(line) = uname_program(ctx, out) {
+                info.uname = line;
+            }
+        }
         info.proc_version = ctx
             .read_kept("/proc/version", out)
             .ok()
@@ -106,6 +114,31 @@ impl Builtin for Kernel {
         out.data.push(Data::Kernel(info));
         Ok(())
     }
+}
+
+/// The line `uname -a` prints (and its output kept under raw/), when the program ran and printed one
+/// line; None when it is not on the safe PATH or failed (the assembled line is used then).
+fn uname_program(ctx: &Ctx, out: &mut Output) -> Option<String> {
+    let argv = ["uname", "-a"];
+    let res = ctx.run(&argv);
+    let line = res.stdout.trim_end_matches('\n');
+    if !res.success() || line.is_empty() || line.contains('\n') {
+        if !res.missing {
+            if let Some(p) = super::command_problem(&argv, &res) {
+                out.notes
+                    .push(format!("{p}; the uname -a line is assembled from uname(2)"));
+            }
+        }
+        return None;
+    }
+    let line = line.to_string();
+    let owned: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
+    out.artifacts.push(super::command_artifact(
+        crate::spec::artifact_name_for(&owned),
+        &owned,
+        &res,
+    ));
+    Some(line)
 }
 
 /// The live system's uname(2), which also knows the machine on kernels without /proc/sys/kernel/arch.

@@ -119,7 +119,7 @@ impl Builtin for Kmsg {
         let mut all = None;
         // The command the lines came from, when not /dev/kmsg.
         let mut from_command = None;
-        if ctx.fs().is_live() {
+        if ctx.fs().kernel_is_live() {
             match read_dev_kmsg() {
                 Ok(l) => {
                     source = "/dev/kmsg".into();

@@ -230,7 +230,7 @@ impl Builtin for Selftest {
     }
 
     fn applies(&self, ctx: &Ctx) -> std::result::Result<(), String> {
-        if !ctx.fs().is_live() {
+        if !ctx.fs().kernel_is_live() {
             return Err("not the live system (--root)".into());
         }
         if !ctx.fs().exists("/proc/sys/net/mptcp") {

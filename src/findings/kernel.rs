@@ -1,23 +1,135 @@
-//! The kernel itself: series out of support (from the one data file data/kernel-series.toml), and
+//! The kernel itself: series out of support (from the data file kernel-series.toml, installed under
+//! the data directory and refreshable without a new binary; a built-in copy is the fallback), and
 //! WARNING/BUG splats in MPTCP code in its log.
 
 use super::{finding, DOCS_DEBUGGING, DOCS_SETUP};
 use crate::report::{Finding, Report, Severity};
 use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
-const SERIES: &str = include_str!("../../data/kernel-series.toml");
+const BUILTIN: &str = include_str!("../../data/kernel-series.toml");
+const FILE: &str = "kernel-series.toml";
+/// Environment variable naming a directory that holds kernel-series.toml.
+pub const DATA_ENV: &str = "MPTCP_GET_DEBUG_DATA";
 
-#[derive(Deserialize)]
-struct Series {
+/// Where the data files are installed: set at build time by `make` (`MPTCP_GET_DEBUG_DATADIR`, from
+/// PREFIX), else where distribution packages put them.
+pub const DATA_DIR: &str = match option_env!("MPTCP_GET_DEBUG_DATADIR") {
+    Some(d) => d,
+    None => "/usr/share/mptcp-get-debug",
+};
+
+#[derive(Debug, Deserialize)]
+pub struct Series {
+    updated: toml::value::Datetime,
     oldest_lts: String,
     oldest_current_stable: String,
     lts: Vec<Lts>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 struct Lts {
     series: String,
     eol: String,
+}
+
+/// The series table in use and where it came from.
+pub struct SeriesData {
+    pub series: Series,
+    /// "built-in copy", "installed data file", "--kernel-series file", "$MPTCP_GET_DEBUG_DATA file".
+    pub origin: &'static str,
+}
+
+impl Series {
+    /// The `updated` day, YYYY-MM-DD.
+    pub fn updated(&self) -> String {
+        self.updated.to_string()
+    }
+}
+
+/// Parses a kernel-series.toml; the error names what is wrong.
+pub fn parse(text: &str) -> Result<Series, String> {
+    let s: Series = toml::from_str(text).map_err(|e| e.to_string())?;
+    if s.updated.date.is_none() || s.updated.time.is_some() {
+        return Err("`updated` must be a day (YYYY-MM-DD)".into());
+    }
+    for v in [&s.oldest_lts, &s.oldest_current_stable]
+        .into_iter()
+        .chain(s.lts.iter().map(|l| &l.series))
+    {
+        if parse_series(v).is_none() {
+            return Err(format!("{v:?} is not a kernel series like 6.12"));
+        }
+    }
+    Ok(s)
+}
+
+static DATA: OnceLock<SeriesData> = OnceLock::new();
+
+/// Chooses the table for this run: `--kernel-series FILE`, else $MPTCP_GET_DEBUG_DATA/kernel-series.toml,
+/// else the installed file or the built-in copy, whichever was updated last. A file named on the
+/// command line or in the environment must be valid (a usage error otherwise); a broken installed
+/// file is passed over with a note.
+pub fn choose(given: Option<&Path>, quiet: bool) -> anyhow::Result<()> {
+    let read = |p: &Path, what: &str| -> anyhow::Result<Series> {
+        let text = std::fs::read_to_string(p)
+            .map_err(|e| crate::exit::usage(anyhow::anyhow!("{what} {}: {e}", p.display())))?;
+        parse(&text).map_err(|e| crate::exit::usage(anyhow::anyhow!("{what} {}: {e}", p.display())))
+    };
+    let env_dir = std::env::var_os(DATA_ENV).filter(|v| !v.is_empty());
+    let data = if let Some(p) = given {
+        SeriesData {
+            series: read(p, "--kernel-series")?,
+            origin: "--kernel-series file",
+        }
+    } else if let Some(dir) = env_dir {
+        let p = PathBuf::from(dir).join(FILE);
+        SeriesData {
+            series: read(&p, DATA_ENV)?,
+            origin: "$MPTCP_GET_DEBUG_DATA file",
+        }
+    } else {
+        installed_or_builtin(&Path::new(DATA_DIR).join(FILE), quiet)
+    };
+    let _ = DATA.set(data);
+    Ok(())
+}
+
+fn builtin() -> SeriesData {
+    SeriesData {
+        series: parse(BUILTIN).expect("data/kernel-series.toml is valid (tested)"),
+        origin: "built-in copy",
+    }
+}
+
+/// The installed file when it is there, valid, and not older than the built-in copy.
+pub fn installed_or_builtin(path: &Path, quiet: bool) -> SeriesData {
+    let built_in = builtin();
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return built_in;
+    };
+    match parse(&text) {
+        Ok(s) if s.updated() >= built_in.series.updated() => SeriesData {
+            series: s,
+            origin: "installed data file",
+        },
+        Ok(_) => built_in,
+        Err(e) => {
+            if !quiet {
+                eprintln!(
+                    "mptcp-get-debug: note: {}: {e}; using the built-in kernel series data",
+                    path.display()
+                );
+            }
+            built_in
+        }
+    }
+}
+
+/// The table in use (chosen by `choose`, else as if it had been called without options).
+pub fn data() -> &'static SeriesData {
+    DATA.get_or_init(|| installed_or_builtin(&Path::new(DATA_DIR).join(FILE), true))
 }
 
 fn parse_series(s: &str) -> Option<(u32, u32)> {
@@ -25,9 +137,13 @@ fn parse_series(s: &str) -> Option<(u32, u32)> {
     Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
 }
 
-/// Why a kernel release is out of support on `today` (YYYY-MM-DD), or None.
+/// Why a kernel release is out of support on `today` (YYYY-MM-DD) by the table in use, or None.
 pub fn eol_reason(release: &str, today: &str) -> Option<String> {
-    let data: Series = toml::from_str(SERIES).expect("data/kernel-series.toml is valid (tested)");
+    eol_reason_by(&data().series, release, today)
+}
+
+/// `eol_reason` by a given table.
+pub fn eol_reason_by(data: &Series, release: &str, today: &str) -> Option<String> {
     let series = parse_series(release)?;
     let name = format!("{}.{}", series.0, series.1);
     if let Some(lts) = data
@@ -52,6 +168,23 @@ pub fn eol_reason(release: &str, today: &str) -> Option<String> {
     None
 }
 
+/// The evidence line saying which data the verdict rests on and how old it is (no path: the report
+/// is public, and a path may hold a user name).
+pub fn data_age(data: &SeriesData, today: &str) -> String {
+    let updated = data.series.updated();
+    let mut line = format!("kernel series data of {updated} ({})", data.origin);
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    if let (Some(u), Some(t)) = (day(&updated), day(today)) {
+        let days = (t - u).num_days();
+        if days > 365 {
+            line.push_str(&format!(
+                ": {days} days older than this report, newer series may be missing (refresh kernel-series.toml)"
+            ));
+        }
+    }
+    line
+}
+
 pub fn kernel_eol(r: &Report) -> Vec<Finding> {
     let Some(k) = r.kernel() else {
         return Vec::new();
@@ -66,7 +199,11 @@ pub fn kernel_eol(r: &Report) -> Vec<Finding> {
             .map(String::as_str)
             .unwrap_or("")
     };
-    let mut evidence = vec![format!("kernel {}", k.release), why];
+    let mut evidence = vec![
+        format!("kernel {}", k.release),
+        why,
+        data_age(data(), &today),
+    ];
     match maintained_by(&k.release, field("ID"), field("ID_LIKE")) {
         // An enterprise or LTS distribution kernel: the vendor backports MPTCP fixes to its own
         // series, so the upstream series' end of life says little; upstream still wants a current
@@ -159,6 +296,8 @@ mod tests {
 
     #[test]
     fn series_data_and_verdicts() {
+        let data = parse(BUILTIN).unwrap();
+        let eol_reason = |r: &str, t: &str| eol_reason_by(&data, r, t);
         assert_eq!(eol_reason("6.18.44-fc-v769", "2026-11-25"), None);
         assert_eq!(eol_reason("6.12.57-1-lts", "2026-11-25"), None);
         assert!(eol_reason("5.15.0-100-generic", "2027-01-05")
@@ -172,6 +311,56 @@ mod tests {
             .contains("not a long-term"));
         assert_eq!(eol_reason("7.3.1", "2026-11-25"), None);
         assert_eq!(eol_reason("garbage", "2026-11-25"), None);
+    }
+
+    #[test]
+    fn data_files_are_checked_and_the_newer_copy_wins() {
+        assert!(parse(BUILTIN).unwrap().updated().len() == 10);
+        assert!(
+            parse("oldest_lts = \"5.10\"\noldest_current_stable = \"7.2\"\nlts = []\n")
+                .unwrap_err()
+                .contains("updated")
+        );
+        let older = BUILTIN.replace(
+            &format!("updated = {}", parse(BUILTIN).unwrap().updated()),
+            "updated = 2020-01-01",
+        );
+        assert!(parse(&older).unwrap().updated() == "2020-01-01");
+        let bad = BUILTIN.replace("oldest_lts = \"5.10\"", "oldest_lts = \"five\"");
+        assert!(parse(&bad).unwrap_err().contains("five"));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(FILE);
+        // Missing, older, broken: the built-in copy; newer: the installed file.
+        assert_eq!(installed_or_builtin(&file, true).origin, "built-in copy");
+        std::fs::write(&file, &older).unwrap();
+        assert_eq!(installed_or_builtin(&file, true).origin, "built-in copy");
+        std::fs::write(&file, &bad).unwrap();
+        assert_eq!(installed_or_builtin(&file, true).origin, "built-in copy");
+        let newer = BUILTIN.replace(
+            &format!("updated = {}", parse(BUILTIN).unwrap().updated()),
+            "updated = 2099-01-01",
+        );
+        std::fs::write(&file, &newer).unwrap();
+        let d = installed_or_builtin(&file, true);
+        assert_eq!(d.origin, "installed data file");
+        assert_eq!(d.series.updated(), "2099-01-01");
+        // The age is said; a stale table says so.
+        let b = builtin();
+        assert_eq!(
+            data_age(&b, &b.series.updated()),
+            format!(
+                "kernel series data of {} (built-in copy)",
+                b.series.updated()
+            )
+        );
+        assert!(data_age(
+            &SeriesData {
+                series: parse(&older).unwrap(),
+                origin: "x"
+            },
+            "2026-11-25"
+        )
+        .contains("days older than this report"));
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod counters;
 mod cross;
 mod daemons;
 mod interfaces;
-mod kernel;
+pub mod kernel;
 
 pub use config::roles;
 pub use cross::cross_side;

@@ -96,15 +96,20 @@ fn abbreviate(t: &str) -> String {
     }
 }
 
-/// Reads the key file, or creates it (mode 0600) with a fresh key when it does not exist.
-pub fn load_or_create(path: &Path) -> Result<Key> {
+/// Reads the key file, or creates it (mode 0600) with a fresh key when it does not exist; its missing
+/// parent directories too (mode 0700) when `parents` (the default place), never for a path the user
+/// gave (a typo should not create directories).
+pub fn load_or_create(path: &Path, parents: bool) -> Result<Key> {
     match std::fs::read_to_string(path) {
         Ok(text) => {
             from_hex(&text).map_err(|e| anyhow::anyhow!("--redact-key {}: {e}", path.display()))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = generate();
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if let Some(dir) = path
+                .parent()
+                .filter(|d| parents && !d.as_os_str().is_empty())
+            {
                 std::fs::DirBuilder::new()
                     .recursive(true)
                     .mode(0o700)
@@ -168,14 +173,14 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("k");
-        let a = load_or_create(&p).unwrap();
+        let a = load_or_create(&p, false).unwrap();
         assert_eq!(
             std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
             0o600
         );
-        assert_eq!(load_or_create(&p).unwrap(), a);
+        assert_eq!(load_or_create(&p, false).unwrap(), a);
         std::fs::write(&p, "0".repeat(64)).unwrap();
-        let e = load_or_create(&p).unwrap_err().to_string();
+        let e = load_or_create(&p, false).unwrap_err().to_string();
         assert!(
             e.starts_with("--redact-key ") && e.contains("halves"),
             "{e}"

@@ -91,8 +91,8 @@ impl Redactor {
             }
             // Without identity redaction the key encrypts nothing: never create a key file for it.
             (None, _) if !opts.enabled => key::generate(),
-            (None, KeyChoice::File(path)) => key::load_or_create(path)?,
-            (None, KeyChoice::Persistent(path)) => match key::load_or_create(path) {
+            (None, KeyChoice::File(path)) => key::load_or_create(path, false)?,
+            (None, KeyChoice::Persistent(path)) => match key::load_or_create(path, true) {
                 Ok(k) => k,
                 Err(e) => {
                     key_note = Some(format!(

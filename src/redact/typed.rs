@@ -122,6 +122,7 @@ impl Redact for Meta {
             netns,
             side: _,
             archive,
+            sysroot: _,
         } = self;
         v.host(hostname);
         v.argv(args);

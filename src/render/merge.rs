@@ -1,7 +1,9 @@
-//! The merged summary of one bug's client and server reports (`mptcp-get-debug merge`): a view model
-//! rendered through templates/merge.md.j2. Its "System info" block holds both sides, labelled as the
-//! bug form's placeholder shows, and its checks put the cross-side findings with each side's own.
+//! The merged summary of one bug's reports (`mptcp-get-debug merge`): a view model rendered through
+//! templates/merge.md.j2. Two archives are the client and the server, in that order; more (a fleet)
+//! are labelled by their side or host pseudonym. Its "System info" block holds every host, labelled as
+//! the bug form's placeholder shows, and its checks put the cross-side findings with each host's own.
 
+use super::form::{self, Host};
 use super::sysinfo;
 use crate::report::{Finding, Report, Severity};
 use serde::Serialize;
@@ -11,7 +13,7 @@ pub const MERGE_TEMPLATE: &str = include_str!("../../templates/merge.md.j2");
 
 #[derive(Serialize)]
 struct SideView {
-    label: &'static str,
+    label: String,
     tool: String,
     version: String,
     started_at: String,
@@ -23,37 +25,41 @@ struct SideView {
 
 #[derive(Serialize)]
 struct FindingView<'a> {
-    /// "both sides", "client" or "server".
-    side: &'static str,
+    /// "both sides", a host's label, or "client + server" for a cross-side check of a fleet.
+    side: String,
     #[serde(flatten)]
     finding: &'a Finding,
 }
 
 #[derive(Serialize)]
 struct View<'a> {
+    title: String,
     sides: Vec<SideView>,
     system_info: String,
+    form: form::Form,
     findings: Vec<FindingView<'a>>,
     problems: usize,
-    /// (counter, client value, server value) for every MPTcpExt counter non-zero on either side.
-    counters: Vec<(String, String, String)>,
+    labels: Vec<String>,
+    /// (counter, one value per host) for every MPTcpExt counter non-zero on any host.
+    counters: Vec<(String, Vec<String>)>,
 }
 
-fn side_view(label: &'static str, r: &Report) -> SideView {
+fn side_view(host: &Host) -> SideView {
+    let r = host.report;
     let side_note = r.meta.side.as_ref().and_then(|s| {
         if s.guessed {
             Some(format!(
                 "guessed {} from counters, sockets and endpoints",
                 s.role
             ))
-        } else if s.role != label {
+        } else if Some(s.role.as_str()) != host.side {
             Some(format!("labelled {} with --side", s.role))
         } else {
             None
         }
     });
     SideView {
-        label,
+        label: host.label.clone(),
         tool: r.tool.name.clone(),
         version: r.tool.version.clone(),
         started_at: r
@@ -76,42 +82,114 @@ fn counters(r: &Report) -> Vec<(String, u64)> {
         .unwrap_or_default()
 }
 
-fn counter_rows(client: &Report, server: &Report) -> Vec<(String, String, String)> {
-    let (c, s) = (counters(client), counters(server));
+fn counter_rows(hosts: &[Host]) -> Vec<(String, Vec<String>)> {
+    let all: Vec<Vec<(String, u64)>> = hosts.iter().map(|h| counters(h.report)).collect();
     let get = |list: &[(String, u64)], name: &str| {
         list.iter()
             .find(|(n, _)| n == name)
             .map_or("-".to_string(), |(_, v)| v.to_string())
     };
-    // Kernel order of the client, then counters only the server's kernel has.
+    // Kernel order of the first host, then counters only later hosts' kernels have.
     let mut seen = BTreeSet::new();
-    c.iter()
-        .chain(s.iter())
+    all.iter()
+        .flatten()
         .filter(|(n, v)| *v != 0 && seen.insert(n.clone()))
-        .map(|(n, _)| (n.clone(), get(&c, n), get(&s, n)))
+        .map(|(n, _)| (n.clone(), all.iter().map(|l| get(l, n)).collect()))
+        .collect()
+}
+
+/// Labels for the archives of a merge: client and server for two; otherwise each report's own side
+/// (given with --side) or host pseudonym, numbered where two would read the same.
+pub fn hosts<'a>(reports: &[&'a Report]) -> Vec<Host<'a>> {
+    if let [client, server] = reports {
+        return vec![
+            Host {
+                label: "client".into(),
+                side: Some("client"),
+                report: client,
+            },
+            Host {
+                label: "server".into(),
+                side: Some("server"),
+                report: server,
+            },
+        ];
+    }
+    let own: Vec<(String, Option<&str>)> = reports
+        .iter()
+        .map(|r| match r.meta.side.as_ref().filter(|s| !s.guessed) {
+            Some(s) => (s.role.clone(), Some(s.role.as_str())),
+            None => (r.meta.hostname.clone(), None),
+        })
+        .collect();
+    own.iter()
+        .zip(reports)
+        .enumerate()
+        .map(|(i, ((label, side), report))| {
+            let same = own.iter().filter(|(l, _)| l == label).count();
+            let label = if same > 1 {
+                let nth = own[..=i].iter().filter(|(l, _)| l == label).count();
+                format!("{label} #{nth}")
+            } else {
+                label.clone()
+            };
+            Host {
+                label,
+                side: *side,
+                report,
+            }
+        })
         .collect()
 }
 
 pub fn render_merged(client: &Report, server: &Report) -> anyhow::Result<String> {
-    let cross = crate::findings::cross_side(client, server);
-    let mut findings: Vec<FindingView> = cross
-        .iter()
-        .map(|f| ("both sides", f))
-        .chain(client.findings.iter().map(|f| ("client", f)))
-        .chain(server.findings.iter().map(|f| ("server", f)))
-        .map(|(side, finding)| FindingView { side, finding })
-        .collect();
+    render_hosts(&hosts(&[client, server]))
+}
+
+pub fn render_hosts(hosts: &[Host]) -> anyhow::Result<String> {
+    let mut findings: Vec<FindingView> = Vec::new();
+    let mut cross = Vec::new();
+    for c in hosts.iter().filter(|h| h.side == Some("client")) {
+        for s in hosts.iter().filter(|h| h.side == Some("server")) {
+            let label = if hosts.len() == 2 {
+                "both sides".to_string()
+            } else {
+                format!("{} + {}", c.label, s.label)
+            };
+            cross.push((label, crate::findings::cross_side(c.report, s.report)));
+        }
+    }
+    for (label, list) in &cross {
+        findings.extend(list.iter().map(|f| FindingView {
+            side: label.clone(),
+            finding: f,
+        }));
+    }
+    for h in hosts {
+        findings.extend(h.report.findings.iter().map(|f| FindingView {
+            side: h.label.clone(),
+            finding: f,
+        }));
+    }
     // Problems first; stable, so cross-side findings lead within a severity.
     findings.sort_by_key(|f| f.finding.severity);
+    let labels: Vec<String> = hosts.iter().map(|h| h.label.clone()).collect();
     let view = View {
-        sides: vec![side_view("client", client), side_view("server", server)],
-        system_info: sysinfo::system_info_two_sides(client, server),
+        title: if labels == ["client", "server"] {
+            "client and server".into()
+        } else {
+            format!("{} hosts", hosts.len())
+        },
+        sides: hosts.iter().map(side_view).collect(),
+        system_info: sysinfo::labelled(hosts.iter().map(|h| (h.label.as_str(), h.report))),
+        form: form::for_hosts(hosts),
         problems: findings
             .iter()
             .filter(|f| f.finding.severity == Severity::Problem)
             .count(),
         findings,
-        counters: counter_rows(client, server),
+        labels,
+        counters: counter_rows(hosts),
     };
     super::render_template("merge", MERGE_TEMPLATE, &view)
 }

@@ -2,6 +2,7 @@
 //! view reads only the Report, so `show` on an archive prints exactly what the collecting run printed.
 
 pub mod context_view;
+pub mod form;
 pub mod merge;
 pub mod reproduce_view;
 pub mod summary;
@@ -29,6 +30,22 @@ pub fn render_json(report: &Report) -> String {
 }
 
 /// Renders a view model through a minijinja template, with the settings every template here assumes.
+/// The bug form's narrative fields, `{% include "form_fields" %}` in the summary templates.
+pub const FORM_FIELDS_TEMPLATE: &str = include_str!("../../templates/form_fields.md.j2");
+
+/// Reads a `--template FILE` and checks its syntax now, so a bad template is a usage error before
+/// anything runs, not a failure after the collect.
+pub fn read_template(path: &std::path::Path) -> anyhow::Result<String> {
+    use anyhow::Context;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("--template {}", path.display()))
+        .map_err(crate::exit::usage)?;
+    let mut env = minijinja::Environment::new();
+    env.add_template("user", &text)
+        .map_err(|e| crate::exit::usage(anyhow::anyhow!("--template {}: {e}", path.display())))?;
+    Ok(text)
+}
+
 pub(crate) fn render_template(
     name: &str,
     template: &str,
@@ -38,6 +55,8 @@ pub(crate) fn render_template(
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
     env.set_keep_trailing_newline(true);
+    env.add_template("form_fields", FORM_FIELDS_TEMPLATE)
+        .expect("templates/form_fields.md.j2 is valid (tested)");
     env.add_template(name, template)
         .map_err(|e| anyhow::anyhow!("{name} template: {e}"))?;
     env.get_template(name)

@@ -117,6 +117,7 @@ fn report() -> Report {
             privileged: true,
             args: vec![],
             root: "/".into(),
+            sysroot: false,
             netns: vec!["cli".into(), "srv".into()],
             side: None,
             archive: None,

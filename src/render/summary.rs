@@ -49,9 +49,14 @@ struct View<'a> {
     privileged: bool,
     uid: u32,
     root: &'a str,
+    sysroot: bool,
     archive: Option<&'a str>,
     /// The block that pastes into the form's "System info" field.
     system_info: String,
+    /// The bug form's fields: the per-side one (when the side was given) and the narrative skeleton.
+    form: super::form::Form,
+    /// "System info: Client" / "System info: Server" when the side was given.
+    side_field: Option<String>,
     side: Option<String>,
     namespaces: Vec<NsView>,
     kernel_config: Vec<(String, String)>,
@@ -139,8 +144,15 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         privileged: report.meta.privileged,
         uid: report.meta.uid,
         root: &report.meta.root,
+        sysroot: report.meta.sysroot,
         archive: opts.archive.as_deref(),
         system_info: sysinfo::system_info(report),
+        form: super::form::for_report(report),
+        side_field: super::form::for_report(report)
+            .fields
+            .iter()
+            .find(|f| f.id.starts_with("system-"))
+            .map(|f| f.label.clone()),
         side: report.meta.side.as_ref().map(|s| {
             if s.guessed {
                 format!(

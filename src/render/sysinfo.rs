@@ -93,9 +93,14 @@ pub fn host_block(report: &Report) -> String {
 
 /// Both sides of a connection, labelled (and a blank line apart) as the bug form's placeholder shows.
 pub fn system_info_two_sides(client: &Report, server: &Report) -> String {
-    format!(
-        "- client:\n{}\n- server:\n{}",
-        host_block(client),
-        host_block(server)
-    )
+    labelled([("client", client), ("server", server)])
+}
+
+/// Several hosts' blocks, each after `- LABEL:`, a blank line apart (the form's placeholder layout).
+pub fn labelled<'a>(hosts: impl IntoIterator<Item = (&'a str, &'a Report)>) -> String {
+    hosts
+        .into_iter()
+        .map(|(label, r)| format!("- {label}:\n{}", host_block(r)))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

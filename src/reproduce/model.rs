@@ -29,6 +29,8 @@ pub struct Reproduce {
 pub enum EndedBy {
     /// The user pressed Enter (or closed stdin).
     Enter,
+    /// stdin, not a terminal, gave a line or ended (`echo | mptcp-get-debug -r`, as the script reads it).
+    Input,
     /// `--duration` elapsed.
     Duration,
     /// The command given after `--` exited.
@@ -41,6 +43,7 @@ impl EndedBy {
     pub fn describe(self) -> &'static str {
         match self {
             EndedBy::Enter => "Enter was pressed",
+            EndedBy::Input => "stdin gave a line or ended",
             EndedBy::Duration => "the --duration elapsed",
             EndedBy::Command => "the command exited",
             EndedBy::Signal => "interrupted (SIGINT/SIGTERM)",

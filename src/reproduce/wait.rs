@@ -1,5 +1,6 @@
 //! The reproduction window: wait for Enter, a duration, the end of a command, or a signal, all in
-//! one poll(2) over the signal wake-up pipe, stdin and the command's end.
+//! one poll(2) over the signal wake-up pipe, stdin and the command's end. Like mptcpd's script, a
+//! stdin that is not a terminal is read too: its first line or its end closes the window.
 
 use super::command::Running;
 use super::model::{CommandRun, EndedBy};
@@ -33,11 +34,37 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// What stdin means for the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StdinMode {
+    /// A terminal: prompt, and Enter ends the window.
+    Terminal,
+    /// A pipe, a file, /dev/null or closed: a line or its end ends the window (no prompt).
+    Input,
+    /// `--batch` (or CI on a terminal): stdin is never read.
+    Ignore,
+}
+
+impl StdinMode {
+    /// Explicit `--batch` never reads stdin; `CI` only stops a prompt on a terminal, so a wrapper that
+    /// pipes a line in CI still works as it does with the script.
+    pub fn for_run(batch: bool, ci: bool, stdin_is_terminal: bool) -> StdinMode {
+        match (batch, stdin_is_terminal) {
+            (true, _) => StdinMode::Ignore,
+            (false, true) if ci => StdinMode::Ignore,
+            (false, true) => StdinMode::Terminal,
+            (false, false) => StdinMode::Input,
+        }
+    }
+}
+
 /// What may end the window.
 pub struct Ends<'a> {
     pub signals: &'a Signals,
-    /// Wait for Enter on stdin (interactive runs only).
+    /// Wait for a line (Enter on a terminal) or the end of stdin.
     pub enter: bool,
+    /// stdin is a terminal (the window then ends "by Enter").
+    pub terminal: bool,
     pub deadline: Option<Instant>,
     pub command: Option<Running>,
 }
@@ -47,6 +74,7 @@ pub fn wait(ends: Ends) -> (EndedBy, Option<CommandRun>) {
     let Ends {
         signals,
         enter,
+        terminal,
         deadline,
         command,
     } = ends;
@@ -93,9 +121,17 @@ pub fn wait(ends: Ends) -> (EndedBy, Option<CommandRun>) {
             break EndedBy::Command;
         }
         if enter && fds[1].revents != 0 {
-            let mut line = String::new();
-            let _ = std::io::stdin().read_line(&mut line);
-            break EndedBy::Enter;
+            // POLLIN (a line, or end of file), POLLHUP (a closed pipe) or POLLNVAL (stdin closed):
+            // read what is there, if anything; any of them ends the window.
+            if fds[1].revents & libc::POLLNVAL == 0 {
+                let mut line = String::new();
+                let _ = std::io::stdin().read_line(&mut line);
+            }
+            break if terminal {
+                EndedBy::Enter
+            } else {
+                EndedBy::Input
+            };
         }
     };
     let run = command.map(|c| match ended {
@@ -108,6 +144,18 @@ pub fn wait(ends: Ends) -> (EndedBy, Option<CommandRun>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stdin_modes_follow_the_script() {
+        use StdinMode::*;
+        // (batch, CI, terminal)
+        assert_eq!(StdinMode::for_run(false, false, true), Terminal);
+        assert_eq!(StdinMode::for_run(false, false, false), Input);
+        assert_eq!(StdinMode::for_run(false, true, false), Input);
+        assert_eq!(StdinMode::for_run(false, true, true), Ignore);
+        assert_eq!(StdinMode::for_run(true, false, false), Ignore);
+        assert_eq!(StdinMode::for_run(true, false, true), Ignore);
+    }
 
     #[test]
     fn durations() {

@@ -2,7 +2,9 @@
 //! system and resolves inside the root (see `resolve`), whatever links and `..` it contains; the fixed
 //! never-read list (see `never_read`) is checked against the path asked for and the path it resolved
 //! to; only regular files are read (a FIFO, device or socket is never opened for reading), at most
-//! MAX_FILE bytes each. The live system is the root `/`, read the same way.
+//! MAX_FILE bytes each. The live system is the root `/`, read the same way. With `--sysroot` (a
+//! container debugging its host), /proc and /sys, the running kernel's state, come from the live
+//! system (its own sealed reader on `/`) and every other file from the root.
 
 use super::fd;
 use super::never_read::{classify, Class};
@@ -22,6 +24,17 @@ pub struct Fs {
     /// (device, inode) of the host's own password and host-key files: a hard link or bind mount of one
     /// inside the root is refused whatever its name.
     host_secrets: Arc<Vec<(u64, u64, &'static str)>>,
+    /// `--sysroot`: the live system's reader, for /proc and /sys.
+    kernel: Option<Arc<Fs>>,
+}
+
+/// Paths that are the running kernel's state rather than files of the installed system.
+fn is_kernel_state(p: &str) -> bool {
+    let rel = p.trim_start_matches('/');
+    ["proc", "sys"].iter().any(|top| {
+        rel.strip_prefix(top)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
 }
 
 /// Largest file the reader takes in (MPTCP-relevant files are small; this guards against /dev/zero-like
@@ -81,7 +94,27 @@ impl Fs {
             root,
             sealed: Err(Arc::new(e)),
             host_secrets: Arc::default(),
+            kernel: None,
         })
+    }
+
+    /// Files from `root`, kernel state (/proc, /sys) from the live system: `--sysroot`.
+    pub fn sysroot(root: impl Into<PathBuf>) -> io::Result<Fs> {
+        let mut fs = Fs::open(root)?;
+        if !fs.live {
+            fs.kernel = Some(Arc::new(Fs::open("/")?));
+        }
+        Ok(fs)
+    }
+
+    /// Whether /proc and /sys are the running kernel's (the live system, or `--sysroot`).
+    pub fn kernel_is_live(&self) -> bool {
+        self.live || self.kernel.is_some()
+    }
+
+    /// The reader for `p`: the live system's for kernel state under `--sysroot`, else this one.
+    fn reader_for(&self, p: &str) -> Option<&Fs> {
+        self.kernel.as_deref().filter(|_| is_kernel_state(p))
     }
 
     fn build(root: PathBuf, resolver: Option<Resolver>) -> io::Result<Fs> {
@@ -96,6 +129,7 @@ impl Fs {
             root,
             sealed: Ok(Arc::new(sealed)),
             host_secrets: Arc::new(host_secrets),
+            kernel: None,
         })
     }
 
@@ -134,6 +168,9 @@ impl Fs {
     }
 
     pub fn exists(&self, p: &str) -> bool {
+        if let Some(k) = self.reader_for(p) {
+            return k.exists(p);
+        }
         self.sealed()
             .and_then(|r| r.resolve(&self.target(p), false))
             .is_ok()
@@ -145,6 +182,9 @@ impl Fs {
     }
 
     fn kind(&self, p: &str) -> Option<libc::mode_t> {
+        if let Some(k) = self.reader_for(p) {
+            return k.kind(p);
+        }
         let (f, _) = self.sealed().ok()?.resolve(&self.target(p), false).ok()?;
         fd::fstat(f.as_fd())
             .ok()
@@ -178,6 +218,9 @@ impl Fs {
     /// Entry names of a directory, sorted. Names are listed even in never-read directories (a glob
     /// over one then notes each file it skips); contents are what the list protects.
     pub fn list_dir(&self, p: &str) -> io::Result<Vec<String>> {
+        if let Some(k) = self.reader_for(p) {
+            return k.list_dir(p);
+        }
         let (f, _) = self.sealed()?.resolve(&self.target(p), false)?;
         if fd::fstat(f.as_fd())?.st_mode & libc::S_IFMT != libc::S_IFDIR {
             return Err(io::Error::from_raw_os_error(libc::ENOTDIR));
@@ -218,6 +261,9 @@ impl Fs {
     /// inode, regular files only, and the descriptor found is the one read (reopened through
     /// /proc/self/fd, so nothing can be swapped in between the check and the read).
     fn open_regular(&self, p: &str, nm_profile: bool) -> io::Result<io::Take<std::fs::File>> {
+        if let Some(k) = self.reader_for(p) {
+            return k.open_regular(p, nm_profile);
+        }
         let root = self.sealed()?;
         let allowed = |c: Class| nm_profile && c == Class::NmProfiles;
         let target = self.target(p);
