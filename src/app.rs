@@ -10,7 +10,7 @@ use crate::redact::{RedactOptions, Redactor};
 use crate::render::{self, SummaryOptions};
 use crate::report::{Meta, Report, Tool, SCHEMA_VERSION};
 use crate::spec::{self, Spec};
-use crate::system::{FixtureRunner, Fs, Netns, RealRunner, Runner};
+use crate::system::{stdio, FixtureRunner, Fs, Netns, RealRunner, Runner};
 use anyhow::{bail, Context, Result};
 use chrono::Utc;
 use std::io::IsTerminal;
@@ -183,7 +183,7 @@ pub fn list(args: &ListArgs) -> Result<ExitCode> {
             s.name, scope, s.description, "", "", verdict
         ));
     }
-    print!("{out}");
+    stdio::print(&out, stdio::Kind::Text)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -371,8 +371,9 @@ pub fn write_outputs(
         &collected.redactor.host_label(&report.meta.hostname),
         report.meta.started_at,
     );
-    let stem = archive::free_stem(dir, &stem);
-    let archive_name = format!("{stem}.tar.gz");
+    // The name is held (an exclusive partial file) before it is written into the summary.
+    let reserved = archive::Reserved::new(dir, &stem)?;
+    let archive_name = reserved.archive_name();
     let map = collected.redactor.private_map();
     if map.is_some() {
         if let Some(r) = report.redaction.as_mut() {
@@ -409,22 +410,12 @@ pub fn write_outputs(
     members.extend(raw);
     members.extend(crate::reproduce::archive_members(report));
     let mtime = report.meta.started_at.timestamp().max(0) as u64;
-    if let Some(map) = map {
-        let map_path = dir.join(format!("{archive_name}.map.json"));
-        let mut f = archive::create_private(&map_path)
-            .with_context(|| format!("{}", map_path.display()))?;
-        std::io::Write::write_all(
-            &mut f,
-            (serde_json::to_string_pretty(&map)? + "\n").as_bytes(),
-        )
-        .with_context(|| format!("{}", map_path.display()))?;
-        return archive::write(dir, &stem, &members, mtime)
-            .map(|p| (p, summary))
-            .inspect_err(|_| {
-                let _ = std::fs::remove_file(&map_path);
-            });
-    }
-    archive::write(dir, &stem, &members, mtime).map(|p| (p, summary))
+    let map = map
+        .map(|m| serde_json::to_string_pretty(&m).map(|s| s + "\n"))
+        .transpose()?;
+    let told = dir.join(&archive_name).display().to_string();
+    let path = reserved.write(&members, mtime, map.as_deref().map(str::as_bytes), &told)?;
+    Ok((path, summary))
 }
 
 pub fn redact_options(args: &CollectArgs) -> RedactOptions {
@@ -438,7 +429,7 @@ pub fn redact_options(args: &CollectArgs) -> RedactOptions {
 pub fn unredact(args: &UnredactArgs) -> Result<ExitCode> {
     let map = crate::redact::PrivateMap::load(&args.map)?;
     let text = crate::redact::read_input(&args.input)?;
-    print!("{}", map.unredact(&text));
+    stdio::print(&map.unredact(&text), stdio::Kind::Text)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -450,6 +441,8 @@ pub(crate) fn read_template(args: &CollectArgs) -> Result<Option<String>> {
 }
 
 pub fn collect(args: &CollectArgs, argv: Vec<String>, mode: &str) -> Result<ExitCode> {
+    // Ctrl-C or SIGTERM from here on removes what the run started writing and its commands.
+    crate::system::interrupt::install().context("cannot install signal handlers")?;
     let dir = if args.no_archive {
         None
     } else {
@@ -489,15 +482,16 @@ pub(crate) fn emit(
             render::render(&collected.report, args.format, &opts)?
         }
     };
-    print!("{text}");
+    // The archive is written; a closed or full stdout still gets its path said before the run ends.
+    let printed = stdio::print(&text, stdio::Kind::of(args.format));
     if let (Some((p, _)), false) = (&archive, args.quiet) {
-        eprintln!("mptcp-get-debug: report written to {}", p.display());
+        stdio::say(&format!("report written to {}", p.display()));
     }
     if args.issue_url {
-        eprintln!(
-            "mptcp-get-debug: {}",
-            crate::maintainer::issue_link_line(&render::sysinfo::system_info(&collected.report))
-        );
+        stdio::say(&crate::maintainer::issue_link_line(
+            &render::sysinfo::system_info(&collected.report),
+        ));
     }
+    printed?;
     Ok(ExitCode::SUCCESS)
 }

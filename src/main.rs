@@ -1,14 +1,27 @@
 //! Thin entry point: parse, run, map the result to an exit code.
+//!
+//! Exit statuses: 0 done; 1 an error (one line on stderr); 2 a usage error (clap); 130/143 interrupted
+//! by SIGINT/SIGTERM during collect; 141 stdout was a pipe whose reader went away (quiet, like a tool
+//! killed by SIGPIPE).
 
 use clap::Parser;
+use mptcp_get_debug::render::escape;
+use mptcp_get_debug::system::stdio::{self, StdoutError, EXIT_BROKEN_PIPE};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = mptcp_get_debug::cli::Cli::parse();
     match mptcp_get_debug::app::run(cli) {
         Ok(code) => code,
+        Err(e) if matches!(e.downcast_ref(), Some(StdoutError::Closed)) => {
+            ExitCode::from(EXIT_BROKEN_PIPE)
+        }
         Err(e) => {
-            eprintln!("mptcp-get-debug: {e:#}");
+            // Errors may quote an archive's or the system's text: escaped always, not only on a terminal.
+            stdio::note(&format!(
+                "mptcp-get-debug: {}\n",
+                escape::escape(&format!("{e:#}"))
+            ));
             ExitCode::from(1)
         }
     }

@@ -3,8 +3,9 @@
 
 use crate::archive::read_report;
 use crate::cli::{DiffArgs, MergeArgs, ShowArgs, SideArg};
-use crate::render::{self, sysinfo, SummaryOptions};
+use crate::render::{self, escape, sysinfo, SummaryOptions};
 use crate::report::{Report, Side};
+use crate::system::stdio;
 use anyhow::{Context, Result};
 use std::fmt::Write;
 use std::process::ExitCode;
@@ -99,7 +100,7 @@ pub fn issue_link_line(system_info: &str) -> String {
 fn print_issue_url(system_info: &str) -> Result<ExitCode> {
     match issue_url(system_info) {
         Some(u) => {
-            println!("{u}");
+            stdio::print(&format!("{u}\n"), stdio::Kind::Escaped)?;
             Ok(ExitCode::SUCCESS)
         }
         None => anyhow::bail!("{}", issue_link_line(system_info)),
@@ -128,7 +129,8 @@ pub fn show(args: &ShowArgs) -> Result<ExitCode> {
         archive: report.meta.archive.clone(),
         template,
     };
-    print!("{}", render::render(&report, args.format, &opts)?);
+    let text = render::render(&report, args.format, &opts)?;
+    stdio::print(&text, stdio::Kind::of(args.format))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -142,18 +144,20 @@ pub fn merge(args: &MergeArgs) -> Result<ExitCode> {
     if args.issue_url {
         return print_issue_url(&sysinfo::system_info_two_sides(&client, &server));
     }
-    print!("{}", merged_summary(&client, &server)?);
+    stdio::print(&merged_summary(&client, &server)?, stdio::Kind::Escaped)?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
     let (a, b) = (load(&args.a)?, load(&args.b)?);
-    println!(
-        "# diff A -> B\n\nA: {}\nB: {}\n",
+    let text = format!(
+        "# diff A -> B\n\nA: {}\nB: {}\n\n{}",
         args.a.display(),
-        args.b.display()
+        args.b.display(),
+        diff_reports(&a, &b)
     );
-    print!("{}", diff_reports(&a, &b));
+    // The diff view, escaped as a whole like the other views.
+    stdio::print(&escape::escape(&text), stdio::Kind::Escaped)?;
     Ok(ExitCode::SUCCESS)
 }
 

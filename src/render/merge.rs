@@ -113,5 +113,7 @@ pub fn render_merged(client: &Report, server: &Report) -> anyhow::Result<String>
         findings,
         counters: counter_rows(client, server),
     };
+    // The one place this view is made terminal-safe.
     super::render_template("merge", MERGE_TEMPLATE, &view)
+        .map(|s| super::escape::escape(&s).into_owned())
 }

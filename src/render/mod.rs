@@ -2,6 +2,7 @@
 //! view reads only the Report, so `show` on an archive prints exactly what the collecting run printed.
 
 pub mod context_view;
+pub mod escape;
 pub mod merge;
 pub mod reproduce_view;
 pub mod summary;

@@ -176,5 +176,6 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         kernel_log_missing: context_view::why_not(report, "kmsg", None),
     };
     let tpl = opts.template.as_deref().unwrap_or(DEFAULT_TEMPLATE);
-    super::render_template("summary", tpl, &view)
+    // The one place this view is made terminal-safe (summary.md is pasted and printed).
+    super::render_template("summary", tpl, &view).map(|s| super::escape::escape(&s).into_owned())
 }

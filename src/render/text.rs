@@ -6,6 +6,11 @@ use crate::report::Report;
 use std::fmt::Write;
 
 pub fn render_text(report: &Report) -> String {
+    // The one place this view is made terminal-safe.
+    super::escape::escape(&text(report)).into_owned()
+}
+
+fn text(report: &Report) -> String {
     let mut o = String::new();
     let m = &report.meta;
     let _ = writeln!(

@@ -3,8 +3,10 @@
 //! spawns a process, so tests can swap in fixtures and `--root` can analyse a mounted image.
 
 pub mod fs;
+pub mod interrupt;
 pub mod netns;
 pub mod runner;
+pub mod stdio;
 
 pub use fs::Fs;
 pub use netns::Netns;
