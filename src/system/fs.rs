@@ -45,12 +45,39 @@ impl Fs {
         self.path(p).exists()
     }
 
-    /// Reads a text file; at most `cap` bytes (the head is kept for files: they are read, not streamed).
+    /// Reads a text file; at most `MAX_FILE` bytes (the head is kept for files: they are read, not
+    /// streamed).
     pub fn read_to_string(&self, p: &str) -> std::io::Result<String> {
+        self.read_text(p).map(|t| t.text)
+    }
+
+    /// `read_to_string`, saying whether the file was cut at `MAX_FILE` and how large it was.
+    pub fn read_text(&self, p: &str) -> std::io::Result<FileText> {
         let mut f = std::fs::File::open(self.path(p))?;
         let mut buf = Vec::new();
         f.by_ref().take(MAX_FILE).read_to_end(&mut buf)?;
-        Ok(String::from_utf8_lossy(&buf).into_owned())
+        let mut original_size = buf.len() as u64;
+        let mut more = [0u8; 64 << 10];
+        let n = f.read(&mut more)?;
+        let truncated = n > 0;
+        if truncated {
+            original_size += n as u64;
+            let len = f.metadata().map(|m| m.is_file().then_some(m.len()));
+            match len {
+                Ok(Some(len)) => original_size = original_size.max(len),
+                // Not a regular file (proc, a device): count what follows, up to a bound (the size
+                // then is a lower bound).
+                _ => {
+                    original_size +=
+                        std::io::copy(&mut f.take(MAX_COUNTED - n as u64), &mut std::io::sink())?
+                }
+            }
+        }
+        Ok(FileText {
+            text: String::from_utf8_lossy(&buf).into_owned(),
+            truncated,
+            original_size,
+        })
     }
 
     pub fn read_bytes(&self, p: &str) -> std::io::Result<Vec<u8>> {
@@ -102,6 +129,19 @@ impl Fs {
     }
 }
 
+/// A file's text as read, and whether it was cut.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileText {
+    /// At most `MAX_FILE` bytes: the head.
+    pub text: String,
+    pub truncated: bool,
+    /// Bytes in the file (at least `MAX_FILE + MAX_COUNTED` for an endless non-regular file).
+    pub original_size: u64,
+}
+
+/// Bytes past the cap counted in a file whose size stat(2) does not tell.
+const MAX_COUNTED: u64 = 256 << 20;
+
 /// Largest file the reader takes in (MPTCP-relevant files are small; this guards against /dev/zero-like
 /// surprises in a mounted image).
 pub const MAX_FILE: u64 = 16 << 20;
@@ -143,6 +183,32 @@ mod tests {
             PathBuf::from("/proc/thread-self/net/netstat")
         );
         assert_eq!(live.path("/proc/network"), PathBuf::from("/proc/network"));
+    }
+
+    #[test]
+    fn a_file_past_the_cap_says_so_with_its_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big");
+        let f = std::fs::File::create(&big).unwrap();
+        f.set_len(MAX_FILE + 12345).unwrap();
+        std::fs::write(dir.path().join("small"), "abc").unwrap();
+        let fs = Fs::new(dir.path());
+        let t = fs.read_text("/big").unwrap();
+        assert!(t.truncated);
+        assert_eq!(t.text.len() as u64, MAX_FILE);
+        assert_eq!(t.original_size, MAX_FILE + 12345);
+        let t = fs.read_text("/small").unwrap();
+        assert_eq!(
+            (t.text.as_str(), t.truncated, t.original_size),
+            ("abc", false, 3)
+        );
+        // A device without a size: counted.
+        let t = Fs::new("/").read_text("/dev/zero").unwrap();
+        assert!(
+            t.truncated && t.original_size == MAX_FILE + MAX_COUNTED,
+            "{}",
+            t.original_size
+        );
     }
 
     #[test]
