@@ -463,8 +463,15 @@ pub(crate) fn emit(
     dir: Option<PathBuf>,
     template: Option<String>,
 ) -> Result<ExitCode> {
-    if !args.quiet && !collected.report.meta.privileged {
-        eprintln!("mptcp-get-debug: note: not running as root: some data (events, other namespaces) cannot be collected; run with sudo for a complete report");
+    if !args.quiet {
+        let missing = render::privilege::missing_without_root(&collected.report);
+        if !missing.is_empty() {
+            stdio::say(&format!(
+                "note: not running as root, so not collected: {}; {}",
+                missing.join("; "),
+                render::privilege::HOW
+            ));
+        }
     }
     let archive = match &dir {
         Some(dir) => Some(write_outputs(dir, &mut collected, template.clone())?),

@@ -4,6 +4,7 @@
 pub mod context_view;
 pub mod escape;
 pub mod merge;
+pub mod privilege;
 pub mod reproduce_view;
 pub mod summary;
 pub mod sysinfo;

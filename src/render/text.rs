@@ -28,6 +28,13 @@ fn text(report: &Report) -> String {
         m.uid,
         m.root
     );
+    let missing = super::privilege::missing_without_root(report);
+    if !missing.is_empty() {
+        let _ = writeln!(o, "not collected without root; {}:", super::privilege::HOW);
+        for m in missing {
+            let _ = writeln!(o, "  - {m}");
+        }
+    }
     if let Some(k) = report.kernel() {
         let _ = writeln!(o, "\n== kernel\n{}", k.uname);
         if !k.taint_flags.is_empty() {
