@@ -170,7 +170,12 @@ pub fn list(args: &ListArgs) -> Result<ExitCode> {
         env: &env,
         netns: None,
     };
-    let w = specs.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let w = specs
+        .iter()
+        .map(|s| s.name.len())
+        .max()
+        .unwrap_or(0)
+        .min(60);
     let mut out = String::new();
     for s in &specs {
         let verdict = match engine::would_skip(s, &ctx) {

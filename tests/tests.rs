@@ -6,6 +6,7 @@ mod archive;
 mod cli;
 mod conformance;
 mod fixtures;
+mod hardening;
 mod live;
 mod netlink_live;
 mod nm_mptcpd;

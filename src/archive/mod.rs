@@ -5,7 +5,10 @@
 mod read;
 mod write;
 
-pub use read::{parse_report, read, read_members, read_report, report_from_reader, Limits, LIMITS};
+pub use read::{
+    parse_report, read, read_members, read_report, report_from_reader, Limits, LIMITS, MAX_CONTENT,
+    MAX_STRING,
+};
 pub use write::{create_private, write, Reserved};
 
 use crate::report::{Report, Source};

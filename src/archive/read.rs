@@ -22,10 +22,11 @@ pub struct Limits {
     pub path_len: usize,
 }
 
-/// The limits `show`, `merge`, `diff` and `unpack` apply. A real report is a few MiB: these leave two
-/// orders of magnitude of room while keeping two reports plus their parse under 256 MB of memory.
+/// The limits `show`, `merge`, `diff` and `unpack` apply. A real report.json is well under 1 MiB (at
+/// most a few times the 4 MiB command cap): one member may be 32 MiB, which keeps two reports, their
+/// parse and a view under 256 MB of memory.
 pub const LIMITS: Limits = Limits {
-    member_size: 64 << 20,
+    member_size: 32 << 20,
     total_size: 512 << 20,
     members: 10_000,
     path_len: 4096,
@@ -37,6 +38,8 @@ const MAX_PAX: u64 = 64 << 10;
 fn mib(n: u64) -> String {
     if n % (1 << 20) == 0 {
         format!("{} MiB", n >> 20)
+    } else if n % 1024 == 0 {
+        format!("{} KiB", n >> 10)
     } else {
         format!("{n} bytes")
     }
@@ -270,18 +273,55 @@ pub fn report_from_reader(input: impl Read, name: &str) -> Result<Report> {
     parse_report(&data, name)
 }
 
+/// Strings in report.json longer than this are cut when read (artifact contents: a command's output
+/// is capped at 4 MiB when collected; anything else is a line or a name). A view may print a string
+/// several times; this keeps what `show` renders bounded whatever the report holds.
+pub const MAX_CONTENT: usize = 4 << 20;
+pub const MAX_STRING: usize = 1 << 20;
+
+/// Cuts over-long strings in place, saying so at the cut.
+fn clamp_strings(v: &mut serde_json::Value, max: usize) {
+    match v {
+        serde_json::Value::String(s) if s.len() > max => {
+            let mut cut = max;
+            while !s.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let total = s.len();
+            s.truncate(cut);
+            s.push_str(&format!(
+                "\n[mptcp-get-debug: cut here, {cut} of {total} bytes shown]\n"
+            ));
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|v| clamp_strings(v, max)),
+        serde_json::Value::Object(o) => {
+            for (k, v) in o.iter_mut() {
+                clamp_strings(
+                    v,
+                    if k == "content" {
+                        MAX_CONTENT
+                    } else {
+                        MAX_STRING
+                    },
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Parses `report.json` bytes. A newer schema is refused (its fields may mean something else); an
 /// older or equal one is read as far as its fields match, and a missing field or a wrong type is a
-/// one-line error naming the field and its line.
+/// one-line error naming the field. Strings longer than `MAX_STRING` (`MAX_CONTENT` for artifact
+/// contents) are cut.
 pub fn parse_report(data: &[u8], name: &str) -> Result<Report> {
+    let mut v: serde_json::Value = serde_json::from_slice(data)
+        .map_err(|e| anyhow!("{name}: report.json is not valid JSON: {e}"))?;
+    let Some(obj) = v.as_object() else {
+        bail!("{name}: report.json is not a JSON object");
+    };
     // The version first, so a newer report says so instead of failing on a field it added.
-    #[derive(serde::Deserialize)]
-    struct Version {
-        schema_version: Option<serde_json::Value>,
-    }
-    let v: Version = serde_json::from_slice(data)
-        .map_err(|e| anyhow!("{name}: report.json is not a JSON object: {e}"))?;
-    match v.schema_version.as_ref().map(|v| v.as_u64()) {
+    match obj.get("schema_version").map(|v| v.as_u64()) {
         None => bail!("{name}: report.json has no schema_version (not an mptcp-get-debug report?)"),
         Some(None) => bail!("{name}: report.json: schema_version is not a number"),
         Some(Some(n)) if n > SCHEMA_VERSION as u64 => bail!(
@@ -289,5 +329,6 @@ pub fn parse_report(data: &[u8], name: &str) -> Result<Report> {
         ),
         Some(Some(_)) => {}
     }
-    serde_json::from_slice(data).map_err(|e| anyhow!("{name}: report.json: {e}"))
+    clamp_strings(&mut v, MAX_STRING);
+    serde_json::from_value(v).map_err(|e| anyhow!("{name}: report.json: {e}"))
 }
