@@ -65,21 +65,6 @@ pub fn run_measured<S: AsRef<OsStr>>(args: &[S]) -> Run {
     }
 }
 
-/// Reaps `pid`: (exit status or 128 + signal, peak RSS in KiB).
-pub fn wait4(pid: i32) -> (i32, u64) {
-    let mut status = 0;
-    // SAFETY: a zeroed rusage is valid; wait4 fills it for our own child.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
-    assert_eq!(r, pid, "wait4: {}", std::io::Error::last_os_error());
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        128 + libc::WTERMSIG(status)
-    };
-    (code, ru.ru_maxrss as u64)
-}
-
 /// A real archive collected from the `modern` fixture into `dir`.
 pub fn fixture_archive(dir: &Path) -> PathBuf {
     bin()

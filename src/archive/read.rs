@@ -86,7 +86,7 @@ fn inner_path(raw: &[u8]) -> Option<String> {
         .split('/')
         .filter(|c| !c.is_empty() && *c != ".")
         .collect();
-    if parts.iter().any(|c| *c == "..") {
+    if parts.contains(&"..") {
         return None;
     }
     // `top/rest`; a member without a top directory keeps its name.

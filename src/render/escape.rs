@@ -92,7 +92,7 @@ mod tests {
         for c in (0u32..0x3000).filter_map(char::from_u32) {
             let s = c.to_string();
             let e = escape(&s);
-            assert_eq!(e.contains(is_unsafe), false, "{c:?}");
+            assert!(!e.contains(is_unsafe), "{c:?}");
             if c != '\n' && c != '\t' && (c.is_control() || is_unsafe(c)) {
                 assert_ne!(e, s, "{c:?} is a control character");
             }

@@ -1,8 +1,9 @@
 //! No lost and no orphan reports: same-second runs into one directory, SIGINT/SIGTERM at any moment
 //! of a collect, and a disk that fills up at every point of the write.
 
-use super::{spec_dir, wait4, BIN};
+use super::{spec_dir, BIN};
 use crate::util::{bin, fixture_args, is_root};
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -118,7 +119,7 @@ fn sigint_and_sigterm_at_random_points_leave_nothing_half_done() {
             libc::SIGTERM
         };
         let out = tempfile::tempdir().unwrap();
-        let child = Command::new(BIN)
+        let mut child = Command::new(BIN)
             .arg("--collectors-dir")
             .arg(specs.path())
             .args(["--only", "slow", "--batch", "-o"])
@@ -131,7 +132,10 @@ fn sigint_and_sigterm_at_random_points_leave_nothing_half_done() {
         std::thread::sleep(Duration::from_millis(delay));
         // SAFETY: kill(2) on our own child, not yet reaped.
         unsafe { libc::kill(child.id() as i32, sig) };
-        let (code, _) = wait4(child.id() as i32);
+        let status = child.wait().unwrap();
+        let code = status
+            .code()
+            .unwrap_or_else(|| 128 + status.signal().unwrap());
         eprintln!("signal {sig} after {delay} ms: exit {code}");
         // 128 + sig: by our handler, or by the default action before it was installed; 0 when the
         // run had finished.
