@@ -11,7 +11,7 @@ use crate::redact::{RedactOptions, Redactor};
 use crate::render::{self, SummaryOptions};
 use crate::report::{Meta, Report, Tool, SCHEMA_VERSION};
 use crate::spec::{self, Spec};
-use crate::system::{FixtureRunner, Fs, Netns, RealRunner, Runner};
+use crate::system::{stdio, FixtureRunner, Fs, Netns, RealRunner, Runner};
 use crate::usage_bail;
 use anyhow::{Context, Result};
 use chrono::Utc;
@@ -189,7 +189,12 @@ pub fn list(args: &ListArgs) -> Result<ExitCode> {
         env: &env,
         netns: None,
     };
-    let w = specs.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let w = specs
+        .iter()
+        .map(|s| s.name.len())
+        .max()
+        .unwrap_or(0)
+        .min(60);
     let mut out = String::new();
     for s in &specs {
         let verdict = match engine::would_skip(s, &ctx) {
@@ -202,7 +207,7 @@ pub fn list(args: &ListArgs) -> Result<ExitCode> {
             s.name, scope, s.description, "", "", verdict
         ));
     }
-    print!("{out}");
+    stdio::print(&out, stdio::Kind::Text)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -396,8 +401,9 @@ pub fn write_outputs(
         &collected.redactor.host_label(&report.meta.hostname),
         report.meta.started_at,
     );
-    let stem = archive::free_stem(dir, &stem);
-    let archive_name = format!("{stem}.tar.gz");
+    // The name is held (an exclusive partial file) before it is written into the summary.
+    let reserved = archive::Reserved::new(dir, &stem)?;
+    let archive_name = reserved.archive_name();
     let map = collected.redactor.private_map();
     if map.is_some() {
         if let Some(r) = report.redaction.as_mut() {
@@ -434,22 +440,12 @@ pub fn write_outputs(
     members.extend(raw);
     members.extend(crate::reproduce::archive_members(report));
     let mtime = report.meta.started_at.timestamp().max(0) as u64;
-    if let Some(map) = map {
-        let map_path = dir.join(format!("{archive_name}.map.json"));
-        let mut f = archive::create_private(&map_path)
-            .with_context(|| format!("{}", map_path.display()))?;
-        std::io::Write::write_all(
-            &mut f,
-            (serde_json::to_string_pretty(&map)? + "\n").as_bytes(),
-        )
-        .with_context(|| format!("{}", map_path.display()))?;
-        return archive::write(dir, &stem, &members, mtime)
-            .map(|p| (p, summary))
-            .inspect_err(|_| {
-                let _ = std::fs::remove_file(&map_path);
-            });
-    }
-    archive::write(dir, &stem, &members, mtime).map(|p| (p, summary))
+    let map = map
+        .map(|m| serde_json::to_string_pretty(&m).map(|s| s + "\n"))
+        .transpose()?;
+    let told = dir.join(&archive_name).display().to_string();
+    let path = reserved.write(&members, mtime, map.as_deref().map(str::as_bytes), &told)?;
+    Ok((path, summary))
 }
 
 /// `--redact-key FILE|new`, else the user's persistent key (a fresh one when no place can be named).
@@ -476,7 +472,7 @@ pub fn redact_options(args: &CollectArgs) -> RedactOptions {
 pub fn unredact(args: &UnredactArgs) -> Result<ExitCode> {
     let map = crate::redact::PrivateMap::load(&args.map).map_err(usage)?;
     let text = crate::redact::read_input(&args.input)?;
-    print!("{}", map.unredact(&text));
+    stdio::print(&map.unredact(&text), stdio::Kind::Text)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -488,6 +484,8 @@ pub(crate) fn read_template(args: &CollectArgs) -> Result<Option<String>> {
 }
 
 pub fn collect(args: &CollectArgs, argv: Vec<String>, mode: &str) -> Result<ExitCode> {
+    // Ctrl-C or SIGTERM from here on removes what the run started writing and its commands.
+    crate::system::interrupt::install().context("cannot install signal handlers")?;
     let dir = if args.no_archive {
         None
     } else {
@@ -510,8 +508,15 @@ pub(crate) fn emit(
     dir: Option<PathBuf>,
     template: Option<String>,
 ) -> Result<ExitCode> {
-    if !args.quiet && !collected.report.meta.privileged {
-        eprintln!("mptcp-get-debug: note: not running as root: some data (events, other namespaces) cannot be collected; run with sudo for a complete report");
+    if !args.quiet {
+        let missing = render::privilege::missing_without_root(&collected.report);
+        if !missing.is_empty() {
+            stdio::say(&format!(
+                "note: not running as root, so not collected: {}; {}",
+                missing.join("; "),
+                render::privilege::HOW
+            ));
+        }
     }
     // An archive that cannot be written (read-only or full directory, a user in /) must not cost the
     // user the summary: it is still printed, and the exit status says the archive is missing.
@@ -542,20 +547,22 @@ pub(crate) fn emit(
             render::render(&collected.report, args.format, &opts)?
         }
     };
-    print!("{text}");
+    // The archive is written; a closed or full stdout still gets its path said before the run ends.
+    let printed = stdio::print(&text, stdio::Kind::of(args.format));
     if let (Some((p, _)), false) = (&archive, args.quiet) {
-        eprintln!("mptcp-get-debug: report written to {}", p.display());
+        stdio::say(&format!("report written to {}", p.display()));
     }
     if args.issue_url {
-        eprintln!(
-            "mptcp-get-debug: {}",
-            render::form::link_line(&render::form::for_report(&collected.report))
-        );
+        stdio::say(&render::form::link_line(&render::form::for_report(
+            &collected.report,
+        )));
     }
     if let Some(problem) = archive_error {
-        eprintln!("mptcp-get-debug: {problem}");
+        stdio::say(&problem);
+        printed?;
         return Ok(ExitCode::from(crate::exit::ARCHIVE_MISSING));
     }
+    printed?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -77,14 +77,23 @@ pub fn run_one(spec: &Spec, ctx: &Ctx) -> (Status, Output) {
                     .push(format!("{path}: not read (forbidden by the spec)"));
                 continue;
             }
-            match env.fs.read_to_string(&path) {
-                Ok(text) => out.artifacts.push(Artifact {
-                    name: artifact_name_for_file(&path),
-                    source: Source::File { path: path.clone() },
-                    original_size: text.len() as u64,
-                    content: text,
-                    truncated: false,
-                }),
+            match env.fs.read_text(&path) {
+                Ok(t) => {
+                    if t.truncated {
+                        out.notes.push(format!(
+                            "{path}: truncated to its first {} of {} bytes",
+                            t.text.len(),
+                            t.original_size
+                        ));
+                    }
+                    out.artifacts.push(Artifact {
+                        name: artifact_name_for_file(&path),
+                        source: Source::File { path: path.clone() },
+                        original_size: t.original_size,
+                        content: t.text,
+                        truncated: t.truncated,
+                    })
+                }
                 Err(e)
                     if e.kind() == std::io::ErrorKind::NotFound
                         && !pattern.contains(['*', '?']) => {}

@@ -3,8 +3,9 @@
 
 use crate::archive::read_report;
 use crate::cli::{DiffArgs, MergeArgs, ShowArgs, SideArg};
-use crate::render::{self, SummaryOptions};
+use crate::render::{self, escape, SummaryOptions};
 use crate::report::{Report, Side};
+use crate::system::stdio;
 use anyhow::Result;
 use std::process::ExitCode;
 
@@ -67,9 +68,9 @@ fn guess_role(report: &Report) -> Option<&'static str> {
 fn print_issue_url(form: &Form) -> Result<ExitCode> {
     match form::link(form) {
         Some(l) => {
-            println!("{}", l.url);
+            stdio::print(&format!("{}\n", l.url), stdio::Kind::Escaped)?;
             if !l.left_out.is_empty() {
-                eprintln!("mptcp-get-debug: {}", form::link_line(form));
+                stdio::note(&format!("mptcp-get-debug: {}\n", form::link_line(form)));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -104,7 +105,8 @@ pub fn show(args: &ShowArgs) -> Result<ExitCode> {
         archive: report.meta.archive.clone(),
         template,
     };
-    print!("{}", render::render(&report, args.format, &opts)?);
+    let text = render::render(&report, args.format, &opts)?;
+    stdio::print(&text, stdio::Kind::of(args.format))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -124,18 +126,20 @@ pub fn merge(args: &MergeArgs) -> Result<ExitCode> {
     if args.issue_url {
         return print_issue_url(&form::for_hosts(&hosts));
     }
-    print!("{}", render::merge::render_hosts(&hosts)?);
+    stdio::print(&render::merge::render_hosts(&hosts)?, stdio::Kind::Escaped)?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
     let (a, b) = (load(&args.a)?, load(&args.b)?);
-    println!(
-        "# diff A -> B\n\nA: {}\nB: {}\n",
+    let text = format!(
+        "# diff A -> B\n\nA: {}\nB: {}\n\n{}",
         args.a.display(),
-        args.b.display()
+        args.b.display(),
+        diff_reports(&a, &b)
     );
-    print!("{}", diff_reports(&a, &b));
+    // The diff view, escaped as a whole like the other views.
+    stdio::print(&escape::escape(&text), stdio::Kind::Escaped)?;
     Ok(ExitCode::SUCCESS)
 }
 

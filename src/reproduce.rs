@@ -23,23 +23,9 @@ use crate::exit::usage;
 use crate::usage_bail;
 use anyhow::{anyhow, Result};
 use std::io::IsTerminal;
-use std::path::Path;
 use std::process::{ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// Removes this process's half-written archives (`.NAME.tar.gz.partial-PID`) from `dir`.
-fn remove_partials(dir: &Path) {
-    let suffix = format!(".partial-{}", std::process::id());
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') && name.ends_with(&suffix) && name.contains(".tar.gz") {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
-    }
-}
 
 /// The manifest's view of the window: how it ended and what was watched or lost.
 pub fn manifest_entry(r: &Reproduce) -> serde_json::Value {
@@ -95,12 +81,10 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
     }
     let specs = app::load_specs(&args.collectors_dir, true, &[], &[])?;
     let timeout = Duration::from_secs_f64(args.timeout * 3.0 + 5.0);
-    let cleanup_dir = dir.clone();
     let signals = signals::install(move || {
         command::signal_child(libc::SIGKILL);
-        if let Some(d) = &cleanup_dir {
-            remove_partials(d);
-        }
+        // Half-written archive and map, and the process groups of running commands.
+        crate::system::interrupt::cleanup(None);
     })
     .map_err(|e| anyhow!("cannot install signal handlers: {e}"))?;
     let say = |msg: &str| {

@@ -7,6 +7,7 @@ mod cli;
 mod conformance;
 mod dropin;
 mod fixtures;
+mod hardening;
 mod live;
 mod netlink_live;
 mod nm_mptcpd;

@@ -1,6 +1,11 @@
 //! MPTCP-related kernel messages: lines mentioning mptcp and whole WARNING/BUG/Oops splats whose call
 //! trace goes through MPTCP code. Read from /dev/kmsg without ever blocking; falls back to `dmesg`,
 //! then `journalctl -k` when /dev/kmsg is not readable.
+//!
+//! A log that could not be read is "not collected", with each source's reason, never an empty log:
+//! `journalctl -k` exits 0 when it finds no journal or may not read it ("No journal files were
+//! found", "-- No entries --", the hint about other users' messages), and that says nothing about
+//! the kernel's log.
 
 use super::{command_artifact, command_problem, Builtin, Ctx, Output, Result, Stop};
 use crate::report::{Artifact, Data, KernelLog, Source};
@@ -109,6 +114,30 @@ pub fn extract(all: &[String]) -> (Vec<String>, usize) {
     (kept, splats)
 }
 
+/// Why `journalctl -k` output that exited 0 is no evidence of the kernel log, if it is not: no
+/// journal, no permission to read it, or no kernel message at all (a booted kernel always logs).
+pub fn journal_problem(stdout: &str, stderr: &str) -> Option<String> {
+    const SAYS: [&str; 3] = [
+        "No journal files were found",
+        "No journal files were opened due to insufficient permissions",
+        "You are currently not seeing messages from other users and the system",
+    ];
+    let cmd = "`journalctl -k`";
+    if let Some(s) = SAYS
+        .iter()
+        .find(|s| stderr.contains(*s) || stdout.contains(*s))
+    {
+        return Some(format!("{cmd}: {s}"));
+    }
+    let lines: Vec<&str> = stdout.lines().filter(|l| !l.trim().is_empty()).collect();
+    if lines.is_empty() || lines.iter().all(|l| l.trim() == "-- No entries --") {
+        return Some(format!(
+            "{cmd}: no kernel messages (the journal holds none for this boot)"
+        ));
+    }
+    None
+}
+
 impl Builtin for Kmsg {
     fn name(&self) -> &'static str {
         "kmsg"
@@ -134,7 +163,12 @@ impl Builtin for Kmsg {
                 &["journalctl", "-k", "-n", "2000", "--no-pager"],
             ] {
                 let res = ctx.run(argv);
-                match command_problem(argv, &res) {
+                let problem = command_problem(argv, &res).or_else(|| {
+                    (argv[0] == "journalctl")
+                        .then(|| journal_problem(&res.stdout, &res.stderr))
+                        .flatten()
+                });
+                match problem {
                     None => {
                         source = argv.join(" ");
                         all = Some(res.stdout.lines().map(String::from).collect());
@@ -146,9 +180,18 @@ impl Builtin for Kmsg {
             }
         }
         let Some(all) = all else {
-            return Err(Stop::Skipped(
-                "kernel log not readable (/dev/kmsg, dmesg, journalctl)".into(),
-            ));
+            let mut why = std::mem::take(&mut out.notes);
+            if why.is_empty() {
+                why.push(
+                    "/dev/kmsg is read only on the live system, and no command output was given"
+                        .into(),
+                );
+            }
+            // Without root the summary adds how to get it (render::privilege).
+            return Err(Stop::Skipped(format!(
+                "kernel log not readable: {}",
+                why.join("; ")
+            )));
         };
         let (lines, splats) = extract(&all);
         let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
@@ -228,6 +271,29 @@ mod tests {
         assert!(lines.iter().any(|l| l.contains("subflow reset")));
         assert!(lines.iter().any(|l| l.contains("subflow_data_ready")));
         assert_eq!(lines.len(), 9 + 1 + 1 + 5);
+    }
+
+    #[test]
+    fn an_empty_or_unreadable_journal_is_no_evidence() {
+        let p = |o: &str, e: &str| journal_problem(o, e);
+        assert!(p("-- No entries --\n", "No journal files were found.\n")
+            .unwrap()
+            .contains("No journal files were found"));
+        assert!(p("-- No entries --\n", "")
+            .unwrap()
+            .contains("no kernel messages"));
+        assert!(p("", "").is_some());
+        let hint = "Hint: You are currently not seeing messages from other users and the system.\n      Users in groups 'adm', 'systemd-journal' can see all messages.\n";
+        assert!(p("-- No entries --\n", hint)
+            .unwrap()
+            .contains("not seeing messages"));
+        assert!(p(
+            "",
+            "No journal files were opened due to insufficient permissions.\n"
+        )
+        .unwrap()
+        .contains("insufficient permissions"));
+        assert_eq!(p("Nov 29 host kernel: Linux version 6.18\n", ""), None);
     }
 
     #[test]

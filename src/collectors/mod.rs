@@ -159,17 +159,17 @@ impl Ctx<'_> {
 
     /// Reads a file and keeps it as an artifact under raw/ (named after its path).
     pub fn read_kept(&self, path: &str, out: &mut Output) -> std::io::Result<String> {
-        let text = self.env.fs.read_to_string(path)?;
+        let t = self.env.fs.read_text(path)?;
         out.artifacts.push(Artifact {
             name: artifact_name_for_file(path),
             source: Source::File {
                 path: path.to_string(),
             },
-            original_size: text.len() as u64,
-            content: text.clone(),
-            truncated: false,
+            original_size: t.original_size,
+            content: t.text.clone(),
+            truncated: t.truncated,
         });
-        Ok(text)
+        Ok(t.text)
     }
 }
 

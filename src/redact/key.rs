@@ -122,8 +122,11 @@ pub fn load_or_create(path: &Path, parents: bool) -> Result<Key> {
                 .mode(0o600)
                 .open(path)
                 .with_context(|| format!("--redact-key {}: cannot create", path.display()))?;
-            f.write_all(format!("{}\n", to_hex(&key)).as_bytes())
-                .with_context(|| format!("--redact-key {}", path.display()))?;
+            if let Err(e) = f.write_all(format!("{}\n", to_hex(&key)).as_bytes()) {
+                // A full disk must not leave an empty key file that later runs would refuse.
+                let _ = std::fs::remove_file(path);
+                bail!("--redact-key {}: cannot write: {e}", path.display());
+            }
             Ok(key)
         }
         Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {

@@ -191,5 +191,7 @@ pub fn render_hosts(hosts: &[Host]) -> anyhow::Result<String> {
         labels,
         counters: counter_rows(hosts),
     };
+    // The one place this view is made terminal-safe.
     super::render_template("merge", MERGE_TEMPLATE, &view)
+        .map(|s| super::escape::escape(&s).into_owned())
 }

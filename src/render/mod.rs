@@ -2,8 +2,10 @@
 //! view reads only the Report, so `show` on an archive prints exactly what the collecting run printed.
 
 pub mod context_view;
+pub mod escape;
 pub mod form;
 pub mod merge;
+pub mod privilege;
 pub mod reproduce_view;
 pub mod summary;
 pub mod sysinfo;

@@ -69,6 +69,9 @@ struct View<'a> {
     reproduce: Option<super::reproduce_view::ReproduceView>,
     kernel_log: Option<context_view::KernelLogView>,
     kernel_log_missing: String,
+    /// What an unprivileged run could not collect (see render::privilege), and how to get it.
+    missing: Vec<String>,
+    missing_how: &'static str,
     network_manager: Option<&'a crate::report::NetworkManager>,
     mptcpd: Option<&'a crate::report::Mptcpd>,
 }
@@ -186,7 +189,10 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         reproduce: report.reproduce.as_ref().map(super::reproduce_view::build),
         kernel_log: context_view::kernel_log(report),
         kernel_log_missing: context_view::why_not(report, "kmsg", None),
+        missing: super::privilege::missing_without_root(report),
+        missing_how: super::privilege::HOW,
     };
     let tpl = opts.template.as_deref().unwrap_or(DEFAULT_TEMPLATE);
-    super::render_template("summary", tpl, &view)
+    // The one place this view is made terminal-safe (summary.md is pasted and printed).
+    super::render_template("summary", tpl, &view).map(|s| super::escape::escape(&s).into_owned())
 }

@@ -5,7 +5,15 @@ use crate::netlink::iproute;
 use crate::report::Report;
 use std::fmt::Write;
 
+/// The widest a padded column gets.
+const MAX_WIDTH: usize = 60;
+
 pub fn render_text(report: &Report) -> String {
+    // The one place this view is made terminal-safe.
+    super::escape::escape(&text(report)).into_owned()
+}
+
+fn text(report: &Report) -> String {
     let mut o = String::new();
     let m = &report.meta;
     let _ = writeln!(
@@ -23,6 +31,13 @@ pub fn render_text(report: &Report) -> String {
         m.uid,
         m.root
     );
+    let missing = super::privilege::missing_without_root(report);
+    if !missing.is_empty() {
+        let _ = writeln!(o, "not collected without root; {}:", super::privilege::HOW);
+        for m in missing {
+            let _ = writeln!(o, "  - {m}");
+        }
+    }
     if let Some(k) = report.kernel() {
         let _ = writeln!(o, "\n== kernel\n{}", k.uname);
         if !k.taint_flags.is_empty() {
@@ -70,7 +85,13 @@ pub fn render_text(report: &Report) -> String {
             if nz.is_empty() {
                 let _ = writeln!(o, "(all zero)");
             }
-            let w = nz.iter().map(|c| c.name.len()).max().unwrap_or(0);
+            // Column widths are bounded: a format width past u16::MAX panics, and names come from archives.
+            let w = nz
+                .iter()
+                .map(|c| c.name.len())
+                .max()
+                .unwrap_or(0)
+                .min(MAX_WIDTH);
             for c in nz {
                 let _ = writeln!(o, "{:<w$}  {}", c.name, c.value);
             }
@@ -100,7 +121,8 @@ pub fn render_text(report: &Report) -> String {
         .iter()
         .map(|s| s.collector.len() + s.netns.as_ref().map_or(0, |n| n.len() + 3))
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .min(MAX_WIDTH);
     for s in &report.sections {
         let name = match &s.netns {
             Some(n) => format!("{} [{n}]", s.collector),

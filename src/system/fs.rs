@@ -193,7 +193,34 @@ impl Fs {
 
     /// Reads a text file; at most MAX_FILE bytes (the head is kept for files: they are read, not streamed).
     pub fn read_to_string(&self, p: &str) -> io::Result<String> {
-        Ok(String::from_utf8_lossy(&self.read_bytes(p)?).into_owned())
+        self.read_text(p).map(|t| t.text)
+    }
+
+    /// `read_to_string`, saying whether the file was cut at `MAX_FILE` and how large it was.
+    pub fn read_text(&self, p: &str) -> io::Result<FileText> {
+        let mut head = self.open_regular(p, false)?;
+        let mut buf = Vec::new();
+        head.read_to_end(&mut buf)?;
+        let mut f = head.into_inner();
+        let mut original_size = buf.len() as u64;
+        let mut more = [0u8; 64 << 10];
+        let n = f.read(&mut more)?;
+        let truncated = n > 0;
+        if truncated {
+            original_size += n as u64;
+            match f.metadata().map(|m| m.len()) {
+                // A regular file that says its size (/proc files say 0: counted instead).
+                Ok(len) if len > 0 => original_size = original_size.max(len),
+                _ => {
+                    original_size += io::copy(&mut f.take(MAX_COUNTED - n as u64), &mut io::sink())?
+                }
+            }
+        }
+        Ok(FileText {
+            text: String::from_utf8_lossy(&buf).into_owned(),
+            truncated,
+            original_size,
+        })
     }
 
     pub fn read_bytes(&self, p: &str) -> io::Result<Vec<u8>> {
@@ -339,6 +366,19 @@ fn kind_name(kind: libc::mode_t) -> &'static str {
         _ => "a special file",
     }
 }
+
+/// A file's text as read, and whether it was cut.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileText {
+    /// At most `MAX_FILE` bytes: the head.
+    pub text: String,
+    pub truncated: bool,
+    /// Bytes in the file (a lower bound, `MAX_FILE + MAX_COUNTED`, for an endless pseudo file).
+    pub original_size: u64,
+}
+
+/// Bytes past the cap counted in a file whose size stat(2) does not tell.
+const MAX_COUNTED: u64 = 256 << 20;
 
 /// Shell-style `*`/`?` matching of one path component.
 pub fn wildcard(pattern: &str, name: &str) -> bool {

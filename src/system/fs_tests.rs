@@ -400,3 +400,22 @@ fn globs_follow_links_inside_the_root() {
         );
     }
 }
+
+#[test]
+fn a_file_past_the_cap_says_so_with_its_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(MAX_FILE + 12345).unwrap();
+    std::fs::write(dir.path().join("small"), "abc").unwrap();
+    let fs = Fs::new(dir.path());
+    let t = fs.read_text("/big").unwrap();
+    assert!(t.truncated);
+    assert_eq!(t.text.len() as u64, MAX_FILE);
+    assert_eq!(t.original_size, MAX_FILE + 12345);
+    let t = fs.read_text("/small").unwrap();
+    assert_eq!(
+        (t.text.as_str(), t.truncated, t.original_size),
+        ("abc", false, 3)
+    );
+}

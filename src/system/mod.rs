@@ -4,10 +4,12 @@
 
 mod fd;
 pub mod fs;
+pub mod interrupt;
 pub mod netns;
 pub mod never_read;
 pub mod resolve;
 pub mod runner;
+pub mod stdio;
 
 pub use fs::Fs;
 pub use netns::Netns;

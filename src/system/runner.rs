@@ -1,9 +1,12 @@
 //! The one command runner: argv only (no shell), a fixed safe PATH and C locale, stdin closed, a
-//! timeout that kills the process, and an output cap that keeps the tail. What happened (exit status,
-//! signal, missing program, truncation) is recorded, never hidden.
+//! timeout, and an output cap that keeps the tail. Each command runs in its own process group, which
+//! is killed whole when the command times out or ends (nothing it started outlives it) and when the
+//! run is interrupted (system::interrupt). What happened (exit status, signal, missing program,
+//! timeout, truncation) is recorded, never hidden.
 
 use std::collections::BTreeMap;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -100,7 +103,9 @@ impl Runner for RealRunner {
             })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = match cmd.spawn() {
+        // Its own process group: a timeout or an interrupt kills everything the command started.
+        cmd.process_group(0);
+        let mut child = match super::interrupt::spawn_group(&mut cmd) {
             Ok(c) => c,
             Err(e) => {
                 return CommandOutput {
@@ -128,12 +133,13 @@ impl Runner for RealRunner {
             &mut err,
             start + req.timeout,
         );
-        if timed_out {
-            // Not reaped yet (only `wait` below reaps), so the pid still names our child.
-            // SAFETY: kill(2) on our own unreaped child.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-        }
+        // The whole group: the command if it timed out, and whatever it left running (a background
+        // grandchild) either way. Not reaped yet (only `wait` below reaps), so the pid, which is the
+        // group's id, still names our child's group.
+        // SAFETY: kill(2) on the process group of our own unreaped child.
+        unsafe { libc::kill(-pid, libc::SIGKILL) };
         let status = child.wait().ok();
+        super::interrupt::remove_group(pid);
         let (stdout, truncated, original_size) = out.finish();
         let (stderr, _, _) = err.finish();
         CommandOutput {
@@ -219,6 +225,10 @@ fn pump(
             }
             if pidfd.as_ref().is_some_and(|f| f.as_raw_fd() == p.fd) {
                 exited = true;
+                // What the command left running ends with it, closing the pipes it holds: the
+                // output so far stays readable.
+                // SAFETY: kill(2) on the group of our own exited, not yet reaped child.
+                unsafe { libc::kill(-pid, libc::SIGKILL) };
                 continue;
             }
             let (slot, tail) = if Some(p.fd) == open[0] {
@@ -472,6 +482,55 @@ mod tests {
         assert_eq!(out.exit_code, Some(0));
         assert!(!out.timed_out);
         assert!(out.duration < Duration::from_secs(4));
+    }
+
+    /// Whether process `pid` is gone (or a zombie waiting for its new parent to reap it), within 5 s.
+    fn gone(pid: &str) -> bool {
+        let stat = format!("/proc/{}/stat", pid.trim());
+        for _ in 0..500 {
+            match std::fs::read_to_string(&stat) {
+                Err(_) => return true,
+                Ok(s) if s.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z')) => {
+                    return true
+                }
+                Ok(_) => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
+        false
+    }
+
+    #[test]
+    fn a_timeout_kills_the_whole_process_group() {
+        let out = RealRunner.run(&req(
+            &["sh", "-c", "sleep 30 & echo $!; sleep 30"],
+            500,
+            1024,
+        ));
+        assert!(out.timed_out);
+        assert_eq!(out.exit_code, None);
+        assert!(gone(&out.stdout), "grandchild {} still running", out.stdout);
+    }
+
+    #[test]
+    fn what_a_command_leaves_running_ends_with_it() {
+        let out = RealRunner.run(&req(&["sh", "-c", "sleep 30 & echo $!"], 5000, 1024));
+        assert!(!out.timed_out);
+        assert_eq!(out.exit_code, Some(0));
+        assert!(gone(&out.stdout), "grandchild {} still running", out.stdout);
+    }
+
+    #[test]
+    fn each_command_runs_in_its_own_process_group() {
+        let out = RealRunner.run(&req(
+            &["sh", "-c", "echo $$; ps -o pgid= -p $$"],
+            5000,
+            1024,
+        ));
+        let mut lines = out.stdout.lines();
+        let (pid, pgid) = (lines.next().unwrap(), lines.next().unwrap_or("?"));
+        assert_eq!(pid.trim(), pgid.trim(), "{}", out.stdout);
+        // SAFETY: getpgrp has no preconditions.
+        assert_ne!(pgid.trim(), unsafe { libc::getpgrp() }.to_string());
     }
 
     #[test]
