@@ -36,9 +36,9 @@ pub const LIMITS: Limits = Limits {
 const MAX_PAX: u64 = 64 << 10;
 
 fn mib(n: u64) -> String {
-    if n % (1 << 20) == 0 {
+    if n.is_multiple_of(1 << 20) {
         format!("{} MiB", n >> 20)
-    } else if n % 1024 == 0 {
+    } else if n.is_multiple_of(1024) {
         format!("{} KiB", n >> 10)
     } else {
         format!("{n} bytes")
