@@ -212,10 +212,7 @@ pub fn paren_users(text: &str) -> impl Iterator<Item = &str> {
     });
     let named = text.match_indices("(uid=").map(move |(i, _)| {
         let before = &text[..i];
-        let start = before.rfind(|c: char| !is_name_char(c)).map_or(0, |p| {
-            p + before[p..].chars().next().map_or(1, char::len_utf8)
-        });
-        &before[start..]
+        &before[start_of_run(before, is_name_char)..]
     });
     by_id.chain(named).filter(|w| usable_user(w))
 }
@@ -271,9 +268,7 @@ pub fn at_hosts(text: &str) -> Vec<(&str, &str)> {
     let mut out = Vec::new();
     for (i, _) in text.match_indices('@') {
         let before = &text[..i];
-        let user_start = before
-            .rfind(|c: char| !is_name_char(c))
-            .map_or(0, |p| p + 1);
+        let user_start = start_of_run(before, is_name_char);
         let user = &before[user_start..];
         let opener = before[..user_start].chars().last();
         let host = host_at(&text[i + 1..]);
@@ -305,9 +300,7 @@ fn own_domain_mail(text: &str, book: &NameBook) -> Vec<String> {
             .any(|d| host == *d || host.ends_with(&format!(".{d}")))
         {
             let before = &text[..i];
-            let start = before
-                .rfind(|c: char| !(is_name_char(c) || c == '+'))
-                .map_or(0, |p| p + 1);
+            let start = start_of_run(before, |c| is_name_char(c) || c == '+');
             out.push(before[start..].to_string());
         }
     }
@@ -392,6 +385,14 @@ fn token_span(t: &str, s: usize, e: usize) -> (usize, usize) {
         start += 1;
     }
     (start, end)
+}
+
+/// Where the run of `keep` characters that ends `s` starts (a char boundary).
+fn start_of_run(s: &str, keep: impl Fn(char) -> bool) -> usize {
+    s.char_indices()
+        .rev()
+        .find(|(_, c)| !keep(*c))
+        .map_or(0, |(i, c)| i + c.len_utf8())
 }
 
 fn is_name_char(c: char) -> bool {

@@ -158,3 +158,93 @@ fn reference_captures_only_hold_loopback_and_pass_unchanged() {
         assert_eq!(r.redact_text(&text), text, "{}", p.display());
     }
 }
+
+mod token_boundaries {
+    //! Property tests: a learned name is replaced exactly where it stands as a whole token, never
+    //! inside a longer word, whatever surrounds it (issue 10); learning and rewriting never panic on
+    //! arbitrary text.
+    use super::*;
+    use crate::report::{Data, KernelInfo, Meta, Report, Section, Status, Tool};
+    use proptest::prelude::*;
+
+    pub fn report_named(host: &str, text: &str) -> Report {
+        let kernel = KernelInfo {
+            nodename: host.into(),
+            ..Default::default()
+        };
+        Report {
+            schema_version: crate::report::SCHEMA_VERSION,
+            tool: Tool {
+                name: "mptcp-get-debug".into(),
+                version: "0".into(),
+            },
+            meta: Meta {
+                started_at: Default::default(),
+                finished_at: Default::default(),
+                mode: "collect".into(),
+                hostname: host.into(),
+                uid: 0,
+                privileged: true,
+                args: vec![],
+                root: "/".into(),
+                netns: vec![],
+                side: None,
+                archive: None,
+                sysroot: false,
+            },
+            sections: vec![Section {
+                collector: "x".into(),
+                description: String::new(),
+                netns: None,
+                status: Status::Ok,
+                duration_ms: 0.0,
+                data: vec![Data::Kernel(kernel)],
+                artifacts: vec![],
+                notes: vec![text.into()],
+            }],
+            findings: vec![],
+            redaction: None,
+            reproduce: None,
+        }
+    }
+
+    /// A byte that glues a name into a longer word.
+    fn word_char(c: char) -> bool {
+        c.is_alphanumeric() || c == '-' || c == '_'
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        #[test]
+        fn replaced_exactly_where_it_is_a_whole_token(
+            before in "[a-z0-9 _.,:;()\\[\\]/=@\"'ü-]{0,3}",
+            after in "[a-z0-9 _.,:;()\\[\\]/=@\"'ü-]{0,3}",
+        ) {
+            let host = "zqxhost";
+            let text = format!("{before}{host}{after}");
+            let mut r = redactor(true);
+            let mut report = report_named(host, &text);
+            r.redact_report(&mut report).unwrap();
+            let out = &report.sections[0].notes[0];
+            let glued = before.chars().last().is_some_and(word_char)
+                || after.chars().next().is_some_and(word_char);
+            // (`.` is punctuation: `zqxhost.conf` and `zqxhost.lan` name the host too.)
+            if glued {
+                prop_assert!(out.contains(host), "{text:?} -> {out:?}");
+            } else {
+                prop_assert!(!out.contains(host), "{text:?} -> {out:?}");
+                prop_assert_eq!(out, &format!("{before}host-1{after}"));
+            }
+            prop_assert_eq!(&report.meta.hostname, "host-1");
+        }
+
+        #[test]
+        fn learning_and_rewriting_never_panic(text in "\\PC{0,200}", host in "\\PC{0,12}") {
+            let mut r = redactor(true);
+            let mut report = report_named(&host, &text);
+            r.redact_report(&mut report).unwrap();
+            let _ = r.redact_text(&text);
+        }
+    }
+}
