@@ -32,6 +32,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Show(args)) => crate::maintainer::show(&args),
         Some(Command::Merge(args)) => crate::maintainer::merge(&args),
         Some(Command::Diff(args)) => crate::maintainer::diff(&args),
+        Some(Command::Check(args)) => crate::check::run(&args, argv),
         None if cli.reproduce => reproduce(&cli.opts, argv),
         None => collect(&cli.opts, argv, "collect"),
     }

@@ -137,12 +137,49 @@ pub fn merged_summary(client: &Report, server: &Report) -> Result<String> {
     render::merge::render_merged(client, server)
 }
 
+/// What `merge` prints.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum MergeFormat {
+    /// The merged summary (markdown).
+    #[default]
+    Md,
+    /// Each side's findings and the cross-side ones, with rule ids.
+    Json,
+}
+
+/// `merge --format json`: each side (archive, side label, its own findings) and the cross-side
+/// findings.
+pub fn merged_json(
+    (client, client_path): (&Report, &std::path::Path),
+    (server, server_path): (&Report, &std::path::Path),
+) -> String {
+    let side = |r: &Report, p: &std::path::Path| {
+        serde_json::json!({
+            "archive": p.display().to_string(),
+            "side": r.meta.side,
+            "findings": r.findings,
+        })
+    };
+    let v = serde_json::json!({
+        "client": side(client, client_path),
+        "server": side(server, server_path),
+        "cross_side": crate::findings::cross_side(client, server),
+    });
+    serde_json::to_string_pretty(&v).expect("plain JSON values") + "\n"
+}
+
 pub fn merge(args: &MergeArgs) -> Result<ExitCode> {
     let (client, server) = (load(&args.client)?, load(&args.server)?);
     if args.issue_url {
         return print_issue_url(&sysinfo::system_info_two_sides(&client, &server));
     }
-    print!("{}", merged_summary(&client, &server)?);
+    match args.format {
+        MergeFormat::Md => print!("{}", merged_summary(&client, &server)?),
+        MergeFormat::Json => print!(
+            "{}",
+            merged_json((&client, &args.client), (&server, &args.server))
+        ),
+    }
     Ok(ExitCode::SUCCESS)
 }
 
