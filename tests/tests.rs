@@ -16,4 +16,8 @@ mod system_live;
 mod testns;
 mod triage;
 mod triage_commands;
+mod triage_live;
+mod triage_live_faults;
+mod triage_live_healthy;
+mod triage_live_merge;
 mod triage_rules;

@@ -3,7 +3,7 @@
 
 use super::facts::{counter_line, mptcp_counter};
 use super::{finding, namespaces, where_, DOCS_FAQ, DOCS_PM};
-use crate::report::{Finding, Report, Severity};
+use crate::report::{Finding, Report, SelfTest, Severity};
 
 /// Non-zero counters among `names`, as evidence lines.
 fn nonzero(r: &Report, ns: Option<&str>, names: &[&str]) -> Vec<String> {
@@ -73,6 +73,12 @@ pub fn blackhole(r: &Report) -> Vec<Finding> {
         if !certain {
             ev.extend(["Blackhole", "MPCapableSYNTXDisabled"].map(|n| counter_line(n, 0)));
         }
+        if let Some(t) = r
+            .self_test(ns)
+            .filter(|t| certain && explained_by_blackhole(t))
+        {
+            ev.push(format!("self-test: {} ({})", t.result, t.detail));
+        }
         out.push(finding("blackhole", sev, title, ev, DOCS_FAQ));
     }
     out
@@ -132,8 +138,15 @@ pub fn joins_unanswered(r: &Report) -> Vec<Finding> {
     out
 }
 
-/// The self-test did not pass. A fallback is not reported where the kernel detected a blackhole:
-/// active MPTCP is turned off in the namespace, so the self-test's connection goes out as TCP too.
+/// Where the kernel detected a blackhole, active MPTCP is off in the namespace and the self-test's
+/// own connection goes out as TCP: it falls back, or MPTCP_INFO is refused on the fallen-back socket
+/// (EOPNOTSUPP, which the self-test reports as an error).
+fn explained_by_blackhole(t: &SelfTest) -> bool {
+    t.result == "fallback" || (t.result == "error" && t.detail.contains("MPTCP_INFO"))
+}
+
+/// The self-test did not pass. A failure a detected blackhole explains is not reported on its own:
+/// the blackhole finding carries it as evidence.
 pub fn self_test(r: &Report) -> Vec<Finding> {
     namespaces(r)
         .into_iter()
@@ -141,7 +154,7 @@ pub fn self_test(r: &Report) -> Vec<Finding> {
         // "disabled" and "unsupported" are what mptcp-off already reports.
         .filter(|(_, t)| !matches!(t.result.as_str(), "ok" | "disabled" | "unsupported"))
         .filter(|(ns, t)| {
-            t.result != "fallback"
+            !explained_by_blackhole(t)
                 || nonzero(r, *ns, &["Blackhole", "MPCapableSYNTXDisabled"]).is_empty()
         })
         .map(|(ns, t)| {
@@ -169,7 +182,6 @@ pub fn self_test(r: &Report) -> Vec<Finding> {
 mod tests {
     use super::super::testkit::*;
     use super::*;
-    use crate::report::{Data, SelfTest};
 
     #[test]
     fn blackhole_certain_or_not() {

@@ -176,15 +176,15 @@ pub fn strict_rp_filter(r: &Report) -> Vec<Finding> {
                 ),
                 format!("net.ipv4.conf.all.rp_filter = {all}"),
             ];
-            if let Some(d) = dropped.filter(|&d| d > 0) {
-                ev.push(format!("TcpExt IPReversePathFilter = {d}"));
-                out.push(finding("strict-rp-filter", Severity::Problem, format!("Strict reverse-path filtering dropped packets{} and is on endpoint interface {}: packets of additional subflows are dropped (use 2, loose, or source routing)", where_(ns), link.name), ev, DOCS_PM));
-                continue;
-            }
             if v4_routing
                 .as_ref()
                 .is_some_and(|rt| rt.source_routed(e.addr, &link.name).is_some())
             {
+                continue;
+            }
+            if let Some(d) = dropped.filter(|&d| d > 0) {
+                ev.push(format!("TcpExt IPReversePathFilter = {d}"));
+                out.push(finding("strict-rp-filter", Severity::Problem, format!("Strict reverse-path filtering dropped packets{} and is on endpoint interface {}: packets of additional subflows are dropped (use 2, loose, or source routing)", where_(ns), link.name), ev, DOCS_PM));
                 continue;
             }
             if joins_ok && dropped == Some(0) {

@@ -2,12 +2,15 @@
 //! its initial address and announces no other, `fullmesh` endpoints the subflows limit cannot serve,
 //! and endpoints set up for an application that never asks for MPTCP.
 
-use super::facts::{counter_line, endpoint_line, kernel_pm, mptcp_opens, plays, selftest_traces};
+use super::facts::{
+    counter_line, endpoint_line, kernel_pm, mptcp_opens, parse_ip, plays, selftest_traces,
+};
 use super::{finding, namespaces, where_, DOCS_PM, DOCS_SETUP};
 use crate::netlink::{
     MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_IMPLICIT, MPTCP_PM_ADDR_FLAG_SIGNAL,
 };
 use crate::report::{Finding, Report, Severity};
+use std::net::IpAddr;
 
 /// allow_join_initial_addr_port 0 makes the server set the C flag: clients may not join its initial
 /// address and port. With the in-kernel path manager and no `signal` endpoint it announces nothing
@@ -91,6 +94,44 @@ pub fn fullmesh_limit(r: &Report) -> Vec<Finding> {
             format!("raise it: ip mptcp limits set subflows {need}")
         };
         out.push(finding("fullmesh-limit", Severity::Warning, format!("The subflows limit ({limit}) is below what the `fullmesh` endpoints need ({need}){}: part of the mesh is never created ({fix})", where_(ns)), ev, DOCS_PM));
+    }
+    out
+}
+
+/// `signal` endpoints (without a port of their own) on a server whose MPTCP listeners are all bound
+/// to other addresses: a join to the announced address finds no listener and is refused (RST).
+pub fn announce_not_listening(r: &Report) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for ns in namespaces(r) {
+        let (Some(eps), Some(socks)) = (r.endpoints(ns), r.sockets(ns)) else {
+            continue;
+        };
+        let listeners: Vec<(IpAddr, &str)> = socks
+            .iter()
+            .filter(|s| s.state == "LISTEN")
+            .filter_map(|s| Some((parse_ip(&s.local)?, s.local.as_str())))
+            .collect();
+        // `*:PORT` is ss's wildcard (a dual-stack IPv6 listener).
+        let wildcard = socks
+            .iter()
+            .any(|s| s.state == "LISTEN" && s.local.starts_with('*'));
+        if listeners.is_empty() || wildcard || listeners.iter().any(|(a, _)| a.is_unspecified()) {
+            continue;
+        }
+        for e in eps
+            .iter()
+            .filter(|e| e.flags & MPTCP_PM_ADDR_FLAG_SIGNAL != 0 && e.port == 0)
+            .filter(|e| !listeners.iter().any(|(a, _)| *a == e.addr))
+        {
+            let mut ev = vec![endpoint_line(e)];
+            ev.extend(
+                listeners
+                    .iter()
+                    .take(3)
+                    .map(|(_, l)| format!("MPTCP listening on {l} only")),
+            );
+            out.push(finding("announce-not-listening", Severity::Warning, format!("The server announces {} but its MPTCP applications listen on other addresses only{}: joins to the announced address are refused (listen on every address, or give the endpoint a port)", e.addr, where_(ns)), ev, DOCS_PM));
+        }
     }
     out
 }
@@ -180,6 +221,36 @@ mod tests {
         // A client with the sysctl at 0 (it only matters to servers), or the default value.
         assert!(joins_impossible(&with(vec![c_flag, endpoints(vec![])])).is_empty());
         assert!(joins_impossible(&with(vec![server, endpoints(vec![])])).is_empty());
+    }
+
+    #[test]
+    fn announced_address_without_a_listener() {
+        let signal = endpoints(vec![ep(
+            "10.0.2.2",
+            1,
+            MPTCP_PM_ADDR_FLAG_SIGNAL,
+            Some("eth1"),
+        )]);
+        let bound = sockets(&[("LISTEN", "10.0.1.2:80", "0.0.0.0:*")]);
+        let r = with(vec![signal.clone(), bound]);
+        assert_eq!(
+            says(announce_not_listening, &r),
+            ["Warning:announce-not-listening"]
+        );
+        assert_eq!(
+            announce_not_listening(&r)[0].evidence,
+            [
+                "10.0.2.2 id 1 signal dev eth1",
+                "MPTCP listening on 10.0.1.2:80 only"
+            ]
+        );
+        for ok in ["0.0.0.0:80", "[::]:80", "*:80", "10.0.2.2:80"] {
+            let socks = sockets(&[("LISTEN", "10.0.1.2:81", "*:*"), ("LISTEN", ok, "*:*")]);
+            let r = with(vec![signal.clone(), socks]);
+            assert!(announce_not_listening(&r).is_empty(), "{ok}");
+        }
+        // No listener at collection time: nothing is known.
+        assert!(announce_not_listening(&with(vec![signal, sockets(&[])])).is_empty());
     }
 
     #[test]
