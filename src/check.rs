@@ -80,7 +80,7 @@ pub fn run(args: &CheckArgs, argv: Vec<String>) -> Result<ExitCode> {
 
 fn check(args: &CheckArgs, argv: Vec<String>) -> Result<ExitCode> {
     if args.rules {
-        print!("{}", rules_listing(args.format));
+        out(&rules_listing(args.format))?;
         return Ok(ExitCode::SUCCESS);
     }
     let collect = CollectArgs {
@@ -109,7 +109,7 @@ fn check(args: &CheckArgs, argv: Vec<String>) -> Result<ExitCode> {
         .any(|f| f.severity <= Severity::Warning);
     match args.format {
         CheckFormat::Text => {
-            print!("{}", text(&report.findings));
+            out(&text(&report.findings))?;
             if !args.quiet {
                 for (what, rules) in &incomplete {
                     eprintln!(
@@ -129,7 +129,7 @@ fn check(args: &CheckArgs, argv: Vec<String>) -> Result<ExitCode> {
                 "side": report.meta.side,
                 "incomplete": incomplete.iter().map(|(what, rules)| json!({"collector": what, "rules": rules})).collect::<Vec<_>>(),
             });
-            println!("{}", serde_json::to_string_pretty(&v)?);
+            out(&(serde_json::to_string_pretty(&v)? + "\n"))?;
         }
     }
     Ok(if failing {
@@ -137,6 +137,19 @@ fn check(args: &CheckArgs, argv: Vec<String>) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Writes to stdout; a reader that went away (`check | head`) is not an error.
+fn out(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }
 
 /// Collectors that failed or timed out (a skipped one found nothing to collect, which the rules
@@ -257,7 +270,7 @@ mod tests {
             "https://www.mptcp.dev/faq.html",
         );
         assert_eq!(
-            text(&[f.clone()]),
+            text(std::slice::from_ref(&f)),
             "WARNING [fallback] Fell back\n    MPTcpExt X = 1\n    see https://www.mptcp.dev/faq.html\n"
         );
         assert_eq!(tally(&[]), "no findings");

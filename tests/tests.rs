@@ -15,6 +15,7 @@ mod reproduce_signals;
 mod system_live;
 mod testns;
 mod triage;
+mod triage_check;
 mod triage_commands;
 mod triage_live;
 mod triage_live_faults;

@@ -106,10 +106,12 @@ pub fn announce_not_listening(r: &Report) -> Vec<Finding> {
         let (Some(eps), Some(socks)) = (r.endpoints(ns), r.sockets(ns)) else {
             continue;
         };
+        // Loopback listeners serve local tests, not the peers the announcement is for.
         let listeners: Vec<(IpAddr, &str)> = socks
             .iter()
             .filter(|s| s.state == "LISTEN")
             .filter_map(|s| Some((parse_ip(&s.local)?, s.local.as_str())))
+            .filter(|(a, _)| !a.is_loopback())
             .collect();
         // `*:PORT` is ss's wildcard (a dual-stack IPv6 listener).
         let wildcard = socks
@@ -249,8 +251,10 @@ mod tests {
             let r = with(vec![signal.clone(), socks]);
             assert!(announce_not_listening(&r).is_empty(), "{ok}");
         }
-        // No listener at collection time: nothing is known.
-        assert!(announce_not_listening(&with(vec![signal, sockets(&[])])).is_empty());
+        // No listener at collection time, or only a loopback one: nothing is known.
+        assert!(announce_not_listening(&with(vec![signal.clone(), sockets(&[])])).is_empty());
+        let lo = sockets(&[("LISTEN", "127.0.0.1:10001", "0.0.0.0:*")]);
+        assert!(announce_not_listening(&with(vec![signal, lo])).is_empty());
     }
 
     #[test]

@@ -49,7 +49,7 @@ macro_rules! rules {
 
 /// Every single-report rule, once.
 pub static RULES: &[RuleInfo] = rules! {
-    "mptcp-off" => config::mptcp_off, ["sysctl"], "net.mptcp.enabled = 0, or no /proc/sys/net/mptcp (kernel without MPTCP)";
+    "mptcp-off" => config::mptcp_off, ["sysctl", "kconfig"], "net.mptcp.enabled = 0, or no /proc/sys/net/mptcp (kernel without MPTCP)";
     "no-endpoints" => config::no_endpoints, ["sysctl", "endpoints", "mib", "routing"], "a client (it initiates MPTCP connections, or --side client) with usable addresses on more than one interface, the in-kernel path manager and no endpoint";
     "subflows-limit-zero" => config::subflows_limit_zero, ["endpoints", "limits"], "`subflow` endpoints with limits subflows 0";
     "add-addr-ignored" => announce::add_addr_ignored, ["sysctl", "endpoints", "limits", "mib"], "MPTcpExt AddAddr > 0 with add_addr_accepted 0 and the in-kernel path manager (the kernel echoes and ignores the announcements); a warning when no join was sent or no `subflow` endpoint exists";
