@@ -265,6 +265,7 @@ fn endpoints_but_the_applications_use_tcp() {
             "10.0.2.1 id 1 subflow dev c2",
             "MPTcpExt MPCapableSYNTX = 0",
             "Tcp ActiveOpens = 2, PassiveOpens = 0",
+            "ss -M: no MPTCP socket",
         ],
     );
     check(&s).expect(

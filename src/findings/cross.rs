@@ -243,3 +243,106 @@ fn fullmesh(c: &Party, sv: &Party) -> Option<Finding> {
     ));
     Some(finding("cross-fullmesh", Severity::Warning, format!("The client's subflows limit ({limit}) is below what its `fullmesh` endpoints need to reach every server address ({need})"), ev, DOCS_PM))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+    use super::*;
+
+    fn ids(c: &Report, s: &Report) -> Vec<String> {
+        let mut v: Vec<String> = cross_side(c, s)
+            .into_iter()
+            .map(|f| format!("{:?}:{}", f.severity, f.rule))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// A server that accepted connections, with these sections.
+    fn server(changes: Vec<Section>) -> Report {
+        let mut s = vec![mib(&[("MPCapableSYNRX", 3)]), endpoints(vec![])];
+        s.extend(changes);
+        with(s)
+    }
+
+    #[test]
+    fn join_initial_address_denied() {
+        let c_flag = section(
+            "sysctl",
+            sysctls(&[("enabled", "1"), ("allow_join_initial_addr_port", "0")]),
+        );
+        let client = report(healthy());
+        assert_eq!(
+            ids(&client, &server(vec![c_flag.clone()])),
+            ["Problem:cross-join-initial-denied"]
+        );
+        let ev = &cross_side(&client, &server(vec![c_flag.clone()]))[0].evidence;
+        assert_eq!(
+            ev,
+            &[
+                "client: 10.0.2.1 id 1 subflow dev eth1",
+                "server: net.mptcp.allow_join_initial_addr_port = 0",
+                "server: no `signal` endpoint"
+            ]
+        );
+        let signal = endpoints(vec![ep("10.0.9.3", 1, MPTCP_PM_ADDR_FLAG_SIGNAL, None)]);
+        assert!(ids(&client, &server(vec![c_flag, signal])).is_empty());
+        assert!(ids(&client, &server(vec![])).is_empty());
+    }
+
+    #[test]
+    fn announcements_of_a_family_the_client_lacks() {
+        let v6 = endpoints(vec![ep(
+            "2001:db8:9::3",
+            1,
+            MPTCP_PM_ADDR_FLAG_SIGNAL,
+            None,
+        )]);
+        let client = report(healthy());
+        assert_eq!(
+            ids(&client, &server(vec![v6.clone()])),
+            ["Warning:cross-announce-family"]
+        );
+        // A client with an IPv6 address (an encrypted one can look like anything but link-local).
+        let dual = routing_section(
+            vec![
+                link("eth0", &["10.0.1.1/24", "fe80::1/64"], 0),
+                link("eth1", &["10.0.2.1/24", "2001:db8:2::1/64"], 0),
+            ],
+            0,
+            &[],
+        );
+        assert!(ids(&with(vec![dual]), &server(vec![v6.clone()])).is_empty());
+        let link_local_only = routing_section(
+            vec![link("eth0", &["10.0.1.1/24", "fe80::1/64"], 0)],
+            0,
+            &[],
+        );
+        assert_eq!(
+            ids(&with(vec![link_local_only]), &server(vec![v6])).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn fullmesh_against_the_server_addresses() {
+        let fm = MPTCP_PM_ADDR_FLAG_FULLMESH | MPTCP_PM_ADDR_FLAG_SUBFLOW;
+        let client = with(vec![
+            endpoints(vec![
+                ep("10.0.1.1", 1, fm, Some("eth0")),
+                ep("10.0.2.1", 2, fm, Some("eth1")),
+            ]),
+            limits(1, 2),
+        ]);
+        let two_signals = endpoints(vec![
+            ep("10.0.9.3", 1, MPTCP_PM_ADDR_FLAG_SIGNAL, None),
+            ep("10.0.9.4", 2, MPTCP_PM_ADDR_FLAG_SIGNAL, None),
+        ]);
+        // 2 endpoints x (1 + min(2 signals, 1 accepted)) - 1 = 3 > 2.
+        assert_eq!(
+            ids(&client, &server(vec![two_signals.clone()])),
+            ["Warning:cross-fullmesh"]
+        );
+        assert!(ids(&client, &server(vec![])).is_empty());
+    }
+}

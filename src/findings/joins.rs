@@ -156,15 +156,16 @@ fn snmp_tcp(r: &Report, ns: Option<&str>, name: &str) -> Option<u64> {
 }
 
 /// Endpoints configured, TCP connections made, and not one MPTCP connection (either direction, not
-/// counting this tool's self-test): the applications do not ask for MPTCP. Needs the counters and
-/// /proc/net/snmp; quiet on a host that made no TCP connection at all.
+/// counting this tool's self-test) nor MPTCP socket (an application listening with MPTCP is asking
+/// for it, and just has had no client yet): the applications do not ask for MPTCP. Needs the
+/// counters, /proc/net/snmp and the sockets; quiet on a host that made no TCP connection at all.
 pub fn mptcp_not_requested(r: &Report) -> Vec<Finding> {
     let mut out = Vec::new();
     for ns in namespaces(r) {
         let Some(eps) = r.endpoints(ns).filter(|e| !e.is_empty()) else {
             continue;
         };
-        if r.sysctl(ns, "enabled") != Some("1") {
+        if r.sysctl(ns, "enabled") != Some("1") || r.sockets(ns).is_none_or(|s| !s.is_empty()) {
             continue;
         }
         let (Some((0, 0)), Some(active), Some(passive)) = (
@@ -189,6 +190,7 @@ pub fn mptcp_not_requested(r: &Report) -> Vec<Finding> {
         ev.push(format!(
             "Tcp ActiveOpens = {active}, PassiveOpens = {passive}"
         ));
+        ev.push("ss -M: no MPTCP socket".into());
         out.push(finding("mptcp-not-requested", Severity::Warning, format!("Endpoints are configured but no MPTCP connection was ever made here, only TCP ones{}: the applications do not ask for MPTCP (run them with `mptcpize run`, their --mptcp option, or socket(..., IPPROTO_MPTCP))", where_(ns)), ev, DOCS_SETUP));
     }
     out
@@ -302,7 +304,8 @@ mod tests {
             });
             s
         };
-        let r = with(vec![snmp(4, 0)]);
+        let none = || sockets(&[]);
+        let r = with(vec![snmp(4, 0), none()]);
         assert_eq!(
             says(mptcp_not_requested, &r),
             ["Warning:mptcp-not-requested"]
@@ -313,12 +316,17 @@ mod tests {
                 "10.0.2.1 id 1 subflow dev eth1",
                 "MPTcpExt MPCapableSYNTX = 0",
                 "MPTcpExt MPCapableSYNRX = 0",
-                "Tcp ActiveOpens = 4, PassiveOpens = 0"
+                "Tcp ActiveOpens = 4, PassiveOpens = 0",
+                "ss -M: no MPTCP socket"
             ]
         );
-        // No TCP at all yet, no endpoints, or MPTCP used: nothing.
-        assert!(mptcp_not_requested(&with(vec![snmp(0, 0)])).is_empty());
-        assert!(mptcp_not_requested(&with(vec![snmp(4, 0), endpoints(vec![])])).is_empty());
+        // No TCP at all yet, no endpoints, MPTCP used, an MPTCP listener waiting for its first
+        // client, or sockets not collected: nothing.
+        assert!(mptcp_not_requested(&with(vec![snmp(0, 0), none()])).is_empty());
+        assert!(mptcp_not_requested(&with(vec![snmp(4, 0), none(), endpoints(vec![])])).is_empty());
         assert!(mptcp_not_requested(&report(healthy())).is_empty());
+        let listener = sockets(&[("LISTEN", "0.0.0.0:80", "0.0.0.0:*")]);
+        assert!(mptcp_not_requested(&with(vec![snmp(4, 0), listener])).is_empty());
+        assert!(mptcp_not_requested(&with(vec![snmp(4, 0)])).is_empty());
     }
 }
