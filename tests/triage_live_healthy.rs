@@ -53,6 +53,17 @@ fn plain_host() {
     assert!(r.findings().is_empty(), "{:#}", r.json);
 }
 
+/// A host with two links and no endpoint, no MPTCP traffic, checked again and again (CI gating):
+/// the self-test connections of earlier runs do not make it a client that wants endpoints.
+#[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
+fn idle_multihomed_host_checked_repeatedly() {
+    let Some((h, _peer)) = pair(true) else { return };
+    for _ in 0..5 {
+        check(&h).quiet();
+    }
+}
+
 /// A server with one address and no endpoint, checked twice: the first run's self-test must not
 /// make the second take it for a client (which would want endpoints).
 #[test]

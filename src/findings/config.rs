@@ -209,12 +209,30 @@ mod tests {
                 ..Default::default()
             }),
         );
-        let r = with(vec![endpoints(vec![]), traces.clone(), selftest]);
+        let r = with(vec![endpoints(vec![]), traces.clone(), selftest.clone()]);
         assert_eq!(roles(&r, None), Some((false, true)));
         assert!(no_endpoints(&r).is_empty());
         // Without a self-test in the report the counters are taken as they are.
         let r = with(vec![endpoints(vec![]), traces]);
         assert_eq!(roles(&r, None), Some((true, true)));
+        // Checked many times and nothing else: every connection was one to itself.
+        let only_selftests = mib(&[
+            ("MPCapableSYNRX", 9),
+            ("MPCapableACKRX", 9),
+            ("MPCapableSYNTX", 9),
+            ("MPCapableSYNACKRX", 9),
+        ]);
+        let r = with(vec![endpoints(vec![]), only_selftests, selftest.clone()]);
+        assert_eq!(roles(&r, None), None);
+        assert!(no_endpoints(&r).is_empty());
+        // A real client and a server beyond the bound keep both roles.
+        let both = mib(&[
+            ("MPCapableSYNRX", 20),
+            ("MPCapableACKRX", 20),
+            ("MPCapableSYNTX", 9),
+            ("MPCapableSYNACKRX", 9),
+        ]);
+        assert_eq!(roles(&with(vec![both, selftest]), None), Some((true, true)));
     }
 
     #[test]
