@@ -40,6 +40,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Merge(args)) => crate::maintainer::merge(&args),
         Some(Command::Diff(args)) => crate::maintainer::diff(&args),
         Some(Command::Generate(args)) => crate::generate::run(&args),
+        Some(Command::Check(args)) => crate::check::run(&args, argv),
         None if cli.reproduce => reproduce(&cli.opts, argv),
         None => collect(&cli.opts, argv, "collect"),
     }

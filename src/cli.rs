@@ -60,6 +60,10 @@ pub enum Command {
     Merge(MergeArgs),
     /// What differs between two archives: sysctls, endpoints, limits, counters, versions, NM, mptcpd.
     Diff(DiffArgs),
+    /// Quick diagnosis, no archive: print only the findings; exit 0 when none is a warning or a
+    /// problem, 1 when one is, 2 when the checks could not run.
+    Check(crate::check::CheckArgs),
+
     /// Print the man page or a shell completion script (for packagers; `make` uses it).
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -108,6 +112,9 @@ pub struct MergeArgs {
     /// of the summary.
     #[arg(long)]
     pub issue_url: bool,
+    /// What to print: the merged summary (md), or each side's and the cross-side findings (json).
+    #[arg(short, long, value_enum, default_value = "md")]
+    pub format: crate::maintainer::MergeFormat,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod archive;
+pub mod check;
 pub mod cli;
 pub mod collectors;
 pub mod engine;

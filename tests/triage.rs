@@ -109,6 +109,7 @@ pub(crate) fn healthy() -> Vec<Section> {
                 ("MPCapableSYNTX", 5),
                 ("MPCapableSYNACKRX", 5),
                 ("MPJoinSynTx", 5),
+                ("MPJoinSynAckRx", 5),
                 ("AddAddrDrop", 0),
             ]),
         ),

@@ -58,7 +58,9 @@ fn configuration_and_daemon_rules() {
             vec!["Problem:subflows-limit-zero"],
         ),
         (
-            "add_addr dropped",
+            // What a 6.18 client counts when add_addr_accepted is 0: AddAddr and EchoAddTx rise,
+            // AddAddrDrop does not.
+            "add_addr ignored",
             with(vec![
                 section(
                     "limits",
@@ -69,10 +71,30 @@ fn configuration_and_daemon_rules() {
                 ),
                 section(
                     "mib",
-                    mib(&[("MPCapableSYNTX", 5), ("AddAddr", 3), ("AddAddrDrop", 3)]),
+                    mib(&[
+                        ("MPCapableSYNTX", 5),
+                        ("AddAddr", 3),
+                        ("EchoAddTx", 3),
+                        ("AddAddrDrop", 0),
+                    ]),
                 ),
             ]),
-            vec!["Warning:add-addr-dropped"],
+            vec!["Warning:add-addr-ignored"],
+        ),
+        (
+            // With the in-kernel path manager a drop means it was busy: information.
+            "add_addr dropped",
+            with(vec![section(
+                "mib",
+                mib(&[
+                    ("MPCapableSYNTX", 5),
+                    ("MPJoinSynTx", 5),
+                    ("MPJoinSynAckRx", 5),
+                    ("AddAddr", 3),
+                    ("AddAddrDrop", 1),
+                ]),
+            )]),
+            vec!["Info:add-addr-dropped"],
         ),
         (
             "signal on a client",
@@ -171,7 +193,7 @@ fn configuration_and_daemon_rules() {
                 section("sysctl", sysctls(&[("enabled", "1"), ("pm_type", "1")])),
                 section("mptcpd", Data::Mptcpd(Mptcpd::default())),
             ]),
-            vec!["Warning:userspace-pm-no-daemon"],
+            vec!["Problem:userspace-pm-no-daemon"],
         ),
         (
             // No systemd: nobody knows whether mptcpd runs, so nothing is claimed.
@@ -408,13 +430,13 @@ fn interface_and_counter_rules() {
             vec!["Problem:blackhole"],
         ),
         (
-            // Retransmitted SYN+MPC alone: maybe a blackhole, maybe a peer that did not answer.
+            // Retransmitted SYN+MPC alone: more often a peer that did not answer than a blackhole.
             "SYN+MPC drops only",
             with(vec![section(
                 "mib",
                 mib(&[("MPCapableSYNTX", 5), ("MPCapableSYNTXDrop", 2)]),
             )]),
-            vec!["Warning:blackhole"],
+            vec!["Info:blackhole"],
         ),
         (
             "join token",

@@ -1,9 +1,13 @@
 //! Rules that need both sides of a connection: what one side announces or creates against what the
-//! other side accepts, archives given in the wrong order, and reports whose addresses cannot be matched.
+//! other side accepts or can use, archives given in the wrong order, and reports whose addresses
+//! cannot be matched. What happened on the path (stripped options, dropped joins) is in cross_paths.
 
+use super::facts::{global_addrs, parse_ip};
 use super::{finding, namespaces, DOCS_PM};
 use crate::netlink::iproute::render_endpoints;
-use crate::netlink::{MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW};
+use crate::netlink::{
+    MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW,
+};
 use crate::report::{Finding, Report, Severity};
 
 /// The namespace of a report that plays `role` ("client" or "server"): the first one whose counters or
@@ -12,7 +16,7 @@ use crate::report::{Finding, Report, Severity};
 /// other side's connection lives in one of them.
 pub fn role_ns<'a>(r: &'a Report, role: &str) -> Option<&'a str> {
     let all = namespaces(r);
-    let acts = |ns: Option<&str>| match (super::roles(r, ns), role) {
+    let acts = |ns: Option<&str>| match (super::facts::roles(r, ns), role) {
         (Some((initiates, _)), "client") => initiates,
         (Some((_, accepts)), "server") => accepts,
         _ => false,
@@ -27,14 +31,14 @@ pub fn role_ns<'a>(r: &'a Report, role: &str) -> Option<&'a str> {
 
 /// One side of the pair: its report, the namespace that played its role, and how evidence names it
 /// (`client`, or `client (netns X)` when the report has more than one namespace).
-struct Party<'a> {
-    r: &'a Report,
-    ns: Option<&'a str>,
-    label: String,
+pub(super) struct Party<'a> {
+    pub r: &'a Report,
+    pub ns: Option<&'a str>,
+    pub label: String,
 }
 
 impl<'a> Party<'a> {
-    fn new(r: &'a Report, role: &str) -> Party<'a> {
+    pub fn new(r: &'a Report, role: &str) -> Party<'a> {
         let ns = role_ns(r, role);
         let label = match ns {
             Some(ns) if namespaces(r).len() > 1 => format!("{role} (netns {ns})"),
@@ -44,7 +48,7 @@ impl<'a> Party<'a> {
     }
 
     /// `label: <endpoint line>` for each of its endpoints with `flag`.
-    fn endpoint_lines(&self, flag: u32) -> Vec<String> {
+    pub fn endpoint_lines(&self, flag: u32) -> Vec<String> {
         let eps: Vec<_> = self
             .r
             .endpoints(self.ns)
@@ -54,6 +58,16 @@ impl<'a> Party<'a> {
             .lines()
             .map(|l| format!("{}: {}", self.label, l.trim_end()))
             .collect()
+    }
+
+    /// `label: MPTcpExt NAME = V`, when the counter was collected.
+    pub fn counter(&self, name: &str) -> Option<(u64, String)> {
+        let v = super::facts::mptcp_counter(self.r, self.ns, name)?;
+        Some((v, format!("{}: MPTcpExt {name} = {v}", self.label)))
+    }
+
+    pub fn says(&self, what: impl std::fmt::Display) -> String {
+        format!("{}: {what}", self.label)
     }
 }
 
@@ -92,12 +106,11 @@ pub fn cross_side(client: &Report, server: &Report) -> Vec<Finding> {
     if !signals.is_empty() && client.limits(c.ns).and_then(|l| l.add_addr_accepted) == Some(0) {
         let mut ev = signals;
         ev.push(format!("{}: limits add_addr_accepted 0", c.label));
-        if let Some(d) = client
-            .mib(c.ns)
-            .and_then(|m| m.get("MPTcpExt", "AddAddrDrop"))
-            .filter(|&d| d > 0)
-        {
-            ev.push(format!("{}: MPTcpExt AddAddrDrop = {d}", c.label));
+        // What the 6.18 kernel counts when it ignores announcements: AddAddr and EchoAddTx.
+        for name in ["AddAddr", "EchoAddTx"] {
+            if let Some((_, line)) = c.counter(name).filter(|(v, _)| *v > 0) {
+                ev.push(line);
+            }
         }
         out.push(finding(
             "cross-add-addr",
@@ -119,6 +132,10 @@ pub fn cross_side(client: &Report, server: &Report) -> Vec<Finding> {
             DOCS_PM,
         ));
     }
+    out.extend(join_initial_denied(&c, &sv));
+    out.extend(announce_family(&c, &sv));
+    out.extend(fullmesh(&c, &sv));
+    out.extend(super::cross_paths::checks(&c, &sv));
     let redaction = |r: &Report| r.redaction.as_ref().map(|x| (x.enabled, x.key_id.clone()));
     match (redaction(client), redaction(server)) {
         (Some((true, Some(a))), Some((true, Some(b)))) if a != b => out.push(finding(
@@ -141,4 +158,191 @@ pub fn cross_side(client: &Report, server: &Report) -> Vec<Finding> {
         _ => {}
     }
     out
+}
+
+/// The client has `subflow` endpoints, and the server forbids joins to its initial address (the C
+/// flag) and announces no other: none of them can ever be used.
+fn join_initial_denied(c: &Party, sv: &Party) -> Option<Finding> {
+    let subflows = c.endpoint_lines(MPTCP_PM_ADDR_FLAG_SUBFLOW);
+    if subflows.is_empty() || sv.r.sysctl(sv.ns, "allow_join_initial_addr_port") != Some("0") {
+        return None;
+    }
+    if sv
+        .r
+        .endpoints(sv.ns)?
+        .iter()
+        .any(|e| e.flags & MPTCP_PM_ADDR_FLAG_SIGNAL != 0)
+    {
+        return None;
+    }
+    let mut ev = subflows;
+    ev.push(sv.says("net.mptcp.allow_join_initial_addr_port = 0"));
+    ev.push(sv.says("no `signal` endpoint"));
+    Some(finding("cross-join-initial-denied", Severity::Problem, "The client's `subflow` endpoints can never be used: the server refuses joins to its initial address and announces no other".into(), ev, DOCS_PM))
+}
+
+fn family(v6: bool) -> &'static str {
+    if v6 {
+        "IPv6"
+    } else {
+        "IPv4"
+    }
+}
+
+/// Every address the server announces is of a family the client has no usable address of (its
+/// interfaces), or that none of the client's open connections uses: it can never join them.
+fn announce_family(c: &Party, sv: &Party) -> Option<Finding> {
+    let signals: Vec<_> =
+        sv.r.endpoints(sv.ns)?
+            .iter()
+            .filter(|e| e.flags & MPTCP_PM_ADDR_FLAG_SIGNAL != 0)
+            .collect();
+    let v6 = signals.first()?.addr.is_ipv6();
+    if signals.iter().any(|e| e.addr.is_ipv6() != v6) {
+        return None;
+    }
+    let ifs = c.r.interfaces(c.ns).filter(|i| !i.links.is_empty())?;
+    let has_family = global_addrs(ifs)
+        .iter()
+        .any(|(_, a)| parse_ip(a).is_some_and(|ip| ip.is_ipv6() == v6));
+    if has_family {
+        return None;
+    }
+    let mut ev = sv.endpoint_lines(MPTCP_PM_ADDR_FLAG_SIGNAL);
+    ev.push(c.says(format!("no usable {} address on any interface", family(v6))));
+    Some(finding("cross-announce-family", Severity::Warning, format!("The server announces only {} addresses, which the client can never use: it has no {} address", family(v6), family(v6)), ev, DOCS_PM))
+}
+
+/// The client's `fullmesh` endpoints against the addresses the server will have: its initial one and
+/// the announced ones the client accepts. N endpoints x R addresses need N x R - 1 subflows.
+fn fullmesh(c: &Party, sv: &Party) -> Option<Finding> {
+    let n =
+        c.r.endpoints(c.ns)?
+            .iter()
+            .filter(|e| e.flags & MPTCP_PM_ADDR_FLAG_FULLMESH != 0)
+            .count() as u32;
+    let limits = c.r.limits(c.ns)?;
+    let (limit, accepted) = (limits.subflows?, limits.add_addr_accepted?);
+    let signals =
+        sv.r.endpoints(sv.ns)?
+            .iter()
+            .filter(|e| e.flags & MPTCP_PM_ADDR_FLAG_SIGNAL != 0)
+            .count() as u32;
+    let peers = 1 + signals.min(accepted);
+    let need = (n * peers).saturating_sub(1);
+    if n == 0 || limit >= need {
+        return None;
+    }
+    let mut ev = c.endpoint_lines(MPTCP_PM_ADDR_FLAG_FULLMESH);
+    ev.push(c.says(format!(
+        "limits subflows {limit} add_addr_accepted {accepted}"
+    )));
+    ev.push(sv.says(format!("{signals} `signal` endpoint(s)")));
+    ev.push(format!(
+        "{n} fullmesh endpoint(s) x {peers} server address(es) need {need} additional subflows"
+    ));
+    Some(finding("cross-fullmesh", Severity::Warning, format!("The client's subflows limit ({limit}) is below what its `fullmesh` endpoints need to reach every server address ({need})"), ev, DOCS_PM))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+    use super::*;
+
+    fn ids(c: &Report, s: &Report) -> Vec<String> {
+        let mut v: Vec<String> = cross_side(c, s)
+            .into_iter()
+            .map(|f| format!("{:?}:{}", f.severity, f.rule))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// A server that accepted connections, with these sections.
+    fn server(changes: Vec<Section>) -> Report {
+        let mut s = vec![mib(&[("MPCapableSYNRX", 3)]), endpoints(vec![])];
+        s.extend(changes);
+        with(s)
+    }
+
+    #[test]
+    fn join_initial_address_denied() {
+        let c_flag = section(
+            "sysctl",
+            sysctls(&[("enabled", "1"), ("allow_join_initial_addr_port", "0")]),
+        );
+        let client = report(healthy());
+        assert_eq!(
+            ids(&client, &server(vec![c_flag.clone()])),
+            ["Problem:cross-join-initial-denied"]
+        );
+        let ev = &cross_side(&client, &server(vec![c_flag.clone()]))[0].evidence;
+        assert_eq!(
+            ev,
+            &[
+                "client: 10.0.2.1 id 1 subflow dev eth1",
+                "server: net.mptcp.allow_join_initial_addr_port = 0",
+                "server: no `signal` endpoint"
+            ]
+        );
+        let signal = endpoints(vec![ep("10.0.9.3", 1, MPTCP_PM_ADDR_FLAG_SIGNAL, None)]);
+        assert!(ids(&client, &server(vec![c_flag, signal])).is_empty());
+        assert!(ids(&client, &server(vec![])).is_empty());
+    }
+
+    #[test]
+    fn announcements_of_a_family_the_client_lacks() {
+        let v6 = endpoints(vec![ep(
+            "2001:db8:9::3",
+            1,
+            MPTCP_PM_ADDR_FLAG_SIGNAL,
+            None,
+        )]);
+        let client = report(healthy());
+        assert_eq!(
+            ids(&client, &server(vec![v6.clone()])),
+            ["Warning:cross-announce-family"]
+        );
+        // A client with an IPv6 address (an encrypted one can look like anything but link-local).
+        let dual = routing_section(
+            vec![
+                link("eth0", &["10.0.1.1/24", "fe80::1/64"], 0),
+                link("eth1", &["10.0.2.1/24", "2001:db8:2::1/64"], 0),
+            ],
+            0,
+            &[],
+        );
+        assert!(ids(&with(vec![dual]), &server(vec![v6.clone()])).is_empty());
+        let link_local_only = routing_section(
+            vec![link("eth0", &["10.0.1.1/24", "fe80::1/64"], 0)],
+            0,
+            &[],
+        );
+        assert_eq!(
+            ids(&with(vec![link_local_only]), &server(vec![v6])).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn fullmesh_against_the_server_addresses() {
+        let fm = MPTCP_PM_ADDR_FLAG_FULLMESH | MPTCP_PM_ADDR_FLAG_SUBFLOW;
+        let client = with(vec![
+            endpoints(vec![
+                ep("10.0.1.1", 1, fm, Some("eth0")),
+                ep("10.0.2.1", 2, fm, Some("eth1")),
+            ]),
+            limits(1, 2),
+        ]);
+        let two_signals = endpoints(vec![
+            ep("10.0.9.3", 1, MPTCP_PM_ADDR_FLAG_SIGNAL, None),
+            ep("10.0.9.4", 2, MPTCP_PM_ADDR_FLAG_SIGNAL, None),
+        ]);
+        // 2 endpoints x (1 + min(2 signals, 1 accepted)) - 1 = 3 > 2.
+        assert_eq!(
+            ids(&client, &server(vec![two_signals.clone()])),
+            ["Warning:cross-fullmesh"]
+        );
+        assert!(ids(&client, &server(vec![])).is_empty());
+    }
 }

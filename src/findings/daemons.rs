@@ -1,10 +1,11 @@
 //! Daemon rules: a userspace path manager that nobody drives, and NetworkManager and mptcpd both
-//! configuring endpoints. Both only speak when the NetworkManager/mptcpd collectors saw the daemon's
-//! state: "unknown" (no systemd, nmcli missing) is never turned into "not running".
+//! configuring endpoints. They speak from what the NetworkManager/mptcpd collectors saw (mptcpd not
+//! installed at all counts) or from the kernel's own counters; "unknown" (no systemd, nmcli missing)
+//! is never turned into "not running".
 
+use super::facts::{counter_line, mptcp_counter, userspace_pm};
 use super::{finding, namespaces, where_, DOCS_PM};
-use crate::report::{Finding, Mptcpd};
-use crate::report::{NetworkManager, NmConnection, Report, Severity};
+use crate::report::{Finding, NetworkManager, NmConnection, Report, Severity, Status};
 
 /// NetworkManager's `connection.mptcp-flags` bit for "disabled" (libnm NM_MPTCP_FLAGS_DISABLED).
 const NM_MPTCP_FLAGS_DISABLED: u32 = 0x1;
@@ -118,37 +119,66 @@ pub fn nm_and_mptcpd(r: &Report) -> Vec<Finding> {
     vec![finding("nm-and-mptcpd", Severity::Problem, "NetworkManager and mptcpd both manage MPTCP endpoints: they conflict (endpoints flushed or duplicated); keep one".into(), ev, DOCS_PM)]
 }
 
-/// Why no mptcpd drives the path manager, with how sure we are; None when it runs or nobody knows.
-fn mptcpd_absent(m: &Mptcpd) -> Option<(Severity, String)> {
-    if !m.installed {
-        // Another daemon may drive the userspace PM, but mptcpd is the usual one.
-        return Some((Severity::Warning, "mptcpd: not installed".into()));
+/// What is known about mptcpd on this host: Some((absent, evidence line)); None when nobody knows
+/// (no systemd to ask, or the collector did not run). A skipped collector that found no trace of
+/// mptcpd at all (binary, config, unit, mptcpize) counts as "not installed".
+fn mptcpd_state(r: &Report) -> Option<(bool, String)> {
+    if let Some(m) = r.mptcpd() {
+        if !m.installed {
+            return Some((true, "mptcpd: not installed".into()));
+        }
+        return match m.service_state.as_deref() {
+            Some("active") => Some((false, "mptcp.service: active".into())),
+            Some(state) => Some((true, format!("mptcp.service: {state}"))),
+            None => None,
+        };
     }
-    match m.service_state.as_deref() {
-        Some("active") | None => None,
-        Some(state) => Some((Severity::Problem, format!("mptcp.service: {state}"))),
-    }
+    r.sections_of("mptcpd").find_map(|s| match &s.status {
+        Status::Skipped { reason } if reason.contains("not installed") => {
+            Some((true, "mptcpd: not installed".into()))
+        }
+        _ => None,
+    })
 }
 
+/// The userspace path manager selected and nothing driving it: no mptcpd (not installed, or its
+/// service not active), or the kernel's own proof, AddAddrDrop rising (6.18 pm.c: with the
+/// userspace path manager an announcement is dropped when no process listens to the path-manager
+/// events). mptcp.service running says nothing about other namespaces than the tool's own.
 pub fn userspace_pm_without_daemon(r: &Report) -> Vec<Finding> {
-    let Some((sev, why)) = r.mptcpd().and_then(mptcpd_absent) else {
-        return Vec::new();
-    };
+    let state = mptcpd_state(r);
     let mut out = Vec::new();
     for ns in namespaces(r) {
-        let ev = match (r.sysctl(ns, "path_manager"), r.sysctl(ns, "pm_type")) {
-            (Some("userspace"), _) => "net.mptcp.path_manager = userspace",
-            (None, Some("1")) => "net.mptcp.pm_type = 1",
-            _ => continue,
+        let Some(pm) = userspace_pm(r, ns) else {
+            continue;
+        };
+        let drops = mptcp_counter(r, ns, "AddAddrDrop").filter(|&d| d > 0);
+        let absent = matches!(state, Some((true, _)));
+        if !absent && drops.is_none() {
+            continue;
+        }
+        let mut ev = vec![pm.to_string()];
+        if let Some((_, line)) = &state {
+            ev.push(line.clone());
+        }
+        for name in ["AddAddrDrop", "MPJoinRejected"] {
+            if let Some(v) = mptcp_counter(r, ns, name).filter(|&v| v > 0) {
+                ev.push(counter_line(name, v));
+            }
+        }
+        let sev = if absent {
+            Severity::Problem
+        } else {
+            Severity::Warning
         };
         out.push(finding(
             "userspace-pm-no-daemon",
             sev,
             format!(
-                "Userspace path manager but no mptcpd running{}: unless another daemon drives it, no subflows and no announcements at all",
+                "Userspace path manager but no daemon drives it{}: no subflows and no announcements at all (start mptcpd, or set net.mptcp.path_manager=kernel)",
                 where_(ns)
             ),
-            vec![ev.into(), why.clone()],
+            ev,
             DOCS_PM,
         ));
     }
@@ -176,6 +206,67 @@ mod tests {
         assert!(nm_handles_mptcp(&nm("1.52.1")));
         assert!(!nm_handles_mptcp(&nm("1.36.6")));
         assert!(nm_handles_mptcp(&nm("weird")));
+    }
+
+    #[test]
+    fn userspace_pm_with_nobody_driving_it() {
+        use super::super::testkit::*;
+        let pm = |name: &str, v: &str| section("sysctl", sysctls(&[("enabled", "1"), (name, v)]));
+        let mptcpd = |installed, state: Option<&str>| {
+            section(
+                "mptcpd",
+                Data::Mptcpd(Mptcpd {
+                    installed,
+                    service_state: state.map(str::to_string),
+                    ..Default::default()
+                }),
+            )
+        };
+        let not_installed = Section {
+            status: Status::Skipped {
+                reason: "mptcpd is not installed (no mptcpd binary, mptcpd.conf, mptcp.service or mptcpize)".into(),
+            },
+            data: vec![],
+            ..section("mptcpd", sysctls(&[]))
+        };
+        let us = || pm("path_manager", "userspace");
+        let cases = [
+            (
+                with(vec![us(), not_installed.clone()]),
+                vec!["Problem:userspace-pm-no-daemon"],
+            ),
+            (
+                with(vec![pm("pm_type", "1"), not_installed]),
+                vec!["Problem:userspace-pm-no-daemon"],
+            ),
+            (
+                with(vec![us(), mptcpd(true, Some("inactive"))]),
+                vec!["Problem:userspace-pm-no-daemon"],
+            ),
+            (with(vec![us(), mptcpd(true, Some("active"))]), vec![]),
+            // State unknown (no systemd): only the kernel's counter can tell.
+            (with(vec![us(), mptcpd(true, None)]), vec![]),
+            (
+                with(vec![us(), mib(&[("AddAddrDrop", 2)])]),
+                vec!["Warning:userspace-pm-no-daemon"],
+            ),
+            (
+                with(vec![pm("path_manager", "kernel"), mptcpd(false, None)]),
+                vec![],
+            ),
+        ];
+        for (i, (r, want)) in cases.iter().enumerate() {
+            assert_eq!(&says(userspace_pm_without_daemon, r), want, "case {i}");
+        }
+        let r = with(vec![us(), mib(&[("AddAddrDrop", 2)]), mptcpd(false, None)]);
+        assert_eq!(
+            userspace_pm_without_daemon(&r)[0].evidence,
+            [
+                "net.mptcp.path_manager = userspace",
+                "mptcpd: not installed",
+                "MPTcpExt AddAddrDrop = 2"
+            ]
+        );
     }
 
     #[test]
