@@ -4,6 +4,7 @@
 
 pub mod fs;
 pub mod netns;
+pub mod nlsock;
 pub mod runner;
 
 pub use fs::Fs;
