@@ -247,6 +247,7 @@ mod tests {
                 )]
                 .into_iter()
                 .collect(),
+                ..Default::default()
             })],
             ..endpoints(&[])
         };

@@ -230,6 +230,12 @@ impl Builtin for Selftest {
     }
 
     fn applies(&self, ctx: &Ctx) -> std::result::Result<(), String> {
+        if ctx.env.read_only {
+            return Err(
+                "--no-system-changes: no test connection is made (it would add to the counters)"
+                    .into(),
+            );
+        }
         if !ctx.fs().is_live() {
             return Err("not the live system (--root)".into());
         }
