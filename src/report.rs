@@ -360,7 +360,8 @@ pub struct Subflow {
     /// The interface the subflow is bound to, else the one holding its local address (None: unknown).
     #[serde(default)]
     pub dev: Option<String>,
-    /// MPTCP_SUBFLOW_ATTR_*; None when the kernel did not send them (not CAP_NET_ADMIN, a listener).
+    /// MPTCP_SUBFLOW_ATTR_*; None when the kernel did not send them (a listener has none; the
+    /// sequence fields relwrite_seq..map_datalen are sent only to CAP_NET_ADMIN).
     #[serde(default)]
     pub token_loc: Option<u32>,
     #[serde(default)]

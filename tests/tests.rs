@@ -12,6 +12,7 @@ mod nm_mptcpd;
 mod redact;
 mod reproduce_live;
 mod reproduce_signals;
+mod sockets_live;
 mod system_live;
 mod testns;
 mod triage;

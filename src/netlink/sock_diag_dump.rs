@@ -264,7 +264,7 @@ pub fn collect_netns(subflows: bool) -> Result<SocketDump, DiagError> {
     if !subflows {
         return Ok(out);
     }
-    let mut unprivileged = 0usize;
+    let mut tokenless = 0usize;
     for (family, fname) in FAMILIES {
         seq += 1;
         let req = Request {
@@ -284,7 +284,7 @@ pub fn collect_netns(subflows: bool) -> Result<SocketDump, DiagError> {
             } else if let Some(t) = sf.token_loc {
                 by_token.get(&t)
             } else {
-                unprivileged += 1;
+                tokenless += 1;
                 None
             };
             match owner {
@@ -300,9 +300,9 @@ pub fn collect_netns(subflows: bool) -> Result<SocketDump, DiagError> {
             }
         }
     }
-    if unprivileged > 0 && out.subflows_missing.is_none() {
+    if tokenless > 0 && out.subflows_missing.is_none() {
         out.subflows_missing = Some(format!(
-            "{unprivileged} subflow(s) came without their MPTCP details (tokens, ids, flags), which the kernel gives only to CAP_NET_ADMIN: they could not be grouped under their connections"
+            "{tokenless} subflow(s) came without their MPTCP token: they could not be grouped under their connections"
         ));
     }
     Ok(out)
