@@ -277,8 +277,9 @@ pub struct MptcpSocket {
     /// `addr:port` as `ss -n` prints it (`[v6]:port`, `*:port`, `addr%dev:port` when bound to a device).
     pub local: String,
     pub peer: String,
-    /// key:value fields of the info line (subflows, token, ...); bare words map to "".
-    #[serde(default)]
+    /// key:value fields of the info line (subflows, token, ...) of a socket parsed from `ss -ManiH`
+    /// text; bare words map to "". Empty for sockets asked natively: their `mptcp` has the fields.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub info: BTreeMap<String, String>,
     /// The socket's inode (sock_diag), to match it with a process's file descriptors.
     #[serde(default, skip_serializing_if = "Option::is_none")]

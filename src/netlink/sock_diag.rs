@@ -403,6 +403,18 @@ pub fn decode_tcp_info(d: &[u8]) -> Option<TcpInfo> {
     })
 }
 
+/// Whether an answer is a TCP socket whose upper-layer protocol is mptcp (a subflow), read without
+/// decoding the rest: most TCP sockets of a busy host are not, and are skipped cheaply.
+pub fn is_mptcp_subflow(body: &[u8]) -> bool {
+    body.get(INET_DIAG_MSG_LEN..).is_some_and(|a| {
+        attrs(a).any(|at| {
+            at.kind == INET_DIAG_ULP_INFO
+                && attrs(at.data)
+                    .any(|n| n.kind == INET_ULP_INFO_NAME && n.data.starts_with(b"mptcp\0"))
+        })
+    })
+}
+
 /// The netlink messages in one datagram: (type, flags, seq, body). A truncated tail ends the walk.
 pub fn messages(buf: &[u8]) -> impl Iterator<Item = (u16, u16, u32, &[u8])> {
     let mut rest = buf;

@@ -5,7 +5,7 @@
 
 use super::rtnl::RtSocket;
 use super::sock_diag::*;
-use super::sock_diag_text::{addr_text, info_words, state_name};
+use super::sock_diag_text::{addr_text, state_name};
 use crate::report::{MptcpSocket, Subflow};
 use crate::system::nlsock::NlSocket;
 use std::collections::HashMap;
@@ -46,13 +46,14 @@ const NLMSG_ERROR: u16 = 2;
 const NLMSG_DONE: u16 = 3;
 const NLM_F_DUMP_INTR: u16 = 0x10;
 
-/// Sends `req` and hands every decoded answer to `each`, until the kernel says the dump is done.
+/// Sends `req` and hands every answer's body (`struct inet_diag_msg` and its attributes) to `each`,
+/// until the kernel says the dump is done.
 pub fn dump(
     sock: &mut NlSocket,
     req: &Request,
     seq: u32,
     what: &str,
-    mut each: impl FnMut(DiagMsg),
+    mut each: impl FnMut(&[u8]),
 ) -> Result<DumpStats, DiagError> {
     sock.send(&req.encode(seq)).map_err(|e| io_error(what, e))?;
     let mut stats = DumpStats::default();
@@ -78,13 +79,10 @@ pub fn dump(
                     });
                 }
                 NLMSG_DONE | NLMSG_ERROR => return Ok(stats),
-                SOCK_DIAG_BY_FAMILY => match decode_msg(body) {
-                    Ok(m) => {
-                        stats.answers += 1;
-                        each(m)
-                    }
-                    Err(_) => stats.malformed += 1,
-                },
+                SOCK_DIAG_BY_FAMILY => {
+                    stats.answers += 1;
+                    each(body)
+                }
                 _ => {}
             }
         }
@@ -113,39 +111,37 @@ pub struct SocketDump {
     pub notes: Vec<String>,
 }
 
-/// Interface names and the interface of each local address, asked once per namespace when needed.
+/// Interface names and the interface of each local address of the namespace, asked once.
 #[derive(Default)]
 struct Links {
-    loaded: bool,
     names: HashMap<u32, String>,
     by_addr: HashMap<IpAddr, u32>,
 }
 
 impl Links {
-    fn load(&mut self) {
-        if self.loaded {
-            return;
-        }
-        self.loaded = true;
-        let Ok(mut rt) = RtSocket::open() else { return };
+    fn load() -> Links {
+        let mut l = Links::default();
+        let Ok(mut rt) = RtSocket::open() else {
+            return l;
+        };
         if let Ok(links) = rt.links() {
-            self.names = links
+            l.names = links
                 .into_iter()
-                .map(|l| (l.index as u32, l.name))
+                .map(|k| (k.index as u32, k.name))
                 .collect();
         }
         if let Ok(addrs) = rt.addrs() {
             for a in addrs {
                 if let Some(ip) = a.own() {
-                    self.by_addr.entry(ip).or_insert(a.index);
+                    l.by_addr.entry(ip).or_insert(a.index);
                 }
             }
         }
+        l
     }
 
     /// The name `ss` prints for a bound device: its name, else `if<N>`.
-    fn name(&mut self, index: u32) -> String {
-        self.load();
+    fn name(&self, index: u32) -> String {
         self.names
             .get(&index)
             .cloned()
@@ -153,11 +149,10 @@ impl Links {
     }
 
     /// The interface a subflow uses: the bound device, else the one holding its local address.
-    fn of(&mut self, index: u32, addr: IpAddr) -> Option<String> {
+    fn of(&self, index: u32, addr: IpAddr) -> Option<String> {
         if index != 0 {
             return Some(self.name(index));
         }
-        self.load();
         let addr = match addr {
             IpAddr::V6(a) => a.to_ipv4_mapped().map_or(addr, IpAddr::V4),
             v4 => v4,
@@ -169,7 +164,7 @@ impl Links {
     }
 }
 
-fn ends(m: &DiagMsg, links: &mut Links) -> (String, String) {
+fn ends(m: &DiagMsg, links: &Links) -> (String, String) {
     let v6only = m.v6only().unwrap_or(false);
     let dev = (m.ifindex != 0).then(|| links.name(m.ifindex));
     (
@@ -178,30 +173,23 @@ fn ends(m: &DiagMsg, links: &mut Links) -> (String, String) {
     )
 }
 
-fn mptcp_socket(m: &DiagMsg, links: &mut Links) -> MptcpSocket {
+fn mptcp_socket(m: &DiagMsg, links: &Links) -> MptcpSocket {
     let (local, peer) = ends(m, links);
-    let mptcp = m.info().map(decode_mptcp_info);
-    let info = info_words(mptcp.as_ref())
-        .split_whitespace()
-        .map(|w| {
-            let (k, v) = w.split_once(':').unwrap_or((w, ""));
-            (k.to_string(), v.to_string())
-        })
-        .collect();
     MptcpSocket {
         state: state_name(m.state).into(),
         recv_q: m.rqueue as u64,
         send_q: m.wqueue as u64,
         local,
         peer,
-        info,
+        // The info line's words are the typed `mptcp` (rendered by sock_diag_text).
+        info: Default::default(),
         inode: Some(m.inode),
-        mptcp,
+        mptcp: m.info().map(decode_mptcp_info),
         subflows: Vec::new(),
     }
 }
 
-fn subflow(m: &DiagMsg, a: Option<&SubflowAttrs>, links: &mut Links) -> Subflow {
+fn subflow(m: &DiagMsg, a: Option<&SubflowAttrs>, links: &Links) -> Subflow {
     let (local, peer) = ends(m, links);
     let a = a.cloned().unwrap_or_default();
     Subflow {
@@ -225,19 +213,23 @@ fn subflow(m: &DiagMsg, a: Option<&SubflowAttrs>, links: &mut Links) -> Subflow 
     }
 }
 
-/// Dumps the MPTCP sockets of the calling thread's network namespace, and with `subflows` their TCP
-/// subflows grouped under them. Err only when the first MPTCP dump fails (the caller may fall back).
-pub fn collect_netns(subflows: bool) -> Result<SocketDump, DiagError> {
+/// Where a subflow belongs: a listener by its address, a connection by its local token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Owner {
+    Listener(u8, IpAddr, u16),
+    Token(u32),
+    Unknown,
+}
+
+/// The MPTCP sockets, in the order `ss -ManiH` lists them; Err when the AF_INET dump fails.
+fn mptcp_sockets(
+    links: &Links,
+    notes: &mut Vec<String>,
+) -> Result<Vec<(Owner, MptcpSocket)>, DiagError> {
     let mut sock = NlSocket::open(NETLINK_SOCK_DIAG)
         .map_err(|e| io_error("opening a NETLINK_SOCK_DIAG socket", e))?;
-    let mut out = SocketDump::default();
-    let mut links = Links::default();
-    // Listeners are matched by (family, address, port); connections by their local token.
-    let mut by_token: HashMap<u32, usize> = HashMap::new();
-    let mut listeners: HashMap<(u8, IpAddr, u16), usize> = HashMap::new();
-    let mut seq = 0;
+    let mut out = Vec::new();
     for (i, (family, fname)) in FAMILIES.into_iter().enumerate() {
-        seq += 1;
         let req = Request {
             family,
             protocol: IPPROTO_MPTCP,
@@ -245,28 +237,38 @@ pub fn collect_netns(subflows: bool) -> Result<SocketDump, DiagError> {
             states: ALL_STATES,
         };
         let what = format!("sock_diag dump of MPTCP sockets ({fname})");
-        let res = dump(&mut sock, &req, seq, &what, |m| {
-            let s = mptcp_socket(&m, &mut links);
-            let idx = out.sockets.len();
-            if m.state == TCP_LISTEN {
-                listeners.insert((m.family, m.src, m.sport), idx);
-            } else if let Some(t) = s.mptcp.as_ref().map(|i| i.token).filter(|t| *t != 0) {
-                by_token.insert(t, idx);
-            }
-            out.sockets.push(s);
+        let mut malformed = 0;
+        let res = dump(&mut sock, &req, i as u32 + 1, &what, |body| {
+            let Ok(m) = decode_msg(body) else {
+                malformed += 1;
+                return;
+            };
+            let s = mptcp_socket(&m, links);
+            let owner = match s.mptcp.as_ref().map(|i| i.token) {
+                _ if m.state == TCP_LISTEN => Owner::Listener(m.family, m.src, m.sport),
+                Some(t) if t != 0 => Owner::Token(t),
+                _ => Owner::Unknown,
+            };
+            out.push((owner, s));
         });
         match res {
-            Ok(st) => note_stats(&mut out.notes, &what, st),
+            Ok(st) => note_stats(notes, &what, DumpStats { malformed, ..st }),
             Err(e) if i == 0 => return Err(e),
-            Err(e) => out.notes.push(e.to_string()),
+            Err(e) => notes.push(e.to_string()),
         }
     }
-    if !subflows {
-        return Ok(out);
-    }
-    let mut tokenless = 0usize;
-    for (family, fname) in FAMILIES {
-        seq += 1;
+    Ok(out)
+}
+
+/// The TCP sockets whose ULP is mptcp, with where each belongs.
+fn tcp_subflows(
+    links: &Links,
+    notes: &mut Vec<String>,
+) -> Result<Vec<(Owner, Subflow)>, DiagError> {
+    let mut sock = NlSocket::open(NETLINK_SOCK_DIAG)
+        .map_err(|e| io_error("opening a NETLINK_SOCK_DIAG socket", e))?;
+    let mut out = Vec::new();
+    for (i, (family, fname)) in FAMILIES.into_iter().enumerate() {
         let req = Request {
             family,
             protocol: IPPROTO_TCP,
@@ -274,36 +276,82 @@ pub fn collect_netns(subflows: bool) -> Result<SocketDump, DiagError> {
             states: SUBFLOW_STATES,
         };
         let what = format!("sock_diag dump of TCP sockets ({fname})");
-        let res = dump(&mut sock, &req, seq, &what, |m| {
-            let Some(ulp) = m.ulp().filter(|u| u.name.as_deref() == Some("mptcp")) else {
+        let mut malformed = 0;
+        let st = dump(&mut sock, &req, i as u32 + 1, &what, |body| {
+            if !is_mptcp_subflow(body) {
+                return;
+            }
+            let Ok(m) = decode_msg(body) else {
+                malformed += 1;
                 return;
             };
-            let sf = subflow(&m, ulp.mptcp.as_ref(), &mut links);
-            let owner = if m.state == TCP_LISTEN {
-                listeners.get(&(m.family, m.src, m.sport))
-            } else if let Some(t) = sf.token_loc {
-                by_token.get(&t)
-            } else {
-                tokenless += 1;
-                None
+            let attrs = m.ulp().and_then(|u| u.mptcp.as_ref());
+            let sf = subflow(&m, attrs, links);
+            let owner = match sf.token_loc {
+                _ if m.state == TCP_LISTEN => Owner::Listener(m.family, m.src, m.sport),
+                Some(t) => Owner::Token(t),
+                None => Owner::Unknown,
             };
-            match owner {
-                Some(&i) => out.sockets[i].subflows.push(sf),
-                None => out.unmatched.push(sf),
-            }
+            out.push((owner, sf));
+        })?;
+        note_stats(notes, &what, DumpStats { malformed, ..st });
+    }
+    Ok(out)
+}
+
+/// Dumps the MPTCP sockets of the calling thread's network namespace, and with `subflows` their TCP
+/// subflows grouped under them (dumped at the same time on a second thread, which starts in this
+/// thread's namespace). Err only when the first MPTCP dump fails (the caller may fall back).
+pub fn collect_netns(subflows: bool) -> Result<SocketDump, DiagError> {
+    let links = Links::load();
+    let mut out = SocketDump::default();
+    let mut tcp_notes = Vec::new();
+    let (socks, tcp) = std::thread::scope(|scope| {
+        let tcp = subflows.then(|| {
+            std::thread::Builder::new()
+                .name("sock_diag-tcp".into())
+                .spawn_scoped(scope, || tcp_subflows(&links, &mut tcp_notes))
         });
-        match res {
-            Ok(st) => note_stats(&mut out.notes, &what, st),
-            Err(e) => {
-                out.subflows_missing = Some(format!("subflows not listed: {e}"));
-                break;
+        let socks = mptcp_sockets(&links, &mut out.notes);
+        let tcp = tcp.map(|h| match h {
+            Ok(h) => h.join().unwrap_or_else(|_| {
+                Err(DiagError {
+                    what: "sock_diag dump of TCP sockets".into(),
+                    errno: None,
+                    detail: "the thread panicked".into(),
+                })
+            }),
+            Err(e) => Err(io_error("starting the TCP dump thread", e)),
+        });
+        (socks, tcp)
+    });
+    let socks = socks?;
+    out.notes.extend(tcp_notes);
+    let mut index: HashMap<Owner, usize> = HashMap::with_capacity(socks.len());
+    for (i, (owner, s)) in socks.into_iter().enumerate() {
+        if owner != Owner::Unknown {
+            index.insert(owner, i);
+        }
+        out.sockets.push(s);
+    }
+    match tcp {
+        None => {}
+        Some(Err(e)) => out.subflows_missing = Some(format!("subflows not listed: {e}")),
+        Some(Ok(subs)) => {
+            let mut tokenless = 0usize;
+            for (owner, sf) in subs {
+                tokenless += (owner == Owner::Unknown) as usize;
+                match index.get(&owner) {
+                    Some(&i) => out.sockets[i].subflows.push(sf),
+                    None => out.unmatched.push(sf),
+                }
+            }
+            if tokenless > 0 {
+                out.subflows_missing = Some(format!(
+                    "{tokenless} subflow(s) came without their MPTCP token: they could not be grouped under their connections"
+                ));
             }
         }
-    }
-    if tokenless > 0 && out.subflows_missing.is_none() {
-        out.subflows_missing = Some(format!(
-            "{tokenless} subflow(s) came without their MPTCP token: they could not be grouped under their connections"
-        ));
     }
     Ok(out)
 }

@@ -64,8 +64,21 @@ pub fn addr_text(family: u8, ip: IpAddr, port: u16, dev: Option<&str>, v6only: b
 /// The `mptcp_info` fields iproute2 6.1's ss prints (only the non-zero ones), one piece per field
 /// as ss writes them.
 pub fn info_pieces(i: Option<&MptcpInfo>) -> Vec<String> {
-    let Some(i) = i else { return Vec::new() };
     let mut v = Vec::new();
+    if let Some(i) = i {
+        each_piece(i, &mut String::new(), |p| v.push(p.to_string()));
+    }
+    v
+}
+
+/// Calls `f` with each piece, built in `buf`.
+fn each_piece(i: &MptcpInfo, buf: &mut String, mut f: impl FnMut(&str)) {
+    use std::fmt::Write;
+    let mut emit = |buf: &mut String, args: std::fmt::Arguments| {
+        buf.clear();
+        let _ = buf.write_fmt(args);
+        f(buf);
+    };
     for (name, n) in [
         ("subflows", i.subflows),
         ("add_addr_signal", i.add_addr_signal),
@@ -75,17 +88,17 @@ pub fn info_pieces(i: Option<&MptcpInfo>) -> Vec<String> {
         ("add_addr_accepted_max", i.add_addr_accepted_max),
     ] {
         if n != 0 {
-            v.push(format!(" {name}:{n}"));
+            emit(buf, format_args!(" {name}:{n}"));
         }
     }
     if i.flags & MptcpInfo::FLAG_FALLBACK != 0 {
-        v.push(" fallback".into());
+        emit(buf, format_args!(" fallback"));
     }
     if i.flags & MptcpInfo::FLAG_REMOTE_KEY_RECEIVED != 0 {
-        v.push(" remote_key".into());
+        emit(buf, format_args!(" remote_key"));
     }
     if i.token != 0 {
-        v.push(format!(" token:{:x}", i.token));
+        emit(buf, format_args!(" token:{:x}", i.token));
     }
     for (name, n) in [
         ("write_seq", i.write_seq),
@@ -93,10 +106,9 @@ pub fn info_pieces(i: Option<&MptcpInfo>) -> Vec<String> {
         ("rcv_nxt", i.rcv_nxt),
     ] {
         if n != 0 {
-            v.push(format!(" {name}:{n:x}"));
+            emit(buf, format_args!(" {name}:{n:x}"));
         }
     }
-    v
 }
 
 /// The info line's words (what follows the tab), as one string.
@@ -149,7 +161,9 @@ struct Layout {
     t: usize,
     t_len: usize,
     used: usize,
-    tokens: Vec<String>,
+    /// The tokens of the current batch, back to back, and where each ends (the last is current).
+    text: String,
+    ends: Vec<usize>,
     out: String,
 }
 
@@ -177,7 +191,8 @@ impl Layout {
             t: 0,
             t_len: 0,
             used: 0,
-            tokens: Vec::new(),
+            text: String::new(),
+            ends: Vec::new(),
             out: String::new(),
         }
     }
@@ -187,7 +202,7 @@ impl Layout {
         self.t = 0;
         self.t_len = 0;
         self.used = 2;
-        self.tokens.push(String::new());
+        self.ends.push(self.text.len());
     }
 
     fn put(&mut self, s: &str) {
@@ -204,8 +219,9 @@ impl Layout {
                 let n = s.len().min(avail).min(usize::from(u16::MAX) - self.t_len);
                 self.used += n;
                 self.t_len += n;
-                if let Some(t) = self.tokens.last_mut() {
-                    t.push_str(s.get(..n).unwrap_or(s));
+                self.text.push_str(s.get(..n).unwrap_or(s));
+                if let Some(e) = self.ends.last_mut() {
+                    *e = self.text.len();
                 }
                 return;
             }
@@ -231,7 +247,7 @@ impl Layout {
         self.t += 2 + self.t_len + pad;
         self.t_len = 0;
         self.used = self.t + 2;
-        self.tokens.push(String::new());
+        self.ends.push(self.text.len());
     }
 
     fn next(&mut self) {
@@ -270,7 +286,10 @@ impl Layout {
                 out.push(' ');
             }
         };
-        for tok in self.tokens.drain(..) {
+        let mut start = 0;
+        for &end in &self.ends {
+            let tok = &self.text[start..end];
+            start = end;
             let c = &self.cols[f];
             let mut printed = 0isize;
             if started {
@@ -283,7 +302,7 @@ impl Layout {
                 pad(&mut self.out, s);
                 printed += s.max(0);
             }
-            self.out.push_str(&tok);
+            self.out.push_str(tok);
             printed += tok.len() as isize;
             if c.width > 0 && c.align == Align::Left {
                 pad(&mut self.out, c.width as isize - printed);
@@ -304,6 +323,8 @@ impl Layout {
         if started {
             self.out.push('\n');
         }
+        self.text.clear();
+        self.ends.clear();
         self.head = false;
         self.chunks = 0;
         self.cur = 0;
@@ -320,17 +341,22 @@ fn split_end(s: &str) -> (&str, &str) {
 
 /// Exactly what iproute2 6.1's `ss -ManiH` prints for these sockets.
 pub fn render_ss(sockets: &[MptcpSocket]) -> String {
+    use std::fmt::Write;
     let mut l = Layout::new();
+    l.out.reserve(sockets.len() * 200);
+    let mut piece = String::new();
     for s in sockets {
         l.set(0);
         l.put("mptcp");
         l.set(COL_STATE);
         l.put(&s.state);
-        l.set(COL_RECVQ);
         // `%-6d` of an int.
-        l.put(&format!("{:<6}", s.recv_q as u32 as i32));
-        l.set(COL_SENDQ);
-        l.put(&format!("{:<6}", s.send_q as u32 as i32));
+        for (col, q) in [(COL_RECVQ, s.recv_q), (COL_SENDQ, s.send_q)] {
+            l.set(col);
+            piece.clear();
+            let _ = write!(piece, "{:<6}", q as u32 as i32);
+            l.put(&piece);
+        }
         l.set(COL_ADDR);
         for end in [&s.local, &s.peer] {
             let (addr, port) = split_end(end);
@@ -340,8 +366,8 @@ pub fn render_ss(sockets: &[MptcpSocket]) -> String {
             l.next();
         }
         l.put("\n\t");
-        for p in info_pieces(s.mptcp.as_ref()) {
-            l.put(&p);
+        if let Some(i) = &s.mptcp {
+            each_piece(i, &mut piece, |p| l.put(p));
         }
     }
     l.render();
