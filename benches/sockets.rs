@@ -132,6 +132,7 @@ struct Figures {
     same: bool,
     bytes: usize,
     layouts: usize,
+    json: usize,
 }
 
 fn measure(expected_subflows: usize) -> Figures {
@@ -147,6 +148,7 @@ fn measure(expected_subflows: usize) -> Figures {
     };
     let mut t: [Vec<Duration>; 5] = Default::default();
     let (mut ours, mut theirs) = (String::new(), String::new());
+    let mut json = 0;
     // Interleaved, so every variant sees the same machine load.
     for _ in 0..RUNS {
         let t0 = Instant::now();
@@ -155,6 +157,7 @@ fn measure(expected_subflows: usize) -> Figures {
         let t0 = Instant::now();
         ours = render_ss(&d.sockets);
         t[1].push(t0.elapsed());
+        json = serde_json::to_string(&d.sockets).map_or(0, |j| j.len());
         drop(d);
         let t0 = Instant::now();
         collect_netns(false).expect("sock_diag");
@@ -185,6 +188,7 @@ fn measure(expected_subflows: usize) -> Figures {
         same: ours == theirs,
         bytes: ours.len(),
         layouts: layouts.len(),
+        json,
     }
 }
 
@@ -254,7 +258,7 @@ fn bench(n: usize) {
     ip(&["netns", "del", &name]);
     let f = figures.expect("bench thread");
     println!(
-        "{n:>6} connections: {} MPTCP sockets, {} subflows (set up in {:.1} s); text {} KiB in {} layout batch(es), {}",
+        "{n:>6} connections: {} MPTCP sockets, {} subflows (set up in {:.1} s); text {} KiB in {} layout batch(es), {}; report JSON {} KiB",
         2 * n + listeners,
         f.subflows,
         setup.as_secs_f64(),
@@ -264,7 +268,8 @@ fn bench(n: usize) {
             "identical to ss"
         } else {
             "DIFFERS from ss"
-        }
+        },
+        f.json / 1024
     );
     println!(
         "        native sockets+subflows {:.1} ms + text {:.1} ms = {:.1} ms ({:.2}x `ss -ManiH`; the kernel's dumps alone {:.1} ms); native sockets only {:.1} ms ({:.2}x); `ss -ManiH` {:.1} ms",

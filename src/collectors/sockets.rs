@@ -42,22 +42,25 @@ fn plan(ctx: &Ctx) -> std::result::Result<Plan, String> {
                 + ": MPTCP sockets cannot be listed",
         );
     }
-    let mut subflows = Ok(());
     if ctx.env.read_only {
         for (s, m) in [(inet, modules::INET_DIAG), (mptcp, modules::MPTCP_DIAG)] {
             if let Some(why) = modules::why_not(s, m).filter(|_| !s.safe()) {
                 return Err(format!("--no-system-changes: {why}"));
             }
         }
-        if let Some(why) = modules::why_not(tcp, modules::TCP_DIAG).filter(|_| !tcp.safe()) {
-            subflows = Err(format!("subflows not listed (--no-system-changes): {why}"));
-        }
-    } else if tcp == ModState::Absent {
-        subflows = Err(format!(
-            "subflows not listed: {}",
-            modules::why_not(tcp, modules::TCP_DIAG).unwrap_or_default()
-        ));
     }
+    // The TCP dump for the subflows would load tcp_diag, which `ss -ManiH` never does: it is asked
+    // only when that cannot change anything.
+    let subflows = match modules::why_not(tcp, modules::TCP_DIAG).filter(|_| !tcp.safe()) {
+        None => Ok(()),
+        Some(why) if tcp == ModState::Absent => Err(format!("subflows not listed: {why}")),
+        Some(why) if ctx.env.read_only => {
+            Err(format!("subflows not listed (--no-system-changes): {why}"))
+        }
+        Some(why) => Err(format!(
+            "subflows not listed: {why}, which is more than the script's `ss -ManiH` changes; `modprobe tcp_diag` (or any `ss -t`) and collecting again lists them"
+        )),
+    };
     Ok(Plan { subflows })
 }
 
@@ -103,7 +106,7 @@ fn push_run(out: &mut Output, run: SockDiagRun) {
 fn loaded_note(out: &mut Output, loaded: &[String], by: &str) {
     if !loaded.is_empty() {
         out.notes.push(format!(
-            "this run made the kernel load {} ({by}, as the script's `ss -ManiH` does)",
+            "this run made the kernel load {} ({by}; the script's `ss -ManiH` loads them the same way)",
             loaded.join(", ")
         ));
     }
@@ -145,6 +148,13 @@ fn from_ss(ctx: &Ctx, out: &mut Output) -> Result {
 impl Builtin for Sockets {
     fn name(&self) -> &'static str {
         "sockets"
+    }
+
+    /// Not a program, but as slow as one on a busy host (the kernel's dumps of tens of thousands of
+    /// sockets take a large part of a second): on its own thread, started first, it overlaps with
+    /// everything else.
+    fn runs_programs(&self) -> bool {
+        true
     }
 
     fn applies(&self, ctx: &Ctx) -> std::result::Result<(), String> {
@@ -212,6 +222,54 @@ impl Builtin for Sockets {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::collectors::Env;
+
+    /// An environment over a root holding `modules` as /proc/modules and `config` as the kernel
+    /// config (a distribution kernel: every diag a module).
+    fn env(modules: &str, read_only: bool) -> (tempfile::TempDir, Env) {
+        let d = tempfile::tempdir().unwrap();
+        let config = "CONFIG_INET_DIAG=m\nCONFIG_INET_TCP_DIAG=m\nCONFIG_INET_MPTCP_DIAG=m\n";
+        for (p, text) in [
+            ("proc/sys/net/mptcp/enabled", "1\n"),
+            ("proc/sys/kernel/osrelease", "6.1.0-13-amd64\n"),
+            ("boot/config-6.1.0-13-amd64", config),
+            ("proc/modules", modules),
+        ] {
+            let path = d.path().join(p);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let root = Some(d.path().to_path_buf());
+        let mut env = crate::app::make_env(&root, &None, 1.0).unwrap();
+        env.read_only = read_only;
+        (d, env)
+    }
+
+    fn plan_of(modules: &str, read_only: bool) -> std::result::Result<Plan, String> {
+        let (_d, env) = env(modules, read_only);
+        plan(&Ctx {
+            env: &env,
+            netns: None,
+        })
+    }
+
+    #[test]
+    fn module_policy() {
+        let none = "";
+        let diag = "inet_diag 28672 0 - Live 0x0\n";
+        let all = "mptcp_diag 1 0 - Live 0x0\ntcp_diag 1 0 - Live 0x0\ninet_diag 1 2 - Live 0x0\n";
+        // By default mptcp_diag may be loaded (as `ss -ManiH` loads it), tcp_diag not.
+        let p = plan_of(none, false).unwrap();
+        assert!(p.subflows.unwrap_err().contains("modprobe tcp_diag"));
+        // --no-system-changes: not asked at all while a module would be loaded.
+        let e = plan_of(diag, true).err().unwrap();
+        assert!(
+            e.starts_with("--no-system-changes: mptcp_diag is a module that is not loaded"),
+            "{e}"
+        );
+        assert!(plan_of(all, true).unwrap().subflows.is_ok());
+        assert!(plan_of(all, false).unwrap().subflows.is_ok());
+    }
 
     #[test]
     fn parses_capture() {
