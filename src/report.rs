@@ -293,22 +293,33 @@ pub struct MptcpSocket {
 }
 
 /// `struct mptcp_info`. Fields after `rcv_nxt` came with later kernels: None when the kernel's struct
-/// is shorter. `size` is how many bytes the kernel sent.
+/// is shorter. `size` is how many bytes the kernel sent. Zero fields are left out of report.json.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct MptcpInfo {
     pub size: usize,
     /// Extra subflows (not counting the initial one).
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub subflows: u8,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub add_addr_signal: u8,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub add_addr_accepted: u8,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub subflows_max: u8,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub add_addr_signal_max: u8,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub add_addr_accepted_max: u8,
     /// MPTCP_INFO_FLAG_*: 0x1 fallback, 0x2 remote key received.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub flags: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub token: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub write_seq: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub snd_una: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub rcv_nxt: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_addr_used: Option<u8>,
@@ -425,26 +436,42 @@ impl Subflow {
 }
 
 /// The parts of `struct tcp_info` that tell how a subflow is doing. Times in microseconds, as the
-/// kernel gives them; fields of later kernels are None when its struct is shorter.
+/// kernel gives them; fields of later kernels are None when its struct is shorter. Zero fields are
+/// left out of report.json.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct TcpInfo {
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub ca_state: u8,
     /// Unrecovered RTO timeouts right now.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub retransmits: u8,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub backoff: u8,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub rto_us: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub snd_mss: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub rcv_mss: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub unacked: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub lost: u32,
     /// Segments retransmitted and not yet acknowledged.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub retrans: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub pmtu: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub rtt_us: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub rttvar_us: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub snd_ssthresh: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub snd_cwnd: u32,
     /// Retransmitted segments over the connection's life.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub total_retrans: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes_acked: Option<u64>,
@@ -458,8 +485,10 @@ pub struct TcpInfo {
     pub bytes_retrans: Option<u64>,
 }
 
-fn is_zero(v: &u64) -> bool {
-    *v == 0
+/// Zero counters are left out of report.json (read back as 0), which halves the size of thousands
+/// of sockets.
+fn is_zero<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
 /// How the sockets of a namespace were collected (stored as `Data::Other` named "sock_diag", so

@@ -201,6 +201,18 @@ mod tests {
     }
 
     #[test]
+    fn report_json_leaves_out_zeros_and_reads_them_back() {
+        let s = conn(vec![sub("eth0", 0, 0xc3, 0), sub("wlan0", 1, 0xec, 2)], 0);
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(
+            json.contains(r#""tcp":{}"#) && !json.contains("ca_state"),
+            "{json}"
+        );
+        assert!(json.contains(r#""tcp":{"total_retrans":2}"#), "{json}");
+        assert_eq!(serde_json::from_str::<MptcpSocket>(&json).unwrap(), s);
+    }
+
+    #[test]
     fn parsed_ss_sockets_count_their_extra_subflows() {
         let mut s = MptcpSocket {
             state: "ESTAB".into(),
