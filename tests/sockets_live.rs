@@ -270,7 +270,7 @@ fn native_sockets_match_ss_and_group_subflows_under_their_connection() {
         .as_ref()
         .is_some_and(|t| t.rtt_us > 0 && t.snd_cwnd > 0)));
     let line = connection_line(conn);
-    assert!(line.starts_with(&format!("ESTAB 10.9.1.1:")), "{line}");
+    assert!(line.starts_with("ESTAB 10.9.1.1:"), "{line}");
     assert!(
         line.contains(&format!("token {token:x}: 3 subflows (")),
         "{line}"
