@@ -18,6 +18,8 @@ pub mod rtnl;
 pub mod rtnl_text;
 pub mod sock_diag;
 pub mod sock_diag_dump;
+pub mod sock_diag_info;
+pub mod sock_diag_layout;
 pub mod sock_diag_summary;
 pub mod sock_diag_text;
 
