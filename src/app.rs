@@ -161,6 +161,7 @@ pub(crate) fn make_env(
         privileged: privileged(),
         live,
         native: live && commands_from.is_none(),
+        read_only: false,
         kconfig: Default::default(),
     })
 }
@@ -236,7 +237,8 @@ pub fn collect_report_with(
     redact: &RedactOptions,
     reproduce: Option<crate::reproduce::Reproduce>,
 ) -> Result<Collected> {
-    let env = make_env(&args.root, &args.sysroot, &args.commands_from, args.timeout)?;
+    let mut env = make_env(&args.root, &args.sysroot, &args.commands_from, args.timeout)?;
+    env.read_only = args.no_system_changes;
     let specs = load_specs(
         &args.collectors_dir,
         env.fs.kernel_is_live(),

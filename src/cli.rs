@@ -217,6 +217,11 @@ pub struct CollectArgs {
     #[arg(long)]
     pub issue_url: bool,
 
+    /// Strictly read-only: load no kernel module (sock_diag is not asked while mptcp_diag is a module
+    /// that is not loaded) and make no self-test connection; what could not be collected says why.
+    #[arg(long)]
+    pub no_system_changes: bool,
+
     /// Do not write an archive; only print the report.
     #[arg(long)]
     pub no_archive: bool,

@@ -308,6 +308,7 @@ mod tests {
                 )]
                 .into_iter()
                 .collect(),
+                ..Default::default()
             })],
             ..endpoints(&[])
         };

@@ -248,6 +248,10 @@ pub struct Limits {
 pub struct Mib {
     /// Group name (MPTcpExt, TcpExt, ...) -> counters in kernel order.
     pub groups: BTreeMap<String, Vec<Counter>>,
+    /// Every SNMP/netstat counter (/proc/net/snmp, snmp6, netstat, sctp/snmp) named and ordered as
+    /// `nstat -za` lists them (`TcpExtTCPTimeouts`, `Ip6InReceives`, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nstat: Vec<Counter>,
 }
 
 impl Mib {
@@ -266,17 +270,252 @@ pub struct Counter {
     pub value: u64,
 }
 
-/// An MPTCP socket as `ss -M` shows it.
+/// An MPTCP socket as `ss -M` shows it; from sock_diag also its decoded `struct mptcp_info` and its
+/// TCP subflows (absent when the sockets were parsed from `ss -ManiH` text).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct MptcpSocket {
     pub state: String,
     pub recv_q: u64,
     pub send_q: u64,
+    /// `addr:port` as `ss -n` prints it (`[v6]:port`, `*:port`, `addr%dev:port` when bound to a device).
     pub local: String,
     pub peer: String,
-    /// key:value fields of the info line (subflows, token, ...); bare words map to "".
-    #[serde(default)]
+    /// key:value fields of the info line (subflows, token, ...) of a socket parsed from `ss -ManiH`
+    /// text; bare words map to "". Empty for sockets asked natively: their `mptcp` has the fields.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub info: BTreeMap<String, String>,
+    /// The socket's inode (sock_diag), to match it with a process's file descriptors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inode: Option<u32>,
+    /// `struct mptcp_info` as the kernel sent it (sock_diag INET_DIAG_INFO).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mptcp: Option<MptcpInfo>,
+    /// The TCP subflows of this connection (subflow token_loc == mptcp token; listeners by address).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subflows: Vec<Subflow>,
+}
+
+/// `struct mptcp_info`. Fields after `rcv_nxt` came with later kernels: None when the kernel's struct
+/// is shorter. `size` is how many bytes the kernel sent. Zero fields are left out of report.json.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct MptcpInfo {
+    pub size: usize,
+    /// Extra subflows (not counting the initial one).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub subflows: u8,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub add_addr_signal: u8,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub add_addr_accepted: u8,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub subflows_max: u8,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub add_addr_signal_max: u8,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub add_addr_accepted_max: u8,
+    /// MPTCP_INFO_FLAG_*: 0x1 fallback, 0x2 remote key received.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub flags: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub token: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub write_seq: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub snd_una: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rcv_nxt: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_addr_used: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_addr_max: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csum_enabled: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retransmits: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_retrans: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_sent: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_received: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_acked: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subflows_total: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endp_laminar_max: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endp_fullmesh_max: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_data_sent: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_data_recv: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_ack_recv: Option<u32>,
+}
+
+impl MptcpInfo {
+    pub const FLAG_FALLBACK: u32 = 0x1;
+    pub const FLAG_REMOTE_KEY_RECEIVED: u32 = 0x2;
+
+    pub fn fallback(&self) -> bool {
+        self.flags & Self::FLAG_FALLBACK != 0
+    }
+}
+
+/// One TCP subflow of an MPTCP connection (a TCP socket whose ULP is "mptcp"), from sock_diag.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Subflow {
+    pub state: String,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub recv_q: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub send_q: u64,
+    /// `addr:port` as `ss -n` prints it.
+    pub local: String,
+    pub peer: String,
+    /// The interface the subflow is bound to, else the one holding its local address (None: unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dev: Option<String>,
+    /// MPTCP_SUBFLOW_ATTR_*; None when the kernel did not send them (a listener has none; the
+    /// sequence fields relwrite_seq..map_datalen are sent only to CAP_NET_ADMIN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_loc: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_rem: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_loc: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_rem: Option<u8>,
+    /// MPTCP_SUBFLOW_FLAG_* bits (see `Subflow::FLAG_LETTERS`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flags: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relwrite_seq: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_seq: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_sfseq: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssn_offset: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_datalen: Option<u16>,
+    /// The subflow's `struct tcp_info` (the parts that matter for triage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<TcpInfo>,
+}
+
+impl Subflow {
+    /// MPTCP_SUBFLOW_FLAG_* bits and the letter `ss -ti` prints for each, in its order.
+    pub const FLAG_LETTERS: &'static [(u32, char)] = &[
+        (0x1, 'M'),   // MCAP_REM
+        (0x2, 'm'),   // MCAP_LOC
+        (0x4, 'J'),   // JOIN_REM
+        (0x8, 'j'),   // JOIN_LOC
+        (0x10, 'B'),  // BKUP_REM
+        (0x20, 'b'),  // BKUP_LOC
+        (0x40, 'e'),  // FULLY_ESTABLISHED
+        (0x80, 'c'),  // CONNECTED
+        (0x100, 'v'), // MAPVALID
+    ];
+    pub const FLAG_BKUP_REM: u32 = 0x10;
+    pub const FLAG_BKUP_LOC: u32 = 0x20;
+
+    /// The flags as `ss -ti` spells them (`Mmec`, `Jjec`, ...); empty when unknown.
+    pub fn flag_letters(&self) -> String {
+        let f = self.flags.unwrap_or(0);
+        Self::FLAG_LETTERS
+            .iter()
+            .filter(|(bit, _)| f & bit != 0)
+            .map(|(_, c)| *c)
+            .collect()
+    }
+
+    /// A backup subflow: this side asked for it (MP_JOIN with the B bit) or the peer did.
+    pub fn backup(&self) -> bool {
+        self.flags
+            .is_some_and(|f| f & (Self::FLAG_BKUP_LOC | Self::FLAG_BKUP_REM) != 0)
+    }
+}
+
+/// The parts of `struct tcp_info` that tell how a subflow is doing. Times in microseconds, as the
+/// kernel gives them; fields of later kernels are None when its struct is shorter. Zero fields are
+/// left out of report.json.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TcpInfo {
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub ca_state: u8,
+    /// Unrecovered RTO timeouts right now.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retransmits: u8,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub backoff: u8,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rto_us: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub snd_mss: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rcv_mss: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unacked: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub lost: u32,
+    /// Segments retransmitted and not yet acknowledged.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retrans: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pmtu: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rtt_us: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rttvar_us: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub snd_ssthresh: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub snd_cwnd: u32,
+    /// Retransmitted segments over the connection's life.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub total_retrans: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_acked: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_received: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_rtt_us: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_sent: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_retrans: Option<u64>,
+}
+
+/// Zero counters are left out of report.json (read back as 0), which halves the size of thousands
+/// of sockets.
+fn is_zero<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
+/// How the sockets of a namespace were collected (stored as `Data::Other` named "sock_diag", so
+/// reports stay readable by versions without it).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct SockDiagRun {
+    /// "sock_diag" (asked natively) or "ss -ManiH" (parsed from its text).
+    pub source: String,
+    /// Kernel modules that were not loaded before this run asked sock_diag and are loaded after it
+    /// (the kernel loads mptcp_diag on the request, as `ss -M` makes it do).
+    #[serde(default)]
+    pub modules_loaded: Vec<String>,
+    /// Why subflows are missing or incomplete, when they are.
+    #[serde(default)]
+    pub subflows_missing: Option<String>,
+    /// TCP sockets with the mptcp ULP that matched no MPTCP socket (closing, or opened between the
+    /// two dumps).
+    #[serde(default)]
+    pub unmatched_subflows: Vec<Subflow>,
+}
+
+impl SockDiagRun {
+    /// The `Data::Other` name it is stored under.
+    pub const NAME: &'static str = "sock_diag";
 }
 
 /// Links, addresses and rp_filter of one namespace (routes and rules stay raw in artifacts).
@@ -540,6 +779,10 @@ impl Report {
             .iter()
             .find(|s| s.name == full)
             .map(|s| s.value.as_str())
+    }
+    /// How the sockets of a namespace were collected (see `SockDiagRun`).
+    pub fn sock_diag(&self, netns: Option<&str>) -> Option<SockDiagRun> {
+        serde_json::from_value(self.other(netns, SockDiagRun::NAME)?.clone()).ok()
     }
     /// A free-form data item by name.
     pub fn other(&self, netns: Option<&str>, name: &str) -> Option<&serde_json::Value> {

@@ -74,7 +74,9 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
         Some(app::output_dir(args)?)
     };
     let template = app::read_template(args)?;
-    let env = Arc::new(app::make_env(&None, &args.sysroot, &None, args.timeout)?);
+    let mut env = app::make_env(&None, &args.sysroot, &None, args.timeout)?;
+    env.read_only = args.no_system_changes;
+    let env = Arc::new(env);
     let namespaces = app::namespaces(&args.netns)?;
     if namespaces.iter().any(Option::is_some) && !env.privileged {
         usage_bail!("--netns: entering a network namespace needs root (CAP_SYS_ADMIN)");

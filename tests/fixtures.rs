@@ -87,9 +87,21 @@ fn modern_counters_and_sockets() {
 fn enabled0_and_no_mptcp_say_why() {
     let md = run("enabled0", "md");
     assert!(md.contains("net.mptcp.enabled = 0"));
+    // mptcp_diag is a module not loaded there: like the script's `ss -ManiH`, a run may load it,
+    // unless --no-system-changes says not to.
+    assert!(md.contains("No MPTCP sockets."), "{md}");
+    let out = bin()
+        .args(fixture_args("enabled0"))
+        .args(["--no-archive", "--batch", "--no-system-changes"])
+        .ok_stdout();
+    let md = String::from_utf8(out).unwrap();
     assert!(
-        md.contains("mptcp_diag is a module that is not loaded"),
+        md.contains("--no-system-changes: mptcp_diag is a module that is not loaded"),
         "sockets must be skipped, not loaded:\n{md}"
+    );
+    assert!(
+        md.contains("--no-system-changes: no test connection is made"),
+        "{md}"
     );
     let md = run("no-mptcp", "md");
     assert!(

@@ -164,9 +164,9 @@ fn one_connection_gives_its_events_and_counter_deltas() {
     find(sw, EventKind::Closed, |e| e.token == stoken);
     find(sw, EventKind::ListenerClosed, |e| e.sport == Some(10001));
 
-    assert_eq!(delta(cw, "MPCapableSYNTX"), 1);
-    assert_eq!(delta(cw, "MPJoinSynTx"), 1);
-    assert_eq!(delta(sw, "MPCapableSYNRX"), 1);
+    assert_eq!(delta(cw, "MPTcpExtMPCapableSYNTX"), 1);
+    assert_eq!(delta(cw, "MPTcpExtMPJoinSynTx"), 1);
+    assert_eq!(delta(sw, "MPTcpExtMPCapableSYNRX"), 1);
     assert!(cw.changed_counters().iter().all(|d| d.delta != 0));
 
     let archive = crate::util::only_archive(dir.path());
@@ -200,7 +200,7 @@ fn one_connection_gives_its_events_and_counter_deltas() {
     let summary = text("summary.md");
     assert!(summary.contains("### Reproduction window"), "{summary}");
     assert!(
-        summary.contains("- MPCapableSYNTX: 0 -> 1 (+1)"),
+        summary.contains("- MPTcpExtMPCapableSYNTX: 0 -> 1 (+1)"),
         "{summary}"
     );
     let manifest: serde_json::Value = serde_json::from_str(&text("manifest.json")).unwrap();

@@ -18,6 +18,7 @@ mod redact_matrix;
 mod reproduce_live;
 mod reproduce_signals;
 mod sealed_root;
+mod sockets_live;
 mod system_live;
 mod testns;
 mod triage;

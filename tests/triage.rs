@@ -54,7 +54,10 @@ pub(crate) fn mib(counters: &[(&str, u64)]) -> Data {
             })
             .collect(),
     );
-    Data::Mib(Mib { groups })
+    Data::Mib(Mib {
+        groups,
+        ..Default::default()
+    })
 }
 
 pub(crate) fn link(name: &str, state: &str, addr: &str, rp: u8) -> Link {

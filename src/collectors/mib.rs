@@ -1,8 +1,10 @@
-//! MIB counters from /proc/net/netstat: every group's names come from its header line (counters are
-//! added and removed between kernel versions), the values from the line after it.
+//! MIB counters: the MPTcpExt and TcpExt groups of /proc/net/netstat by group (names from each
+//! header line, since counters are added and removed between kernel versions), and every SNMP/netstat
+//! counter in nstat's names and order, which reproduce mode compares before and after its window.
 
 use super::{Builtin, Ctx, Output, Result, Stop};
-use crate::report::{Counter, Data, Mib as MibData};
+use crate::report::{Artifact, Counter, Data, Mib as MibData, Source};
+use crate::spec::artifact_name_for_file;
 use std::collections::BTreeMap;
 
 pub struct Mib;
@@ -58,17 +60,39 @@ impl Builtin for Mib {
     }
 
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
-        let text = ctx
-            .read_kept("/proc/net/netstat", out)
-            .map_err(|e| Stop::Failed(format!("/proc/net/netstat: {e}")))?;
+        let read = super::nstat::read_counters(ctx.fs());
+        let Some((_, text)) = read.files.iter().find(|(p, _)| *p == "/proc/net/netstat") else {
+            return Err(Stop::Failed(format!(
+                "/proc/net/netstat: {}",
+                read.problems
+                    .iter()
+                    .find_map(|p| p.strip_prefix("/proc/net/netstat: "))
+                    .unwrap_or("missing")
+            )));
+        };
         let mut groups =
-            parse_netstat(&text).map_err(|e| Stop::Failed(format!("/proc/net/netstat: {e}")))?;
+            parse_netstat(text).map_err(|e| Stop::Failed(format!("/proc/net/netstat: {e}")))?;
         if !groups.contains_key("MPTcpExt") {
             out.notes
                 .push("no MPTcpExt counters in /proc/net/netstat: kernel without MPTCP".into());
         }
         groups.retain(|g, _| GROUPS.contains(&g.as_str()));
-        out.data.push(Data::Mib(MibData { groups }));
+        out.notes.extend(read.problems.iter().cloned());
+        for (path, text) in &read.files {
+            out.artifacts.push(Artifact {
+                name: artifact_name_for_file(path),
+                source: Source::File {
+                    path: path.to_string(),
+                },
+                original_size: text.len() as u64,
+                content: text.clone(),
+                truncated: false,
+            });
+        }
+        out.data.push(Data::Mib(MibData {
+            groups,
+            nstat: read.counters,
+        }));
         Ok(())
     }
 }

@@ -15,9 +15,12 @@ pub mod networkmanager;
 pub mod nm_conf;
 pub mod nm_flags;
 pub mod nm_keyfile;
+pub mod nstat;
+pub mod nstat_text;
 pub mod routing;
 pub mod selftest;
 pub mod sockets;
+pub mod sockets_modules;
 pub mod sysctl;
 
 use crate::netlink::PmSource;
@@ -43,6 +46,8 @@ pub struct Env {
     pub live: bool,
     /// The running kernel is asked directly over netlink (not replayed from recorded outputs).
     pub native: bool,
+    /// `--no-system-changes`: nothing that changes the system (no module load, no test connection).
+    pub read_only: bool,
     /// The kernel build config, read once: (where from, text). Several collectors consult it.
     pub kconfig: std::sync::OnceLock<Option<(String, String)>>,
 }
@@ -95,6 +100,7 @@ pub static BUILTINS: &[&dyn Builtin] = &[
     &limits::Limits,
     &iproute2::IpMptcp,
     &mib::Mib,
+    &nstat::Nstat,
     &sockets::Sockets,
     &routing::Routing,
     &kmsg::Kmsg,

@@ -1,6 +1,12 @@
 //! A real MPTCP connection over loopback in the namespace: listener and client on 127.0.0.1, a few
 //! bytes each way, then MPTCP_INFO to see whether the connection fell back to TCP. Tells "MPTCP
 //! works here" apart from "disabled", "not supported" or "falls back", which config alone cannot.
+//!
+//! It runs in the collected namespace itself, not in a throw-away one, because what it tests is that
+//! namespace (net.mptcp.* and firewall rules are per namespace). So that it leaves no trace in what
+//! is reported, its spec is `last`: it starts only when every other collector of every namespace has
+//! finished (counters, nstat, sockets already read), and reproduce mode runs it after the window's
+//! "after" snapshot and event watch. `--no-system-changes` skips it.
 
 use super::{Builtin, Ctx, Output, Result, Stop};
 use crate::report::{Data, SelfTest};
@@ -230,6 +236,12 @@ impl Builtin for Selftest {
     }
 
     fn applies(&self, ctx: &Ctx) -> std::result::Result<(), String> {
+        if ctx.env.read_only {
+            return Err(
+                "--no-system-changes: no test connection is made (it would add to the counters)"
+                    .into(),
+            );
+        }
         if !ctx.fs().kernel_is_live() {
             return Err("not the live system (--root)".into());
         }

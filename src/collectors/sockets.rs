@@ -1,56 +1,67 @@
-//! MPTCP sockets as `ss -ManiH` shows them. `ss -M` makes the kernel load `mptcp_diag` when it is a
-//! module that is not loaded yet; the tool must not change the system, so it only runs `ss` when the
-//! diag support is built in or already loaded.
+//! MPTCP sockets and their TCP subflows, asked natively over sock_diag (the request `ss -ManiH`
+//! makes, plus a TCP dump for the subflows), with `ss -ManiH`'s text rendered from the same data for
+//! the archive. Like the script's `ss -ManiH`, the request makes the kernel load mptcp_diag when it is
+//! a module; the report says when this run did. With `--no-system-changes` nothing is asked that
+//! would load a module. `ss -ManiH` is run instead when sock_diag cannot be asked (and for recorded
+//! outputs).
 
+use super::endpoints::netlink_artifact;
+use super::sockets_modules::{self as modules, ModState};
 use super::{Builtin, Ctx, Output, Result, Stop};
-use crate::report::{Data, MptcpSocket};
+use crate::netlink::sock_diag_dump::collect_netns;
+use crate::netlink::sock_diag_text::render_ss;
+use crate::report::{Data, MptcpSocket, SockDiagRun};
+use crate::spec::artifact_name_for;
 use std::collections::BTreeMap;
 
 pub struct Sockets;
 
 pub const ARGV: &[&str] = &["ss", "-ManiH"];
 
-/// Whether `ss -M` can run without loading a module; Err(reason) when not.
-pub fn diag_available(ctx: &Ctx) -> std::result::Result<(), String> {
-    let fs = ctx.fs();
-    if !fs.exists("/proc/sys/net/mptcp") {
-        return Err("kernel without MPTCP (/proc/sys/net/mptcp is missing)".into());
-    }
-    if let Ok(modules) = fs.read_to_string("/proc/modules") {
-        if modules
-            .lines()
-            .any(|l| l.split_whitespace().next() == Some("mptcp_diag"))
-        {
-            return Ok(());
-        }
-    }
-    // Built in: the kernel config says so, or the module's directory exists without a module file
-    // (/sys/module/<name> exists for built-in code that has parameters or a version, not always).
-    let release = fs
-        .read_trimmed("/proc/sys/kernel/osrelease")
-        .unwrap_or_default();
-    let builtin_list = fs
-        .read_to_string(&format!("/lib/modules/{release}/modules.builtin"))
-        .unwrap_or_default();
-    if builtin_list.lines().any(|l| l.ends_with("/mptcp_diag.ko")) {
-        return Ok(());
-    }
-    match config_value(ctx, "CONFIG_INET_MPTCP_DIAG").as_deref() {
-        Some("y") => Ok(()),
-        Some("m") => Err("mptcp_diag is a module that is not loaded: `ss -M` would load it".into()),
-        Some(_) => Err("kernel built without INET_MPTCP_DIAG: `ss -M` cannot list MPTCP sockets".into()),
-        None => Err("cannot tell whether mptcp_diag is built in (no kernel config): not running `ss -M`, which could load it".into()),
-    }
+/// What this run may ask, given the modules and --no-system-changes.
+struct Plan {
+    /// Subflows are dumped too; else why not.
+    subflows: std::result::Result<(), String>,
 }
 
-fn config_value(ctx: &Ctx, symbol: &str) -> Option<String> {
-    let (_, text) = ctx.kernel_config_text()?;
-    let prefix = format!("{symbol}=");
-    Some(
-        text.lines()
-            .find_map(|l| l.strip_prefix(&prefix).map(str::to_string))
-            .unwrap_or_else(|| "not set".into()),
-    )
+fn states(ctx: &Ctx) -> [ModState; 3] {
+    let kconfig = ctx.kernel_config_text().map(|(_, t)| t.as_str());
+    modules::ALL.map(|m| modules::state(ctx.fs(), kconfig, m))
+}
+
+/// Whether the MPTCP sockets can be asked for here, and the subflows with them; Err(reason) when
+/// the sockets cannot.
+fn plan(ctx: &Ctx) -> std::result::Result<Plan, String> {
+    if !ctx.fs().exists("/proc/sys/net/mptcp") {
+        return Err("kernel without MPTCP (/proc/sys/net/mptcp is missing)".into());
+    }
+    let [inet, tcp, mptcp] = states(ctx);
+    if mptcp == ModState::Absent {
+        return Err(
+            modules::why_not(mptcp, modules::MPTCP_DIAG).unwrap_or_default()
+                + ": MPTCP sockets cannot be listed",
+        );
+    }
+    if ctx.env.read_only {
+        for (s, m) in [(inet, modules::INET_DIAG), (mptcp, modules::MPTCP_DIAG)] {
+            if let Some(why) = modules::why_not(s, m).filter(|_| !s.safe()) {
+                return Err(format!("--no-system-changes: {why}"));
+            }
+        }
+    }
+    // The TCP dump for the subflows would load tcp_diag, which `ss -ManiH` never does: it is asked
+    // only when that cannot change anything.
+    let subflows = match modules::why_not(tcp, modules::TCP_DIAG).filter(|_| !tcp.safe()) {
+        None => Ok(()),
+        Some(why) if tcp == ModState::Absent => Err(format!("subflows not listed: {why}")),
+        Some(why) if ctx.env.read_only => {
+            Err(format!("subflows not listed (--no-system-changes): {why}"))
+        }
+        Some(why) => Err(format!(
+            "subflows not listed: {why}, which is more than the script's `ss -ManiH` changes; `modprobe tcp_diag` (or any `ss -t`) and collecting again lists them"
+        )),
+    };
+    Ok(Plan { subflows })
 }
 
 /// Parses `ss -ManiH` output: a socket line, then an indented info line.
@@ -77,9 +88,61 @@ pub fn parse_ss(text: &str) -> Vec<MptcpSocket> {
             local: f[3].to_string(),
             peer: f[4].to_string(),
             info: BTreeMap::new(),
+            ..MptcpSocket::default()
         });
     }
     socks
+}
+
+fn push_run(out: &mut Output, run: SockDiagRun) {
+    if let Ok(value) = serde_json::to_value(&run) {
+        out.data.push(Data::Other {
+            name: SockDiagRun::NAME.into(),
+            value,
+        });
+    }
+}
+
+fn loaded_note(out: &mut Output, loaded: &[String], by: &str) {
+    if !loaded.is_empty() {
+        out.notes.push(format!(
+            "this run made the kernel load {} ({by}; the script's `ss -ManiH` loads them the same way)",
+            loaded.join(", ")
+        ));
+    }
+}
+
+/// Runs `ss -ManiH` (or replays its recorded output) and parses it.
+fn from_ss(ctx: &Ctx, out: &mut Output) -> Result {
+    if !ctx.env.runner.has(ARGV[0]) {
+        return Err(Stop::Skipped("ss is not installed".into()));
+    }
+    let before = modules::loaded(ctx.fs());
+    let res = ctx.run_kept(ARGV, out);
+    if let Some(problem) = super::command_problem(ARGV, &res) {
+        return Err(if res.missing {
+            Stop::Skipped(problem)
+        } else {
+            Stop::Failed(problem)
+        });
+    }
+    let modules_loaded = if ctx.env.native {
+        modules::newly_loaded(&before, &modules::loaded(ctx.fs()))
+    } else {
+        Vec::new()
+    };
+    loaded_note(out, &modules_loaded, "`ss -ManiH` asked sock_diag");
+    out.data.push(Data::Sockets(parse_ss(&res.stdout)));
+    push_run(
+        out,
+        SockDiagRun {
+            source: ARGV.join(" "),
+            modules_loaded,
+            subflows_missing: Some("subflows are not listed from `ss -ManiH` text".into()),
+            ..SockDiagRun::default()
+        },
+    );
+    Ok(())
 }
 
 impl Builtin for Sockets {
@@ -87,25 +150,71 @@ impl Builtin for Sockets {
         "sockets"
     }
 
+    /// Not a program, but as slow as one on a busy host (the kernel's dumps of tens of thousands of
+    /// sockets take a large part of a second): on its own thread, started first, it overlaps with
+    /// everything else.
     fn runs_programs(&self) -> bool {
         true
     }
 
     fn applies(&self, ctx: &Ctx) -> std::result::Result<(), String> {
-        diag_available(ctx)
+        if !ctx.env.native && !ctx.env.live {
+            return Err("needs the live system (or recorded `ss -ManiH` output)".into());
+        }
+        plan(ctx).map(|_| ())
     }
 
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
-        diag_available(ctx).map_err(Stop::Skipped)?;
-        let res = ctx.run_kept(ARGV, out);
-        if let Some(problem) = super::command_problem(ARGV, &res) {
-            return Err(if res.missing {
-                Stop::Skipped(problem)
-            } else {
-                Stop::Failed(problem)
-            });
+        let plan = plan(ctx).map_err(Stop::Skipped)?;
+        if !ctx.env.native {
+            return from_ss(ctx, out);
         }
-        out.data.push(Data::Sockets(parse_ss(&res.stdout)));
+        let before = modules::loaded(ctx.fs());
+        let dump = match collect_netns(plan.subflows.is_ok()) {
+            Ok(d) => d,
+            // No handler for MPTCP: `ss -ManiH` would print nothing and succeed; say why instead.
+            Err(e) if e.errno == Some(libc::ENOENT) => {
+                return Err(Stop::Skipped(format!(
+                    "{e}: the kernel has no MPTCP socket diagnostics (INET_MPTCP_DIAG)"
+                )))
+            }
+            Err(e) => {
+                out.notes
+                    .push(format!("{e}; listing the sockets with `ss -ManiH` instead"));
+                return from_ss(ctx, out);
+            }
+        };
+        let modules_loaded = modules::newly_loaded(&before, &modules::loaded(ctx.fs()));
+        loaded_note(
+            out,
+            &modules_loaded,
+            "sock_diag was asked for MPTCP sockets",
+        );
+        let subflows_missing = plan.subflows.err().or(dump.subflows_missing);
+        out.notes.extend(subflows_missing.iter().cloned());
+        out.notes.extend(dump.notes);
+        if !dump.unmatched.is_empty() {
+            out.notes.push(format!(
+                "{} subflow(s) matched no MPTCP socket (closing, or opened between the dumps)",
+                dump.unmatched.len()
+            ));
+        }
+        out.artifacts.push(netlink_artifact(
+            &artifact_name_for(ARGV),
+            "sock_diag",
+            "inet_diag MPTCP sockets, as `ss -ManiH` prints them",
+            render_ss(&dump.sockets),
+        ));
+        out.data.push(Data::Sockets(dump.sockets));
+        push_run(
+            out,
+            SockDiagRun {
+                source: "sock_diag".into(),
+                modules_loaded,
+                subflows_missing,
+                unmatched_subflows: dump.unmatched,
+            },
+        );
         Ok(())
     }
 }
@@ -113,6 +222,54 @@ impl Builtin for Sockets {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::collectors::Env;
+
+    /// An environment over a root holding `modules` as /proc/modules and `config` as the kernel
+    /// config (a distribution kernel: every diag a module).
+    fn env(modules: &str, read_only: bool) -> (tempfile::TempDir, Env) {
+        let d = tempfile::tempdir().unwrap();
+        let config = "CONFIG_INET_DIAG=m\nCONFIG_INET_TCP_DIAG=m\nCONFIG_INET_MPTCP_DIAG=m\n";
+        for (p, text) in [
+            ("proc/sys/net/mptcp/enabled", "1\n"),
+            ("proc/sys/kernel/osrelease", "6.1.0-13-amd64\n"),
+            ("boot/config-6.1.0-13-amd64", config),
+            ("proc/modules", modules),
+        ] {
+            let path = d.path().join(p);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let root = Some(d.path().to_path_buf());
+        let mut env = crate::app::make_env(&root, &None, &None, 1.0).unwrap();
+        env.read_only = read_only;
+        (d, env)
+    }
+
+    fn plan_of(modules: &str, read_only: bool) -> std::result::Result<Plan, String> {
+        let (_d, env) = env(modules, read_only);
+        plan(&Ctx {
+            env: &env,
+            netns: None,
+        })
+    }
+
+    #[test]
+    fn module_policy() {
+        let none = "";
+        let diag = "inet_diag 28672 0 - Live 0x0\n";
+        let all = "mptcp_diag 1 0 - Live 0x0\ntcp_diag 1 0 - Live 0x0\ninet_diag 1 2 - Live 0x0\n";
+        // By default mptcp_diag may be loaded (as `ss -ManiH` loads it), tcp_diag not.
+        let p = plan_of(none, false).unwrap();
+        assert!(p.subflows.unwrap_err().contains("modprobe tcp_diag"));
+        // --no-system-changes: not asked at all while a module would be loaded.
+        let e = plan_of(diag, true).err().unwrap();
+        assert!(
+            e.starts_with("--no-system-changes: mptcp_diag is a module that is not loaded"),
+            "{e}"
+        );
+        assert!(plan_of(all, true).unwrap().subflows.is_ok());
+        assert!(plan_of(all, false).unwrap().subflows.is_ok());
+    }
 
     #[test]
     fn parses_capture() {

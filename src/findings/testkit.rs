@@ -66,7 +66,13 @@ pub fn mib(counters: &[(&str, u64)]) -> Section {
             value: *v,
         });
     }
-    section("mib", Data::Mib(Mib { groups }))
+    section(
+        "mib",
+        Data::Mib(Mib {
+            groups,
+            ..Default::default()
+        }),
+    )
 }
 
 pub fn link(name: &str, addrs: &[&str], rp: u8) -> Link {

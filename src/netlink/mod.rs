@@ -16,6 +16,12 @@ pub mod monitor;
 pub mod monitor_text;
 pub mod rtnl;
 pub mod rtnl_text;
+pub mod sock_diag;
+pub mod sock_diag_dump;
+pub mod sock_diag_info;
+pub mod sock_diag_layout;
+pub mod sock_diag_summary;
+pub mod sock_diag_text;
 
 pub use consts::{
     MPTCP_PM_ADDR_FLAG_BACKUP, MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_IMPLICIT,

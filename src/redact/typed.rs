@@ -280,6 +280,7 @@ impl Redact for Endpoint {
 
 impl Redact for MptcpSocket {
     fn visit<V: Visitor>(&mut self, v: &mut V) {
+        // The kernel's numbers (inode, mptcp_info: token, sequence numbers, counters) are evidence.
         let MptcpSocket {
             state: _,
             recv_q: _,
@@ -287,10 +288,40 @@ impl Redact for MptcpSocket {
             local,
             peer,
             info,
+            inode: _,
+            mptcp: _,
+            subflows,
         } = self;
         v.text(local);
         v.text(peer);
         v.texts(info.values_mut());
+        subflows.visit(v);
+    }
+}
+
+impl Redact for Subflow {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        let Subflow {
+            state: _,
+            recv_q: _,
+            send_q: _,
+            local,
+            peer,
+            dev: _,
+            token_loc: _,
+            token_rem: _,
+            id_loc: _,
+            id_rem: _,
+            flags: _,
+            relwrite_seq: _,
+            map_seq: _,
+            map_sfseq: _,
+            ssn_offset: _,
+            map_datalen: _,
+            tcp: _,
+        } = self;
+        v.text(local);
+        v.text(peer);
     }
 }
 

@@ -1,6 +1,7 @@
 //! The archive's `reproduce/` directory, derived from `Report.reproduce` (already redacted): the
 //! window, the command's output, and per namespace the events (JSON lines and `ip mptcp monitor`
-//! text), the counters before and after, every delta, and the endpoints/limits on both sides.
+//! text), the counters before and after, every delta (and the counters that moved as `nstat` prints
+//! them), and the endpoints/limits on both sides.
 
 use super::changes::changes;
 use super::model::{NsWindow, Reproduce, Snapshot};
@@ -127,6 +128,15 @@ pub fn archive_members(report: &Report) -> Vec<Member> {
         out.push(Member {
             path: format!("{dir}/counter-deltas.json"),
             data: json(&w.all_deltas()),
+        });
+        // What the script's `nstat -n` before and `nstat` after the reproduction print.
+        out.push(Member {
+            path: format!("{dir}/nstat.txt"),
+            data: crate::collectors::nstat_text::render_increments(
+                &w.before.counters,
+                &w.after.counters,
+            )
+            .into_bytes(),
         });
         let ch = changes(&w.before, &w.after);
         if !ch.is_empty() {

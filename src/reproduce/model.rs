@@ -119,7 +119,9 @@ pub const MAX_EVENTS: usize = 100_000;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Snapshot {
     pub taken_at: DateTime<Utc>,
-    /// MPTcpExt counters in kernel order (empty when they could not be read).
+    /// Every SNMP/netstat counter named and ordered as `nstat -za` lists them (`MPTcpExtMPJoinSynRx`,
+    /// `TcpExtTCPTimeouts`, ...); empty when they could not be read. Reports before nstat names were
+    /// used hold the MPTcpExt counters here, named without the group.
     #[serde(default)]
     pub counters: Vec<Counter>,
     #[serde(default)]
@@ -144,7 +146,7 @@ pub struct CounterDelta {
 }
 
 impl NsWindow {
-    /// Every MPTcpExt counter (kernel order, counters only in "after" last) with its change.
+    /// Every counter (nstat's order, counters only in "after" last) with its change.
     pub fn all_deltas(&self) -> Vec<CounterDelta> {
         let value =
             |list: &[Counter], name: &str| list.iter().find(|c| c.name == name).map(|c| c.value);

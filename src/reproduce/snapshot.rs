@@ -1,10 +1,12 @@
 //! The "before" and "after" snapshots: the same collectors `collect` uses (MIB counters, endpoints,
-//! limits, sockets), run through the engine in every namespace, reduced to what the window compares.
+//! limits, sockets), run through the engine in every namespace, reduced to what the window compares:
+//! every SNMP/netstat counter as nstat names them, so the deltas cover what the script's
+//! `nstat -n` ... `nstat` shows, not only MPTcpExt.
 
 use super::model::Snapshot;
 use crate::collectors::Env;
 use crate::engine::{self, Plan};
-use crate::report::{Data, Section, Status};
+use crate::report::{Counter, Data, Mib, Section, Status};
 use crate::spec::Spec;
 use crate::system::Netns;
 use std::sync::Arc;
@@ -64,9 +66,7 @@ fn reduce(taken_at: chrono::DateTime<chrono::Utc>, sections: &[&Section]) -> Sna
         }
         for d in &s.data {
             match d {
-                Data::Mib(m) => {
-                    snap.counters = m.groups.get("MPTcpExt").cloned().unwrap_or_default();
-                }
+                Data::Mib(m) => snap.counters = all_counters(m),
                 Data::Endpoints(e) => snap.endpoints = Some(e.clone()),
                 Data::Limits(l) => snap.limits = Some(l.clone()),
                 Data::Sockets(s) => snap.sockets = Some(s.clone()),
@@ -75,4 +75,23 @@ fn reduce(taken_at: chrono::DateTime<chrono::Utc>, sections: &[&Section]) -> Sna
         }
     }
     snap
+}
+
+/// Every counter in nstat's names and order; a report without them (older, or a fixture) falls back
+/// to its MPTcpExt group, named as nstat names them.
+fn all_counters(m: &Mib) -> Vec<Counter> {
+    if !m.nstat.is_empty() {
+        return m.nstat.clone();
+    }
+    m.groups
+        .get("MPTcpExt")
+        .map(|g| {
+            g.iter()
+                .map(|c| Counter {
+                    name: format!("MPTcpExt{}", c.name),
+                    value: c.value,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -7,6 +7,7 @@ pub mod fs;
 pub mod interrupt;
 pub mod netns;
 pub mod never_read;
+pub mod nlsock;
 pub mod resolve;
 pub mod runner;
 pub mod stdio;

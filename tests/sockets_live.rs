@@ -1,0 +1,499 @@
+//! Sockets and counters against the real kernel, compared line for line with what the installed
+//! iproute2 prints for the same namespaces: the native `ss -ManiH` text with live MPTCP connections
+//! (listeners, IPv4 with three subflows over three links, IPv6), each connection's subflows grouped
+//! under it, the native `nstat -zas` text, and the self-test leaving no trace in what is reported.
+
+use crate::testns::TestNs;
+use crate::util::bin;
+use mptcp_get_debug::netlink::sock_diag_summary::connection_line;
+use mptcp_get_debug::report::{MptcpSocket, Report, Source, Status};
+use mptcp_get_debug::system::Netns;
+use pretty_assertions::assert_eq;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, FromRawFd};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const ROOT_NETNS: &str = "needs root and network namespaces (run by .ci/run)";
+
+fn mptcp_fd(addr: &SocketAddr) -> i32 {
+    let domain = if addr.is_ipv4() {
+        libc::AF_INET
+    } else {
+        libc::AF_INET6
+    };
+    // SAFETY: plain socket(2).
+    let fd = unsafe { libc::socket(domain, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 262) };
+    assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
+    fd
+}
+
+/// An MPTCP listener: std's TcpListener over an IPPROTO_MPTCP socket.
+fn listen(addr: SocketAddr) -> TcpListener {
+    let fd = mptcp_fd(&addr);
+    // SAFETY: a fresh socket we own.
+    let l = unsafe { TcpListener::from_raw_fd(fd) };
+    let s2 = socket2_addr(&addr);
+    // SAFETY: valid fd, address and length.
+    let rc = unsafe { libc::bind(fd, s2.0.as_ptr().cast(), s2.1) };
+    assert_eq!(rc, 0, "bind {addr}: {}", std::io::Error::last_os_error());
+    // SAFETY: valid fd.
+    assert_eq!(unsafe { libc::listen(fd, 16) }, 0);
+    l
+}
+
+fn connect(addr: SocketAddr) -> TcpStream {
+    let fd = mptcp_fd(&addr);
+    // SAFETY: a fresh socket we own.
+    let s = unsafe { TcpStream::from_raw_fd(fd) };
+    let s2 = socket2_addr(&addr);
+    // SAFETY: valid fd, address and length.
+    let rc = unsafe { libc::connect(fd, s2.0.as_ptr().cast(), s2.1) };
+    assert_eq!(rc, 0, "connect {addr}: {}", std::io::Error::last_os_error());
+    s
+}
+
+/// The sockaddr bytes of `addr`.
+fn socket2_addr(addr: &SocketAddr) -> (Vec<u8>, libc::socklen_t) {
+    let mut b = Vec::new();
+    match addr {
+        SocketAddr::V4(a) => {
+            b.extend_from_slice(&(libc::AF_INET as u16).to_ne_bytes());
+            b.extend_from_slice(&a.port().to_be_bytes());
+            b.extend_from_slice(&a.ip().octets());
+            b.resize(16, 0);
+        }
+        SocketAddr::V6(a) => {
+            b.extend_from_slice(&(libc::AF_INET6 as u16).to_ne_bytes());
+            b.extend_from_slice(&a.port().to_be_bytes());
+            b.extend_from_slice(&0u32.to_ne_bytes());
+            b.extend_from_slice(&a.ip().octets());
+            b.extend_from_slice(&0u32.to_ne_bytes());
+        }
+    }
+    let len = b.len() as libc::socklen_t;
+    (b, len)
+}
+
+/// Extra subflows of a connection (the first byte of MPTCP_INFO).
+fn extra_subflows(s: &TcpStream) -> u8 {
+    let mut info = [0u8; 256];
+    let mut len = info.len() as libc::socklen_t;
+    // SAFETY: info is writable for len bytes.
+    let rc = unsafe { libc::getsockopt(s.as_raw_fd(), 284, 1, info.as_mut_ptr().cast(), &mut len) };
+    if rc == 0 {
+        info[0]
+    } else {
+        0
+    }
+}
+
+/// Runs `f` on a thread inside `ns`, which keeps what `f` returns alive until `stop` is dropped.
+fn hold_in<T: 'static>(
+    ns: &TestNs,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> (
+    mpsc::Sender<()>,
+    std::thread::JoinHandle<()>,
+    mpsc::Receiver<()>,
+) {
+    let netns = Netns::named(&ns.name);
+    let (stop_tx, stop_rx) = mpsc::channel::<()>();
+    let (ready_tx, ready_rx) = mpsc::channel::<()>();
+    let h = std::thread::spawn(move || {
+        netns.enter().expect("setns");
+        let kept = f();
+        let _ = ready_tx.send(());
+        let _ = stop_rx.recv();
+        drop(kept);
+    });
+    (stop_tx, h, ready_rx)
+}
+
+/// Client namespace with c1..c3 (10.9.N.1, and 2001:db8:9:1::1 on c1), server namespace with s1..s3
+/// (10.9.N.2, 2001:db8:9:1::2); the client has `subflow` endpoints on c2 and c3 (backup), and routes
+/// that let a subflow bound to c2 or c3 reach the server's first address.
+fn two_namespaces() -> (TestNs, TestNs) {
+    let c = TestNs::new().expect(ROOT_NETNS);
+    let s = TestNs::new().expect(ROOT_NETNS);
+    for n in 1..=3 {
+        c.ip(&format!(
+            "link add c{n} type veth peer name s{n} netns {}",
+            s.name
+        ));
+        c.ip(&format!("addr add 10.9.{n}.1/24 dev c{n}"));
+        s.ip(&format!("addr add 10.9.{n}.2/24 dev s{n}"));
+        c.ip(&format!("link set c{n} up"));
+        s.ip(&format!("link set s{n} up"));
+    }
+    c.ip("addr add 2001:db8:9:1::1/64 dev c1 nodad");
+    s.ip("addr add 2001:db8:9:1::2/64 dev s1 nodad");
+    c.ip("route add 10.9.1.2/32 dev c1 metric 100");
+    c.ip("route add 10.9.1.2/32 dev c2 metric 200");
+    c.ip("route add 10.9.1.2/32 dev c3 metric 300");
+    c.ip("mptcp endpoint add 10.9.2.1 dev c2 subflow");
+    c.ip("mptcp endpoint add 10.9.3.1 dev c3 subflow backup");
+    c.ip("mptcp limits set subflows 2");
+    s.ip("mptcp limits set subflows 2");
+    (c, s)
+}
+
+fn collect(namespaces: &[&TestNs], only: &str, extra: &[&str]) -> Report {
+    let mut cmd = bin();
+    for ns in namespaces {
+        cmd.args(["--netns", &ns.name]);
+    }
+    let out = cmd
+        .args(["--only", only])
+        .args(["--format", "json", "--no-archive", "-q", "--no-redact"])
+        .args(extra)
+        .output()
+        .unwrap();
+    crate::util::assert_ok(&out);
+    serde_json::from_slice(&out.stdout).expect("stdout is the report JSON")
+}
+
+fn section<'a>(
+    r: &'a Report,
+    collector: &str,
+    ns: &TestNs,
+) -> &'a mptcp_get_debug::report::Section {
+    r.sections
+        .iter()
+        .find(|s| s.collector == collector && s.netns.as_deref() == Some(&ns.name))
+        .unwrap_or_else(|| panic!("no {collector} section for {}", ns.name))
+}
+
+/// `ss -ManiH` in `ns`, once two runs in a row agree (the connections have gone quiet).
+fn quiet_ss(ns: &TestNs) -> String {
+    let mut last = ns.exec(&["ss", "-ManiH"]);
+    for _ in 0..50 {
+        std::thread::sleep(Duration::from_millis(100));
+        let now = ns.exec(&["ss", "-ManiH"]);
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+    panic!("the sockets of {} never went quiet:\n{last}", ns.name)
+}
+
+#[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
+fn native_sockets_match_ss_and_group_subflows_under_their_connection() {
+    let (c, s) = two_namespaces();
+    let v4: SocketAddr = "10.9.1.2:10001".parse().unwrap();
+    let v6: SocketAddr = "[2001:db8:9:1::2]:10002".parse().unwrap();
+    let any6: SocketAddr = "[::]:10003".parse().unwrap();
+    let (listening_tx, listening) = mpsc::channel();
+    let (server_stop, server, server_ready) = hold_in(&s, move || {
+        let ls = [listen(v4), listen(v6), listen(any6)];
+        listening_tx.send(()).unwrap();
+        let mut kept = Vec::new();
+        for l in &ls[..2] {
+            let (mut st, _) = l.accept().unwrap();
+            let mut buf = [0u8; 1000];
+            st.read_exact(&mut buf).unwrap();
+            st.write_all(&buf).unwrap();
+            kept.push(st);
+        }
+        (ls, kept)
+    });
+    listening.recv().unwrap();
+    let (client_stop, client, client_ready) = hold_in(&c, move || {
+        let mut kept = Vec::new();
+        for (addr, want) in [(v4, 2), (v6, 0)] {
+            let mut st = connect(addr);
+            st.write_all(&[7u8; 1000]).unwrap();
+            let mut back = [0u8; 1000];
+            st.read_exact(&mut back).unwrap();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while extra_subflows(&st) < want {
+                assert!(
+                    Instant::now() < deadline,
+                    "the joins to {addr} never came up"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            kept.push(st);
+        }
+        kept
+    });
+    client_ready.recv().unwrap();
+    server_ready.recv().unwrap();
+
+    let expected_c = quiet_ss(&c);
+    let expected_s = quiet_ss(&s);
+    let report = collect(&[&c, &s], "sockets", &[]);
+    for (ns, expected) in [(&c, &expected_c), (&s, &expected_s)] {
+        let sec = section(&report, "sockets", ns);
+        assert_eq!(sec.status, Status::Ok, "{:?}", sec.notes);
+        assert_eq!(sec.artifacts[0].name, "ss_-ManiH.txt");
+        assert_eq!(&sec.artifacts[0].content, expected, "netns {}", ns.name);
+        // Nothing was run to get them.
+        assert!(
+            matches!(&sec.artifacts[0].source, Source::Command { argv, .. } if argv[0] == "netlink")
+        );
+        assert!(sec.notes.is_empty(), "{:?}", sec.notes);
+    }
+    assert_eq!(expected_c.lines().count(), 4, "{expected_c}");
+    assert_eq!(expected_s.lines().count(), 10, "{expected_s}");
+    assert!(expected_s.contains("*:10003"), "{expected_s}");
+    assert!(
+        expected_s.contains("[2001:db8:9:1::2]:10002"),
+        "{expected_s}"
+    );
+
+    // The client's IPv4 connection: three subflows (c1, then the joins on c2 and c3), one backup.
+    let socks: &Vec<MptcpSocket> = report.sockets(Some(&c.name)).unwrap();
+    let conn = socks.iter().find(|x| x.peer == "10.9.1.2:10001").unwrap();
+    let token = conn.mptcp.as_ref().unwrap().token;
+    assert_eq!(conn.subflows.len(), 3, "{conn:#?}");
+    assert!(conn.subflows.iter().all(|f| f.token_loc == Some(token)));
+    let mut seen: Vec<(Option<String>, Option<u8>, bool)> = conn
+        .subflows
+        .iter()
+        .map(|f| (f.dev.clone(), f.id_loc, f.backup()))
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            (Some("c1".into()), Some(0), false),
+            (Some("c2".into()), Some(1), false),
+            (Some("c3".into()), Some(2), true),
+        ]
+    );
+    assert!(conn.subflows.iter().all(|f| f
+        .tcp
+        .as_ref()
+        .is_some_and(|t| t.rtt_us > 0 && t.snd_cwnd > 0)));
+    let line = connection_line(conn);
+    assert!(line.starts_with("ESTAB 10.9.1.1:"), "{line}");
+    assert!(
+        line.contains(&format!("token {token:x}: 3 subflows (")),
+        "{line}"
+    );
+    assert!(line.contains("c3 id 2/0 backup"), "{line}");
+    // The IPv6 connection has its one subflow; the server has its listeners with theirs.
+    let conn6 = socks
+        .iter()
+        .find(|x| x.peer == "[2001:db8:9:1::2]:10002")
+        .unwrap();
+    assert_eq!(conn6.subflows.len(), 1);
+    let ssocks = report.sockets(Some(&s.name)).unwrap();
+    let sconn = ssocks
+        .iter()
+        .find(|x| x.local == "10.9.1.2:10001" && x.state == "ESTAB")
+        .unwrap();
+    assert_eq!(sconn.subflows.len(), 3);
+    assert!(sconn.subflows.iter().any(|f| f.backup()));
+    for l in ssocks.iter().filter(|x| x.state == "LISTEN") {
+        assert_eq!(l.subflows.len(), 1, "{l:#?}");
+        assert_eq!(l.subflows[0].state, "LISTEN");
+    }
+    for ns in [&c, &s] {
+        let run = report.sock_diag(Some(&ns.name)).unwrap();
+        assert_eq!(run.source, "sock_diag");
+        assert!(run.unmatched_subflows.is_empty(), "{run:#?}");
+        assert_eq!(run.subflows_missing, None);
+    }
+    drop((client_stop, server_stop));
+    client.join().unwrap();
+    server.join().unwrap();
+}
+
+fn netstat_value(ns: &TestNs, name: &str) -> u64 {
+    let text = ns.exec(&["cat", "/proc/net/netstat"]);
+    let mut lines = text.lines();
+    while let (Some(h), Some(v)) = (lines.next(), lines.next()) {
+        if !h.starts_with("MPTcpExt:") {
+            continue;
+        }
+        let i = h.split_whitespace().position(|w| w == name).unwrap();
+        return v.split_whitespace().nth(i).unwrap().parse().unwrap();
+    }
+    panic!("no MPTcpExt in /proc/net/netstat")
+}
+
+#[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
+fn native_nstat_text_matches_nstat_line_for_line() {
+    let ns = TestNs::new().expect(ROOT_NETNS);
+    let history = tempfile::tempdir().unwrap();
+    let hist = history.path().join("nstat.history");
+    let report = collect(&[&ns], "nstat,mib", &[]);
+    // A quiet namespace: nothing moves between the two reads.
+    let out = std::process::Command::new("ip")
+        .args(["netns", "exec", &ns.name, "nstat", "-zas"])
+        .env("NSTAT_HISTORY", "/dev/null")
+        .output()
+        .unwrap();
+    crate::util::assert_ok(&out);
+    let expected = String::from_utf8(out.stdout).unwrap();
+    let sec = section(&report, "nstat", &ns);
+    assert_eq!(sec.status, Status::Ok);
+    assert_eq!(sec.artifacts[0].name, "nstat_-zas.txt");
+    assert_eq!(sec.artifacts[0].content, expected);
+    assert!(expected.lines().count() > 300, "{expected}");
+    assert!(matches!(sec.artifacts[0].source, Source::File { .. }));
+    // The typed counters are the same list, and no history file was written anywhere.
+    let mib = report.mib(Some(&ns.name)).unwrap();
+    assert_eq!(mib.nstat.len() + 1, expected.lines().count());
+    assert!(!hist.exists());
+    assert!(report
+        .sections
+        .iter()
+        .flat_map(|s| &s.artifacts)
+        .all(|a| !matches!(
+            &a.source,
+            Source::Command { argv, .. } if argv[0] == "nstat" || argv[0] == "ss"
+        )));
+}
+
+#[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
+fn selftest_runs_after_counters_and_sockets_are_read() {
+    let ns = TestNs::new().expect(ROOT_NETNS);
+    let report = collect(&[&ns], "mib,nstat,sockets,selftest", &[]);
+    let st = report.self_test(Some(&ns.name)).unwrap();
+    assert_eq!(st.result, "ok", "{}", st.detail);
+    // It made a connection...
+    assert_eq!(netstat_value(&ns, "MPCapableSYNTX"), 1);
+    // ...that nothing in the report saw.
+    let mib = report.mib(Some(&ns.name)).unwrap();
+    assert_eq!(mib.get("MPTcpExt", "MPCapableSYNTX"), Some(0));
+    let nstat = &section(&report, "nstat", &ns).artifacts[0].content;
+    assert!(
+        nstat.contains("\nMPTcpExtMPCapableSYNTX          0 "),
+        "{nstat}"
+    );
+    assert_eq!(report.sockets(Some(&ns.name)).unwrap(), &vec![]);
+}
+
+#[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
+fn reproduce_window_never_contains_the_selftest() {
+    let ns = TestNs::new().expect(ROOT_NETNS);
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args([
+            "reproduce",
+            "--netns",
+            &ns.name,
+            "--duration",
+            "300ms",
+            "-q",
+            "-o",
+        ])
+        .arg(dir.path())
+        .args(["--format", "json", "--no-redact"])
+        .output()
+        .unwrap();
+    crate::util::assert_ok(&out);
+    let report: Report = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report.self_test(Some(&ns.name)).unwrap().result, "ok");
+    assert_eq!(netstat_value(&ns, "MPCapableSYNTX"), 1);
+    let w = crate::reproduce_live::window(&report, &ns);
+    assert_eq!(w.events_total, 0, "{:?}", w.events);
+    assert_eq!(w.changed_counters(), vec![]);
+    assert!(w
+        .after
+        .counters
+        .iter()
+        .any(|c| c.name == "TcpExtTCPTimeouts"));
+    assert_eq!(w.after.sockets.as_deref(), Some(&[][..]));
+    let members = crate::util::unpack(&crate::util::only_archive(dir.path()));
+    let nstat = members
+        .iter()
+        .find(|(n, _)| *n == format!("reproduce/netns-{}/nstat.txt", ns.name))
+        .expect("nstat.txt in the archive");
+    assert_eq!(nstat.1, b"#kernel\n");
+}
+
+#[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
+fn no_system_changes_makes_no_connection_and_says_why() {
+    let ns = TestNs::new().expect(ROOT_NETNS);
+    let report = collect(&[&ns], "sockets,selftest", &["--no-system-changes"]);
+    let sec = section(&report, "selftest", &ns);
+    match &sec.status {
+        Status::Skipped { reason } => {
+            assert!(reason.starts_with("--no-system-changes"), "{reason}")
+        }
+        other => panic!("selftest ran: {other:?}"),
+    }
+    assert_eq!(netstat_value(&ns, "MPCapableSYNTX"), 0);
+    // mptcp_diag is built in or loaded here: the sockets are still listed.
+    assert_eq!(section(&report, "sockets", &ns).status, Status::Ok);
+    assert_eq!(
+        report.sock_diag(Some(&ns.name)).unwrap().modules_loaded,
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
+fn unprivileged_run_lists_the_sockets_with_their_subflows() {
+    let ns = TestNs::new().expect(ROOT_NETNS);
+    let addr: SocketAddr = "127.0.0.1:10004".parse().unwrap();
+    let (stop, h, ready) = hold_in(&ns, move || {
+        let l = listen(addr);
+        let mut c = connect(addr);
+        let (mut sv, _) = l.accept().unwrap();
+        c.write_all(b"x").unwrap();
+        sv.read_exact(&mut [0u8; 1]).unwrap();
+        (l, c, sv)
+    });
+    ready.recv().unwrap();
+    let expected = quiet_ss(&ns);
+    // Inside the namespace as user 65534: sock_diag answers, without the subflows' MPTCP details.
+    let out = std::process::Command::new("ip")
+        .args([
+            "netns", "exec", &ns.name, "setpriv", "--reuid", "65534", "--regid", "65534",
+        ])
+        .args(["--clear-groups", "--"])
+        .arg(env!("CARGO_BIN_EXE_mptcp-get-debug"))
+        .args([
+            "--only",
+            "sockets",
+            "--format",
+            "json",
+            "--no-archive",
+            "-q",
+            "--no-redact",
+        ])
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    crate::util::assert_ok(&out);
+    let report: Report = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!report.meta.privileged);
+    let sec = report
+        .sections
+        .iter()
+        .find(|s| s.collector == "sockets")
+        .unwrap();
+    assert_eq!(sec.status, Status::Ok, "{:?}", sec.notes);
+    assert_eq!(sec.artifacts[0].content, expected);
+    // Tokens, ids and flags come without CAP_NET_ADMIN, so the subflows are still grouped; only
+    // their sequence numbers are the kernel's to withhold.
+    let run = report.sock_diag(None).unwrap();
+    assert_eq!(run.subflows_missing, None);
+    assert!(run.unmatched_subflows.is_empty());
+    for c in report
+        .sockets(None)
+        .unwrap()
+        .iter()
+        .filter(|c| c.state == "ESTAB")
+    {
+        assert_eq!(c.subflows.len(), 1, "{c:#?}");
+        let f = &c.subflows[0];
+        assert_eq!(f.token_loc, c.mptcp.as_ref().map(|i| i.token));
+        assert!(f.flags.is_some() && f.map_seq.is_none(), "{f:#?}");
+    }
+    assert_eq!(report.sockets(None).unwrap().len(), 3);
+    drop(stop);
+    h.join().unwrap();
+}
