@@ -456,8 +456,8 @@ pub fn collect(args: &CollectArgs, argv: Vec<String>, mode: &str) -> Result<Exit
         Some(output_dir(args)?)
     };
     let template = read_template(args)?;
-    if args.duration.is_some() || !args.command.is_empty() {
-        bail!("--duration and `-- CMD` belong to reproduce mode (`mptcp-get-debug reproduce ...`)");
+    if args.duration.is_some() || args.sample_interval.is_some() || !args.command.is_empty() {
+        bail!("--duration, --sample-interval and `-- CMD` belong to reproduce mode (`mptcp-get-debug reproduce ...`)");
     }
     let collected = collect_report(args, argv, mode, &redact_options(args))?;
     emit(args, collected, dir, template)

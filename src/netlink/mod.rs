@@ -6,6 +6,7 @@
 
 pub mod attr;
 pub mod consts;
+pub mod diag_sample;
 pub mod drvinfo;
 pub mod endpoint;
 pub mod ethtool;
