@@ -8,6 +8,7 @@ mod cross;
 mod daemons;
 mod interfaces;
 mod kernel;
+pub mod throughput;
 
 pub use config::roles;
 pub use cross::cross_side;
@@ -42,6 +43,7 @@ pub static RULES: &[(&str, Rule)] = &[
     ("self-test", config::self_test),
     ("kernel-eol", kernel::kernel_eol),
     ("kernel-splat", kernel::kernel_splat),
+    ("throughput", throughput::all),
 ];
 
 /// Every finding for a report, problems first (stable within a severity).
