@@ -3,6 +3,7 @@
 
 pub mod context_view;
 pub mod merge;
+pub mod perf_view;
 pub mod reproduce_view;
 pub mod summary;
 pub mod sysinfo;

@@ -66,6 +66,8 @@ struct View<'a> {
     kernel_log_missing: String,
     network_manager: Option<&'a crate::report::NetworkManager>,
     mptcpd: Option<&'a crate::report::Mptcpd>,
+    /// Machine, interface table and per-path throughput (markdown), when collected.
+    performance: Option<String>,
 }
 
 #[derive(Serialize, Default)]
@@ -174,6 +176,7 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         reproduce: report.reproduce.as_ref().map(super::reproduce_view::build),
         kernel_log: context_view::kernel_log(report),
         kernel_log_missing: context_view::why_not(report, "kmsg", None),
+        performance: super::perf_view::render(report),
     };
     let tpl = opts.template.as_deref().unwrap_or(DEFAULT_TEMPLATE);
     super::render_template("summary", tpl, &view)
