@@ -9,6 +9,7 @@ mod fixtures;
 mod live;
 mod netlink_live;
 mod nm_mptcpd;
+mod perf_live;
 mod redact;
 mod reproduce_live;
 mod reproduce_signals;
