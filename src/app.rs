@@ -495,9 +495,9 @@ pub fn collect(args: &CollectArgs, argv: Vec<String>, mode: &str) -> Result<Exit
         Some(output_dir(args)?)
     };
     let template = read_template(args)?;
-    if args.duration.is_some() || !args.command.is_empty() {
+    if args.duration.is_some() || args.sample_interval.is_some() || !args.command.is_empty() {
         usage_bail!(
-            "--duration and `-- CMD` belong to reproduce mode (`mptcp-get-debug reproduce ...`)"
+            "--duration, --sample-interval and `-- CMD` belong to reproduce mode (`mptcp-get-debug reproduce ...`)"
         );
     }
     let collected = collect_report(args, argv, mode, &redact_options(args))?;

@@ -234,6 +234,11 @@ pub struct CollectArgs {
     #[arg(long, value_name = "TIME", value_parser = crate::reproduce::parse_duration)]
     pub duration: Option<std::time::Duration>,
 
+    /// Reproduce mode: sample each MPTCP connection's and subflow's bytes and retransmits and each
+    /// interface's counters every MS milliseconds during the window (default 100; 0 disables).
+    #[arg(long, value_name = "MS", value_parser = crate::reproduce::parse_sample_interval)]
+    pub sample_interval: Option<u64>,
+
     /// Reproduce mode: run this command (in the first --netns) and end the window when it exits.
     #[arg(last = true, value_name = "CMD")]
     pub command: Vec<String>,

@@ -169,6 +169,10 @@ pub enum Data {
     Mptcpd(Mptcpd),
     SelfTest(SelfTest),
     KernelLog(KernelLog),
+    /// The machine: CPUs, memory, load, uptime (the `host` collector; live system only).
+    Host(Host),
+    /// Per interface: driver, speed, MTU, qdisc, offloads and loss counters (the `links` collector).
+    Links(Vec<LinkDetail>),
     /// Free-form structured data for collectors whose model is still settling (NetworkManager, mptcpd,
     /// routing, self-test, ...): a name and a JSON value.
     Other {
@@ -665,6 +669,119 @@ pub struct KernelLog {
     pub splats: usize,
 }
 
+/// The machine a report was collected on, as the running kernel describes it (`host` collector).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Host {
+    /// CPUs online now (offline ones are not counted).
+    pub cpus_online: usize,
+    #[serde(default)]
+    pub physical_cores: Option<usize>,
+    /// The first CPU's model name (/proc/cpuinfo `model name`), e.g. "AMD EPYC 7B13 64-Core Processor".
+    #[serde(default)]
+    pub cpu_model: Option<String>,
+    #[serde(default)]
+    pub cpu_vendor: Option<String>,
+    /// e.g. x86_64, aarch64.
+    #[serde(default)]
+    pub arch: Option<String>,
+    pub memory_total_bytes: u64,
+    pub memory_available_bytes: u64,
+    pub swap_total_bytes: u64,
+    pub swap_free_bytes: u64,
+    /// Load averages over 1, 5 and 15 minutes.
+    pub load_1: f64,
+    pub load_5: f64,
+    pub load_15: f64,
+    pub uptime_seconds: u64,
+    #[serde(default)]
+    pub boot_time: Option<DateTime<Utc>>,
+}
+
+/// One interface as the `links` collector saw it: what it is (driver, bus), how fast, how it queues
+/// and offloads, and the counters that show loss.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct LinkDetail {
+    pub name: String,
+    pub index: i32,
+    /// The link type (IFLA_INFO_KIND: veth, bridge, wireguard, ...); None for plain devices.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Operational state as `ip link` shows it (UP, DOWN, UNKNOWN, ...).
+    #[serde(default)]
+    pub operstate: Option<String>,
+    #[serde(default)]
+    pub mtu: Option<u32>,
+    #[serde(default)]
+    pub qdisc: Option<String>,
+    /// Driver name (ETHTOOL_GDRVINFO), e.g. virtio_net, mlx5_core, veth.
+    #[serde(default)]
+    pub driver: Option<String>,
+    /// Bus of the parent device (pci, usb, virtio, ...); None for virtual devices.
+    #[serde(default)]
+    pub bus: Option<String>,
+    /// The device's address on that bus, e.g. 0000:00:03.0.
+    #[serde(default)]
+    pub bus_info: Option<String>,
+    /// Link speed in Mb/s; None when the driver does not report one (or the link is down).
+    #[serde(default)]
+    pub speed_mbps: Option<u32>,
+    /// "full" or "half"; None when unknown.
+    #[serde(default)]
+    pub duplex: Option<String>,
+    #[serde(default)]
+    pub autoneg: Option<bool>,
+    /// None when the offload features could not be read.
+    #[serde(default)]
+    pub offloads: Option<Offloads>,
+    #[serde(default)]
+    pub counters: Option<LinkCounters>,
+}
+
+/// Offload features of an interface, by their kernel names (rx-gro, tx-tcp-segmentation, ...).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Offloads {
+    /// "ethtool netlink" or "ethtool -k".
+    pub source: String,
+    /// Features that are on.
+    pub active: Vec<String>,
+    /// Features that are off but could be turned on (`ethtool -K`); fixed ones are not listed.
+    #[serde(default)]
+    pub off: Vec<String>,
+}
+
+impl Offloads {
+    pub fn is_on(&self, feature: &str) -> bool {
+        self.active.iter().any(|f| f == feature)
+    }
+}
+
+/// Interface counters since the interface was created (IFLA_STATS64).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct LinkCounters {
+    pub rx_packets: u64,
+    pub tx_packets: u64,
+    pub rx_bytes: u64,
+    pub tx_bytes: u64,
+    pub rx_errors: u64,
+    pub tx_errors: u64,
+    pub rx_dropped: u64,
+    pub tx_dropped: u64,
+    #[serde(default)]
+    pub rx_fifo_errors: u64,
+    #[serde(default)]
+    pub tx_fifo_errors: u64,
+    #[serde(default)]
+    pub rx_missed_errors: u64,
+    #[serde(default)]
+    pub rx_over_errors: u64,
+    #[serde(default)]
+    pub rx_crc_errors: u64,
+    #[serde(default)]
+    pub tx_carrier_errors: u64,
+    #[serde(default)]
+    pub collisions: u64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Finding {
     /// Stable rule id, e.g. "mptcp-disabled".
@@ -757,6 +874,7 @@ impl Report {
         network_manager: NetworkManager -> NetworkManager,
         mptcpd: Mptcpd -> Mptcpd,
         kernel_log: KernelLog -> KernelLog,
+        host: Host -> Host,
     }
 
     netns_accessors! {
@@ -767,6 +885,7 @@ impl Report {
         sockets: Sockets -> Vec<MptcpSocket>,
         interfaces: Interfaces -> Interfaces,
         self_test: SelfTest -> SelfTest,
+        links: Links -> Vec<LinkDetail>,
     }
 
     pub fn sysctl(&self, netns: Option<&str>, name: &str) -> Option<&str> {

@@ -7,6 +7,9 @@ mod changes;
 mod command;
 mod members;
 mod model;
+mod sample_round;
+mod sampler;
+mod samples;
 mod signals;
 mod snapshot;
 mod wait;
@@ -15,6 +18,8 @@ mod watch;
 pub use changes::changes;
 pub use members::archive_members;
 pub use model::{CommandRun, CounterDelta, EndedBy, NsWindow, Reproduce, Snapshot, MAX_EVENTS};
+pub use sampler::parse_interval as parse_sample_interval;
+pub use samples::{ConnSample, LinkSample, PathTotal, Sample, Samples, SubflowSample};
 pub use wait::parse_duration;
 
 use crate::app;
@@ -47,6 +52,26 @@ pub fn manifest_entry(r: &Reproduce) -> serde_json::Value {
             "events_lost": w.events_lost,
         })).collect::<Vec<_>>(),
     })
+}
+
+/// What the throughput sampler may read here: sock_diag requests must not load a module.
+fn sample_options(env: &crate::collectors::Env, args: &CollectArgs) -> sampler::Options {
+    let ctx = crate::collectors::Ctx { env, netns: None };
+    let subflows = sampler::tcp_diag_available(&ctx).and_then(|()| {
+        if env.privileged {
+            Ok(())
+        } else {
+            Err("subflows are not sampled without CAP_NET_ADMIN (the kernel hides their MPTCP info)".into())
+        }
+    });
+    sampler::Options {
+        interval: Duration::from_millis(
+            args.sample_interval.unwrap_or(sampler::DEFAULT_INTERVAL_MS),
+        ),
+        mptcp: crate::collectors::sockets::diag_available(&ctx)
+            .map_err(|why| format!("MPTCP connections not sampled: {why}")),
+        subflows,
+    }
 }
 
 pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
@@ -107,6 +132,8 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
             );
         }
     }
+    let sampling = sampler::Sampler::start(&namespaces, sample_options(&env, args))
+        .map_err(|e| anyhow!("cannot start the throughput sampler: {e}"))?;
     let started_at = chrono::Utc::now();
     let t0 = Instant::now();
     let interactive = stdin == wait::StdinMode::Terminal;
@@ -156,6 +183,7 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
     });
     let ended_at = chrono::Utc::now();
     let window = t0.elapsed();
+    let mut sampled = sampling.map(|s| s.stop()).unwrap_or_default().into_iter();
     let watched = watch.stop();
     let after = snapshot::take(&env, &specs, &namespaces, timeout);
 
@@ -179,6 +207,7 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
                 events_malformed: w.malformed,
                 before,
                 after,
+                samples: sampled.next(),
             }
         })
         .collect();

@@ -234,6 +234,8 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../collectors/networkmanager.toml"),
     ),
     ("mptcpd.toml", include_str!("../collectors/mptcpd.toml")),
+    ("host.toml", include_str!("../collectors/host.toml")),
+    ("links.toml", include_str!("../collectors/links.toml")),
 ];
 
 /// Embedded specs plus the `*.toml` files of extra directories (later names override earlier ones).

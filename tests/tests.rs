@@ -12,6 +12,7 @@ mod live;
 mod netlink_live;
 mod nm_mptcpd;
 mod packaging;
+mod perf_live;
 mod redact;
 mod redact_corpus;
 mod redact_matrix;

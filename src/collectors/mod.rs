@@ -3,11 +3,14 @@
 //! names it with `builtin = "..."`.
 
 pub mod endpoints;
+pub mod host;
 pub mod iproute2;
 pub mod kconfig;
 pub mod kernel;
 pub mod kmsg;
 pub mod limits;
+pub mod links;
+pub mod links_text;
 pub mod mib;
 pub mod mptcpd;
 pub mod mptcpd_unit;
@@ -107,6 +110,8 @@ pub static BUILTINS: &[&dyn Builtin] = &[
     &selftest::Selftest,
     &networkmanager::NetworkManager,
     &mptcpd::Mptcpd,
+    &host::Host,
+    &links::Links,
 ];
 
 pub fn builtin(name: &str) -> Option<&'static dyn Builtin> {

@@ -29,6 +29,22 @@ fn states(ctx: &Ctx) -> [ModState; 3] {
     modules::ALL.map(|m| modules::state(ctx.fs(), kconfig, m))
 }
 
+/// Whether MPTCP sockets can be asked for without loading any module (the reproduce sampler asks
+/// many times and never loads one); Err(reason) when not.
+pub fn diag_available(ctx: &Ctx) -> std::result::Result<(), String> {
+    if !ctx.fs().exists("/proc/sys/net/mptcp") {
+        return Err("kernel without MPTCP (/proc/sys/net/mptcp is missing)".into());
+    }
+    let [inet, _, mptcp] = states(ctx);
+    for (s, m) in [(inet, modules::INET_DIAG), (mptcp, modules::MPTCP_DIAG)] {
+        if !s.safe() {
+            return Err(modules::why_not(s, m)
+                .unwrap_or_else(|| format!("{}: cannot tell whether it is loaded", m.0)));
+        }
+    }
+    Ok(())
+}
+
 /// Whether the MPTCP sockets can be asked for here, and the subflows with them; Err(reason) when
 /// the sockets cannot.
 fn plan(ctx: &Ctx) -> std::result::Result<Plan, String> {

@@ -17,6 +17,7 @@ pub mod kernel;
 pub mod routes;
 #[cfg(test)]
 mod testkit;
+pub mod throughput;
 
 pub use cross::{cross_side, role_ns};
 pub use facts::roles;
@@ -72,6 +73,7 @@ pub static RULES: &[RuleInfo] = rules! {
     "self-test" => counters::self_test, ["selftest", "mib"], "the loopback MPTCP self-test failed or fell back (not when a detected blackhole explains the fallback)";
     "kernel-eol" => kernel::kernel_eol, ["kernel", "distro"], "a kernel series out of upstream support (data/kernel-series.toml)";
     "kernel-splat" => kernel::kernel_splat, ["kmsg"], "WARNING:/BUG: splats mentioning mptcp in the kernel log";
+    "throughput" => throughput::all, ["links", "host", "endpoints", "sockets"], "subflow-mtu-mismatch: MTUs of MPTCP interfaces differ by 25% or more; interface-loss: errors or drops on an MPTCP interface; offload-off: GRO/GSO/TSO off on an MPTCP interface; single-busy-cpu: one CPU online with load above 0.9; backup-only-paths: every additional endpoint is a backup";
 };
 
 /// Rules that need both sides (`merge`), with what triggers them.

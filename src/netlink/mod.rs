@@ -6,11 +6,15 @@
 
 pub mod attr;
 pub mod consts;
+pub mod diag_sample;
+pub mod drvinfo;
 pub mod endpoint;
+pub mod ethtool;
 pub mod event;
 pub mod family;
 pub mod genl;
 pub mod iproute;
+pub mod link_stats;
 pub mod live;
 pub mod monitor;
 pub mod monitor_text;

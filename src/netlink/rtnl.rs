@@ -128,7 +128,7 @@ impl RtSocket {
 
     /// One request with extra `flags`; the answers' bodies until NLMSG_DONE, or the ACK/error of a
     /// single-answer request.
-    fn request(&mut self, kind: u16, flags: u16, header: &[u8]) -> io::Result<Vec<Vec<u8>>> {
+    pub fn request(&mut self, kind: u16, flags: u16, header: &[u8]) -> io::Result<Vec<Vec<u8>>> {
         self.seq += 1;
         let seq = self.seq;
         let len = NLMSG_HDRLEN + header.len();

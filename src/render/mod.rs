@@ -5,6 +5,7 @@ pub mod context_view;
 pub mod escape;
 pub mod form;
 pub mod merge;
+pub mod perf_view;
 pub mod privilege;
 pub mod reproduce_view;
 pub mod summary;

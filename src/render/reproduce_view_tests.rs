@@ -86,6 +86,7 @@ fn report() -> Report {
                     "10.1.2.1 id 1 subflow backup dev va2 \n",
                     1,
                 ),
+                samples: None,
             },
             NsWindow {
                 netns: Some("srv".into()),
@@ -99,6 +100,7 @@ fn report() -> Report {
                 events_malformed: 0,
                 before: snap(&[("MPCapableSYNRX", 0)], "", 0),
                 after: snap(&[("MPCapableSYNRX", 0)], "", 0),
+                samples: None,
             },
         ],
     };

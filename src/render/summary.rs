@@ -74,6 +74,8 @@ struct View<'a> {
     missing_how: &'static str,
     network_manager: Option<&'a crate::report::NetworkManager>,
     mptcpd: Option<&'a crate::report::Mptcpd>,
+    /// Machine, interface table and per-path throughput (markdown), when collected.
+    performance: Option<String>,
 }
 
 #[derive(Serialize, Default)]
@@ -191,6 +193,7 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         kernel_log_missing: context_view::why_not(report, "kmsg", None),
         missing: super::privilege::missing_without_root(report),
         missing_how: super::privilege::HOW,
+        performance: super::perf_view::render(report),
     };
     let tpl = opts.template.as_deref().unwrap_or(DEFAULT_TEMPLATE);
     // The one place this view is made terminal-safe (summary.md is pasted and printed).

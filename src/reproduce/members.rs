@@ -1,7 +1,7 @@
 //! The archive's `reproduce/` directory, derived from `Report.reproduce` (already redacted): the
 //! window, the command's output, and per namespace the events (JSON lines and `ip mptcp monitor`
-//! text), the counters before and after, every delta (and the counters that moved as `nstat` prints
-//! them), and the endpoints/limits on both sides.
+//! text), the throughput samples (JSON lines), the counters before and after, every delta (and the
+//! counters that moved as `nstat` prints them), and the endpoints/limits on both sides.
 
 use super::changes::changes;
 use super::model::{NsWindow, Reproduce, Snapshot};
@@ -123,6 +123,12 @@ pub fn archive_members(report: &Report) -> Vec<Member> {
             path: format!("{dir}/events.txt"),
             data: render_events(&w.events).into_bytes(),
         });
+        if let Some(s) = &w.samples {
+            out.push(Member {
+                path: format!("{dir}/samples.jsonl"),
+                data: s.jsonl().into_bytes(),
+            });
+        }
         snapshot_members(&dir, "before", &w.before, &mut out);
         snapshot_members(&dir, "after", &w.after, &mut out);
         out.push(Member {

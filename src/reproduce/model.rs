@@ -111,6 +111,9 @@ pub struct NsWindow {
     pub events_malformed: u64,
     pub before: Snapshot,
     pub after: Snapshot,
+    /// The throughput series (`--sample-interval`); None when sampling was off.
+    #[serde(default)]
+    pub samples: Option<super::samples::Samples>,
 }
 
 /// Events kept per namespace; more are counted but not stored.

@@ -1,0 +1,314 @@
+//! The `ethtool` generic netlink family (Linux 5.6+): link speed and duplex (LINKMODES_GET) and offload
+//! features (FEATURES_GET), per interface of the calling thread's network namespace. Bitsets are asked
+//! in their verbose form, so every feature arrives with its kernel name (rx-gro, tx-tcp-segmentation)
+//! and no string-set lookup is needed. Decoders take the attribute bytes of one answer.
+
+use super::attr::GenlMsg;
+use super::genl::{attr, nest, GenlSocket};
+use super::rtnl::{attrs, str_of, u32_of, u8_of};
+use super::PmError;
+
+// include/uapi/linux/ethtool_netlink.h (names as in the header).
+pub const ETHTOOL_GENL_NAME: &str = "ethtool";
+pub const ETHTOOL_GENL_VERSION: u8 = 1;
+pub const ETHTOOL_MSG_LINKMODES_GET: u8 = 4;
+pub const ETHTOOL_MSG_FEATURES_GET: u8 = 11;
+pub const ETHTOOL_A_HEADER_DEV_INDEX: u16 = 1;
+pub const ETHTOOL_A_HEADER_FLAGS: u16 = 3;
+pub const ETHTOOL_A_BITSET_NOMASK: u16 = 1;
+pub const ETHTOOL_A_BITSET_SIZE: u16 = 2;
+pub const ETHTOOL_A_BITSET_BITS: u16 = 3;
+pub const ETHTOOL_A_BITSET_VALUE: u16 = 4;
+pub const ETHTOOL_A_BITSET_BITS_BIT: u16 = 1;
+pub const ETHTOOL_A_BITSET_BIT_INDEX: u16 = 1;
+pub const ETHTOOL_A_BITSET_BIT_NAME: u16 = 2;
+pub const ETHTOOL_A_BITSET_BIT_VALUE: u16 = 3;
+pub const ETHTOOL_A_LINKMODES_HEADER: u16 = 1;
+pub const ETHTOOL_A_LINKMODES_AUTONEG: u16 = 2;
+pub const ETHTOOL_A_LINKMODES_SPEED: u16 = 5;
+pub const ETHTOOL_A_LINKMODES_DUPLEX: u16 = 6;
+pub const ETHTOOL_A_FEATURES_HEADER: u16 = 1;
+pub const ETHTOOL_A_FEATURES_HW: u16 = 2;
+pub const ETHTOOL_A_FEATURES_WANTED: u16 = 3;
+pub const ETHTOOL_A_FEATURES_ACTIVE: u16 = 4;
+pub const ETHTOOL_A_FEATURES_NOCHANGE: u16 = 5;
+// include/uapi/linux/ethtool.h
+pub const SPEED_UNKNOWN: u32 = u32::MAX;
+pub const DUPLEX_HALF: u8 = 0;
+pub const DUPLEX_FULL: u8 = 1;
+
+/// What LINKMODES_GET says about the link.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LinkModes {
+    /// Mb/s; None when unknown (SPEED_UNKNOWN, or the link is down).
+    pub speed: Option<u32>,
+    /// "full", "half", or None when unknown.
+    pub duplex: Option<&'static str>,
+    pub autoneg: Option<bool>,
+}
+
+/// What FEATURES_GET says: the feature names in each of its four sets.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Features {
+    /// Features the user may change.
+    pub hw: Vec<String>,
+    /// Features the user asked for.
+    pub wanted: Vec<String>,
+    /// Features on now.
+    pub active: Vec<String>,
+    /// Features that can never change.
+    pub nochange: Vec<String>,
+}
+
+/// The attribute bytes of a generic netlink message, packed as the kernel sent them, so the
+/// decoders below read answers and captured bytes alike.
+pub fn attr_bytes(msg: &GenlMsg) -> Vec<u8> {
+    let mut out = Vec::new();
+    for a in msg.attrs().iter() {
+        let payload: &[u8] = a.nla_payload().as_ref();
+        let len = 4 + payload.len();
+        out.extend_from_slice(&(len as u16).to_ne_bytes());
+        out.extend_from_slice(&super::attr::kind(a).to_ne_bytes());
+        out.extend_from_slice(payload);
+        out.resize((out.len() + 3) & !3, 0);
+    }
+    out
+}
+
+/// The names of the bits set in a bitset attribute (verbose form: with a mask, a listed bit is set
+/// when it carries BIT_VALUE; without one (NOMASK), every listed bit is set). Bits of a compact
+/// bitset, which carry no names, read as `bit N`.
+pub fn decode_bitset(b: &[u8]) -> Vec<String> {
+    let nomask = attrs(b).any(|a| a.kind == ETHTOOL_A_BITSET_NOMASK);
+    let mut out = Vec::new();
+    let mut listed = false;
+    for a in attrs(b).filter(|a| a.kind == ETHTOOL_A_BITSET_BITS) {
+        listed = true;
+        for bit in attrs(a.data).filter(|x| x.kind == ETHTOOL_A_BITSET_BITS_BIT) {
+            let (mut index, mut name, mut value) = (None, None, false);
+            for f in attrs(bit.data) {
+                match f.kind {
+                    ETHTOOL_A_BITSET_BIT_INDEX => index = u32_of(f.data),
+                    ETHTOOL_A_BITSET_BIT_NAME => name = Some(str_of(f.data)),
+                    ETHTOOL_A_BITSET_BIT_VALUE => value = true,
+                    _ => {}
+                }
+            }
+            if nomask || value {
+                if let Some(n) = name.or_else(|| index.map(|i| format!("bit {i}"))) {
+                    out.push(n);
+                }
+            }
+        }
+    }
+    if !listed {
+        let size = attrs(b)
+            .find(|a| a.kind == ETHTOOL_A_BITSET_SIZE)
+            .and_then(|a| u32_of(a.data))
+            .unwrap_or(0) as usize;
+        if let Some(v) = attrs(b).find(|a| a.kind == ETHTOOL_A_BITSET_VALUE) {
+            for (w, word) in v.data.chunks_exact(4).enumerate() {
+                let word = u32::from_ne_bytes(word.try_into().unwrap_or([0; 4]));
+                for bit in 0..32 {
+                    let i = w * 32 + bit;
+                    if word & (1 << bit) != 0 && (size == 0 || i < size) {
+                        out.push(format!("bit {i}"));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Decodes a LINKMODES_GET answer's attributes.
+pub fn decode_linkmodes(b: &[u8]) -> LinkModes {
+    let mut m = LinkModes::default();
+    for a in attrs(b) {
+        match a.kind {
+            ETHTOOL_A_LINKMODES_SPEED => {
+                m.speed = u32_of(a.data).filter(|s| *s != SPEED_UNKNOWN && *s != 0)
+            }
+            ETHTOOL_A_LINKMODES_DUPLEX => {
+                m.duplex = match u8_of(a.data) {
+                    Some(DUPLEX_FULL) => Some("full"),
+                    Some(DUPLEX_HALF) => Some("half"),
+                    _ => None,
+                }
+            }
+            ETHTOOL_A_LINKMODES_AUTONEG => m.autoneg = u8_of(a.data).map(|v| v != 0),
+            _ => {}
+        }
+    }
+    m
+}
+
+/// Decodes a FEATURES_GET answer's attributes.
+pub fn decode_features(b: &[u8]) -> Features {
+    let mut f = Features::default();
+    for a in attrs(b) {
+        let set = match a.kind {
+            ETHTOOL_A_FEATURES_HW => &mut f.hw,
+            ETHTOOL_A_FEATURES_WANTED => &mut f.wanted,
+            ETHTOOL_A_FEATURES_ACTIVE => &mut f.active,
+            ETHTOOL_A_FEATURES_NOCHANGE => &mut f.nochange,
+            _ => continue,
+        };
+        *set = decode_bitset(a.data);
+    }
+    f
+}
+
+/// A generic netlink socket with the `ethtool` family resolved, in the calling thread's namespace.
+pub struct Ethtool {
+    sock: GenlSocket,
+    family: u16,
+}
+
+impl Ethtool {
+    /// Fails with `PmError::FamilyMissing` on kernels without ethtool netlink (before 5.6, or built
+    /// without CONFIG_ETHTOOL_NETLINK).
+    pub fn open() -> Result<Ethtool, PmError> {
+        let sock = GenlSocket::open()?;
+        let family = sock.family(ETHTOOL_GENL_NAME)?.id;
+        Ok(Ethtool { sock, family })
+    }
+
+    /// One GET request for the interface `index`; the attribute bytes of the answer.
+    fn get(&self, cmd: u8, header: u16, index: i32, op: &str) -> Result<Vec<u8>, PmError> {
+        let hdr = nest(
+            header,
+            &[
+                attr(ETHTOOL_A_HEADER_DEV_INDEX, &(index as u32).to_ne_bytes())?,
+                attr(ETHTOOL_A_HEADER_FLAGS, &0u32.to_ne_bytes())?,
+            ],
+        )?;
+        let msgs =
+            self.sock
+                .request(self.family, cmd, ETHTOOL_GENL_VERSION, vec![hdr], false, op)?;
+        msgs.first()
+            .map(attr_bytes)
+            .ok_or_else(|| PmError::Other(format!("{op}: no answer")))
+    }
+
+    pub fn linkmodes(&self, index: i32) -> Result<LinkModes, PmError> {
+        self.get(
+            ETHTOOL_MSG_LINKMODES_GET,
+            ETHTOOL_A_LINKMODES_HEADER,
+            index,
+            "ethtool linkmodes",
+        )
+        .map(|b| decode_linkmodes(&b))
+    }
+
+    pub fn features(&self, index: i32) -> Result<Features, PmError> {
+        self.get(
+            ETHTOOL_MSG_FEATURES_GET,
+            ETHTOOL_A_FEATURES_HEADER,
+            index,
+            "ethtool features",
+        )
+        .map(|b| decode_features(&b))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attr(kind: u16, data: &[u8]) -> Vec<u8> {
+        let mut v = ((4 + data.len()) as u16).to_ne_bytes().to_vec();
+        v.extend_from_slice(&kind.to_ne_bytes());
+        v.extend_from_slice(data);
+        v.resize((v.len() + 3) & !3, 0);
+        v
+    }
+
+    fn bit(index: u32, name: &str, value: bool) -> Vec<u8> {
+        let mut b = attr(ETHTOOL_A_BITSET_BIT_INDEX, &index.to_ne_bytes());
+        b.extend(attr(
+            ETHTOOL_A_BITSET_BIT_NAME,
+            format!("{name}\0").as_bytes(),
+        ));
+        if value {
+            b.extend(attr(ETHTOOL_A_BITSET_BIT_VALUE, &[]));
+        }
+        attr(ETHTOOL_A_BITSET_BITS_BIT, &b)
+    }
+
+    fn bitset(nomask: bool, bits: &[Vec<u8>]) -> Vec<u8> {
+        let mut b = Vec::new();
+        if nomask {
+            b.extend(attr(ETHTOOL_A_BITSET_NOMASK, &[]));
+        }
+        b.extend(attr(ETHTOOL_A_BITSET_SIZE, &64u32.to_ne_bytes()));
+        b.extend(attr(ETHTOOL_A_BITSET_BITS, &bits.concat()));
+        b
+    }
+
+    #[test]
+    fn verbose_bitsets_name_their_set_bits() {
+        let nomask = bitset(
+            true,
+            &[bit(0, "tx-scatter-gather", false), bit(20, "rx-gro", false)],
+        );
+        assert_eq!(decode_bitset(&nomask), ["tx-scatter-gather", "rx-gro"]);
+        let masked = bitset(
+            false,
+            &[
+                bit(16, "tx-tcp-segmentation", true),
+                bit(20, "rx-gro", false),
+            ],
+        );
+        assert_eq!(decode_bitset(&masked), ["tx-tcp-segmentation"]);
+    }
+
+    #[test]
+    fn compact_bitsets_give_bit_numbers() {
+        let mut b = attr(ETHTOOL_A_BITSET_SIZE, &40u32.to_ne_bytes());
+        b.extend(attr(ETHTOOL_A_BITSET_VALUE, &[0b101, 0, 0, 0, 1, 0, 0, 0]));
+        assert_eq!(decode_bitset(&b), ["bit 0", "bit 2", "bit 32"]);
+    }
+
+    #[test]
+    fn features_answer() {
+        let mut b = attr(ETHTOOL_A_FEATURES_HEADER, &attr(2, b"eth1\0"));
+        b.extend(attr(
+            ETHTOOL_A_FEATURES_HW,
+            &bitset(
+                true,
+                &[
+                    bit(16, "tx-tcp-segmentation", false),
+                    bit(20, "rx-gro", false),
+                ],
+            ),
+        ));
+        b.extend(attr(
+            ETHTOOL_A_FEATURES_ACTIVE,
+            &bitset(true, &[bit(16, "tx-tcp-segmentation", false)]),
+        ));
+        b.extend(attr(ETHTOOL_A_FEATURES_NOCHANGE, &bitset(true, &[])));
+        let f = decode_features(&b);
+        assert_eq!(f.hw, ["tx-tcp-segmentation", "rx-gro"]);
+        assert_eq!(f.active, ["tx-tcp-segmentation"]);
+        assert!(f.wanted.is_empty() && f.nochange.is_empty());
+    }
+
+    #[test]
+    fn linkmodes_answer_and_unknown_speed() {
+        let mut b = attr(ETHTOOL_A_LINKMODES_SPEED, &10000u32.to_ne_bytes());
+        b.extend(attr(ETHTOOL_A_LINKMODES_DUPLEX, &[DUPLEX_FULL]));
+        b.extend(attr(ETHTOOL_A_LINKMODES_AUTONEG, &[0]));
+        let m = decode_linkmodes(&b);
+        assert_eq!(
+            (m.speed, m.duplex, m.autoneg),
+            (Some(10000), Some("full"), Some(false))
+        );
+        let mut b = attr(ETHTOOL_A_LINKMODES_SPEED, &SPEED_UNKNOWN.to_ne_bytes());
+        b.extend(attr(ETHTOOL_A_LINKMODES_DUPLEX, &[0xff]));
+        assert_eq!(decode_linkmodes(&b), LinkModes::default());
+        // Truncated input: nothing, no panic.
+        assert_eq!(decode_linkmodes(&[8, 0, 5]), LinkModes::default());
+        assert!(decode_bitset(&[1, 2]).is_empty());
+    }
+}
