@@ -131,7 +131,7 @@ impl Samples {
     /// Adds a round, thinning the series when it is full (the first round always stays).
     pub fn push(&mut self, s: Sample) {
         let every = self.kept_every.max(1);
-        if self.rounds % every == 0 {
+        if self.rounds.is_multiple_of(every) {
             if self.series.len() >= MAX_SAMPLES {
                 let mut i = 0;
                 self.series.retain(|_| {
@@ -139,7 +139,7 @@ impl Samples {
                     (i - 1) % 2 == 0
                 });
                 self.kept_every = every * 2;
-                if self.rounds % self.kept_every == 0 {
+                if self.rounds.is_multiple_of(self.kept_every) {
                     self.series.push(s);
                 }
             } else {
