@@ -12,7 +12,7 @@ use std::net::IpAddr;
 /// Bumped whenever a field changes meaning or a required field is added.
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
@@ -30,13 +30,13 @@ pub struct Report {
     pub reproduce: Option<crate::reproduce::Reproduce>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Tool {
     pub name: String,
     pub version: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Meta {
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
@@ -63,14 +63,14 @@ pub struct Meta {
     pub archive: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Side {
     pub role: String,
     /// True when guessed from sockets and endpoints rather than given with --side.
     pub guessed: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Section {
     pub collector: String,
     pub description: String,
@@ -89,7 +89,7 @@ pub struct Section {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Status {
     Ok,
@@ -118,7 +118,7 @@ impl Status {
 }
 
 /// A raw output kept in the archive under `raw/<name>`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Artifact {
     pub name: String,
     pub source: Source,
@@ -131,7 +131,7 @@ pub struct Artifact {
     pub original_size: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Source {
     Command {
@@ -153,7 +153,7 @@ pub enum Source {
 }
 
 /// Typed facts a collector extracted; findings and views read these, never raw text.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum Data {
     Kernel(KernelInfo),
@@ -181,7 +181,7 @@ pub enum Data {
     },
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct KernelInfo {
     /// The line `uname -a` prints.
     pub uname: String,
@@ -200,7 +200,7 @@ pub struct KernelInfo {
     pub taint_flags: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Distro {
     /// Which file was read (/etc/os-release or /usr/lib/os-release).
     pub source: String,
@@ -209,7 +209,7 @@ pub struct Distro {
     pub fields: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct KernelConfig {
     /// Where the config was read from, e.g. /proc/config.gz.
     pub source: String,
@@ -217,7 +217,7 @@ pub struct KernelConfig {
     pub symbols: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Sysctl {
     /// Full dotted name, e.g. net.mptcp.enabled.
     pub name: String,
@@ -225,7 +225,7 @@ pub struct Sysctl {
 }
 
 /// One path-manager endpoint, as the kernel's mptcp_pm GET_ADDR reports it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Endpoint {
     pub id: u8,
     pub addr: IpAddr,
@@ -242,13 +242,13 @@ pub struct Endpoint {
     pub dev: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Limits {
     pub add_addr_accepted: Option<u32>,
     pub subflows: Option<u32>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Mib {
     /// Group name (MPTcpExt, TcpExt, ...) -> counters in kernel order.
     pub groups: BTreeMap<String, Vec<Counter>>,
@@ -268,7 +268,7 @@ impl Mib {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Counter {
     pub name: String,
     pub value: u64,
@@ -276,7 +276,7 @@ pub struct Counter {
 
 /// An MPTCP socket as `ss -M` shows it; from sock_diag also its decoded `struct mptcp_info` and its
 /// TCP subflows (absent when the sockets were parsed from `ss -ManiH` text).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct MptcpSocket {
     pub state: String,
     pub recv_q: u64,
@@ -301,7 +301,7 @@ pub struct MptcpSocket {
 
 /// `struct mptcp_info`. Fields after `rcv_nxt` came with later kernels: None when the kernel's struct
 /// is shorter. `size` is how many bytes the kernel sent. Zero fields are left out of report.json.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct MptcpInfo {
     pub size: usize,
     /// Extra subflows (not counting the initial one).
@@ -368,7 +368,7 @@ impl MptcpInfo {
 }
 
 /// One TCP subflow of an MPTCP connection (a TCP socket whose ULP is "mptcp"), from sock_diag.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Subflow {
     pub state: String,
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -445,7 +445,7 @@ impl Subflow {
 /// The parts of `struct tcp_info` that tell how a subflow is doing. Times in microseconds, as the
 /// kernel gives them; fields of later kernels are None when its struct is shorter. Zero fields are
 /// left out of report.json.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct TcpInfo {
     #[serde(default, skip_serializing_if = "is_zero")]
     pub ca_state: u8,
@@ -500,7 +500,7 @@ fn is_zero<T: Default + PartialEq>(v: &T) -> bool {
 
 /// How the sockets of a namespace were collected (stored as `Data::Other` named "sock_diag", so
 /// reports stay readable by versions without it).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct SockDiagRun {
     /// "sock_diag" (asked natively) or "ss -ManiH" (parsed from its text).
     pub source: String,
@@ -523,7 +523,7 @@ impl SockDiagRun {
 }
 
 /// Links, addresses and rp_filter of one namespace (routes and rules stay raw in artifacts).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Interfaces {
     pub links: Vec<Link>,
     /// net.ipv4.conf.all.rp_filter / default.rp_filter.
@@ -538,7 +538,7 @@ pub struct Interfaces {
     pub default_route_v6: Option<bool>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Link {
     pub name: String,
     pub index: i32,
@@ -557,7 +557,7 @@ pub struct Link {
     pub rp_filter: Option<u8>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct NetworkManager {
     pub installed: bool,
     #[serde(default)]
@@ -583,7 +583,7 @@ pub struct NetworkManager {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct NmConnection {
     pub id: String,
     #[serde(default)]
@@ -614,7 +614,7 @@ pub struct NmConnection {
     pub default_applies: bool,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Mptcpd {
     pub installed: bool,
     #[serde(default)]
@@ -649,7 +649,7 @@ pub struct Mptcpd {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct SelfTest {
     /// "ok", "unsupported" (EPROTONOSUPPORT), "disabled" (ENOPROTOOPT), "fallback", "error".
     pub result: String,
@@ -658,7 +658,7 @@ pub struct SelfTest {
     pub duration_ms: f64,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct KernelLog {
     /// Where the lines came from (/dev/kmsg, dmesg, journalctl -k).
     pub source: String,
@@ -670,7 +670,7 @@ pub struct KernelLog {
 }
 
 /// The machine a report was collected on, as the running kernel describes it (`host` collector).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Host {
     /// CPUs online now (offline ones are not counted).
     pub cpus_online: usize,
@@ -699,7 +699,7 @@ pub struct Host {
 
 /// One interface as the `links` collector saw it: what it is (driver, bus), how fast, how it queues
 /// and offloads, and the counters that show loss.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct LinkDetail {
     pub name: String,
     pub index: i32,
@@ -738,7 +738,7 @@ pub struct LinkDetail {
 }
 
 /// Offload features of an interface, by their kernel names (rx-gro, tx-tcp-segmentation, ...).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Offloads {
     /// "ethtool netlink" or "ethtool -k".
     pub source: String,
@@ -756,7 +756,7 @@ impl Offloads {
 }
 
 /// Interface counters since the interface was created (IFLA_STATS64).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct LinkCounters {
     pub rx_packets: u64,
     pub tx_packets: u64,
@@ -782,7 +782,7 @@ pub struct LinkCounters {
     pub collisions: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Finding {
     /// Stable rule id, e.g. "mptcp-disabled".
     pub rule: String,
@@ -793,7 +793,9 @@ pub struct Finding {
     pub link: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Problem,
@@ -801,7 +803,7 @@ pub enum Severity {
     Info,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct RedactionSummary {
     pub enabled: bool,
     /// Class (ipv4, ipv6, mac, hostname, user, connection, secret) -> number of distinct items.

@@ -59,6 +59,18 @@ impl Serialize for EventKind {
     }
 }
 
+impl schemars::JsonSchema for EventKind {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "EventKind".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "The event type's snake_case name (created, established, closed, announced, removed, sub_established, sub_closed, sub_priority, listener_created, listener_closed), or unknown(N) for a type this version does not know"
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for EventKind {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
@@ -68,7 +80,7 @@ impl<'de> Deserialize<'de> for EventKind {
 }
 
 /// An attribute this version cannot name: its number and payload.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RawAttr {
     #[serde(rename = "type")]
     pub kind: u16,
@@ -76,7 +88,7 @@ pub struct RawAttr {
 }
 
 /// One path-manager event. Fields are None when the kernel did not send the attribute.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PmEvent {
     /// When this process received it.
     pub time: DateTime<Utc>,

@@ -7,7 +7,7 @@ use crate::report::{Counter, Endpoint, Limits, MptcpSocket};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Reproduce {
     /// When the window opened (after the "before" snapshot and the event subscription).
     pub started_at: DateTime<Utc>,
@@ -24,7 +24,7 @@ pub struct Reproduce {
 }
 
 /// How the window ended.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EndedBy {
     /// The user pressed Enter (or closed stdin).
@@ -51,7 +51,7 @@ impl EndedBy {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct CommandRun {
     pub argv: Vec<String>,
     /// The namespace it ran in (the first `--netns`), None for the tool's own.
@@ -89,7 +89,7 @@ impl CommandRun {
 }
 
 /// One namespace's window: events and the two snapshots.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct NsWindow {
     /// None for the tool's own namespace.
     #[serde(default)]
@@ -119,7 +119,7 @@ pub struct NsWindow {
 /// Events kept per namespace; more are counted but not stored.
 pub const MAX_EVENTS: usize = 100_000;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Snapshot {
     pub taken_at: DateTime<Utc>,
     /// Every SNMP/netstat counter named and ordered as `nstat -za` lists them (`MPTcpExtMPJoinSynRx`,
@@ -140,7 +140,7 @@ pub struct Snapshot {
 }
 
 /// One counter before and after the window.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct CounterDelta {
     pub name: String,
     pub before: u64,

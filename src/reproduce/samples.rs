@@ -16,7 +16,7 @@ pub const MAX_LINKS: usize = 16;
 /// Subflows whose window totals are tracked.
 pub const MAX_PATHS: usize = 256;
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Samples {
     /// The asked interval between rounds, in ms.
     pub interval_ms: u64,
@@ -39,7 +39,7 @@ pub struct Samples {
 }
 
 /// One round.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Sample {
     /// Milliseconds since the window opened.
     pub t_ms: u64,
@@ -53,7 +53,7 @@ pub struct Sample {
 }
 
 /// An MPTCP connection's counters (struct mptcp_info; the byte counters need Linux 6.5).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct ConnSample {
     pub token: u32,
     pub local: String,
@@ -71,7 +71,7 @@ pub struct ConnSample {
 }
 
 /// A subflow's counters (struct tcp_info).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct SubflowSample {
     pub local: String,
     pub remote: String,
@@ -90,7 +90,7 @@ pub struct SubflowSample {
 }
 
 /// An interface's counters.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct LinkSample {
     pub name: String,
     pub rx_bytes: u64,
@@ -102,7 +102,7 @@ pub struct LinkSample {
 }
 
 /// One subflow over the window: what it carried after the window opened.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct PathTotal {
     pub token: u32,
     pub local: String,
