@@ -10,8 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-100}
-cargo build --release --quiet
-bin=$PWD/target/release/mptcp-get-debug
+# MGD_BIN measures another build (bench/scale.py passes the one it measures).
+if [[ -z ${MGD_BIN:-} ]]; then cargo build --release --quiet; fi
+bin=${MGD_BIN:-$PWD/target/release/mptcp-get-debug}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # The script's commands, as mptcp-get-debug 0.13's shell helper runs them (its nstat gets a private

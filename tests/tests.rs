@@ -3,6 +3,7 @@
 mod util;
 
 mod archive;
+mod budget;
 mod cli;
 mod conformance;
 mod dropin;

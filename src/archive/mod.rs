@@ -3,12 +3,14 @@
 //! (`read`: streamed and bounded).
 
 mod read;
+mod stream;
 mod write;
 
 pub use read::{
     parse_report, read, read_members, read_report, report_from_reader, Limits, LIMITS, MAX_CONTENT,
     MAX_STRING,
 };
+pub use stream::{Body, Entry, Producer};
 pub use write::{create_private, write, Reserved};
 
 use crate::report::{Report, Source};
@@ -19,45 +21,58 @@ pub struct Member {
     pub data: Vec<u8>,
 }
 
-/// Members for every raw artifact: `raw/[netns-<ns>/]<collector>/<name>`.
-pub fn raw_members(report: &Report) -> Vec<Member> {
+impl Member {
+    /// This member as an entry to write (borrowing its bytes).
+    pub fn entry(&self) -> Entry<'_> {
+        Entry::bytes(self.path.clone(), &self.data[..])
+    }
+}
+
+/// Entries for every raw artifact: `raw/[netns-<ns>/]<collector>/<name>`, borrowing the report's
+/// text (a truncated one starts with a note saying so).
+pub fn raw_entries(report: &Report) -> Vec<Entry<'_>> {
     let mut out = Vec::new();
     for s in &report.sections {
         for a in &s.artifacts {
-            let ns = s
-                .netns
-                .as_deref()
-                .map(|n| format!("netns-{}/", sanitize(n)))
-                .unwrap_or_default();
-            let mut data = a.content.clone().into_bytes();
+            let path = raw_path(s.netns.as_deref(), &s.collector, &a.name);
             if let Source::Command { stderr, .. } = &a.source {
                 if !stderr.is_empty() {
-                    out.push(Member {
-                        path: format!("raw/{ns}{}/{}.stderr", s.collector, a.name),
-                        data: stderr.clone().into_bytes(),
-                    });
+                    out.push(Entry::bytes(format!("{path}.stderr"), stderr.as_bytes()));
                 }
             }
-            if a.truncated {
-                // Commands keep the tail (where errors are); files are read from the start.
-                let (what, part) = match &a.source {
-                    Source::Command { .. } => ("output", "the tail"),
-                    Source::File { .. } => ("file", "the head"),
-                };
-                let note = format!(
-                    "[mptcp-get-debug: {what} truncated, {} of {} bytes kept ({part})]\n",
-                    a.content.len(),
-                    a.original_size
-                );
-                data.splice(0..0, note.into_bytes());
-            }
-            out.push(Member {
-                path: format!("raw/{ns}{}/{}", s.collector, a.name),
-                data,
+            let head = match a.truncated {
+                true => {
+                    // Commands keep the tail (where errors are); files are read from the start.
+                    let (what, part) = match &a.source {
+                        Source::Command { .. } => ("output", "the tail"),
+                        Source::File { .. } => ("file", "the head"),
+                    };
+                    format!(
+                        "[mptcp-get-debug: {what} truncated, {} of {} bytes kept ({part})]\n",
+                        a.content.len(),
+                        a.original_size
+                    )
+                }
+                false => String::new(),
+            };
+            out.push(Entry {
+                path,
+                body: Body::Bytes {
+                    head: head.into_bytes(),
+                    data: a.content.as_bytes().into(),
+                },
             });
         }
     }
     out
+}
+
+/// Where an artifact is in the archive: `raw/[netns-<ns>/]<collector>/<name>` (summaries point there).
+pub fn raw_path(netns: Option<&str>, collector: &str, name: &str) -> String {
+    let ns = netns
+        .map(|n| format!("netns-{}/", sanitize(n)))
+        .unwrap_or_default();
+    format!("raw/{ns}{collector}/{name}")
 }
 
 fn sanitize(s: &str) -> String {

@@ -5,7 +5,7 @@
 //! final names (link(2) never replaces a file). Any failure, and SIGINT/SIGTERM (system::interrupt),
 //! removes every file of the run, and the error names the file that could not be written.
 
-use super::Member;
+use super::{Entry, Member};
 use crate::system::interrupt;
 use anyhow::{anyhow, bail, Result};
 use std::fs::{File, OpenOptions};
@@ -96,7 +96,7 @@ impl Reserved {
     /// archive path. `shown` is how the path is told if the run is interrupted after this.
     pub fn write(
         mut self,
-        members: &[Member],
+        members: &[Entry],
         mtime: u64,
         map: Option<&[u8]>,
         shown: &str,
@@ -148,18 +148,13 @@ impl Drop for Reserved {
     }
 }
 
-fn write_tar(file: File, top: &str, members: &[Member], mtime: u64) -> std::io::Result<()> {
+fn write_tar(file: File, top: &str, entries: &[Entry], mtime: u64) -> std::io::Result<()> {
     // The fast level: a debug archive is small, and speed matters more than bytes here.
     let gz = flate2::write::GzEncoder::new(BufWriter::new(file), flate2::Compression::fast());
     let mut tar = tar::Builder::new(gz);
     tar.mode(tar::HeaderMode::Deterministic);
-    for m in members {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(m.data.len() as u64);
-        h.set_mode(0o600);
-        h.set_mtime(mtime);
-        h.set_entry_type(tar::EntryType::Regular);
-        tar.append_data(&mut h, format!("{top}/{}", m.path), &m.data[..])?;
+    for e in entries {
+        super::stream::append(&mut tar, top, e, mtime)?;
     }
     let mut buf = tar.into_inner()?.finish()?;
     buf.flush()?;
@@ -175,5 +170,6 @@ pub fn write(dir: &Path, top: &str, members: &[Member], mtime: u64) -> Result<Pa
     let Some(r) = Reserved::try_exact(dir, top)? else {
         bail!("{}: already exists", final_path.display());
     };
-    r.write(members, mtime, None, &final_path.display().to_string())
+    let entries: Vec<Entry> = members.iter().map(Member::entry).collect();
+    r.write(&entries, mtime, None, &final_path.display().to_string())
 }

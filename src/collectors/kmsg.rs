@@ -1,24 +1,23 @@
 //! MPTCP-related kernel messages: lines mentioning mptcp and whole WARNING/BUG/Oops splats whose call
 //! trace goes through MPTCP code. Read from /dev/kmsg without ever blocking; falls back to `dmesg`,
-//! then `journalctl -k` when /dev/kmsg is not readable.
+//! then `journalctl -k` when /dev/kmsg is not readable. What is kept is filtered as the log is read
+//! (kmsg_filter.rs): a large ring buffer is never held whole.
 //!
 //! A log that could not be read is "not collected", with each source's reason, never an empty log:
 //! `journalctl -k` exits 0 when it finds no journal or may not read it ("No journal files were
 //! found", "-- No entries --", the hint about other users' messages), and that says nothing about
 //! the kernel's log.
 
+use super::kmsg_filter::Extractor;
 use super::{command_artifact, command_problem, Builtin, Ctx, Output, Result, Stop};
 use crate::report::{Artifact, Data, KernelLog, Source};
 use crate::system::CommandOutput;
 
 pub struct Kmsg;
 
-/// At most this many matching lines are kept (the most recent).
-pub const MAX_LINES: usize = 200;
-
-/// Reads every record currently in /dev/kmsg, non-blocking, as message texts (prefix removed).
-/// Err(errno text) when it cannot be opened or read.
-fn read_dev_kmsg() -> std::result::Result<Vec<String>, String> {
+/// Reads every record currently in /dev/kmsg, non-blocking, into `ex` as message texts (prefix
+/// removed). Err(errno text) when it cannot be opened or read.
+fn read_dev_kmsg(ex: &mut Extractor) -> std::result::Result<(), String> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
@@ -26,7 +25,6 @@ fn read_dev_kmsg() -> std::result::Result<Vec<String>, String> {
         .custom_flags(libc::O_NONBLOCK)
         .open("/dev/kmsg")
         .map_err(|e| format!("/dev/kmsg: {e}"))?;
-    let mut lines = Vec::new();
     let mut buf = vec![0u8; 16 * 1024];
     loop {
         match f.read(&mut buf) {
@@ -36,7 +34,7 @@ fn read_dev_kmsg() -> std::result::Result<Vec<String>, String> {
                 // "prio,seq,usec,flags;message\n" then optional " KEY=value" continuation lines.
                 let msg = rec.split_once(';').map_or(&*rec, |(_, m)| m);
                 if let Some(first) = msg.lines().next() {
-                    lines.push(first.to_string());
+                    ex.push(first.to_string());
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
@@ -45,73 +43,7 @@ fn read_dev_kmsg() -> std::result::Result<Vec<String>, String> {
             Err(e) => return Err(format!("/dev/kmsg: {e}")),
         }
     }
-    Ok(lines)
-}
-
-/// Strips a `[   12.345678] ` dmesg timestamp so splat markers are found at the start.
-fn body(line: &str) -> &str {
-    let t = line.trim_start();
-    if t.starts_with('[') {
-        if let Some(i) = t.find("] ") {
-            return &t[i + 2..];
-        }
-    }
-    t
-}
-
-fn starts_splat(line: &str) -> bool {
-    let b = body(line);
-    b.starts_with("WARNING:")
-        || b.starts_with("BUG:")
-        || b.starts_with("Oops")
-        || b.starts_with("kernel BUG at")
-        || b.starts_with("------------[ cut here ]")
-}
-
-fn ends_splat(line: &str) -> bool {
-    let b = body(line);
-    b.starts_with("---[ end trace")
-}
-
-/// Keeps mptcp lines and whole splats mentioning mptcp; returns (lines, number of such splats).
-pub fn extract(all: &[String]) -> (Vec<String>, usize) {
-    let mut kept = Vec::new();
-    let mut splats = 0;
-    let mut i = 0;
-    while i < all.len() {
-        if starts_splat(&all[i]) {
-            let start = i;
-            i += 1;
-            // A "cut here" line is followed by the WARNING line itself: same splat.
-            while i < all.len() && !ends_splat(&all[i]) && !(starts_splat(&all[i]) && i > start + 1)
-            {
-                i += 1;
-            }
-            let end = if i < all.len() && ends_splat(&all[i]) {
-                i + 1
-            } else {
-                i
-            };
-            let block = &all[start..end];
-            if block
-                .iter()
-                .any(|l| l.to_ascii_lowercase().contains("mptcp"))
-            {
-                kept.extend(block.iter().cloned());
-                splats += 1;
-            }
-            i = end;
-        } else {
-            if all[i].to_ascii_lowercase().contains("mptcp") {
-                kept.push(all[i].clone());
-            }
-            i += 1;
-        }
-    }
-    if kept.len() > MAX_LINES {
-        kept.drain(..kept.len() - MAX_LINES);
-    }
-    (kept, splats)
+    Ok(())
 }
 
 /// Why `journalctl -k` output that exited 0 is no evidence of the kernel log, if it is not: no
@@ -149,10 +81,11 @@ impl Builtin for Kmsg {
         // The command the lines came from, when not /dev/kmsg.
         let mut from_command = None;
         if ctx.fs().kernel_is_live() {
-            match read_dev_kmsg() {
-                Ok(l) => {
+            let mut ex = Extractor::default();
+            match read_dev_kmsg(&mut ex) {
+                Ok(()) => {
                     source = "/dev/kmsg".into();
-                    all = Some(l);
+                    all = Some(ex);
                 }
                 Err(e) => out.notes.push(e),
             }
@@ -171,7 +104,9 @@ impl Builtin for Kmsg {
                 match problem {
                     None => {
                         source = argv.join(" ");
-                        all = Some(res.stdout.lines().map(String::from).collect());
+                        let mut ex = Extractor::default();
+                        res.stdout.lines().for_each(|l| ex.push(l.to_string()));
+                        all = Some(ex);
                         from_command = Some((argv, res));
                         break;
                     }
@@ -193,7 +128,7 @@ impl Builtin for Kmsg {
                 why.join("; ")
             )));
         };
-        let (lines, splats) = extract(&all);
+        let (lines, splats) = all.finish();
         let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
         let name = "kernel_log_mptcp.txt".to_string();
         out.artifacts.push(match from_command {
@@ -229,50 +164,6 @@ impl Builtin for Kmsg {
 mod tests {
     use super::*;
 
-    const LOG: &str = "\
-[    1.000000] Linux version 6.18.0
-[    2.000000] MPTCP token hash table entries: 8192 (order: 5, 196608 bytes, linear)
-[   10.000000] ------------[ cut here ]------------
-[   10.000001] WARNING: CPU: 1 PID: 42 at net/mptcp/protocol.c:1234 __mptcp_clean_una+0x1a/0x200
-[   10.000002] Modules linked in: veth
-[   10.000003] Call Trace:
-[   10.000004]  <TASK>
-[   10.000005]  mptcp_sendmsg+0x3ab/0x7c0
-[   10.000006]  __sys_sendto+0x10d/0x170
-[   10.000007]  </TASK>
-[   10.000008] ---[ end trace 0000000000000000 ]---
-[   11.000000] e1000: eth0 NIC Link is Up
-[   12.000000] ------------[ cut here ]------------
-[   12.000001] WARNING: CPU: 0 PID: 7 at net/ipv4/tcp.c:99 tcp_foo+0x1/0x2
-[   12.000002] Call Trace:
-[   12.000003]  tcp_sendmsg+0x1/0x2
-[   12.000004] ---[ end trace 0000000000000001 ]---
-[   13.000000] MPTCP: subflow reset, unexpected mptcp option
-[   14.000000] BUG: kernel NULL pointer dereference, address: 0000000000000008
-[   14.000001] RIP: 0010:subflow_data_ready+0x20/0x90
-[   14.000002] Call Trace:
-[   14.000003]  mptcp_incoming_options+0x44/0x100
-[   14.000004] ---[ end trace 0000000000000002 ]---
-";
-
-    #[test]
-    fn keeps_mptcp_lines_and_mptcp_splats_only() {
-        let all: Vec<String> = LOG.lines().map(String::from).collect();
-        let (lines, splats) = extract(&all);
-        assert_eq!(splats, 2);
-        assert!(lines[0].contains("MPTCP token hash"));
-        assert!(lines[1].contains("cut here"));
-        assert!(lines.iter().any(|l| l.contains("mptcp_sendmsg")));
-        assert!(lines.iter().any(|l| l.contains("Modules linked in")));
-        assert!(!lines
-            .iter()
-            .any(|l| l.contains("tcp_foo") || l.contains("]  tcp_sendmsg")));
-        assert!(!lines.iter().any(|l| l.contains("e1000")));
-        assert!(lines.iter().any(|l| l.contains("subflow reset")));
-        assert!(lines.iter().any(|l| l.contains("subflow_data_ready")));
-        assert_eq!(lines.len(), 9 + 1 + 1 + 5);
-    }
-
     #[test]
     fn an_empty_or_unreadable_journal_is_no_evidence() {
         let p = |o: &str, e: &str| journal_problem(o, e);
@@ -294,13 +185,5 @@ mod tests {
         .unwrap()
         .contains("insufficient permissions"));
         assert_eq!(p("Nov 29 host kernel: Linux version 6.18\n", ""), None);
-    }
-
-    #[test]
-    fn keeps_only_the_last_lines() {
-        let all: Vec<String> = (0..500).map(|i| format!("mptcp line {i}")).collect();
-        let (lines, _) = extract(&all);
-        assert_eq!(lines.len(), MAX_LINES);
-        assert_eq!(lines.last().unwrap(), "mptcp line 499");
     }
 }

@@ -8,6 +8,7 @@ pub mod iproute2;
 pub mod kconfig;
 pub mod kernel;
 pub mod kmsg;
+pub mod kmsg_filter;
 pub mod limits;
 pub mod links;
 pub mod links_text;

@@ -37,7 +37,9 @@ struct View<'a> {
     sides: Vec<SideView>,
     system_info: String,
     form: form::Form,
-    findings: Vec<FindingView<'a>>,
+    findings: &'a [FindingView<'a>],
+    /// The findings within the summary's budget (the `checks_part` macro).
+    checks: minijinja::Value,
     problems: usize,
     labels: Vec<String>,
     /// (counter, one value per host) for every MPTcpExt counter non-zero on any host.
@@ -174,24 +176,47 @@ pub fn render_hosts(hosts: &[Host]) -> anyhow::Result<String> {
     // Problems first; stable, so cross-side findings lead within a severity.
     findings.sort_by_key(|f| f.finding.severity);
     let labels: Vec<String> = hosts.iter().map(|h| h.label.clone()).collect();
-    let view = View {
-        title: if labels == ["client", "server"] {
-            "client and server".into()
-        } else {
-            format!("{} hosts", hosts.len())
-        },
-        sides: hosts.iter().map(side_view).collect(),
-        system_info: sysinfo::labelled(hosts.iter().map(|h| (h.label.as_str(), h.report))),
-        form: form::for_hosts(hosts),
-        problems: findings
-            .iter()
-            .filter(|f| f.finding.severity == Severity::Problem)
-            .count(),
-        findings,
-        labels,
-        counters: counter_rows(hosts),
+    let title = if labels == ["client", "server"] {
+        "client and server".to_string()
+    } else {
+        format!("{} hosts", hosts.len())
+    };
+    let system_info = sysinfo::labelled(hosts.iter().map(|h| (h.label.as_str(), h.report)));
+    let problems = findings
+        .iter()
+        .filter(|f| f.finding.severity == Severity::Problem)
+        .count();
+    let counters = counter_rows(hosts);
+    let labelled: Vec<(Option<&str>, &Finding)> = findings
+        .iter()
+        .map(|f| (Some(f.side.as_str()), f.finding))
+        .collect();
+    let parts = [super::budget::Part::new(
+        "checks_part",
+        1.0,
+        super::budget_lists::findings_levels(&labelled, false),
+    )];
+    let view = |v: &[minijinja::Value]| {
+        minijinja::Value::from_serialize(View {
+            title: title.clone(),
+            sides: hosts.iter().map(side_view).collect(),
+            system_info: system_info.clone(),
+            form: form::for_hosts(hosts),
+            findings: &findings,
+            checks: v[0].clone(),
+            problems,
+            labels: labels.clone(),
+            counters: counters.clone(),
+        })
     };
     // The one place this view is made terminal-safe.
-    super::render_template("merge", MERGE_TEMPLATE, &view)
-        .map(|s| super::escape::escape(&s).into_owned())
+    super::budget::fit(
+        "merge",
+        MERGE_TEMPLATE,
+        MERGE_TEMPLATE,
+        &parts,
+        super::budget::SUMMARY_BUDGET,
+        view,
+    )
+    .map(|s| super::escape::escape(&s).into_owned())
 }

@@ -1,6 +1,11 @@
 //! Views of a Report: the issue-form summary (markdown, from templates/), plain text and JSON. Every
 //! view reads only the Report, so `show` on an archive prints exactly what the collecting run printed.
 
+pub mod budget;
+mod budget_lists;
+mod budget_namespaces;
+pub mod budget_sockets;
+mod budget_sysinfo;
 pub mod context_view;
 pub mod escape;
 pub mod form;
@@ -49,11 +54,11 @@ pub fn read_template(path: &std::path::Path) -> anyhow::Result<String> {
     Ok(text)
 }
 
-pub(crate) fn render_template(
-    name: &str,
-    template: &str,
-    view: &impl serde::Serialize,
-) -> anyhow::Result<String> {
+/// A minijinja environment holding one template, with the settings every template here assumes.
+pub(crate) fn environment<'s>(
+    name: &'s str,
+    template: &'s str,
+) -> anyhow::Result<minijinja::Environment<'s>> {
     let mut env = minijinja::Environment::new();
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
@@ -62,9 +67,7 @@ pub(crate) fn render_template(
         .expect("templates/form_fields.md.j2 is valid (tested)");
     env.add_template(name, template)
         .map_err(|e| anyhow::anyhow!("{name} template: {e}"))?;
-    env.get_template(name)
-        .and_then(|t| t.render(view))
-        .map_err(|e| anyhow::anyhow!("{name} template: {e}"))
+    Ok(env)
 }
 
 pub fn render(report: &Report, format: Format, opts: &SummaryOptions) -> anyhow::Result<String> {

@@ -2,12 +2,10 @@
 //! `uname -a`, `cat /etc/os-release`, `sysctl net.mptcp`, `ip mptcp endpoint show` and
 //! `ip mptcp limits show`. One function builds it for the summary, `merge` and `--issue-url`.
 
-use crate::collectors::sysctl;
-use crate::netlink::iproute;
 use crate::report::{Report, Status};
 use std::fmt::Write;
 
-fn not_collected(report: &Report, collector: &str, netns: Option<&str>) -> String {
+pub(super) fn not_collected(report: &Report, collector: &str, netns: Option<&str>) -> String {
     let sec = report
         .sections
         .iter()
@@ -40,7 +38,7 @@ pub fn namespaces(report: &Report) -> Vec<Option<&str>> {
     names
 }
 
-fn block(out: &mut String, command: &str, output: &str) {
+pub(super) fn block(out: &mut String, command: &str, output: &str) {
     let _ = write!(out, "$ {command}\n{output}");
     if !output.is_empty() && !output.ends_with('\n') {
         out.push('\n');
@@ -56,39 +54,15 @@ pub fn system_info(report: &Report) -> String {
     }
 }
 
-/// One host's commands and outputs, unlabelled, ending with a newline.
+/// One host's commands and outputs, unlabelled, ending with a newline, within the host's share of
+/// the summary (see budget_sysinfo.rs).
 pub fn host_block(report: &Report) -> String {
-    let mut out = String::new();
-    let uname = report.kernel().map_or_else(
-        || not_collected(report, "kernel", None),
-        |k| format!("{}\n", k.uname),
-    );
-    block(&mut out, "uname -a", &uname);
-    let osr = report
-        .distro()
-        .map_or_else(|| not_collected(report, "distro", None), |d| d.raw.clone());
-    block(&mut out, "cat /etc/os-release", &osr);
-    for ns in namespaces(report) {
-        if let Some(n) = ns {
-            let _ = writeln!(out, "# network namespace: {n}");
-        }
-        let sysctls = report.sysctls(ns).map_or_else(
-            || not_collected(report, "sysctl", ns),
-            |l| sysctl::render(l),
-        );
-        block(&mut out, "sysctl net.mptcp", &sysctls);
-        let eps = report.endpoints(ns).map_or_else(
-            || not_collected(report, "endpoints", ns),
-            |e| iproute::render_endpoints(e),
-        );
-        block(&mut out, "ip mptcp endpoint show", &eps);
-        let limits = report.limits(ns).map_or_else(
-            || not_collected(report, "limits", ns),
-            iproute::render_limits,
-        );
-        block(&mut out, "ip mptcp limits show", &limits);
-    }
-    out
+    host_block_within(report, super::budget::HOST_SYSINFO_MAX)
+}
+
+/// `host_block` within `cap` bytes (for a summary holding several hosts).
+pub fn host_block_within(report: &Report, cap: usize) -> String {
+    super::budget_sysinfo::host_block(report, cap)
 }
 
 /// Both sides of a connection, labelled (and a blank line apart) as the bug form's placeholder shows.
@@ -96,11 +70,14 @@ pub fn system_info_two_sides(client: &Report, server: &Report) -> String {
     labelled([("client", client), ("server", server)])
 }
 
-/// Several hosts' blocks, each after `- LABEL:`, a blank line apart (the form's placeholder layout).
+/// Several hosts' blocks, each after `- LABEL:`, a blank line apart (the form's placeholder layout);
+/// the hosts share the summary's System info room (budget::host_share).
 pub fn labelled<'a>(hosts: impl IntoIterator<Item = (&'a str, &'a Report)>) -> String {
+    let hosts: Vec<(&str, &Report)> = hosts.into_iter().collect();
+    let cap = super::budget::host_share(hosts.len());
     hosts
         .into_iter()
-        .map(|(label, r)| format!("- {label}:\n{}", host_block(r)))
+        .map(|(label, r)| format!("- {label}:\n{}", host_block_within(r, cap)))
         .collect::<Vec<_>>()
         .join("\n")
 }

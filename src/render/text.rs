@@ -7,6 +7,8 @@ use std::fmt::Write;
 
 /// The widest a padded column gets.
 const MAX_WIDTH: usize = 60;
+/// Findings listed one by one; past this many, folded by rule.
+const FINDINGS_LISTED: usize = 20;
 
 pub fn render_text(report: &Report) -> String {
     // The one place this view is made terminal-safe.
@@ -97,18 +99,26 @@ fn text(report: &Report) -> String {
             }
         }
         if let Some(s) = report.sockets(ns) {
-            let _ = writeln!(o, "\n== MPTCP sockets{label}: {}", s.len());
-            for s in s {
-                let _ = writeln!(o, "{} {} -> {}", s.state, s.local, s.peer);
-            }
+            sockets_text(&mut o, &label, s);
         }
     }
     if !report.findings.is_empty() {
         let _ = writeln!(o, "\n== automatic checks");
-        for f in &report.findings {
-            let _ = writeln!(o, "{:?}: {}", f.severity, f.title);
+        // Many findings (one per namespace and rule) are folded by rule, as in the summary.
+        let all: Vec<_> = report.findings.iter().map(|f| (None, f)).collect();
+        let mut levels = super::budget_lists::findings_levels(&all, false);
+        let level = levels.swap_remove(if all.len() > FINDINGS_LISTED { 2 } else { 0 });
+        for f in &level.items {
+            let alike = match f.alike {
+                0 => String::new(),
+                n => format!(" (and {n} more like it)"),
+            };
+            let _ = writeln!(o, "{:?}: {}{alike}", f.severity, f.title);
             for e in &f.evidence {
                 let _ = writeln!(o, "    {e}");
+            }
+            if f.evidence_more > 0 {
+                let _ = writeln!(o, "    ... {} more", f.evidence_more);
             }
         }
     }
@@ -133,6 +143,37 @@ fn text(report: &Report) -> String {
         let _ = writeln!(o, "{}", line.trim_end());
     }
     o
+}
+
+/// Sockets listed while there are few; past that, counted by state and the first ones listed (a
+/// terminal view, like the summary, stays readable whatever the system; report.json has them all).
+fn sockets_text(o: &mut String, label: &str, socks: &[crate::report::MptcpSocket]) {
+    const LISTED: usize = 50;
+    const FIRST: usize = 20;
+    let _ = writeln!(o, "\n== MPTCP sockets{label}: {}", socks.len());
+    let shown = if socks.len() <= LISTED {
+        socks.len()
+    } else {
+        FIRST
+    };
+    if shown < socks.len() {
+        let mut states: std::collections::BTreeMap<&str, usize> = Default::default();
+        for s in socks {
+            *states.entry(s.state.as_str()).or_default() += 1;
+        }
+        let states: Vec<String> = states.iter().map(|(s, n)| format!("{s} {n}")).collect();
+        let _ = writeln!(o, "by state: {}; the first {shown}:", states.join(", "));
+    }
+    for s in &socks[..shown] {
+        let _ = writeln!(o, "{} {} -> {}", s.state, s.local, s.peer);
+    }
+    if shown < socks.len() {
+        let _ = writeln!(
+            o,
+            "... {} more (all in report.json and raw/)",
+            socks.len() - shown
+        );
+    }
 }
 
 /// The reproduction window: how it ended, events (as `ip mptcp monitor` prints them) and counter changes.

@@ -1,0 +1,69 @@
+//! The planner and the last-resort cut.
+
+use super::*;
+
+#[test]
+fn every_part_gets_the_richest_level_within_its_share() {
+    // Two parts of equal weight, 100 of room: 50 each.
+    let extra = vec![vec![80, 40, 0], vec![30, 10, 0]];
+    let chosen = plan(&extra, &[1.0, 1.0], 100);
+    // The second takes 30 of its 50; the first then gets the leftovers: 40 + 30 <= 100, 80 + 30 > 100.
+    assert_eq!(chosen, vec![1, 0]);
+    let chosen = plan(&extra, &[1.0, 1.0], 110);
+    assert_eq!(chosen, vec![0, 0]);
+    // No room: the minimal levels.
+    assert_eq!(plan(&extra, &[1.0, 1.0], 0), vec![2, 2]);
+}
+
+#[test]
+fn leftovers_go_to_the_heaviest_part_that_summarized() {
+    let extra = vec![vec![500, 100, 0], vec![500, 100, 0], vec![5, 0]];
+    // Shares: 300, 300, 0 (weight 0). Both big parts take 100; 400 left: only one can take 500.
+    let chosen = plan(&extra, &[3.0, 2.0, 0.0], 600);
+    assert_eq!(chosen, vec![0, 1, 1]);
+    let used: usize = chosen.iter().zip(&extra).map(|(&l, e)| e[l]).sum();
+    assert!(used <= 600);
+}
+
+#[test]
+fn the_plan_never_exceeds_the_room() {
+    // Levels that are not monotonic still never overflow.
+    let extra = vec![vec![70, 90, 0], vec![60, 0], vec![33, 20, 0]];
+    for avail in [0, 10, 50, 100, 150, 200] {
+        let chosen = plan(&extra, &[1.0, 2.0, 3.0], avail);
+        let used: usize = chosen.iter().zip(&extra).map(|(&l, e)| e[l]).sum();
+        assert!(used <= avail, "{avail}: {chosen:?}");
+    }
+}
+
+#[test]
+fn the_cut_stops_outside_code_fences() {
+    let text = "# Title\n\nintro\n```\nline 1\nline 2\n```\n\nafter\n".repeat(50);
+    let cut = safe_cut(&text, 400);
+    assert!(cut.len() <= 400);
+    let body = &cut[..cut.find("\n[summary cut here").unwrap() + 1];
+    assert_eq!(body.matches("```").count() % 2, 0, "{cut}");
+    assert!(body.ends_with('\n'));
+    // A longer fence is not closed by a shorter one.
+    let text = "````\n```\nx\n```\n````\ny\n".to_string() + &"z\n".repeat(300);
+    let cut = safe_cut(&text, 300);
+    assert!(cut.starts_with("````\n```\nx\n```\n````\n"), "{cut}");
+}
+
+#[test]
+fn fences_outlast_backticks_and_lines_are_clipped_on_char_boundaries() {
+    assert_eq!(fence_for("plain"), "```");
+    assert_eq!(fence_for("a ```` b"), "`````");
+    let c = clip(&"é".repeat(10), 5);
+    assert!(c.starts_with("éé ["), "{c}");
+    assert!(c.ends_with("16 more bytes]"), "{c}");
+    assert_eq!(clip("short", 10), "short");
+}
+
+#[test]
+fn hosts_share_two_thirds_of_the_budget() {
+    assert_eq!(host_share(1), HOST_SYSINFO_MAX);
+    assert_eq!(host_share(2), HOST_SYSINFO_MAX);
+    assert_eq!(host_share(4), 10_000);
+    assert!(host_share(0) <= HOST_SYSINFO_MAX);
+}
