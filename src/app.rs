@@ -425,6 +425,8 @@ pub fn write_outputs(
     let summary = render::render_summary(report, &opts)?;
     let report = &*report;
     let manifest_json = serde_json::to_string_pretty(&manifest(report))? + "\n";
+    // The contract report.json follows, so a reader needs nothing but the archive.
+    let schema = crate::schema::report_schema();
     // report.json goes straight from the Report into the compressed stream: never a second copy in
     // memory (archive/stream.rs). The same bytes as `--format json`.
     let json = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
@@ -436,6 +438,7 @@ pub fn write_outputs(
         Entry::bytes("summary.md", summary.as_bytes()),
         Entry::stream("report.json", &json)?,
         Entry::bytes("manifest.json", manifest_json.as_bytes()),
+        Entry::bytes("schema.json", schema.as_bytes()),
     ];
     members.extend(archive::raw_entries(report));
     members.extend(reproduce.iter().map(Member::entry));

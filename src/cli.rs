@@ -83,6 +83,8 @@ pub enum Generated {
     Bash,
     Zsh,
     Fish,
+    /// The JSON Schema of report.json.
+    Schema,
 }
 
 #[derive(Debug, Args, Clone)]

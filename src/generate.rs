@@ -1,5 +1,6 @@
-//! `mptcp-get-debug generate man|bash|zsh|fish` (hidden): the man page and shell completions, made
-//! from the clap definition so they never drift from `--help`. `make` runs it; packagers can too.
+//! `mptcp-get-debug generate man|bash|zsh|fish|schema` (hidden): the man page and shell completions,
+//! made from the clap definition so they never drift from `--help`, and report.json's JSON Schema.
+//! `make` runs it; packagers can too.
 
 use crate::cli::{Cli, GenerateArgs, Generated};
 use anyhow::Result;
@@ -101,6 +102,7 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
     let mut cmd = Cli::command();
     let mut out = Vec::new();
     match args.what {
+        Generated::Schema => out.extend_from_slice(crate::schema::report_schema().as_bytes()),
         Generated::Man => {
             let subcommands = subcommands_section(&mut cmd);
             let man = clap_mangen::Man::new(cmd).section("1");

@@ -18,6 +18,7 @@ pub mod redact;
 pub mod render;
 pub mod report;
 pub mod reproduce;
+pub mod schema;
 pub mod spec;
 pub mod system;
 

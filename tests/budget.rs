@@ -328,7 +328,11 @@ fn namespace(ns: Option<&str>, i: usize, endpoints: usize, sockets: usize) -> Ve
     .iter()
     .map(|n| Counter {
         name: n.to_string(),
-        value: if i.is_multiple_of(3) { 0 } else { 10 + i as u64 },
+        value: if i.is_multiple_of(3) {
+            0
+        } else {
+            10 + i as u64
+        },
     })
     .collect();
     let links = (0..8)

@@ -19,6 +19,7 @@ mod redact_corpus;
 mod redact_matrix;
 mod reproduce_live;
 mod reproduce_signals;
+mod schema;
 mod sealed_root;
 mod sockets_live;
 mod system_live;
