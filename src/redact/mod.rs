@@ -230,4 +230,6 @@ impl Redactor {
 }
 
 #[cfg(test)]
+mod notation_tests;
+#[cfg(test)]
 mod tests;
