@@ -137,6 +137,18 @@ pub(super) fn dashed<S: Sink>(w: &mut Writer, s: usize, to: usize, sink: &mut S)
     if !(s >= 2 && b[s - 1] == b'-' && b[s - 2].is_ascii_alphabetic()) {
         return;
     }
+    // The word before must not be a two-digit group of a longer dashed sequence (`aa-aa-10-1-2-3`).
+    let ws = b[..s - 1]
+        .iter()
+        .rposition(|c| !c.is_ascii_alphanumeric())
+        .map_or(0, |p| p + 1);
+    if s - 1 - ws == 2
+        && ws > 0
+        && b[ws - 1] == b'-'
+        && b[ws..s - 1].iter().all(u8::is_ascii_hexdigit)
+    {
+        return;
+    }
     let window = &b[s..to.min(s + 15)];
     let len = window
         .iter()
@@ -152,7 +164,9 @@ pub(super) fn dashed<S: Sink>(w: &mut Writer, s: usize, to: usize, sink: &mut S)
         t = &t[..t.len() - 1];
     }
     let e = s + t.len();
-    if is(b, e, ALNUM) || (b.get(e) == Some(&b'-') && is(b, e + 1, DIGIT)) {
+    // More groups behind (`-5`, `-a0-0a`): a longer dashed sequence, not an address.
+    let group_after = is(b, e + 1, HEX) && is(b, e + 2, HEX) && !is(b, e + 3, ALNUM);
+    if is(b, e, ALNUM) || (b.get(e) == Some(&b'-') && (is(b, e + 1, DIGIT) || group_after)) {
         return;
     }
     if let Some(a) = parse_v4(t, b'-') {

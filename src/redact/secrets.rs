@@ -7,8 +7,8 @@
 //!   `psk "VALUE"` (netrc, nmcli, ipsec.secrets) when the value does not read as prose;
 //! - shapes that are secrets wherever they stand (shapes.rs): crypt(3) and LDAP password hashes,
 //!   PEM private key bodies, URL userinfo passwords, JWTs, GitHub/GitLab/Slack/Google tokens;
-//! - `-p VALUE` and its kin only after a command known to take a password that way (argv.rs):
-//!   elsewhere `-p` is a port, a pid or "print".
+//! - `-p VALUE` and its kin only in the command line of a tool known to take a password that way
+//!   (argv.rs): elsewhere `-p` is a port, a pid or "print".
 //!
 //! The key stays, so readers see what was there. The MPTCP connection token (`token:2fa43e04` in ss,
 //! `token=..` in `ip mptcp monitor`, `token 0x..`) is evidence, not a secret: a value of the key
@@ -35,6 +35,8 @@ pub const KEYWORDS: &[&str] = &[
     "pin",
     "token",
     "credential",
+    ".pwd",
+    "-pwd",
     "cookie",
     "apikey",
     "api-key",
@@ -86,17 +88,13 @@ pub const KEYWORDS: &[&str] = &[
     "xoxr-",
     "xoxs-",
     "aiza",
-    // Commands taking a password as `-p VALUE` and the like.
-    "sshpass",
-    "mysql",
-    "mariadb",
-    "openconnect",
-    "ipmitool",
-    "redis-cli",
-    "mosquitto",
-    "smbclient",
-    "curl",
-    "xfreerdp",
+    // Options that take a password in some commands (argv.rs), and one command.
+    "-p",
+    "-a",
+    "-u",
+    "--user",
+    "--proxy-user",
+    "/p:",
     "wpa_passphrase",
 ];
 
@@ -184,13 +182,21 @@ pub(super) fn line_end(b: &[u8], at: usize) -> usize {
 pub fn value_span(text: &str, at: usize) -> Option<(usize, usize)> {
     let b = text.as_bytes();
     let span = match b[at] {
-        b'-' => shapes::pem_body(text, at),
+        b'-' if b[at..].starts_with(b"-----") => shapes::pem_body(text, at),
+        b'-' | b'/' => argv::option(b, at).or_else(|| keyed::value(b, at)),
         b':' => shapes::url_password(b, at + 3),
         b'$' => shapes::crypt_hash(b, at),
         b'{' => shapes::ldap_hash(b, at),
         _ => shapes::token(b, at)
-            .or_else(|| argv::tool(b, at))
+            .or_else(|| argv::wpa_passphrase(b, at))
             .or_else(|| keyed::value(b, at)),
     };
-    span.filter(|&(s, e)| s >= at && e > s && &b[s..e] != REDACTED.as_bytes())
+    // A value holding the replacement was scrubbed before (the output fed back in).
+    span.filter(|&(s, e)| {
+        s >= at
+            && e > s
+            && !b[s..e]
+                .windows(REDACTED.len())
+                .any(|w| w == REDACTED.as_bytes())
+    })
 }

@@ -1,9 +1,9 @@
 //! IPv6 in free text: what std parses as an address, once a `:port` (old ss), a tcpdump `.port` or a
 //! separator behind it is cut off, and only when it is shaped like an address rather than code, times
 //! or hex words:
-//! - at least two groups (`::1` and `::ffff:..` count: they start with `::`), so `a::`, `::` alone stay;
-//! - a decimal digit somewhere, or else a ULA or link-local first group (`fdab:cdef::ab`,
-//!   `febf::abcd`): `a::b`, `dead::beef`, `cafe::babe` are not addresses;
+//! - a first group of four digits in the global unicast, ULA or link-local ranges (`2a01::`,
+//!   `fdab:cdef::ab`, `febf::abcd`), or else at least two groups and a decimal digit: `a::b`,
+//!   `dead::beef`, `cafe::babe`, `a1::` are not addresses (`::1`, `::ffff:..` are);
 //! - not glued to a letter or digit behind (`fe80::1st`); `_`, `-`, `%`, `]`, `/` end it.
 
 use super::{is, through, Sink, Writer, ALNUM};
@@ -56,17 +56,18 @@ pub(super) fn v6<S: Sink>(w: &mut Writer, vs: usize, e: usize, sink: &mut S) -> 
 
 /// Whether a parsed candidate looks like an address (see the module comment).
 fn shaped(cand: &str) -> bool {
-    let groups = cand.split(':').filter(|g| !g.is_empty()).count();
-    if groups < 2 && !cand.starts_with("::") {
-        return false;
-    }
-    if cand.bytes().any(|c| c.is_ascii_digit()) {
-        return true;
+    if cand.starts_with("::") {
+        return cand.len() > 2;
     }
     let first = cand.split(':').next().unwrap_or("");
-    first.len() == 4
-        && u16::from_str_radix(first, 16)
-            .is_ok_and(|g| (0xfc00..=0xfdff).contains(&g) || (0xfe80..=0xfebf).contains(&g))
+    let plausible = first.len() == 4
+        && u16::from_str_radix(first, 16).is_ok_and(|g| {
+            (0x2000..=0x3fff).contains(&g)
+                || (0xfc00..=0xfdff).contains(&g)
+                || (0xfe80..=0xfebf).contains(&g)
+        });
+    let groups = cand.split(':').filter(|g| !g.is_empty()).count();
+    plausible || (groups >= 2 && cand.bytes().any(|c| c.is_ascii_digit()))
 }
 
 fn emit<S: Sink>(w: &mut Writer, vs: usize, ve: usize, a: Ipv6Addr, sink: &mut S) -> bool {

@@ -1,7 +1,8 @@
 //! Passwords given as short options, which only the command gives a meaning to: `-p` is a password for
 //! `sshpass`, `mysql` and `openconnect` (its key's), but a port for ssh, nc and iperf3, "processes"
-//! for ss, a pid elsewhere. So a short option is scrubbed only after a command known to take a
-//! password that way, in the same command (up to `;`, `|`, `&` or the line's end):
+//! for ss, a pid elsewhere. So such an option is scrubbed only in the command line of a tool known to
+//! take a password that way (the tool is looked for before the option, back to `;`, `|`, `&` or the
+//! line's start). The option itself is the keyword, so every option of a command is found, in order.
 //!
 //! | command                                   | option (glued or not)      | secret part        |
 //! |-------------------------------------------|----------------------------|--------------------|
@@ -13,6 +14,7 @@
 //! | xfreerdp                                  | `/p:`                      | the value          |
 //! | wpa_passphrase                            | second argument            | the value          |
 //!
+//! Options after the command that sshpass runs are that command's (`sshpass -p pw ssh -p 22 h`).
 //! (For mysql a separate `-p VALUE` means "prompt" and VALUE is the database: scrubbing it costs
 //! nothing and covers tools that do read it as the password.) Long options (`--password X`) are
 //! handled for every command by keyed.rs.
@@ -20,14 +22,22 @@
 struct Tool {
     names: &'static [&'static str],
     options: &'static [&'static str],
+    /// Runs a command (`sshpass -p pw ssh -p 22 h`): its options end at the first other word; these
+    /// of its options take a value.
+    wraps: Option<&'static [&'static str]>,
     /// The secret is what follows this byte in the value (`user%pass`, `user:pass`).
     after: Option<u8>,
 }
 
 const TOOLS: &[Tool] = &[
     Tool {
+        names: &["sshpass"],
+        options: &["-p"],
+        wraps: Some(&["-p", "-f", "-d", "-P"]),
+        after: None,
+    },
+    Tool {
         names: &[
-            "sshpass",
             "openconnect",
             "mysql",
             "mysqldump",
@@ -41,140 +51,196 @@ const TOOLS: &[Tool] = &[
         ],
         options: &["-p"],
         after: None,
+        wraps: None,
     },
     Tool {
         names: &["ipmitool", "mosquitto_pub", "mosquitto_sub", "mosquitto_rr"],
         options: &["-P"],
         after: None,
+        wraps: None,
     },
     Tool {
         names: &["redis-cli"],
         options: &["-a"],
         after: None,
+        wraps: None,
     },
     Tool {
         names: &["smbclient"],
         options: &["-U", "--user"],
         after: Some(b'%'),
+        wraps: None,
     },
     Tool {
         names: &["curl"],
         options: &["-u", "--user", "-U", "--proxy-user"],
         after: Some(b':'),
+        wraps: None,
     },
     Tool {
         names: &["xfreerdp", "xfreerdp3"],
         options: &["/p:"],
         after: None,
+        wraps: None,
     },
 ];
 
-/// A word of a command line: its span, and the span of its content (inside quotes).
-#[derive(Clone, Copy)]
-struct Word {
-    start: usize,
-    end: usize,
-    inner: (usize, usize),
-}
-
-/// The words after `from` up to the end of the command (at most 64).
-fn words(b: &[u8], mut i: usize) -> Vec<Word> {
-    let mut out = Vec::new();
-    while out.len() < 64 {
-        while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
-            i += 1;
-        }
-        if i >= b.len() || matches!(b[i], b'\n' | b'\r' | b';' | b'|' | b'&') {
-            break;
-        }
-        let start = i;
-        if matches!(b[i], b'"' | b'\'') {
-            let q = b[i];
-            i += 1;
-            while i < b.len() && b[i] != q && b[i] != b'\n' {
-                i += 1;
-            }
-            let inner = (start + 1, i);
-            i = (i + 1).min(b.len());
-            out.push(Word {
-                start,
-                end: i,
-                inner,
-            });
-        } else {
-            while i < b.len()
-                && !b[i].is_ascii_whitespace()
-                && !matches!(b[i], b';' | b'|' | b'&' | b'"' | b'\'')
-            {
-                i += 1;
-            }
-            out.push(Word {
-                start,
-                end: i,
-                inner: (start, i),
-            });
-        }
+/// The word at `i` (up to whitespace or a shell separator): its span and its content (inside quotes).
+fn word(b: &[u8], i: usize) -> Option<(usize, (usize, usize))> {
+    if i >= b.len() || matches!(b[i], b'\n' | b'\r' | b';' | b'|' | b'&' | b' ' | b'\t') {
+        return None;
     }
-    out
+    if matches!(b[i], b'"' | b'\'') {
+        let close = (i + 1..b.len())
+            .find(|&j| b[j] == b[i] || b[j] == b'\n')
+            .unwrap_or(b.len());
+        return Some(((close + 1).min(b.len()), (i + 1, close)));
+    }
+    let e = (i..b.len())
+        .find(|&j| b[j].is_ascii_whitespace() || matches!(b[j], b';' | b'|' | b'&' | b'"' | b'\''))
+        .unwrap_or(b.len());
+    Some((e, (i, e)))
 }
 
-/// The secret part of a value (after `user%`, `user:` where the tool writes it so).
+/// The secret part of a value (after `user%`, `user:` where the tool writes it so; all of it when
+/// the user is a token).
 fn secret_part(b: &[u8], (s, e): (usize, usize), after: Option<u8>) -> Option<(usize, usize)> {
     let s = match after {
-        Some(sep) => s + b[s..e].iter().position(|&c| c == sep)? + 1,
+        Some(sep) => {
+            let p = s + b[s..e].iter().position(|&c| c == sep)?;
+            if super::shapes::holds_shape(b, s, p) {
+                s
+            } else {
+                p + 1
+            }
+        }
         None => s,
     };
     (e > s).then_some((s, e))
 }
 
-/// The command word at `at` (its own word, after a path or the line's start), if it is a tool above
-/// or `wpa_passphrase`: the span of the password in its arguments.
-pub(super) fn tool(b: &[u8], at: usize) -> Option<(usize, usize)> {
-    if at > 0 && (b[at - 1].is_ascii_alphanumeric() || matches!(b[at - 1], b'_' | b'-' | b'.')) {
+/// The value of the next word after `i` (blanks skipped), unless it is another option.
+fn next_value(b: &[u8], mut i: usize, after: Option<u8>) -> Option<(usize, usize)> {
+    while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
+        i += 1;
+    }
+    let (_, inner) = word(b, i)?;
+    if b[i] == b'-' {
         return None;
     }
-    let n = b[at..]
+    secret_part(b, inner, after)
+}
+
+/// The tool whose command this option at `at` belongs to: a word of the same command (back to `;`,
+/// `|`, `&` or the line's start) that is, after its directory, a tool's name, the nearest one; for a
+/// tool that runs a command, only while no word of that command came before `at`.
+fn tool_before(b: &[u8], at: usize) -> Option<&'static Tool> {
+    let low = at.saturating_sub(512);
+    let seg = b[low..at]
         .iter()
-        .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
-        .count();
-    let name = &b[at..at + n];
-    // A command is followed by its arguments, not by `=` (`wpa_passphrase=` is a hostapd key).
-    if !matches!(b.get(at + n), Some(b' ' | b'\t')) {
-        return None;
+        .rposition(|&c| matches!(c, b'\n' | b';' | b'|' | b'&'))
+        .map_or(low, |p| low + p + 1);
+    // Shell words (quotes kept together), up to the option.
+    let mut words: Vec<&[u8]> = Vec::new();
+    let mut i = seg;
+    while i < at {
+        if b[i].is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        let Some((end, (s, e))) = word(b, i) else {
+            break;
+        };
+        words.push(&b[s..e.min(at)]);
+        i = end.max(i + 1);
     }
-    let args = words(b, at + n);
-    if name == b"wpa_passphrase" {
-        let w = args.iter().filter(|w| b[w.start] != b'-').nth(1)?;
-        return secret_part(b, w.inner, None);
-    }
-    let tool = TOOLS
+    // `sshpass`, `/usr/bin/sshpass`, `ExecStart=sshpass`, `(sshpass`; not `x://sshpass`.
+    let tool_of = |w: &[u8]| {
+        let w = w
+            .rsplit(|&c| matches!(c, b'=' | b'"' | b'\'' | b'('))
+            .next()?;
+        let (dir, name) = match w.iter().rposition(|&c| c == b'/') {
+            Some(p) => (&w[..p], &w[p + 1..]),
+            None => (&w[..0], w),
+        };
+        if !dir
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'/' | b'.' | b'_' | b'-'))
+        {
+            return None;
+        }
+        TOOLS
+            .iter()
+            .find(|t| t.names.iter().any(|n| n.as_bytes() == name))
+    };
+    // The nearest tool before the option.
+    let (k, tool) = words
         .iter()
-        .find(|t| t.names.iter().any(|n| n.as_bytes() == name))?;
-    for (k, w) in args.iter().enumerate() {
-        let word = &b[w.start..w.end];
-        for opt in tool.options {
-            let o = opt.as_bytes();
-            if word == o {
-                if let Some(v) = args.get(k + 1).filter(|v| b[v.start] != b'-') {
-                    if let Some(span) = secret_part(b, v.inner, tool.after) {
-                        return Some(span);
-                    }
-                }
-            } else if word.starts_with(o) && (o.len() == 2 || o.ends_with(b":")) {
-                // `-pVALUE`, `/p:VALUE`.
-                if let Some(span) = secret_part(b, (w.start + o.len(), w.end), tool.after) {
-                    return Some(span);
-                }
-            } else if o.starts_with(b"--")
-                && word.starts_with(o)
-                && word.get(o.len()) == Some(&b'=')
-            {
-                // `--user=name:pass`.
-                if let Some(span) = secret_part(b, (w.start + o.len() + 1, w.end), tool.after) {
-                    return Some(span);
-                }
+        .enumerate()
+        .rev()
+        .find_map(|(k, w)| Some((k, tool_of(w)?)))?;
+    if let Some(with_value) = tool.wraps {
+        let mut value_next = false;
+        for w in &words[k + 1..] {
+            if value_next {
+                value_next = false;
+            } else if w.first() == Some(&b'-') {
+                value_next = with_value.iter().any(|o| o.as_bytes() == *w);
+            } else {
+                return None;
             }
         }
     }
+    Some(tool)
+}
+
+/// An option word at `at` (`-p`, `-pVALUE`, `--user=a:b`, `/p:VALUE`): the span of the password
+/// when the command it belongs to takes one that way.
+pub(super) fn option(b: &[u8], at: usize) -> Option<(usize, usize)> {
+    if at == 0 || !matches!(b[at - 1], b' ' | b'\t') {
+        return None;
+    }
+    let (end, (s, e)) = word(b, at)?;
+    let w = &b[s..e];
+    let tool = tool_before(b, at)?;
+    for opt in tool.options.iter().map(|o| o.as_bytes()) {
+        if w == opt {
+            return next_value(b, end, tool.after);
+        }
+        if w.starts_with(opt) && (opt.len() == 2 || opt.ends_with(b":")) {
+            // `-pVALUE`, `/p:VALUE`.
+            return secret_part(b, (s + opt.len(), e), tool.after);
+        }
+        if opt.starts_with(b"--") && w.starts_with(opt) && w.get(opt.len()) == Some(&b'=') {
+            // `--user=name:pass`.
+            return secret_part(b, (s + opt.len() + 1, e), tool.after);
+        }
+    }
     None
+}
+
+/// `wpa_passphrase SSID PASSPHRASE` at `at`: the passphrase.
+pub(super) fn wpa_passphrase(b: &[u8], at: usize) -> Option<(usize, usize)> {
+    let name = b"wpa_passphrase";
+    if !b[at..].starts_with(name)
+        || (at > 0 && !matches!(b[at - 1], b' ' | b'\t' | b'/' | b'\n' | b'=' | b'"' | b'\''))
+        || !matches!(b.get(at + name.len()), Some(b' ' | b'\t'))
+    {
+        return None;
+    }
+    let mut i = at + name.len();
+    let mut seen = 0;
+    loop {
+        while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
+            i += 1;
+        }
+        let (end, inner) = word(b, i)?;
+        if b[i] != b'-' {
+            seen += 1;
+            if seen == 2 {
+                return secret_part(b, inner, None);
+            }
+        }
+        i = end;
+    }
 }

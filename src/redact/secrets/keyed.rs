@@ -102,7 +102,6 @@ fn after_separator(
     if b[vs] == b'"' || b[vs] == b'\'' {
         return Some(quoted(b, vs));
     }
-    let quote_before = b[ls..ks].contains(&b'\'');
     let ve = if header && ks > 0 && matches!(b[ks - 1], b'"' | b'\'') {
         // `-H 'Authorization: Bearer xyz'`: up to the closing quote.
         (vs..b.len())
@@ -112,13 +111,12 @@ fn after_separator(
         // (`Authorization: Bearer xyz`, `Cookie: a=1; b=2` are one value with spaces.)
         trim_end(b, vs, line_end(b, vs))
     } else {
-        (vs..b.len())
-            .find(|&i| {
-                b[i].is_ascii_whitespace()
-                    || matches!(b[i], b',' | b';' | b'&' | b'"')
-                    || (quote_before && b[i] == b'\'')
-            })
-            .unwrap_or(b.len())
+        // One word; a `'` ending it closes a quote around the key and value (`'user=a pass=b'`).
+        let mut e = word_end(b, vs, b",;&\"");
+        while e > vs && b[e - 1] == b'\'' {
+            e -= 1;
+        }
+        e
     };
     Some((vs, ve))
 }
@@ -251,7 +249,7 @@ fn prose(w: &[u8]) -> bool {
 }
 
 /// `password VALUE` (netrc, `nmcli ... password VALUE`, `wifi-sec.psk VALUE`), `PSK "VALUE"`
-/// (ipsec.secrets), `token VALUE`. Unquoted prose, paths, variables and MPTCP tokens stay.
+/// (ipsec.secrets), `token VALUE`. A value starting with punctuation, prose and MPTCP tokens stay.
 fn bare(b: &[u8], ls: usize, ks: usize, ke: usize) -> Option<(usize, usize)> {
     let key = String::from_utf8_lossy(&b[ks..ke]).to_ascii_lowercase();
     let last = key.rsplit('.').next().unwrap_or("");
@@ -268,11 +266,8 @@ fn bare(b: &[u8], ls: usize, ks: usize, ke: usize) -> Option<(usize, usize)> {
     let ve = word_end(b, vs, b",;\"'");
     let line = String::from_utf8_lossy(&b[ls..ks]).to_ascii_lowercase();
     let sure = line.contains("nmcli") || line.contains("machine ") || line.contains("login ");
-    if matches!(
-        b[vs],
-        b'/' | b'[' | b'(' | b'<' | b'{' | b'$' | b'*' | b'-' | b'=' | b':'
-    ) || (!sure && prose(&b[vs..ve]))
-    {
+    // Paths, `[options]`, `$VARIABLES`, `-flags`, `<placeholders>` and prose are no secrets.
+    if !b[vs].is_ascii_alphanumeric() || (!sure && prose(&b[vs..ve])) {
         return None;
     }
     Some((vs, ve))
@@ -283,13 +278,24 @@ fn bare(b: &[u8], ls: usize, ks: usize, ke: usize) -> Option<(usize, usize)> {
 /// `=` belongs to a later word (`password requisite pam_pwquality.so retry=3`).
 fn spaced_key(k: &[u8]) -> bool {
     let t = k.trim_ascii_start();
-    let t = match t.strip_prefix(b"[") {
-        Some(r) => r.iter().position(|&c| c == b']').map_or(t, |p| &r[p + 1..]),
-        None => t,
+    let tag = t.strip_prefix(b"[").map_or(0, |r| {
+        let n = r.iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+        if r.get(n) == Some(&b']') {
+            n + 2
+        } else {
+            0
+        }
+    });
+    let t = &t[tag..];
+    let words = || {
+        t.split(|c| c.is_ascii_whitespace())
+            .filter(|w| !w.is_empty())
     };
     t.iter().all(|&c| {
         c.is_ascii_alphanumeric() || matches!(c, b' ' | b'\t' | b'-' | b'_' | b'@' | b'(' | b')')
-    }) && is_secret_key(&String::from_utf8_lossy(k))
+    }) && words().count() <= 5
+        && !words().any(|w| w[0] == b'-')
+        && is_secret_key(&String::from_utf8_lossy(k))
 }
 
 /// `=`, `:`, `=>` after a key at `i` (past a closing quote and blanks); where the value may start.
@@ -348,9 +354,19 @@ pub(super) fn value(b: &[u8], at: usize) -> Option<(usize, usize)> {
     // spaces at the line start.
     let limit = b.len().min(ls + 49);
     let first = (ls..limit).find(|&i| matches!(b[i], b'=' | b':' | b'\n'))?;
-    if first < at || b[first] == b'\n' || !spaced_key(&b[ls..first]) {
+    if first < at
+        || b[first] == b'\n'
+        || b[first..].starts_with(b"::")
+        || !spaced_key(&b[ls..first])
+    {
         return None;
     }
     let after = first + 1 + usize::from(b.get(first + 1) == Some(&b'>'));
-    after_separator(b, ls, ls, first, after)
+    // `... token: 1f0cdd34`: a spaced key ending in `token` is the MPTCP one when its value is.
+    let key = b[ls..first].trim_ascii_end();
+    let ks = match key.rsplit(|c| c.is_ascii_whitespace()).next() {
+        Some(w) if w.eq_ignore_ascii_case(b"token") => ls + key.len() - 5,
+        _ => ls,
+    };
+    after_separator(b, ls, ks, ls + key.len(), after)
 }

@@ -129,7 +129,21 @@ pub(super) fn token(b: &[u8], at: usize) -> Option<(usize, usize)> {
     (p >= 10).then_some((at + 3, end))
 }
 
-/// `scheme://user:PASSWORD@host`: the password (`from` is just past `://`).
+/// Whether `b[s..e]` holds a secret of a known shape (a token, a hash): a user name that is one
+/// (`https://ghp_..:x-oauth-basic@github.com`, `curl -u ghp_..:x`) goes with the password.
+pub(super) fn holds_shape(b: &[u8], s: usize, e: usize) -> bool {
+    (s..e.min(s + 256)).any(|p| {
+        let found = match b[p] {
+            b'$' => crypt_hash(b, p),
+            b'{' => ldap_hash(b, p),
+            _ => token(b, p),
+        };
+        found.is_some_and(|(_, end)| end <= e)
+    })
+}
+
+/// `scheme://user:PASSWORD@host`: the password, with the user when that is a token (`from` is just
+/// past `://`).
 pub(super) fn url_password(b: &[u8], from: usize) -> Option<(usize, usize)> {
     if from < 4 || !b[from - 4].is_ascii_alphanumeric() {
         return None;
@@ -139,6 +153,9 @@ pub(super) fn url_password(b: &[u8], from: usize) -> Option<(usize, usize)> {
         .unwrap_or(b.len());
     let at = (from..end).rfind(|&i| b[i] == b'@')?;
     let colon = (from..at).find(|&i| b[i] == b':')?;
+    if holds_shape(b, from, colon) {
+        return Some((from, at));
+    }
     (at > colon + 1).then_some((colon + 1, at))
 }
 
@@ -146,6 +163,9 @@ pub(super) fn url_password(b: &[u8], from: usize) -> Option<(usize, usize)> {
 /// body, on the following lines or, escaped (`\n` in JSON), on the same line.
 pub(super) fn pem_body(text: &str, at: usize) -> Option<(usize, usize)> {
     let b = text.as_bytes();
+    if at > 0 && (b[at - 1].is_ascii_alphanumeric() || matches!(b[at - 1], b'-' | b'_')) {
+        return None;
+    }
     let label_start = at + "-----begin".len();
     let close = (label_start..b.len().min(label_start + 80))
         .find(|&i| b[i..].starts_with(b"-----") || b[i] == b'\n')?;
