@@ -2,8 +2,8 @@
 //! nstat, tcpdump, netfilter, NetworkManager and config files use, without mistaking version strings,
 //! counters, MPTCP tokens, sequence numbers, times, code or PCI slots for addresses.
 //!
-//! It walks maximal runs of `[0-9A-Fa-f:.]` (one table lookup per byte; most runs are rejected at once
-//! because they hold neither `:` nor `.`), then decides per run (rules in detail in the submodules):
+//! It jumps from one `:`, `.`, `-` or `enx` to the next (one table lookup per byte in between), takes
+//! the maximal run of `[0-9A-Fa-f:.]` around it, then decides per run (rules in the submodules):
 //! - a key glued in front (`mac:aa:..`, `src:fe80::1`, `addr:`) is cut off first: a run glued to a
 //!   letter or digit loses its first `:` group, a lone leading `:` is a separator;
 //! - hardware addresses (hw.rs): 6, 8 or 20 two-digit groups joined by `:` (`-` and Cisco's
@@ -78,6 +78,7 @@ pub(super) const WORD: u8 = 2; // [0-9A-Za-z_]
 pub(super) const DIGIT: u8 = 4;
 pub(super) const HEX: u8 = 8;
 pub(super) const ALNUM: u8 = 16; // [0-9A-Za-z]: what makes a longer word (`_` and `-` glue, they do not)
+const TRIGGER: u8 = 32; // [:.\-x]: where a notation can be
 
 pub(super) static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -98,6 +99,9 @@ pub(super) static CLASS: [u8; 256] = {
         }
         if digit {
             v |= DIGIT;
+        }
+        if c == b':' || c == b'.' || c == b'-' || c == b'x' {
+            v |= TRIGGER;
         }
         if hex {
             v |= HEX;
@@ -150,28 +154,48 @@ pub fn rewrite<S: Sink>(
         out,
     };
     let mut i = from;
-    while i < to {
-        if CLASS[b[i] as usize] & RUN == 0 {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let (mut colons, mut dots) = (0usize, 0usize);
-        while i < to && CLASS[b[i] as usize] & RUN != 0 {
-            colons += (b[i] == b':') as usize;
-            dots += (b[i] == b'.') as usize;
-            i += 1;
-        }
-        if colons == 0 && dots == 0 {
-            if i < to && b[i] == b'-' {
-                super::dotted::dashed(&mut w, start, to, sink);
-            } else if i - start == 12 {
-                hw::enx(&mut w, start, sink);
+    // Every notation holds a `:`, `.` or `-`, or follows `enx`: jump from one of these to the next
+    // (a tight loop over the bytes between), then look at the run of `[0-9A-Fa-f:.]` around it.
+    while let Some(p) = b[i..to]
+        .iter()
+        .position(|&c| CLASS[c as usize] & TRIGGER != 0)
+    {
+        let t = i + p;
+        match b[t] {
+            b'x' => {
+                if t >= i + 2 && b[t - 2] == b'e' && b[t - 1] == b'n' && t + 13 <= to {
+                    hw::enx(&mut w, t + 1, sink);
+                }
+                i = t + 1;
             }
-        } else {
-            run(&mut w, start, i, colons, sink);
+            b'-' => {
+                // The hex run ending here (no `:` or `.` in it: those would have come first).
+                let mut s = t;
+                while s > i && CLASS[b[s - 1] as usize] & HEX != 0 {
+                    s -= 1;
+                }
+                if s < t {
+                    super::dotted::dashed(&mut w, s, to, sink);
+                }
+                i = t + 1;
+            }
+            _ => {
+                let mut s = t;
+                while s > i && CLASS[b[s - 1] as usize] & RUN != 0 {
+                    s -= 1;
+                }
+                let (mut colons, mut dots) = (0usize, 0usize);
+                let mut e = t;
+                while e < to && CLASS[b[e] as usize] & RUN != 0 {
+                    colons += usize::from(b[e] == b':');
+                    dots += usize::from(b[e] == b'.');
+                    e += 1;
+                }
+                run(&mut w, s, e, colons, dots, sink);
+                i = e;
+            }
         }
-        // A dashed match may end beyond this run.
+        // A dashed match may end beyond this point.
         i = i.max(w.copied);
     }
     // Every replacement moved `copied` past `from`.
@@ -181,11 +205,13 @@ pub fn rewrite<S: Sink>(
 }
 
 /// One run of `[0-9A-Fa-f:.]` holding a `:` or a `.`.
-fn run<S: Sink>(w: &mut Writer, s: usize, mut e: usize, colons: usize, sink: &mut S) {
+fn run<S: Sink>(w: &mut Writer, s: usize, mut e: usize, colons: usize, dots: usize, sink: &mut S) {
     let b = w.text.as_bytes();
+    let mut dots = dots;
     // A dot ending a sentence belongs to no address.
     while e > s && b[e - 1] == b'.' {
         e -= 1;
+        dots -= 1;
     }
     let mut a = s;
     if b[s] == b':' && b.get(s + 1) != Some(&b':') {
@@ -200,8 +226,15 @@ fn run<S: Sink>(w: &mut Writer, s: usize, mut e: usize, colons: usize, sink: &mu
     if a >= e {
         return;
     }
-    let colons = b[a..e].iter().filter(|&&c| c == b':').count();
-    let dots = b[a..e].iter().filter(|&&c| c == b'.').count();
+    let (colons, dots) = if a == s {
+        (colons, dots)
+    } else {
+        let cut = &b[s..a];
+        (
+            colons - cut.iter().filter(|&&c| c == b':').count(),
+            dots - cut.iter().filter(|&&c| c == b'.').count(),
+        )
+    };
     if dots == 0 && colons >= 5 && hw::colon(w, a, e, sink) {
         return;
     }

@@ -159,7 +159,7 @@ pub(super) fn key_char(c: u8) -> bool {
 }
 
 /// How far back a key is looked for (a keyword in a long line costs at most this much).
-const LOOK_BACK: usize = 512;
+pub(super) const LOOK_BACK: usize = 512;
 
 /// Start of the line holding `at` (or a point `LOOK_BACK` before it).
 pub(super) fn line_start(b: &[u8], at: usize) -> usize {

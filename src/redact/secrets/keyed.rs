@@ -2,7 +2,7 @@
 //! line flags with a separate value, and bare words (`password VALUE`). The rules for what the value
 //! is (one word, the rest of the line, a quoted string, an indented block) live here.
 
-use super::{is_secret_key, key_char, line_end, line_start};
+use super::{is_secret_key, key_char, line_end, line_start, LOOK_BACK};
 
 /// Keys that take their value after a plain space (netrc, nmcli, ipsec.secrets, `token VALUE`).
 const BARE: &[&str] = &[
@@ -71,16 +71,11 @@ pub(super) fn mptcp_token(b: &[u8], mut i: usize) -> bool {
 
 /// The value of the secret key at `ks..ke` whose separator ends at `after`. Scans stop at the end of
 /// the value (or of its line): a keyword in a long line costs no more than its value.
-fn after_separator(
-    b: &[u8],
-    ls: usize,
-    ks: usize,
-    ke: usize,
-    after: usize,
-) -> Option<(usize, usize)> {
+fn after_separator(b: &[u8], ks: usize, ke: usize, after: usize) -> Option<(usize, usize)> {
     let name = String::from_utf8_lossy(&b[ks..ke]).to_ascii_lowercase();
     let name = name.trim_start_matches('-');
-    let whole = first_on_line(&b[ls..ks]);
+    let whole = starts_line(b, ks);
+    let ls = || line_start(b, ks);
     let header = name.ends_with("authorization") || name.ends_with("cookie");
     let vs = skip_blanks(b, after, b.len());
     let we = word_end(b, vs, b"");
@@ -90,11 +85,11 @@ fn after_separator(
     };
     let token = name == "token";
     if then_eol(vs) {
-        return next_lines(b, ls, line_end(b, vs), false)
+        return next_lines(b, ls(), line_end(b, vs), false)
             .filter(|s| !(token && mptcp_token(b, s.0)));
     }
     if matches!(&b[vs..we], b"|" | b"|-" | b"|+" | b">" | b">-" | b">+") && then_eol(we) {
-        return next_lines(b, ls, line_end(b, we), true);
+        return next_lines(b, ls(), line_end(b, we), true);
     }
     if token && mptcp_token(b, vs) {
         return None;
@@ -121,16 +116,25 @@ fn after_separator(
     Some((vs, ve))
 }
 
-/// Whether a key preceded by `before` on its line starts the line: then it owns the rest of the line
-/// (`psk=two words`, `  PrivateKey = x`, `export TOKEN=x`, `- password: x`); a later key
-/// (`mount -o user=bob,password=x quiet`, `{"pin": 1, ..}`) owns one word.
-fn first_on_line(before: &[u8]) -> bool {
-    let t = before.trim_ascii();
-    let t = ["export", "-", "*", "<", ">", "#", "//", ";"]
+/// Whether the key at `ks` starts its line: then it owns the rest of the line (`psk=two words`,
+/// `  PrivateKey = x`, `export TOKEN=x`, `- password: x`); a later key (`mount -o
+/// user=bob,password=x quiet`, `{"pin": 1, ..}`) owns one word. Looks back only over blanks and
+/// one list, comment or `export` marker.
+fn starts_line(b: &[u8], ks: usize) -> bool {
+    let blanks = |mut i: usize| {
+        while i > 0 && blank(b[i - 1]) {
+            i -= 1;
+        }
+        i
+    };
+    let mut i = blanks(ks);
+    if let Some(m) = ["export", "//", "-", "*", "<", ">", "#", ";"]
         .iter()
-        .find_map(|m| t.strip_prefix(m.as_bytes()))
-        .unwrap_or(t);
-    t.trim_ascii().is_empty()
+        .find(|m| b[..i].ends_with(m.as_bytes()))
+    {
+        i = blanks(i - m.len());
+    }
+    i == 0 || b[i - 1] == b'\n'
 }
 
 /// The end of the word at `vs` (whitespace or one of `stops`).
@@ -324,9 +328,9 @@ pub(super) fn value(b: &[u8], at: usize) -> Option<(usize, usize)> {
     {
         return None;
     }
-    let ls = line_start(b, at);
+    let low = at.saturating_sub(LOOK_BACK);
     let mut ks = at;
-    while ks > ls && key_char(b[ks - 1]) {
+    while ks > low && key_char(b[ks - 1]) {
         ks -= 1;
     }
     let mut ke = at;
@@ -337,11 +341,12 @@ pub(super) fn value(b: &[u8], at: usize) -> Option<(usize, usize)> {
         let key = String::from_utf8_lossy(&b[ks..ke]);
         // (A `token` key whose value is no 32-bit number is no MPTCP token.)
         return if is_secret_key(&key) || key.eq_ignore_ascii_case("token") {
-            after_separator(b, ls, ks, ke, after)
+            after_separator(b, ks, ke, after)
         } else {
             None
         };
     }
+    let ls = line_start(b, at);
     if b.get(ke).is_some_and(|&c| blank(c)) {
         if b[ks] == b'-' {
             return flag(b, ks, ke);
@@ -368,5 +373,5 @@ pub(super) fn value(b: &[u8], at: usize) -> Option<(usize, usize)> {
         Some(w) if w.eq_ignore_ascii_case(b"token") => ls + key.len() - 5,
         _ => ls,
     };
-    after_separator(b, ls, ks, ls + key.len(), after)
+    after_separator(b, ks, ls + key.len(), after)
 }
