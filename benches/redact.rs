@@ -1,8 +1,11 @@
 //! Benchmark (not a test): the redaction pass over ~100 MB of realistic mixed text — `ss -ti` socket
 //! lines, `nstat` counters, journal lines with host names, addresses, MACs and the odd secret — run
-//! as one text and as a Report of 1 MB artifacts. Prints MB/s; the target is >= 100 MB/s on one core.
+//! as one text and as a Report of 1 MB artifacts (JSON walk included), and as one text of the newer
+//! notations (netfilter, tcpdump, ExecStart flags, keyfiles, hashes). Prints MB/s by CPU time (what
+//! a shared, busy machine cannot blur) and by wall clock, the best of a few runs, against the target
+//! of >= 150 MB/s on one core.
 //!
-//!   cargo bench --bench redact [-- SIZE_MB]
+//!   cargo bench --bench redact [-- SIZE_MB] [--rounds N]
 
 use mptcp_get_debug::redact::{RedactOptions, Redactor};
 use mptcp_get_debug::report::{Artifact, Meta, Report, Section, Source, Status, Tool};
@@ -78,11 +81,60 @@ fn line(r: &mut Rng, out: &mut String) {
     }
 }
 
-fn corpus(size: usize) -> String {
+/// Lines in the notations the scrubber learnt later: netfilter and tcpdump logs, ExecStart lines with
+/// flags, NetworkManager keyfiles, ss with link-local and ULA peers, shadow-style hashes.
+fn newer_line(r: &mut Rng, out: &mut String) {
+    let mac = |r: &mut Rng| {
+        format!(
+            "52:54:00:{:02x}:{:02x}:{:02x}",
+            r.below(4),
+            r.below(256),
+            r.below(256)
+        )
+    };
+    let _ = match r.below(6) {
+        0 => writeln!(
+            out,
+            "Nov 25 07:{:02}:{:02} myhost kernel: [UFW BLOCK] IN=wlan0 OUT= MAC={}:{}:08:00 SRC={} DST={} LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID={} DF PROTO=TCP SPT={} DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0",
+            r.below(60), r.below(60), mac(r), mac(r), v4(r), v4(r), r.below(65535), r.below(65535)
+        ),
+        1 => writeln!(
+            out,
+            "07:{:02}:{:02}.{:06} IP {}.443 > {}.{}: Flags [S.], seq {}, ack {}, win 64240, options [mss 1460,sackOK,TS val {} ecr {},nop,wscale 7], length 0",
+            r.below(60), r.below(60), r.below(999999), v4(r), v4(r), r.below(65535), r.next() as u32, r.next() as u32, r.next() as u32, r.next() as u32
+        ),
+        2 => writeln!(
+            out,
+            "Nov 25 07:{:02}:{:02} myhost systemd[1]: app.service: ExecStart=/usr/bin/app --token {:x} --password=hunter{} -p 8080 --peer {} (code=exited, status=1/FAILURE)",
+            r.below(60), r.below(60), r.next(), r.below(99), v4(r)
+        ),
+        3 => writeln!(
+            out,
+            "[wifi]\nmac-address={}\nmode=infrastructure\n[wifi-security]\nkey-mgmt=wpa-psk\npsk=Secret{}\npsk-flags=0\n[ipv4]\naddress1={}/24,{}\nmethod=manual",
+            mac(r).to_uppercase(), r.below(999), v4(r), v4(r)
+        ),
+        4 => writeln!(
+            out,
+            "ESTAB 0 0 [fdab:cdef::{:x}]:443 [fe80::{:x}:{:x}%wlan0]:{} users:((\"app\",pid={},fd=3)) token:{:08x}",
+            r.below(256), r.below(64), r.below(64), r.below(65535), r.below(99999), r.next() as u32
+        ),
+        _ => writeln!(
+            out,
+            "user{}:$6$salt{}$Z8vQ2hHq1cG6u5qfYw0yUuF4nF7yq2f8P0D6c4kM0oV9w1sJ3jE5r8tB7aL2xN:19700:0:99999:7:::",
+            r.below(99), r.below(9999)
+        ),
+    };
+}
+
+fn corpus(size: usize, newer: bool) -> String {
     let mut r = Rng(0x9e3779b97f4a7c15);
     let mut s = String::with_capacity(size + 1024);
     while s.len() < size {
-        line(&mut r, &mut s);
+        if newer {
+            newer_line(&mut r, &mut s);
+        } else {
+            line(&mut r, &mut s);
+        }
     }
     s
 }
@@ -158,35 +210,93 @@ fn report(text: &str) -> Report {
     }
 }
 
+/// CPU time of this thread: unlike the wall clock, it does not count the time other processes of a
+/// busy machine had the core.
+fn cpu_now() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: a valid out-pointer for the duration of the call.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
+/// Runs `run` on a fresh `setup()` `rounds` times: the best and median (wall, cpu) seconds of `run`.
+fn measure<S>(
+    rounds: usize,
+    mut setup: impl FnMut() -> S,
+    mut run: impl FnMut(S),
+) -> [(f64, f64); 2] {
+    let mut runs: Vec<(f64, f64)> = (0..rounds)
+        .map(|_| {
+            let input = setup();
+            let (t, c) = (Instant::now(), cpu_now());
+            run(input);
+            (t.elapsed().as_secs_f64(), cpu_now() - c)
+        })
+        .collect();
+    runs.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let best = runs[0];
+    let median = runs[runs.len() / 2];
+    [best, median]
+}
+
+const TARGET: f64 = 150.0;
+
+fn report_line(what: &str, size: f64, [best, median]: [(f64, f64); 2], target: bool) {
+    let ratio = if target {
+        format!("; target {TARGET} MB/s: {:.2}x", size / best.1 / TARGET)
+    } else {
+        "; denser in identities and secrets, no target".to_string()
+    };
+    println!(
+        "{what:<31} {:7.1} MB/s  (cpu; wall {:.1} MB/s; median of the runs {:.1} MB/s cpu{ratio})",
+        size / best.1,
+        size / best.0,
+        size / median.1,
+    );
+}
+
 fn main() {
-    let mb: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(100);
-    let text = corpus(mb << 20);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mb: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(100);
+    let rounds: usize = args
+        .iter()
+        .position(|a| a == "--rounds")
+        .and_then(|i| args.get(i + 1)?.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    let text = corpus(mb << 20, false);
     let size = text.len() as f64 / (1 << 20) as f64;
-    println!("corpus: {size:.1} MB of ss/nstat/journal/monitor lines");
+    println!("corpus: {size:.1} MB of ss/nstat/journal/monitor lines, best of {rounds} runs");
 
-    let mut red = redactor();
-    let t = Instant::now();
-    let out = red.redact_text(&text);
-    let secs = t.elapsed().as_secs_f64();
-    let counts = red.summary().counts;
-    println!(
-        "redact_text (one string):       {:7.1} MB/s  ({secs:.2} s; {counts:?})",
-        size / secs
-    );
-    assert_ne!(out.len(), 0);
-    drop(out);
+    let mut counts = Default::default();
+    let times = measure(rounds, redactor, |mut red| {
+        let out = red.redact_text(&text);
+        assert_ne!(out.len(), 0);
+        counts = red.summary().counts;
+    });
+    report_line("redact_text (one string):", size, times, true);
+    println!("  replaced: {counts:?}");
 
-    let mut rep = report(&text);
+    let newer = corpus(mb << 20, true);
+    let newer_size = newer.len() as f64 / (1 << 20) as f64;
+    let times = measure(rounds, redactor, |mut red| {
+        let out = red.redact_text(&newer);
+        assert_ne!(out.len(), 0);
+        counts = red.summary().counts;
+    });
+    drop(newer);
+    report_line("redact_text (newer notations):", newer_size, times, false);
+    println!("  replaced: {counts:?}");
+
+    let rep = report(&text);
     drop(text);
-    let mut red = redactor();
-    let t = Instant::now();
-    red.redact_report(&mut rep).unwrap();
-    let secs = t.elapsed().as_secs_f64();
-    println!(
-        "redact_report (1 MB artifacts): {:7.1} MB/s  ({secs:.2} s, JSON walk included)",
-        size / secs
+    let times = measure(
+        rounds,
+        || (rep.clone(), redactor()),
+        |(mut rep, mut red)| red.redact_report(&mut rep).unwrap(),
     );
+    report_line("redact_report (1 MB artifacts):", size, times, true);
 }

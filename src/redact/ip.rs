@@ -7,12 +7,58 @@ use super::key::Key;
 use super::scan::mask;
 use ipcrypt_rs::IpcryptPfx;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// A multiply-rotate hasher (FxHash's mix) for the per-run caches: addresses are looked up once per
+/// occurrence (a million times in a big report) and SipHash's flood resistance buys nothing for
+/// addresses read from the user's own machine.
+#[derive(Default)]
+pub(super) struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.write_u64(n as u64);
+        self.write_u64((n >> 64) as u64);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        // The multiply leaves the low bits (the table's bucket index) depending on the low bits of
+        // the input only (`10.` for every 10/8 address): fold the high bits down (murmur3's fmix64).
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h
+    }
+}
+
+pub(super) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 pub struct IpCipher {
     pfx: IpcryptPfx,
-    /// original -> encrypted, for every address encrypted so far.
-    cache: HashMap<IpAddr, IpAddr>,
+    /// original -> encrypted, for every address encrypted so far, per family as integers: small
+    /// entries keep the tables in cache (an IpAddr pair takes 34 bytes, a v4 pair 8).
+    cache4: FastMap<u32, u32>,
+    cache6: FastMap<u128, u128>,
     /// Networks written with zero host bits: (original, prefix length) -> masked encryption.
     nets: BTreeMap<(IpAddr, u8), IpAddr>,
 }
@@ -61,7 +107,8 @@ impl IpCipher {
     pub fn new(key: &Key) -> IpCipher {
         IpCipher {
             pfx: IpcryptPfx::new(*key),
-            cache: HashMap::new(),
+            cache4: FastMap::default(),
+            cache6: FastMap::default(),
             nets: BTreeMap::new(),
         }
     }
@@ -79,8 +126,12 @@ impl IpCipher {
         if keep(ip) {
             return None;
         }
-        if let Some(e) = self.cache.get(&ip) {
-            return Some(*e);
+        let cached = match ip {
+            IpAddr::V4(a) => self.cache4.get(&a.to_bits()).map(|&e| IpAddr::V4(e.into())),
+            IpAddr::V6(a) => self.cache6.get(&a.to_bits()).map(|&e| IpAddr::V6(e.into())),
+        };
+        if cached.is_some() {
+            return cached;
         }
         let out = match ip {
             IpAddr::V6(a) if is_link_local_v6(a) => {
@@ -91,7 +142,15 @@ impl IpCipher {
             IpAddr::V6(_) => IpAddr::V6(as_v6(self.pfx.encrypt_ipaddr(ip))),
             IpAddr::V4(_) => self.pfx.encrypt_ipaddr(ip),
         };
-        self.cache.insert(ip, out);
+        match (ip, out) {
+            (IpAddr::V4(a), IpAddr::V4(e)) => {
+                self.cache4.insert(a.to_bits(), e.to_bits());
+            }
+            (IpAddr::V6(a), IpAddr::V6(e)) => {
+                self.cache6.insert(a.to_bits(), e.to_bits());
+            }
+            _ => {}
+        }
         Some(out)
     }
 
@@ -137,8 +196,16 @@ impl IpCipher {
     }
 
     /// Every address encrypted so far (original -> encrypted).
-    pub fn mapping(&self) -> impl Iterator<Item = (&IpAddr, &IpAddr)> {
-        self.cache.iter()
+    pub fn mapping(&self) -> impl Iterator<Item = (IpAddr, IpAddr)> + '_ {
+        let v4 = self
+            .cache4
+            .iter()
+            .map(|(&o, &e)| (IpAddr::V4(o.into()), IpAddr::V4(e.into())));
+        let v6 = self
+            .cache6
+            .iter()
+            .map(|(&o, &e)| (IpAddr::V6(o.into()), IpAddr::V6(e.into())));
+        v4.chain(v6)
     }
 }
 

@@ -3,14 +3,14 @@
 //! becomes `02:6d:67:00:00:01`, the next `02:6d:67:00:00:02`, ... Broadcast, all-zero and multicast
 //! addresses identify no one and stay.
 
-use std::collections::HashMap;
+use super::ip::FastMap;
 
 /// The fake OUI every pseudonym starts with.
 pub const FAKE_OUI: [u8; 3] = [0x02, 0x6d, 0x67];
 
 #[derive(Default)]
 pub struct MacTable {
-    map: HashMap<Vec<u8>, Vec<u8>>,
+    map: FastMap<Vec<u8>, Vec<u8>>,
 }
 
 impl MacTable {

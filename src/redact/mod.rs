@@ -347,4 +347,6 @@ impl typed::Visitor for Rewriter<'_> {
 }
 
 #[cfg(test)]
+mod notation_tests;
+#[cfg(test)]
 mod tests;

@@ -2,8 +2,8 @@
 //! user and connection names to replace and the keywords that announce a secret.
 //!
 //! One pass over the text: every pair of adjacent (folded) bytes indexes a 64 Kibit table of the pairs
-//! that start a pattern; only on a hit are the patterns compared. This keeps the pass at memory speed
-//! whatever the number of names.
+//! that start a pattern; only on a hit are the patterns starting with that pair (found by binary
+//! search) compared. This keeps the pass at memory speed whatever the number of names and keywords.
 
 /// Lower-case ASCII, `_` read as `.`; other bytes (UTF-8 included) as they are.
 pub static FOLD: [u8; 256] = {
@@ -27,9 +27,15 @@ pub fn fold(s: &str) -> Vec<u8> {
 
 #[derive(Clone)]
 pub struct Patterns<T> {
-    /// (folded pattern, tag), longest first so the longest match at a position wins.
-    pats: Vec<(Vec<u8>, T)>,
+    /// (first pair of bytes, folded pattern, tag), by pair and then longest first, so that the
+    /// patterns a pair can start are one short run and the longest match at a position wins.
+    pats: Vec<(u16, Vec<u8>, T)>,
+    /// One bit per pair of bytes, as written (`Ab`, `aB`, `_x`, ...), that starts a pattern once
+    /// folded: the scan loop reads two bytes and tests one bit.
     starts: Box<[u64; 1024]>,
+    /// Open addressing from a folded first pair to the index in `pats` of the first pattern it
+    /// starts: (pair + 1, index), 0 for a free slot; a power of two at least twice the pairs.
+    slots: Vec<(u32, u32)>,
 }
 
 impl<T> Default for Patterns<T> {
@@ -37,25 +43,82 @@ impl<T> Default for Patterns<T> {
         Patterns {
             pats: Vec::new(),
             starts: Box::new([0; 1024]),
+            slots: Vec::new(),
         }
     }
 }
 
-fn pair(a: u8, b: u8) -> usize {
-    (FOLD[a as usize] as usize) << 8 | FOLD[b as usize] as usize
+fn slot(k: u16, len: usize) -> usize {
+    (u32::from(k).wrapping_mul(0x9e37_79b9) >> 16) as usize & (len - 1)
+}
+
+fn pair(a: u8, b: u8) -> u16 {
+    u16::from(FOLD[a as usize]) << 8 | u16::from(FOLD[b as usize])
 }
 
 impl<T> Patterns<T> {
     /// Adds a pattern (at least two bytes; shorter ones are ignored).
     pub fn add(&mut self, pattern: &str, tag: T) {
         let f = fold(pattern);
-        if f.len() < 2 || self.pats.iter().any(|(p, _)| *p == f) {
+        if f.len() < 2 || self.pats.iter().any(|(_, p, _)| *p == f) {
             return;
         }
         let k = pair(f[0], f[1]);
-        self.starts[k >> 6] |= 1 << (k & 63);
-        let at = self.pats.partition_point(|(p, _)| p.len() >= f.len());
-        self.pats.insert(at, (f, tag));
+        let spellings = |f: u8| (0..=255u8).filter(move |&c| FOLD[c as usize] == f);
+        for a in spellings(f[0]) {
+            for b in spellings(f[1]) {
+                let raw = usize::from(a) << 8 | usize::from(b);
+                self.starts[raw >> 6] |= 1 << (raw & 63);
+            }
+        }
+        let at = self.pats.partition_point(|(q, p, _)| {
+            (*q, std::cmp::Reverse(p.len())) <= (k, std::cmp::Reverse(f.len()))
+        });
+        self.pats.insert(at, (k, f, tag));
+        self.index();
+    }
+
+    /// Rebuilds `slots` (after an insertion moved the patterns).
+    fn index(&mut self) {
+        let pairs = self.pats.chunk_by(|a, b| a.0 == b.0).count();
+        let len = (pairs * 2).next_power_of_two().max(64);
+        self.slots = vec![(0, 0); len];
+        let mut first = 0;
+        for run in self.pats.chunk_by(|a, b| a.0 == b.0) {
+            let k = run[0].0;
+            let mut h = slot(k, len);
+            while self.slots[h].0 != 0 {
+                h = (h + 1) & (len - 1);
+            }
+            self.slots[h] = (u32::from(k) + 1, first as u32);
+            first += run.len();
+        }
+    }
+
+    /// The index in `pats` of the first pattern starting with the folded pair `k`.
+    fn first(&self, k: u16) -> Option<usize> {
+        let len = self.slots.len();
+        let mut h = slot(k, len);
+        loop {
+            match self.slots[h] {
+                (0, _) => return None,
+                (key, at) if key == u32::from(k) + 1 => return Some(at as usize),
+                _ => h = (h + 1) & (len - 1),
+            }
+        }
+    }
+
+    /// The first position >= `from` where a pair of bytes starts a pattern: the hot loop, one bit
+    /// test per byte.
+    fn hit(&self, text: &[u8], from: usize) -> Option<usize> {
+        let starts = &*self.starts;
+        text[from..]
+            .windows(2)
+            .position(|w| {
+                let k = usize::from(w[0]) << 8 | usize::from(w[1]);
+                starts[k >> 6] & (1 << (k & 63)) != 0
+            })
+            .map(|p| from + p)
     }
 
     /// The first position >= `from` where a pattern accepted by `ok(start, end, tag)` matches (the
@@ -66,27 +129,29 @@ impl<T> Patterns<T> {
         from: usize,
         ok: impl Fn(usize, usize, &T) -> bool,
     ) -> Option<(usize, usize, &T)> {
-        if self.pats.is_empty() || text.len() < 2 {
+        if self.pats.is_empty() || from + 1 >= text.len() {
             return None;
         }
-        let mut i = from;
-        while i + 1 < text.len() {
+        let mut from = from;
+        while let Some(i) = self.hit(text, from) {
             let k = pair(text[i], text[i + 1]);
-            if self.starts[k >> 6] & (1 << (k & 63)) != 0 {
-                for (p, tag) in &self.pats {
-                    let end = i + p.len();
-                    if end <= text.len()
-                        && text[i..end]
-                            .iter()
-                            .zip(p)
-                            .all(|(&c, &q)| FOLD[c as usize] == q)
-                        && ok(i, end, tag)
-                    {
-                        return Some((i, end, tag));
-                    }
+            let lo = self.first(k).unwrap_or(self.pats.len());
+            for (q, p, tag) in &self.pats[lo..] {
+                if *q != k {
+                    break;
+                }
+                let end = i + p.len();
+                if end <= text.len()
+                    && text[i + 2..end]
+                        .iter()
+                        .zip(&p[2..])
+                        .all(|(&c, &q)| FOLD[c as usize] == q)
+                    && ok(i, end, tag)
+                {
+                    return Some((i, end, tag));
                 }
             }
-            i += 1;
+            from = i + 1;
         }
         None
     }

@@ -1,18 +1,23 @@
 //! The byte scanner that finds IP and hardware addresses in free text, in every notation iproute2, ss,
-//! nstat and config files use, without mistaking version strings, counters, tokens, sequence numbers,
-//! times or PCI slots for addresses.
+//! nstat, tcpdump, netfilter, NetworkManager and config files use, without mistaking version strings,
+//! counters, MPTCP tokens, sequence numbers, times, code or PCI slots for addresses.
 //!
-//! It walks maximal runs of `[0-9A-Fa-f:.]` (one table lookup per byte; most runs are rejected at once
-//! because they hold neither `:` nor `.`), then decides per run:
-//! - 6, 8 or 20 groups of two hex digits joined by `:` is a hardware address (also `-`-joined MACs);
-//! - two or more `:` may be IPv6 (`fe80::1%eth0`, `[2001:db8::1]:443`, `::ffff:10.0.0.1`, `addr:fe80::1`),
-//!   parsed by std after cutting a `key:` glued in front and a `:port` behind;
-//! - otherwise each `:`-separated piece with exactly four dot-separated decimal octets (0-255, no
-//!   leading zeros) is IPv4 unless its context says "version": a letter or `_` glued before or after
-//!   (`v1.2.3.4`, `libfoo-1.2.3.4`), a longer dotted sequence (`2.6.32.1.5`, OIDs), or `-`/`+`/`~` and a
-//!   word behind it (`1.2.3.4-1ubuntu`), or a word such as `kernel` or `version` just before it.
-//!   Ranges (`10.0.0.1-10.0.0.9`) stay addresses;
-//! - `ip-10-1-2-3` (an address inside a host name, after a word and `-`) is IPv4 too.
+//! It jumps from one `:`, `.`, `-` or `enx` to the next (one table lookup per byte in between), takes
+//! the maximal run of `[0-9A-Fa-f:.]` around it, then decides per run (rules in the submodules):
+//! - a key glued in front (`mac:aa:..`, `src:fe80::1`, `addr:`) is cut off first: a run glued to a
+//!   letter or digit loses its first `:` group, a lone leading `:` is a separator;
+//! - hardware addresses (hw.rs): 6, 8 or 20 two-digit groups joined by `:` (`-` and Cisco's
+//!   `5e3a.1122.3348` too), netfilter's 14-byte `MAC=` link header, `enx` interface names;
+//! - IPv6 (v6.rs): two or more `:`, parsed by std after cutting a `:port` or tcpdump `.port` behind,
+//!   and shaped like an address (not `a::b`, `std::map`, `12:34:56`, hex words);
+//! - IPv4 (dotted.rs): four decimal octets, also glued to words and tcpdump's `10.1.2.3.443`, unless a
+//!   package revision (`1.2.3.4-1ubuntu2`) or a longer dotted sequence says "version".
+//!
+//! Token boundaries: a detector never fires inside a longer word or hex blob (a letter or digit glued
+//! to its edge, or more groups of the same shape), and fires when glued by `_ - = ( [ / , ' "`.
+
+pub(super) mod hw;
+mod v6;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -72,6 +77,8 @@ pub(super) const RUN: u8 = 1; // [0-9A-Fa-f:.]
 pub(super) const WORD: u8 = 2; // [0-9A-Za-z_]
 pub(super) const DIGIT: u8 = 4;
 pub(super) const HEX: u8 = 8;
+pub(super) const ALNUM: u8 = 16; // [0-9A-Za-z]: what makes a longer word (`_` and `-` glue, they do not)
+const TRIGGER: u8 = 32; // [:.\-x]: where a notation can be
 
 pub(super) static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -87,8 +94,14 @@ pub(super) static CLASS: [u8; 256] = {
         if c.is_ascii_alphanumeric() || c == b'_' {
             v |= WORD;
         }
+        if c.is_ascii_alphanumeric() {
+            v |= ALNUM;
+        }
         if digit {
             v |= DIGIT;
+        }
+        if c == b':' || c == b'.' || c == b'-' || c == b'x' {
+            v |= TRIGGER;
         }
         if hex {
             v |= HEX;
@@ -107,6 +120,24 @@ pub(super) fn before_is(b: &[u8], i: usize, class: u8) -> bool {
     i > 0 && CLASS[b[i - 1] as usize] & class != 0
 }
 
+/// The output being built: `text` up to `copied` is in `out` (rewritten where needed).
+pub(super) struct Writer<'a> {
+    pub text: &'a str,
+    copied: usize,
+    out: &'a mut String,
+}
+
+impl Writer<'_> {
+    /// Replaces `text[s..e]` (s >= every earlier replacement's end): copies what lies before, then
+    /// hands `out` over for the replacement.
+    pub fn put(&mut self, s: usize, e: usize) -> &mut String {
+        debug_assert!(s >= self.copied && e >= s);
+        self.out.push_str(&self.text[self.copied..s]);
+        self.copied = e;
+        self.out
+    }
+}
+
 /// Appends `text[from..to]` to `out` with every address rewritten through `sink`; returns whether
 /// anything changed. Context outside `from..to` is looked at but never rewritten.
 pub fn rewrite<S: Sink>(
@@ -117,160 +148,128 @@ pub fn rewrite<S: Sink>(
     out: &mut String,
 ) -> bool {
     let b = text.as_bytes();
-    let mut copied = from;
-    let mut changed = false;
+    let mut w = Writer {
+        text,
+        copied: from,
+        out,
+    };
     let mut i = from;
-    while i < to {
-        if CLASS[b[i] as usize] & RUN == 0 {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let (mut colons, mut dots) = (0usize, 0usize);
-        while i < to && CLASS[b[i] as usize] & RUN != 0 {
-            colons += (b[i] == b':') as usize;
-            dots += (b[i] == b'.') as usize;
-            i += 1;
-        }
-        let end = i;
-        let mut reps: Vec<(usize, usize, String)> = Vec::new();
-        if colons == 0 && dots == 0 {
-            if end < to && b[end] == b'-' {
-                super::dotted::dashed(text, start, to, sink, &mut reps);
+    // Every notation holds a `:`, `.` or `-`, or follows `enx`: jump from one of these to the next
+    // (a tight loop over the bytes between), then look at the run of `[0-9A-Fa-f:.]` around it.
+    while let Some(p) = b[i..to]
+        .iter()
+        .position(|&c| CLASS[c as usize] & TRIGGER != 0)
+    {
+        let t = i + p;
+        match b[t] {
+            b'x' => {
+                if t >= i + 2 && b[t - 2] == b'e' && b[t - 1] == b'n' && t + 13 <= to {
+                    hw::enx(&mut w, t + 1, sink);
+                }
+                i = t + 1;
             }
-        } else {
-            run(text, start, end, colons, sink, &mut reps);
+            b'-' => {
+                // The hex run ending here (no `:` or `.` in it: those would have come first).
+                let mut s = t;
+                while s > i && CLASS[b[s - 1] as usize] & HEX != 0 {
+                    s -= 1;
+                }
+                if s < t {
+                    super::dotted::dashed(&mut w, s, to, sink);
+                }
+                i = t + 1;
+            }
+            _ => {
+                let mut s = t;
+                while s > i && CLASS[b[s - 1] as usize] & RUN != 0 {
+                    s -= 1;
+                }
+                let (mut colons, mut dots) = (0usize, 0usize);
+                let mut e = t;
+                while e < to && CLASS[b[e] as usize] & RUN != 0 {
+                    colons += usize::from(b[e] == b':');
+                    dots += usize::from(b[e] == b'.');
+                    e += 1;
+                }
+                run(&mut w, s, e, colons, dots, sink);
+                i = e;
+            }
         }
-        for (s, e, r) in reps {
-            out.push_str(&text[copied..s]);
-            out.push_str(&r);
-            copied = e;
-            changed = true;
-        }
-        // A dashed match may end beyond this run.
-        i = i.max(copied);
+        // A dashed match may end beyond this point.
+        i = i.max(w.copied);
     }
-    out.push_str(&text[copied..to]);
+    // Every replacement moved `copied` past `from`.
+    let changed = w.copied != from;
+    w.out.push_str(&text[w.copied..to]);
     changed
 }
 
 /// One run of `[0-9A-Fa-f:.]` holding a `:` or a `.`.
-fn run<S: Sink>(
-    text: &str,
-    s: usize,
-    e: usize,
-    colons: usize,
-    sink: &mut S,
-    reps: &mut Vec<(usize, usize, String)>,
-) {
-    let b = text.as_bytes();
-    if matches!(colons, 5 | 7 | 19)
-        && hw_groups(&b[s..e], b':')
-        && !before_is(b, s, WORD)
-        && !is(b, e, WORD)
-    {
-        if let Some(r) = hw(&b[s..e], b':', sink) {
-            reps.push((s, e, r));
+fn run<S: Sink>(w: &mut Writer, s: usize, mut e: usize, colons: usize, dots: usize, sink: &mut S) {
+    let b = w.text.as_bytes();
+    let mut dots = dots;
+    // A dot ending a sentence belongs to no address.
+    while e > s && b[e - 1] == b'.' {
+        e -= 1;
+        dots -= 1;
+    }
+    let mut a = s;
+    if b[s] == b':' && b.get(s + 1) != Some(&b':') {
+        a = s + 1;
+    } else if colons > 0 && before_is(b, s, ALNUM) {
+        // `mac:aa:..`, `src:2a01::1`: the run's first group ends the word it is glued to.
+        let c = b[s..e].iter().position(|&c| c == b':' || c == b'.');
+        if let Some(c) = c.filter(|&c| b[s + c] == b':') {
+            a = s + c + 1;
         }
+    }
+    if a >= e {
         return;
     }
-    if colons >= 2 {
-        if let Some(rep) = v6(text, s, e, sink) {
-            reps.push(rep);
-            return;
-        }
+    let (colons, dots) = if a == s {
+        (colons, dots)
+    } else {
+        let cut = &b[s..a];
+        (
+            colons - cut.iter().filter(|&&c| c == b':').count(),
+            dots - cut.iter().filter(|&&c| c == b'.').count(),
+        )
+    };
+    if dots == 0 && colons >= 5 && hw::colon(w, a, e, sink) {
+        return;
+    }
+    if colons == 0 && dots == 2 && hw::cisco(w, a, e, sink) {
+        return;
+    }
+    if colons >= 2 && v6::v6(w, a, e, sink) {
+        return;
+    }
+    if dots < 3 {
+        return;
     }
     // IPv4 pieces between colons.
-    let mut p = s;
+    let mut p = a;
     while p < e {
         let q = b[p..e].iter().position(|&c| c == b':').map_or(e, |o| p + o);
         if q - p >= 7 {
-            if let Some(rep) = super::dotted::v4(text, p, q, sink) {
-                reps.push(rep);
-            }
+            super::dotted::v4(w, p, q, sink);
         }
         p = q + 1;
     }
 }
 
-fn v6<S: Sink>(text: &str, s: usize, e: usize, sink: &mut S) -> Option<(usize, usize, String)> {
-    let b = text.as_bytes();
-    let mut vs = s;
-    if before_is(b, s, WORD) || (b[s] == b':' && b.get(s + 1) != Some(&b':')) {
-        // `addr:fe80::1`, `token:1f0cdd34`: a key glued in front.
-        vs = s + b[s..e].iter().position(|&c| c == b':')? + 1;
-    }
-    let mut ve = e;
-    while ve > vs && b[ve - 1] == b'.' {
-        ve -= 1;
-    }
-    if ve > vs + 1 && b[ve - 1] == b':' && b[ve - 2] != b':' {
-        ve -= 1;
-    }
-    for _ in 0..3 {
-        let cand = &text[vs..ve];
-        // Addresses hold a digit somewhere; `a::b`, `dead::beef` are code, not addresses.
-        if cand.bytes().filter(|&c| c == b':').count() < 2
-            || !cand.bytes().any(|c| c.is_ascii_digit())
-        {
-            return None;
-        }
-        let glued_after = ve == e && is(b, e, WORD);
-        if !glued_after {
-            if let Ok(a) = cand.parse::<Ipv6Addr>() {
-                let new = match a.to_ipv4_mapped() {
-                    Some(v4) if cand.contains('.') => {
-                        let IpAddr::V4(n) = sink.ip(IpAddr::V4(v4))? else {
-                            return None;
-                        };
-                        let head = &cand[..cand.rfind(':')? + 1];
-                        format!("{head}{n}")
-                    }
-                    _ => through(b, ve, IpAddr::V6(a), sink)?.to_string(),
-                };
-                return Some((vs, ve, new));
-            }
-        }
-        // Maybe a `:port` behind (old ss output): cut it and retry.
-        let cut = cand.rfind(':')?;
-        if cut == 0 || b[vs + cut - 1] == b':' {
-            return None;
-        }
-        ve = vs + cut;
-    }
-    None
-}
-
-/// `hh<sep>hh<sep>...`: every group exactly two hex digits.
-pub(super) fn hw_groups(t: &[u8], sep: u8) -> bool {
-    t.len() % 3 == 2
-        && t.iter().enumerate().all(|(i, &c)| {
-            if i % 3 == 2 {
-                c == sep
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        })
-}
-
-pub(super) fn hw<S: Sink>(t: &[u8], sep: u8, sink: &mut S) -> Option<String> {
-    let bytes: Vec<u8> = t
-        .chunks(3)
-        .map(|g| u8::from_str_radix(std::str::from_utf8(&g[..2]).unwrap_or("x"), 16).unwrap_or(0))
-        .collect();
-    let new = sink.hw(&bytes)?;
-    let digits: &[u8; 16] = if t.iter().any(u8::is_ascii_uppercase) {
-        b"0123456789ABCDEF"
-    } else {
-        b"0123456789abcdef"
-    };
-    let mut s = String::with_capacity(t.len());
-    for (i, x) in new.iter().enumerate() {
+/// Writes an IPv4 address the way `Display` does, without the formatting machinery.
+pub(super) fn push_v4(out: &mut String, a: Ipv4Addr) {
+    for (i, o) in a.octets().into_iter().enumerate() {
         if i > 0 {
-            s.push(sep as char);
+            out.push('.');
         }
-        s.push(digits[usize::from(x >> 4)] as char);
-        s.push(digits[usize::from(x & 15)] as char);
+        if o >= 100 {
+            out.push((b'0' + o / 100) as char);
+        }
+        if o >= 10 {
+            out.push((b'0' + o / 10 % 10) as char);
+        }
+        out.push((b'0' + o % 10) as char);
     }
-    Some(s)
 }

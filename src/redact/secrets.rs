@@ -1,49 +1,121 @@
-//! The secret scrubber, a safety net that runs over everything, even with `--no-redact`: the value of
-//! any `key=value`, `key = value`, `key: value` or `"key": "value"` whose key names a secret (psk,
-//! password, *-password, private-key, pin, secret, *token*, credentials, ...) becomes `[REDACTED]`, and
-//! so does the body of a PEM private key block. The key itself stays, so readers see what was there.
+//! The secret scrubber, a safety net that runs over everything, even with `--no-redact`. A keyword
+//! found by the pattern table (text.rs) asks `value_span` what to replace with `[REDACTED]`:
+//! - the value of a key naming a secret (psk, password, *-password, private-key, pin, secret, *token*,
+//!   cookie, mka-cak, wep-key0, credentials, ...) written `key=value`, `key = value`, `key: value`,
+//!   `"key": "value"`, `key => value`, or on the next line(s) after `password:` (a prompt, a YAML
+//!   block); `--password VALUE`-style flags; the bare words `password VALUE`, `token VALUE`,
+//!   `psk "VALUE"` (netrc, nmcli, ipsec.secrets) when the value does not read as prose;
+//! - shapes that are secrets wherever they stand (shapes.rs): crypt(3) and LDAP password hashes,
+//!   PEM private key bodies, URL userinfo passwords, JWTs, GitHub/GitLab/Slack/Google tokens;
+//! - `-p VALUE` and its kin only in the command line of a tool known to take a password that way
+//!   (argv.rs): elsewhere `-p` is a port, a pid or "print".
 //!
-//! The MPTCP connection `token` (ss, `ip mptcp monitor`) is evidence, not a secret, and `*-flags` keys
-//! (`psk-flags=0`) are settings.
+//! The key stays, so readers see what was there. The MPTCP connection token (`token:2fa43e04` in ss,
+//! `token=..` in `ip mptcp monitor`, `token 0x..`) is evidence, not a secret: a value of the key
+//! `token` that is a 32-bit number stays. `*-flags` keys (`psk-flags=0`) are settings.
+
+mod argv;
+mod keyed;
+mod shapes;
+#[cfg(test)]
+mod tests;
 
 /// Replacement for a secret value.
 pub const REDACTED: &str = "[REDACTED]";
 
-/// Keywords that start a look at the surrounding key (folded: lower case, `_` as `.`).
+/// Keywords that start a look at the surrounding text (matched case-insensitively, `_` as `.`).
 pub const KEYWORDS: &[&str] = &[
+    // Keys naming a secret.
     "pass",
     "secret",
     "psk",
     "private",
     "preshared",
+    "pre-shared",
     "pin",
     "token",
     "credential",
+    ".pwd",
+    "-pwd",
+    "cookie",
     "apikey",
     "api-key",
     "api.key",
     "auth-key",
     "auth.key",
-    "-----begin",
     "authorization",
     "fastopen",
+    "mka-c",
+    "wep-key",
+    "wep.key",
+    // Shapes.
+    "-----begin",
     "://",
+    "$1$",
+    "$2a$",
+    "$2b$",
+    "$2x$",
+    "$2y$",
+    "$3$",
+    "$5$",
+    "$6$",
+    "$7$",
+    "$y$",
+    "$gy$",
+    "$md5$",
+    "$sha1$",
+    "$argon2",
+    "$pbkdf2",
+    "$scrypt$",
+    "{ssha",
+    "{sha",
+    "{smd5}",
+    "{md5}",
+    "{crypt}",
+    "{pbkdf2",
+    "{argon2",
+    "eyj",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    "xoxb-",
+    "xoxp-",
+    "xoxa-",
+    "xoxr-",
+    "xoxs-",
+    "aiza",
+    // Options that take a password in some commands (argv.rs), and one command.
+    "-p",
+    "-a",
+    "-u",
+    "--user",
+    "--proxy-user",
+    "/p:",
+    "wpa_passphrase",
 ];
 
 /// Whether a key (as written) names a secret.
 pub fn is_secret_key(key: &str) -> bool {
+    let key = key.trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
+    let flag = key.starts_with('-');
     let n: String = key
-        .trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace())
+        .trim_start_matches('-')
         .chars()
         .map(|c| match c {
             '_' | '.' | ' ' => '-',
             c => c.to_ascii_lowercase(),
         })
         .collect();
-    // Kernel config symbols (`CONFIG_SECRETMEM=y`) are build facts.
+    // Kernel config symbols (`CONFIG_SECRETMEM=y`) are build facts; `pin-sha256:` pins a public key;
+    // a bare `token` is the MPTCP one unless it is a flag (`--token`).
     if n.is_empty()
         || n.starts_with("config-")
-        || n == "token"
+        || n.starts_with("pin-sha")
+        || (n == "token" && !flag)
         || ["-flags", "-flag", "-type", "-mgmt"]
             .iter()
             .any(|s| n.ends_with(s))
@@ -56,6 +128,7 @@ pub fn is_secret_key(key: &str) -> bool {
         "password",
         "passwd",
         "passphrase",
+        "passcode",
         "secret",
         "psk",
         "credential",
@@ -65,6 +138,8 @@ pub fn is_secret_key(key: &str) -> bool {
         "authkey",
         "authorization",
         "fastopenkey",
+        "mkacak",
+        "mkackn",
     ]
     .iter()
     .any(|w| compact.contains(w))
@@ -73,209 +148,55 @@ pub fn is_secret_key(key: &str) -> bool {
         || compact.ends_with("token")
         || compact.ends_with("tokens")
         || compact.starts_with("wepkey")
+        // `Cookie`, `Set-Cookie`, NetworkManager's vpn `cookie`; not `tcp_syncookies`.
+        || ((compact.ends_with("cookie") || compact.ends_with("cookies"))
+            && !compact.contains("syncookie"))
         || parts().any(|p| p == "pass" || p == "pin" || p == "pwd")
 }
 
-fn key_char(c: u8) -> bool {
+pub(super) fn key_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.')
 }
 
-/// Given a keyword found at `at`, the byte range of the secret value to replace, if the keyword sits in
-/// a secret key followed by a separator and a non-empty value.
-pub fn value_span(text: &str, at: usize) -> Option<(usize, usize)> {
-    let b = text.as_bytes();
-    if b[at] == b'-' {
-        return pem_body(text, at);
-    }
-    if b[at] == b':' {
-        return url_password(b, at + 3);
-    }
-    // Fast path for the MPTCP `token:`/`token=` of ss and monitor lines (evidence, many per report).
-    if b[at..].len() > 5
-        && b[at..at + 5].eq_ignore_ascii_case(b"token")
-        && matches!(b[at + 5], b':' | b'=')
-        && (at == 0 || !key_char(b[at - 1]))
-    {
-        return None;
-    }
-    let line_start = b[..at]
+/// How far back a key is looked for (a keyword in a long line costs at most this much).
+pub(super) const LOOK_BACK: usize = 512;
+
+/// Start of the line holding `at` (or a point `LOOK_BACK` before it).
+pub(super) fn line_start(b: &[u8], at: usize) -> usize {
+    let low = at.saturating_sub(LOOK_BACK);
+    b[low..at]
         .iter()
         .rposition(|&c| c == b'\n')
-        .map_or(0, |p| p + 1);
-    let line_end = b[at..]
+        .map_or(low, |p| low + p + 1)
+}
+
+pub(super) fn line_end(b: &[u8], at: usize) -> usize {
+    b[at..]
         .iter()
         .position(|&c| c == b'\n')
-        .map_or(b.len(), |p| at + p);
-    let mut ks = at;
-    while ks > line_start && key_char(b[ks - 1]) {
-        ks -= 1;
-    }
-    let mut ke = at;
-    while ke < line_end && key_char(b[ke]) {
-        ke += 1;
-    }
-    let sep = |mut i: usize| -> Option<usize> {
-        if i < line_end && (b[i] == b'"' || b[i] == b'\'') {
-            i += 1;
-        }
-        while i < line_end && (b[i] == b' ' || b[i] == b'\t') {
-            i += 1;
-        }
-        (i < line_end && (b[i] == b'=' || (b[i] == b':' && b.get(i + 1) != Some(&b':'))))
-            .then_some(i + 1)
-    };
-    // The first key of its line (`psk=...`, `Xauth password=...`) owns the rest of the line; a later
-    // one (`... user=bob password=x quiet`) owns one word.
-    let at_line_start = |ks: usize| !b[line_start..ks].iter().any(|&c| c == b'=' || c == b':');
-    let (key, after, whole_line) = match sep(ke) {
-        Some(after) => (&text[ks..ke], after, at_line_start(ks)),
-        None => {
-            // `private key: ...` (wg show), `Pre-shared Key = ...`: a key with spaces at the line start.
-            let first = (line_start..line_end).find(|&i| b[i] == b'=' || b[i] == b':')?;
-            if first < at || first - line_start > 48 {
-                return None;
-            }
-            (&text[line_start..first], first + 1, true)
-        }
-    };
-    if !is_secret_key(key) {
-        return None;
-    }
-    let mut vs = after;
-    while vs < line_end && (b[vs] == b' ' || b[vs] == b'\t') {
-        vs += 1;
-    }
-    if vs >= line_end {
-        return None;
-    }
-    let ve = if b[vs] == b'"' || b[vs] == b'\'' {
-        let q = b[vs];
-        vs += 1;
-        let mut i = vs;
-        while i < line_end && b[i] != q {
-            i += if b[i] == b'\\' { 2 } else { 1 };
-        }
-        i.min(line_end)
-    } else if whole_line || key.to_ascii_lowercase().ends_with("authorization") {
-        // (`Authorization: Bearer xyz` is one value with a space.)
-        let mut e = line_end;
-        while e > vs && (b[e - 1].is_ascii_whitespace() || b[e - 1] == b',') {
-            e -= 1;
-        }
-        e
-    } else {
-        (vs..line_end)
-            .find(|&i| b[i].is_ascii_whitespace() || matches!(b[i], b',' | b';' | b'&' | b'"'))
-            .unwrap_or(line_end)
-    };
-    (ve > vs && &text[vs..ve] != REDACTED).then_some((vs, ve))
+        .map_or(b.len(), |p| at + p)
 }
 
-/// `scheme://user:PASSWORD@host`: the password.
-fn url_password(b: &[u8], from: usize) -> Option<(usize, usize)> {
-    let end = (from..b.len())
-        .find(|&i| b[i].is_ascii_whitespace() || matches!(b[i], b'/' | b'"' | b'\'' | b'>'))
-        .unwrap_or(b.len());
-    let at = (from..end).rfind(|&i| b[i] == b'@')?;
-    let colon = (from..at).find(|&i| b[i] == b':')?;
-    (at > colon + 1 && &b[colon + 1..at] != REDACTED.as_bytes()).then_some((colon + 1, at))
-}
-
-/// `-----BEGIN ... PRIVATE KEY-----` ... `-----END`: the lines between.
-fn pem_body(text: &str, at: usize) -> Option<(usize, usize)> {
-    let line_end = text[at..].find('\n').map(|p| at + p)?;
-    let header = text[at..line_end].to_ascii_lowercase();
-    if !(header.contains("private key") || header.contains("encrypted")) {
-        return None;
-    }
-    let body = line_end + 1;
-    let mut end = text[body..]
-        .find("-----END")
-        .map_or(text.len(), |p| body + p);
-    if end > body + 1 && text.as_bytes()[end - 1] == b'\n' {
-        end -= 1;
-    }
-    (end > body).then_some((body, end))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn scrub(t: &str) -> String {
-        let mut out = t.to_string();
-        let mut i = 0;
-        while let Some(p) = KEYWORDS
-            .iter()
-            .filter_map(|k| {
-                out.to_ascii_lowercase().replace('_', ".")[i..]
-                    .find(k)
-                    .map(|p| p + i)
-            })
-            .min()
-        {
-            if let Some((s, e)) = value_span(&out, p) {
-                out.replace_range(s..e, REDACTED);
-                i = s + REDACTED.len();
-            } else {
-                i = p + 1;
-            }
-        }
-        out
-    }
-
-    #[test]
-    fn keys() {
-        for k in [
-            "psk",
-            "password",
-            "leap-password",
-            "private-key",
-            "PrivateKey",
-            "PresharedKey",
-            "pin",
-            "secrets",
-            "client_secret",
-            "wep-key0",
-            "auth-token",
-            "X-Auth-Token",
-            "accessToken",
-            "refresh_tokens",
-            "api_key",
-            "net.ipv4.tcp_fastopen_key",
-            "\"password\"",
-        ] {
-            assert!(is_secret_key(k), "{k}");
-        }
-        for k in [
-            "token",
-            "MPTCP token hash table entries",
-            "token-count",
-            "psk-flags",
-            "key-mgmt",
-            "id",
-            "ssid",
-            "remote_key",
-            "bypass",
-            "mptcp-flags",
-            "spin",
-            "CONFIG_SECRETMEM",
-            "net.ipv4.ping_group_range",
-            "TcpExtTCPFastOpenPassive",
-        ] {
-            assert!(!is_secret_key(k), "{k}");
-        }
-    }
-
-    #[test]
-    fn shapes() {
-        let t = "[wifi-security]\nkey-mgmt=wpa-psk\npsk=hunter2 secret\npsk-flags=0\n  PrivateKey = aGVsbG8=\n\"password\": \"p4\\\"ss\",\nprivate key: abc\ntoken:1f0cdd34 x auth_token=zz y\nproxy=http://bob:hunter3@proxy:3128/ http://[::1]:80/ Authorization: Bearer abc\n";
-        let want = "[wifi-security]\nkey-mgmt=wpa-psk\npsk=[REDACTED]\npsk-flags=0\n  PrivateKey = [REDACTED]\n\"password\": \"[REDACTED]\",\nprivate key: [REDACTED]\ntoken:1f0cdd34 x auth_token=[REDACTED] y\nproxy=http://bob:[REDACTED]@proxy:3128/ http://[::1]:80/ Authorization: [REDACTED]\n";
-        assert_eq!(scrub(t), want);
-        let pem = "a\n-----BEGIN PRIVATE KEY-----\nMIIE\nabcd\n-----END PRIVATE KEY-----\n";
-        assert_eq!(
-            scrub(pem),
-            "a\n-----BEGIN PRIVATE KEY-----\n[REDACTED]\n-----END PRIVATE KEY-----\n"
-        );
-    }
+/// Given a keyword found at `at`, the byte range of the secret value to replace, if there is one.
+/// The range never starts before `at`.
+pub fn value_span(text: &str, at: usize) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let span = match b[at] {
+        b'-' if b[at..].starts_with(b"-----") => shapes::pem_body(text, at),
+        b'-' | b'/' => argv::option(b, at).or_else(|| keyed::value(b, at)),
+        b':' => shapes::url_password(b, at + 3),
+        b'$' => shapes::crypt_hash(b, at),
+        b'{' => shapes::ldap_hash(b, at),
+        _ => shapes::token(b, at)
+            .or_else(|| argv::wpa_passphrase(b, at))
+            .or_else(|| keyed::value(b, at)),
+    };
+    // A value holding the replacement was scrubbed before (the output fed back in).
+    span.filter(|&(s, e)| {
+        s >= at
+            && e > s
+            && !b[s..e]
+                .windows(REDACTED.len())
+                .any(|w| w == REDACTED.as_bytes())
+    })
 }
