@@ -26,9 +26,22 @@ const ALLOWED: &[&str] = &[
 /// License exceptions that only grant more (`Apache-2.0 WITH LLVM-exception`).
 const ALLOWED_EXCEPTIONS: &[&str] = &["LLVM-exception"];
 
+/// The host's target triple (`rustc -vV`).
+fn host_triple() -> String {
+    let out = Command::new("rustc").arg("-vV").output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .expect("rustc -vV names the host")
+        .to_string()
+}
+
+/// The locked graph for this platform (the binary is built for Linux: crates only other targets pull
+/// in, such as r-efi, are not linked, and a fresh machine has not downloaded them).
 fn metadata() -> serde_json::Value {
     let out = Command::new(env!("CARGO"))
         .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .args(["--filter-platform", &host_triple()])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();

@@ -74,6 +74,14 @@ impl Rules {
                 }
                 Tag::Secret => match secrets::value_span(text, s) {
                     Some((vs, ve)) => {
+                        // Between the keyword and its value (`://USER:` of a URL) names still count.
+                        let names = self.names_between(text, pos, vs, boundary);
+                        for (ns, ne, k) in names {
+                            gap(&mut out, pos, ns, &mut sink);
+                            out.push_str(&self.names[k].0);
+                            self.names[k].1 = true;
+                            pos = ne;
+                        }
                         gap(&mut out, pos, vs, &mut sink);
                         out.push_str(REDACTED);
                         self.secrets += 1;
@@ -86,6 +94,31 @@ impl Rules {
         }
         changed |= gap(&mut out, pos, text.len(), &mut sink);
         changed.then_some(out)
+    }
+}
+
+impl Rules {
+    /// The names (start, end, index) found whole inside `from..to`.
+    fn names_between(
+        &self,
+        text: &str,
+        from: usize,
+        to: usize,
+        boundary: impl Fn(usize, usize, &Tag) -> bool,
+    ) -> Vec<(usize, usize, usize)> {
+        let b = &text.as_bytes()[..to];
+        let mut found = Vec::new();
+        let mut i = from;
+        while let Some((s, e, tag)) = self.pats.next(b, i, &boundary) {
+            match *tag {
+                Tag::Name(k) => {
+                    found.push((s, e, k));
+                    i = e;
+                }
+                Tag::Secret => i = s + 1,
+            }
+        }
+        found
     }
 }
 
