@@ -205,8 +205,8 @@ pub struct CollectArgs {
 
     /// Key file for address encryption, read or created (mode 0600): use the same file on the client
     /// and the server so a maintainer can match addresses across both reports. `new`: a fresh key for
-    /// this run only. Default: one persistent key per user ($XDG_STATE_HOME/mptcp-get-debug/redact.key,
-    /// /var/lib/mptcp-get-debug/redact.key for root), so successive runs agree.
+    /// this run only. Default: one persistent key per user, kept in the user's state directory (for
+    /// root in /var/lib/mptcp-get-debug), so successive runs agree.
     #[arg(long, value_name = "FILE|new")]
     pub redact_key: Option<PathBuf>,
 

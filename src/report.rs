@@ -66,6 +66,27 @@ pub struct Meta {
     pub archive: Option<String>,
 }
 
+impl Meta {
+    /// A collect run on `hostname` started and finished `at`, as root, on the live system in the tool's
+    /// own namespace; callers change what differs.
+    pub fn new(at: DateTime<Utc>, hostname: &str) -> Meta {
+        Meta {
+            started_at: at,
+            finished_at: at,
+            mode: "collect".into(),
+            hostname: hostname.into(),
+            uid: 0,
+            privileged: true,
+            args: Vec::new(),
+            root: "/".into(),
+            netns: vec![String::new()],
+            side: None,
+            archive: None,
+            sysroot: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Side {
     pub role: String,
@@ -847,6 +868,23 @@ macro_rules! netns_accessors {
 }
 
 impl Report {
+    /// A report of this schema and tool with `meta` and `sections`, nothing derived yet (no findings,
+    /// no redaction, no reproduce window).
+    pub fn new(meta: Meta, sections: Vec<Section>) -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: env!("CARGO_PKG_NAME").into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            meta,
+            sections,
+            findings: Vec::new(),
+            redaction: None,
+            reproduce: None,
+        }
+    }
+
     /// Sections of one collector, in every namespace.
     pub fn sections_of<'a>(&'a self, collector: &'a str) -> impl Iterator<Item = &'a Section> + 'a {
         self.sections

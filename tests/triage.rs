@@ -136,31 +136,7 @@ pub(crate) fn report(sections: Vec<Section>) -> Report {
     let now = chrono::DateTime::parse_from_rfc3339("2026-11-25T07:00:00Z")
         .unwrap()
         .with_timezone(&chrono::Utc);
-    Report {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: "mptcp-get-debug".into(),
-            version: "0".into(),
-        },
-        meta: Meta {
-            started_at: now,
-            finished_at: now,
-            mode: "collect".into(),
-            hostname: "h".into(),
-            uid: 0,
-            privileged: true,
-            args: vec![],
-            root: "/".into(),
-            sysroot: false,
-            netns: vec![String::new()],
-            side: None,
-            archive: None,
-        },
-        sections,
-        findings: vec![],
-        redaction: None,
-        reproduce: None,
-    }
+    Report::new(Meta::new(now, "h"), sections)
 }
 
 /// The healthy sections with one replaced (by collector name) or added.

@@ -21,32 +21,7 @@ fn section(collector: &str, data: Data) -> Section {
 }
 
 fn report(sections: Vec<Section>) -> Report {
-    let now = chrono::Utc::now();
-    Report {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: "t".into(),
-            version: "0".into(),
-        },
-        meta: Meta {
-            started_at: now,
-            finished_at: now,
-            mode: "collect".into(),
-            hostname: "h".into(),
-            uid: 0,
-            privileged: true,
-            args: vec![],
-            root: "/".into(),
-            netns: vec![String::new()],
-            side: None,
-            archive: None,
-            sysroot: false,
-        },
-        sections,
-        findings: vec![],
-        redaction: None,
-        reproduce: None,
-    }
+    Report::new(Meta::new(chrono::Utc::now(), "h"), sections)
 }
 
 fn ep(addr: &str, id: u8, flags: u32, dev: &str) -> Endpoint {

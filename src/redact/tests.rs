@@ -165,7 +165,7 @@ mod token_boundaries {
     //! inside a longer word, whatever surrounds it (issue 10); learning and rewriting never panic on
     //! arbitrary text.
     use super::*;
-    use crate::report::{Data, KernelInfo, Meta, Report, Section, Status, Tool};
+    use crate::report::{Data, KernelInfo, Meta, Report, Section, Status};
     use proptest::prelude::*;
 
     pub fn report_named(host: &str, text: &str) -> Report {
@@ -173,27 +173,9 @@ mod token_boundaries {
             nodename: host.into(),
             ..Default::default()
         };
-        Report {
-            schema_version: crate::report::SCHEMA_VERSION,
-            tool: Tool {
-                name: "mptcp-get-debug".into(),
-                version: "0".into(),
-            },
-            meta: Meta {
-                started_at: Default::default(),
-                finished_at: Default::default(),
-                mode: "collect".into(),
-                hostname: host.into(),
-                uid: 0,
-                privileged: true,
-                args: vec![],
-                root: "/".into(),
-                netns: vec![],
-                side: None,
-                archive: None,
-                sysroot: false,
-            },
-            sections: vec![Section {
+        Report::new(
+            Meta::new(Default::default(), host),
+            vec![Section {
                 collector: "x".into(),
                 description: String::new(),
                 netns: None,
@@ -203,10 +185,7 @@ mod token_boundaries {
                 artifacts: vec![],
                 notes: vec![text.into()],
             }],
-            findings: vec![],
-            redaction: None,
-            reproduce: None,
-        }
+        )
     }
 
     /// A byte that glues a name into a longer word.

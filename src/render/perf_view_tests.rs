@@ -5,32 +5,10 @@ use crate::report::*;
 use crate::reproduce::{EndedBy, NsWindow, PathTotal, Reproduce, Samples, Snapshot};
 
 fn report(sections: Vec<Section>) -> Report {
-    let now = chrono::Utc::now();
-    Report {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: "t".into(),
-            version: "0".into(),
-        },
-        meta: Meta {
-            started_at: now,
-            finished_at: now,
-            mode: "reproduce".into(),
-            hostname: "h".into(),
-            uid: 0,
-            privileged: true,
-            args: vec![],
-            root: "/".into(),
-            netns: vec![],
-            side: None,
-            archive: None,
-            sysroot: false,
-        },
-        sections,
-        findings: vec![],
-        redaction: None,
-        reproduce: None,
-    }
+    let mut meta = Meta::new(chrono::Utc::now(), "h");
+    meta.mode = "reproduce".into();
+    meta.netns = vec![];
+    Report::new(meta, sections)
 }
 
 fn links_section(ns: Option<&str>, links: Vec<LinkDetail>) -> Section {
