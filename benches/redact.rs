@@ -259,14 +259,20 @@ fn report_line(what: &str, size: f64, [best, median]: [(f64, f64); 2], target: b
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mb: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(100);
-    let rounds: usize = args
-        .iter()
-        .position(|a| a == "--rounds")
-        .and_then(|i| args.get(i + 1)?.parse().ok())
-        .unwrap_or(3)
-        .max(1);
+    // `[SIZE_MB] [--rounds N]` (cargo bench adds `--bench`).
+    let (mut mb, mut rounds) = (100usize, 3usize);
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--rounds" {
+            rounds = args
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(rounds)
+                .max(1);
+        } else if let Ok(n) = a.parse() {
+            mb = n;
+        }
+    }
     let text = corpus(mb << 20, false);
     let size = text.len() as f64 / (1 << 20) as f64;
     println!("corpus: {size:.1} MB of ss/nstat/journal/monitor lines, best of {rounds} runs");

@@ -15,6 +15,7 @@
 //! `token` that is a 32-bit number stays. `*-flags` keys (`psk-flags=0`) are settings.
 
 mod argv;
+mod extent;
 mod keyed;
 mod shapes;
 #[cfg(test)]

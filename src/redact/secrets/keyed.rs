@@ -1,7 +1,8 @@
 //! Secrets named by their key: `key=value` and its spellings, the value on the next line(s), command
-//! line flags with a separate value, and bare words (`password VALUE`). The rules for what the value
-//! is (one word, the rest of the line, a quoted string, an indented block) live here.
+//! line flags with a separate value, and bare words (`password VALUE`). Where each value ends is
+//! extent.rs's business.
 
+use super::extent::{blank, next_lines, quoted, skip_blanks, starts_line, trim_end, word_end};
 use super::{is_secret_key, key_char, line_end, line_start, LOOK_BACK};
 
 /// Keys that take their value after a plain space (netrc, nmcli, ipsec.secrets, `token VALUE`).
@@ -22,24 +23,6 @@ const NOT_A_VALUE: &[&str] = &[
     "store", "helper",
 ];
 const NOT_A_VALUE_FIRST: &[&str] = &["ask", "no", "with", "use", "show", "prompt", "read", "save"];
-
-fn blank(c: u8) -> bool {
-    c == b' ' || c == b'\t'
-}
-
-fn skip_blanks(b: &[u8], mut i: usize, end: usize) -> usize {
-    while i < end && blank(b[i]) {
-        i += 1;
-    }
-    i
-}
-
-fn trim_end(b: &[u8], s: usize, mut e: usize) -> usize {
-    while e > s && (b[e - 1].is_ascii_whitespace() || b[e - 1] == b',') {
-        e -= 1;
-    }
-    e
-}
 
 /// A 32-bit number at `i` (`2fa43e04`, `0x3a8e1f0c`, `4026531839`, quoted or not) ending a word:
 /// the shape of an MPTCP token.
@@ -114,103 +97,6 @@ fn after_separator(b: &[u8], ks: usize, ke: usize, after: usize) -> Option<(usiz
         e
     };
     Some((vs, ve))
-}
-
-/// Whether the key at `ks` starts its line: then it owns the rest of the line (`psk=two words`,
-/// `  PrivateKey = x`, `export TOKEN=x`, `- password: x`); a later key (`mount -o
-/// user=bob,password=x quiet`, `{"pin": 1, ..}`) owns one word. Looks back only over blanks and
-/// one list, comment or `export` marker.
-fn starts_line(b: &[u8], ks: usize) -> bool {
-    let blanks = |mut i: usize| {
-        while i > 0 && blank(b[i - 1]) {
-            i -= 1;
-        }
-        i
-    };
-    let mut i = blanks(ks);
-    if let Some(m) = ["export", "//", "-", "*", "<", ">", "#", ";"]
-        .iter()
-        .find(|m| b[..i].ends_with(m.as_bytes()))
-    {
-        i = blanks(i - m.len());
-    }
-    i == 0 || b[i - 1] == b'\n'
-}
-
-/// The end of the word at `vs` (whitespace or one of `stops`).
-fn word_end(b: &[u8], vs: usize, stops: &[u8]) -> usize {
-    (vs..b.len())
-        .find(|&i| b[i].is_ascii_whitespace() || stops.contains(&b[i]))
-        .unwrap_or(b.len())
-}
-
-/// A quoted value at `q` (the quote): what lies between the quotes on this line.
-fn quoted(b: &[u8], q: usize) -> (usize, usize) {
-    let mut i = q + 1;
-    while i < b.len() && b[i] != b[q] && b[i] != b'\n' {
-        i += if b[i] == b'\\' { 2 } else { 1 };
-    }
-    (q + 1, i.min(b.len()))
-}
-
-/// A line that starts a new key (`user: bob`, `host=x`, `"id": 1`) rather than holding a value.
-fn key_line(t: &[u8]) -> bool {
-    let t = t.strip_prefix(b"\"").unwrap_or(t);
-    let k = t.iter().take_while(|&&c| key_char(c)).count();
-    let rest = &t[k..];
-    let rest = rest.strip_prefix(b"\"").unwrap_or(rest);
-    let s = rest.iter().take_while(|&&c| blank(c)).count();
-    k > 0
-        && (rest.get(s) == Some(&b'=')
-            || (rest.get(s) == Some(&b':') && rest.get(s + 1).is_none_or(|c| blank(*c))))
-}
-
-/// The value of `password:` written on the line(s) after it (the key line is `ls..le`): a YAML block
-/// (`|`, `>`) is every following line indented deeper than the key; otherwise the next line when it
-/// is indented deeper (YAML) or is one word (a prompt and its answer).
-fn next_lines(b: &[u8], ls: usize, le: usize, block: bool) -> Option<(usize, usize)> {
-    let indent = |s: usize| b[s..].iter().take_while(|&&c| blank(c)).count();
-    let key_indent = indent(ls);
-    let ns = le + 1;
-    if ns >= b.len() {
-        return None;
-    }
-    let ne = line_end(b, ns);
-    let ind = indent(ns);
-    let cs = ns + ind;
-    let ce = trim_end(b, cs, ne);
-    if ce <= cs {
-        return None;
-    }
-    if block {
-        if ind <= key_indent {
-            return None;
-        }
-        let (mut end, mut l) = (ce, ne);
-        while l < b.len() {
-            let s = l + 1;
-            let e = line_end(b, s);
-            let i = indent(s);
-            let te = trim_end(b, s + i, e);
-            if te > s + i {
-                if i <= key_indent {
-                    break;
-                }
-                end = te;
-            }
-            l = e;
-        }
-        return Some((cs, end));
-    }
-    let t = &b[cs..ce];
-    if key_line(t)
-        || matches!(t[0], b'#' | b';' | b'[')
-        || t.starts_with(b"---")
-        || t.starts_with(b"- ")
-    {
-        return None;
-    }
-    (ind > key_indent || !t.iter().any(|&c| blank(c))).then_some((cs, ce))
 }
 
 /// `--password VALUE`, `--token VALUE`, `-password VALUE`: the next word, unless it is another flag.
