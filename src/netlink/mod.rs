@@ -9,6 +9,7 @@ pub mod consts;
 pub mod endpoint;
 pub mod event;
 pub mod family;
+pub mod frame;
 pub mod genl;
 pub mod iproute;
 pub mod live;
