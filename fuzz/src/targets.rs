@@ -23,8 +23,11 @@ use neli::FromBytes;
 use std::collections::HashMap;
 use std::io::{Cursor, Write};
 
+/// A target: raw bytes in, a panic when something is wrong.
+pub type Target = fn(&[u8]);
+
 /// Every target by name: the corpus directory `fuzz/corpus/<name>/` belongs to the target `<name>`.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("archive", archive),
     ("report", report),
     ("redact_text", redact_text),
@@ -42,7 +45,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
 ];
 
 /// The target called `name`.
-pub fn target(name: &str) -> Option<fn(&[u8])> {
+pub fn target(name: &str) -> Option<Target> {
     TARGETS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
 }
 

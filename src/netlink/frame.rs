@@ -54,10 +54,14 @@ pub fn check(datagram: &[u8]) -> Result<(), String> {
                     ));
                 }
             }
-            NLMSG_DONE if flags & NLM_F_MULTI != 0 && !(last && payload.is_empty()) => {
-                if payload.len() < 4 {
-                    return Err(format!("dump end of {len} bytes"));
-                }
+            // A multi-part DONE is read as an extended ACK (its 4-byte code first), unless it is
+            // empty and the datagram's last bytes.
+            NLMSG_DONE
+                if flags & NLM_F_MULTI != 0
+                    && payload.len() < 4
+                    && !(last && payload.is_empty()) =>
+            {
+                return Err(format!("dump end of {len} bytes"));
             }
             _ => {}
         }
