@@ -8,6 +8,8 @@ mod cli;
 mod conformance;
 mod dropin;
 mod fixtures;
+mod fuzz_corpus;
+mod fuzz_regressions;
 mod hardening;
 mod live;
 mod netlink_live;

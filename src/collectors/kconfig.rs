@@ -99,15 +99,12 @@ impl Builtin for KernelConfig {
 
 /// Finds and reads the running kernel's config: (where from, text). None when there is none.
 pub fn read_config(fs: &crate::system::Fs) -> Option<(String, String)> {
-    if let Ok(gz) = fs.read_bytes("/proc/config.gz") {
-        let mut text = String::new();
-        let ok = flate2::read::GzDecoder::new(&gz[..])
-            .take(crate::system::fs::MAX_FILE)
-            .read_to_string(&mut text)
-            .is_ok();
-        if ok {
-            return Some(("/proc/config.gz".into(), text));
-        }
+    if let Some(text) = fs
+        .read_bytes("/proc/config.gz")
+        .ok()
+        .and_then(|gz| gunzip(&gz))
+    {
+        return Some(("/proc/config.gz".into(), text));
     }
     let release = fs.read_trimmed("/proc/sys/kernel/osrelease")?;
     [
@@ -116,6 +113,17 @@ pub fn read_config(fs: &crate::system::Fs) -> Option<(String, String)> {
     ]
     .into_iter()
     .find_map(|p| fs.read_to_string(&p).ok().map(|t| (p, t)))
+}
+
+/// The text of a gzipped config (/proc/config.gz), decompressed up to the file cap; None when it is
+/// not gzip or not text.
+pub fn gunzip(gz: &[u8]) -> Option<String> {
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(gz)
+        .take(crate::system::fs::MAX_FILE)
+        .read_to_string(&mut text)
+        .ok()?;
+    Some(text)
 }
 
 fn found(out: &mut Output, source: &str, text: &str) {

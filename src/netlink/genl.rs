@@ -211,10 +211,14 @@ impl GenlSocket {
         let done: u16 = Nlmsg::Done.into();
         let mut out = Vec::new();
         loop {
-            let (msgs, _) = self
-                .sock
-                .recv::<u16, GenlMsg>()
-                .map_err(|e| Exchange::Local(socket_error("reading the answer", e)))?;
+            // neli parses only datagrams whose lengths add up (frame.rs).
+            let received = match super::frame::reject_malformed(self.sock.as_raw_fd()) {
+                Ok(Some(why)) => return Err(local(why)),
+                Ok(None) => self.sock.recv::<u16, GenlMsg>(),
+                Err(e) => Err(SocketError::Io(e.into())),
+            };
+            let (msgs, _) =
+                received.map_err(|e| Exchange::Local(socket_error("reading the answer", e)))?;
             for m in msgs {
                 let m = m.map_err(|e| Exchange::Local(socket_error("reading the answer", e)))?;
                 // Multicast notifications and answers to older requests are not ours.

@@ -12,6 +12,7 @@ pub mod endpoint;
 pub mod ethtool;
 pub mod event;
 pub mod family;
+pub mod frame;
 pub mod genl;
 pub mod iproute;
 pub mod link_stats;

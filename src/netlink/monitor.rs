@@ -89,7 +89,16 @@ impl Monitor {
         let family = self.conn.family.id;
         loop {
             let mut bad = Vec::new();
-            match self.conn.sock.handle().recv::<u16, GenlMsg>() {
+            // neli parses only datagrams whose lengths add up (frame.rs).
+            let checked = match super::frame::reject_malformed(self.fd()) {
+                Ok(Some(why)) => {
+                    self.note_malformed(why);
+                    continue;
+                }
+                Ok(None) => Ok(()),
+                Err(e) => Err(SocketError::Io(e.into())),
+            };
+            match checked.and_then(|()| self.conn.sock.handle().recv::<u16, GenlMsg>()) {
                 Ok((msgs, _)) => {
                     let now = chrono::Utc::now();
                     for m in msgs {
