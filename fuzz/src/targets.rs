@@ -288,7 +288,7 @@ pub fn genl_pm(data: &[u8]) {
                 }
             }
             NlPayload::Err(e) => {
-                let _ = genl::errno_error("fuzz", -*e.error(), None).to_string();
+                let _ = genl::errno_error("fuzz", e.error().saturating_neg(), None).to_string();
             }
             _ => {}
         }

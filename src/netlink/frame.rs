@@ -22,8 +22,8 @@ fn u32_at(b: &[u8], at: usize) -> usize {
 }
 
 /// Whether every message of a received datagram has lengths neli can parse without underflow: each
-/// message at least a header and within the datagram; an error or ACK at least its code and the
-/// header it echoes, an error's echoed request within it; a multi-part DONE with a payload at least its code.
+/// message at least a header and within the datagram; an ACK exactly its code and the header it
+/// echoes; an error's echoed request aligned and within it; a multi-part DONE with a payload at least its code.
 pub fn check(datagram: &[u8]) -> Result<(), String> {
     let mut rest = datagram;
     while !rest.is_empty() {
@@ -40,14 +40,21 @@ pub fn check(datagram: &[u8]) -> Result<(), String> {
         let last = align4(len) >= rest.len();
         match kind {
             NLMSG_ERROR => {
+                // neli reads an ACK (code 0) as the code and the echoed header only, and then takes
+                // whatever follows for the next message: extended-ACK attributes after an ACK would
+                // be misread, so an ACK must be exactly that. An error echoes the whole request (no
+                // NETLINK_CAP_ACK here), 4-byte aligned as requests are, then extended-ACK attributes.
                 if payload.len() < 4 + NLMSG_HDRLEN {
                     return Err(format!("error message of {len} bytes"));
                 }
-                // An ACK (code 0) echoes the request's header only, its length unchanged; an error
-                // echoes the whole request (no NETLINK_CAP_ACK here), then extended-ACK attributes.
                 let code = u32_at(payload, 0);
                 let echoed = u32_at(payload, 4);
-                if code != 0 && (echoed < NLMSG_HDRLEN || 4 + align4(echoed) > payload.len()) {
+                if code == 0 && payload.len() != 4 + NLMSG_HDRLEN {
+                    return Err(format!("ACK of {len} bytes"));
+                }
+                if code != 0
+                    && (echoed < NLMSG_HDRLEN || echoed % 4 != 0 || 4 + echoed > payload.len())
+                {
                     return Err(format!(
                         "error echoes a {echoed}-byte request in {} bytes",
                         payload.len() - 4
@@ -149,6 +156,15 @@ mod tests {
             err[4..8].copy_from_slice(&echoed.to_ne_bytes());
             assert!(check(&msg(NLMSG_ERROR, 0, &err)).is_err(), "{echoed}");
         }
+        // An ACK followed by attributes neli would read as the next message, an unaligned echo.
+        let mut ack = 0i32.to_ne_bytes().to_vec();
+        ack.extend(msg(0x1c, 5, &[]));
+        ack.extend_from_slice(&[8, 0, 1, 0, b'h', b'i', 0, 0]);
+        assert!(check(&msg(NLMSG_ERROR, 0, &ack)).is_err());
+        let mut err = (-2i32).to_ne_bytes().to_vec();
+        err.extend(msg(0x1c, 5, &[1, 2, 3, 4]));
+        err[4..8].copy_from_slice(&19u32.to_ne_bytes());
+        assert!(check(&msg(NLMSG_ERROR, 0, &err)).is_err());
         // A multi-part DONE followed by more, without its code.
         let mut d = msg(NLMSG_DONE, NLM_F_MULTI, &[]);
         d.extend(msg(0x1c, 0, &[1, 1, 0, 0]));

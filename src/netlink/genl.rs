@@ -233,10 +233,16 @@ impl GenlSocket {
                         }
                     }
                     NlPayload::Err(e) => {
-                        return Err(Exchange::Kernel(-*e.error(), ext_ack_msg(e.ext_ack())))
+                        return Err(Exchange::Kernel(
+                            e.error().saturating_neg(),
+                            ext_ack_msg(e.ext_ack()),
+                        ))
                     }
                     NlPayload::DumpExtAck(e) if *e.error() != 0 => {
-                        return Err(Exchange::Kernel(-*e.error(), ext_ack_msg(e.ext_ack())))
+                        return Err(Exchange::Kernel(
+                            e.error().saturating_neg(),
+                            ext_ack_msg(e.ext_ack()),
+                        ))
                     }
                     NlPayload::Ack(_) => return Ok(out),
                     _ => {}
