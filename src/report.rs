@@ -122,6 +122,23 @@ pub enum Status {
     TimedOut { after_ms: u64 },
 }
 
+impl Section {
+    /// A section of `collector` that ran fine with `data`, in the tool's own namespace, with no
+    /// description, artifacts or notes; callers change what differs.
+    pub fn ok(collector: &str, data: Vec<Data>) -> Section {
+        Section {
+            collector: collector.into(),
+            description: String::new(),
+            netns: None,
+            status: Status::Ok,
+            duration_ms: 0.0,
+            data,
+            artifacts: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
 impl Status {
     pub fn label(&self) -> &'static str {
         match self {

@@ -265,14 +265,10 @@ fn section(
     artifacts: Vec<Artifact>,
 ) -> Section {
     Section {
-        collector: collector.into(),
-        description: String::new(),
         netns: ns.map(str::to_string),
-        status: Status::Ok,
         duration_ms: 1.0,
-        data,
         artifacts,
-        notes: vec![],
+        ..Section::ok(collector, data)
     }
 }
 

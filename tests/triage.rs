@@ -7,16 +7,7 @@ use mptcp_get_debug::report::*;
 use std::collections::BTreeMap;
 
 pub(crate) fn section(collector: &str, data: Data) -> Section {
-    Section {
-        collector: collector.into(),
-        description: String::new(),
-        netns: None,
-        status: Status::Ok,
-        duration_ms: 0.0,
-        data: vec![data],
-        artifacts: vec![],
-        notes: vec![],
-    }
+    Section::ok(collector, vec![data])
 }
 
 pub(crate) fn sysctls(pairs: &[(&str, &str)]) -> Data {

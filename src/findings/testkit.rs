@@ -6,16 +6,7 @@ pub use crate::report::*;
 use std::collections::BTreeMap;
 
 pub fn section(collector: &str, data: Data) -> Section {
-    Section {
-        collector: collector.into(),
-        description: String::new(),
-        netns: None,
-        status: Status::Ok,
-        duration_ms: 0.0,
-        data: vec![data],
-        artifacts: vec![],
-        notes: vec![],
-    }
+    Section::ok(collector, vec![data])
 }
 
 pub fn sysctls(pairs: &[(&str, &str)]) -> Data {

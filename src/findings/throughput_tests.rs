@@ -8,16 +8,7 @@ use crate::reproduce::{
 };
 
 fn section(collector: &str, data: Data) -> Section {
-    Section {
-        collector: collector.into(),
-        description: String::new(),
-        netns: None,
-        status: Status::Ok,
-        duration_ms: 0.0,
-        data: vec![data],
-        artifacts: vec![],
-        notes: vec![],
-    }
+    Section::ok(collector, vec![data])
 }
 
 fn report(sections: Vec<Section>) -> Report {

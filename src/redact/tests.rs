@@ -165,7 +165,7 @@ mod token_boundaries {
     //! inside a longer word, whatever surrounds it (issue 10); learning and rewriting never panic on
     //! arbitrary text.
     use super::*;
-    use crate::report::{Data, KernelInfo, Meta, Report, Section, Status};
+    use crate::report::{Data, KernelInfo, Meta, Report, Section};
     use proptest::prelude::*;
 
     pub fn report_named(host: &str, text: &str) -> Report {
@@ -176,14 +176,8 @@ mod token_boundaries {
         Report::new(
             Meta::new(Default::default(), host),
             vec![Section {
-                collector: "x".into(),
-                description: String::new(),
-                netns: None,
-                status: Status::Ok,
-                duration_ms: 0.0,
-                data: vec![Data::Kernel(kernel)],
-                artifacts: vec![],
                 notes: vec![text.into()],
+                ..Section::ok("x", vec![Data::Kernel(kernel)])
             }],
         )
     }

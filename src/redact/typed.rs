@@ -9,7 +9,10 @@
 
 use crate::netlink::event::PmEvent;
 use crate::report::*;
-use crate::reproduce::{CommandRun, NsWindow, Reproduce, Snapshot};
+use crate::reproduce::{
+    CommandRun, ConnSample, NsWindow, PathTotal, Reproduce, Sample, Samples, Snapshot,
+    SubflowSample,
+};
 use std::net::IpAddr;
 
 /// What a pass does with each kind of field. The learning pass only reads; the rewriting pass edits.
@@ -503,19 +506,88 @@ impl Redact for NsWindow {
         } = self;
         v.opt_text(netns);
         v.opt_text(subscribe_error);
-        // The throughput series: connection and subflow addresses as free text (through JSON, keys
-        // kept), numbers untouched.
-        if let Some(sm) = samples {
-            if let Ok(mut j) = serde_json::to_value(&*sm) {
-                v.json(&mut j);
-                if let Ok(back) = serde_json::from_value(j) {
-                    *sm = back;
-                }
-            }
-        }
+        samples.visit(v);
         events.visit(v);
         before.visit(v);
         after.visit(v);
+    }
+}
+
+/// The throughput series: addresses are free text (`addr:port`); interface names, tokens and counters
+/// are evidence.
+impl Redact for Samples {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        let Samples {
+            interval_ms: _,
+            rounds: _,
+            kept_every: _,
+            series,
+            paths,
+            paths_untracked: _,
+            notes,
+        } = self;
+        for Sample {
+            t_ms: _,
+            connections,
+            connections_more: _,
+            links: _,
+        } in series
+        {
+            connections.visit(v);
+        }
+        paths.visit(v);
+        v.texts(notes);
+    }
+}
+
+impl Redact for ConnSample {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        let ConnSample {
+            token: _,
+            local,
+            remote,
+            bytes_sent: _,
+            bytes_acked: _,
+            bytes_received: _,
+            retransmits: _,
+            subflows,
+        } = self;
+        v.text(local);
+        v.text(remote);
+        for SubflowSample {
+            local,
+            remote,
+            dev: _,
+            bytes_sent: _,
+            bytes_acked: _,
+            bytes_received: _,
+            total_retrans: _,
+            backup: _,
+        } in subflows
+        {
+            v.text(local);
+            v.text(remote);
+        }
+    }
+}
+
+impl Redact for PathTotal {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        let PathTotal {
+            token: _,
+            local,
+            remote,
+            dev: _,
+            backup: _,
+            bytes_sent: _,
+            bytes_acked: _,
+            bytes_received: _,
+            retransmits: _,
+            first_ms: _,
+            last_ms: _,
+        } = self;
+        v.text(local);
+        v.text(remote);
     }
 }
 

@@ -13,16 +13,7 @@ fn report_with(data: Vec<Data>) -> Report {
         "sections": []
     }))
     .unwrap();
-    r.sections.push(Section {
-        collector: "kmsg".into(),
-        description: String::new(),
-        netns: None,
-        status: crate::report::Status::Ok,
-        duration_ms: 0.0,
-        data,
-        artifacts: vec![],
-        notes: vec![],
-    });
+    r.sections.push(Section::ok("kmsg", data));
     r
 }
 

@@ -13,14 +13,8 @@ fn report(sections: Vec<Section>) -> Report {
 
 fn links_section(ns: Option<&str>, links: Vec<LinkDetail>) -> Section {
     Section {
-        collector: "links".into(),
-        description: String::new(),
         netns: ns.map(String::from),
-        status: Status::Ok,
-        duration_ms: 0.0,
-        data: vec![Data::Links(links)],
-        artifacts: vec![],
-        notes: vec![],
+        ..Section::ok("links", vec![Data::Links(links)])
     }
 }
 
