@@ -168,7 +168,6 @@ const WORDS: &[&str] = &[
     "fs",
     "abi",
     // kernel log
-    "warning",
     "bug",
     "rip",
     "call",
@@ -192,7 +191,6 @@ const WORDS: &[&str] = &[
     "manual",
     "auto",
     "dhcp",
-    "kernel",
     "userspace",
     "netlink",
     "plugins",
