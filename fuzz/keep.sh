@@ -1,11 +1,12 @@
 #!/bin/bash
 # fuzz/keep.sh TARGET...: keeps what a run learned. Minimizes the AFL queue of each target
 # (out/TARGET/default/queue) with afl-cmin to the inputs that add coverage, and copies those of at
-# most MAX_BYTES (default 4096) into corpus/TARGET/ as q-<sha1> (the corpus test replays them in CI).
+# most MAX_BYTES (default 512, so the committed corpus stays under 1 MB) into corpus/TARGET/ as
+# q-<sha1>, where the corpus test replays them in CI.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
-max=${MAX_BYTES:-4096}
+max=${MAX_BYTES:-512}
 bin=$here/target/release/mptcp-get-debug-fuzz
 [ $# -gt 0 ] || { echo "usage: fuzz/keep.sh TARGET..." >&2; exit 2; }
 for t in "$@"; do
