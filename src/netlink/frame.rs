@@ -53,7 +53,9 @@ pub fn check(datagram: &[u8]) -> Result<(), String> {
                     return Err(format!("ACK of {len} bytes"));
                 }
                 if code != 0
-                    && (echoed < NLMSG_HDRLEN || echoed % 4 != 0 || 4 + echoed > payload.len())
+                    && (echoed < NLMSG_HDRLEN
+                        || !echoed.is_multiple_of(4)
+                        || 4 + echoed > payload.len())
                 {
                     return Err(format!(
                         "error echoes a {echoed}-byte request in {} bytes",
