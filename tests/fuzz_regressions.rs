@@ -27,11 +27,14 @@ fn genl_datagrams_neli_would_underflow_on_are_refused() {
     }
 }
 
-/// genl_pm: an ACK with bytes after the header it echoes. neli reads the code and the header only and
-/// takes the rest for the next message, whose length then underflows. Such ACKs are refused.
+/// genl_pm, genl_event: an ACK with bytes after the header it echoes. neli reads the code and the
+/// header only and takes the rest for the next message, whose length then underflows. Such ACKs are
+/// refused.
 #[test]
 fn acks_with_trailing_bytes_are_refused() {
-    for f in files("fuzz/regressions/genl_pm", "neli-ack-desync-") {
+    let mut found = files("fuzz/regressions/genl_pm", "neli-ack-desync-");
+    found.extend(files("fuzz/regressions/genl_event", "neli-ack-desync-"));
+    for f in found {
         let data = std::fs::read(&f).unwrap();
         assert!(frame::check(&data).is_err(), "{} accepted", f.display());
     }
