@@ -35,7 +35,7 @@ endif
 BIN := target/$(if $(filter dev,$(PROFILE)),debug,$(PROFILE))/$(NAME)
 GEN := target/gen
 
-# Read by the binary at build time (src/findings/kernel.rs, src/app.rs).
+# Read by the binary at build time (src/triage/kernel.rs, src/app.rs).
 export MPTCP_GET_DEBUG_DATADIR := $(DATADIR)/$(NAME)
 export MPTCP_GET_DEBUG_COLLECTORS_DIR := $(SYSCONFDIR)/$(NAME)/collectors.d
 

@@ -6,7 +6,7 @@
 //!
 //!   cargo bench --bench sealed_fs [-- ROUNDS]
 
-use mptcp_get_debug::system::{Fs, Resolver};
+use mptcp_get_debug::sys::{Fs, Resolver};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -12,8 +12,8 @@
 use mptcp_get_debug::netlink::sock_diag::*;
 use mptcp_get_debug::netlink::sock_diag_dump::{collect_netns, dump};
 use mptcp_get_debug::netlink::sock_diag_text::render_ss;
-use mptcp_get_debug::system::nlsock::NlSocket;
-use mptcp_get_debug::system::Netns;
+use mptcp_get_debug::sys::nlsock::NlSocket;
+use mptcp_get_debug::sys::Netns;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::FromRawFd;

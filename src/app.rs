@@ -3,16 +3,16 @@
 
 use crate::archive::{self, Entry, Member};
 use crate::cli::{Cli, CollectArgs, Command, ListArgs, UnredactArgs};
-use crate::collectors::{Ctx, Env};
-use crate::engine::{self, Plan};
+use crate::collect::collectors::{Ctx, Env};
+use crate::collect::engine::{self, Plan};
+use crate::collect::spec::{self, Spec};
 use crate::exit::usage;
 use crate::netlink::{NoPm, PmSource, RecordedPm};
 use crate::redact::{RedactOptions, Redactor};
-use crate::render::{self, SummaryOptions};
 use crate::report::{Meta, Report, Tool, SCHEMA_VERSION};
-use crate::spec::{self, Spec};
-use crate::system::{stdio, FixtureRunner, Fs, Netns, RealRunner, Runner};
+use crate::sys::{stdio, FixtureRunner, Fs, Netns, RealRunner, Runner};
 use crate::usage_bail;
+use crate::views::{self, SummaryOptions};
 use anyhow::{Context, Result};
 use chrono::Utc;
 use std::io::IsTerminal;
@@ -30,7 +30,7 @@ pub const SYSTEM_COLLECTORS_DIR: &str = match option_env!("MPTCP_GET_DEBUG_COLLE
 pub fn run(cli: Cli) -> Result<ExitCode> {
     one_malloc_arena();
     let argv: Vec<String> = std::env::args().collect();
-    crate::findings::kernel::choose(cli.kernel_series.as_deref(), false)?;
+    crate::triage::kernel::choose(cli.kernel_series.as_deref(), false)?;
     match cli.command {
         Some(Command::Collect(args)) => collect(&args, argv, "collect"),
         Some(Command::Reproduce(args)) => reproduce(&args, argv),
@@ -309,7 +309,7 @@ pub fn collect_report_with(
     report.meta.side = crate::maintainer::side(&report, args.side);
     redactor.redact_report(&mut report)?;
     report.redaction = Some(redactor.summary());
-    report.findings = crate::findings::evaluate(&report);
+    report.findings = crate::triage::evaluate(&report);
     Ok(Collected { report, redactor })
 }
 
@@ -422,7 +422,7 @@ pub fn write_outputs(
         archive: Some(shown),
         template,
     };
-    let summary = render::render_summary(report, &opts)?;
+    let summary = views::render_summary(report, &opts)?;
     let report = &*report;
     let manifest_json = serde_json::to_string_pretty(&manifest(report))? + "\n";
     // The contract report.json follows, so a reader needs nothing but the archive.
@@ -482,13 +482,13 @@ pub fn unredact(args: &UnredactArgs) -> Result<ExitCode> {
 pub(crate) fn read_template(args: &CollectArgs) -> Result<Option<String>> {
     args.template
         .as_deref()
-        .map(render::read_template)
+        .map(views::read_template)
         .transpose()
 }
 
 pub fn collect(args: &CollectArgs, argv: Vec<String>, mode: &str) -> Result<ExitCode> {
     // Ctrl-C or SIGTERM from here on removes what the run started writing and its commands.
-    crate::system::interrupt::install().context("cannot install signal handlers")?;
+    crate::sys::interrupt::install().context("cannot install signal handlers")?;
     let dir = if args.no_archive {
         None
     } else {
@@ -512,12 +512,12 @@ pub(crate) fn emit(
     template: Option<String>,
 ) -> Result<ExitCode> {
     if !args.quiet {
-        let missing = render::privilege::missing_without_root(&collected.report);
+        let missing = views::privilege::missing_without_root(&collected.report);
         if !missing.is_empty() {
             stdio::say(&format!(
                 "note: not running as root, so not collected: {}; {}",
                 missing.join("; "),
-                render::privilege::HOW
+                views::privilege::HOW
             ));
         }
     }
@@ -541,13 +541,13 @@ pub(crate) fn emit(
     // Rendered from the already-redacted report: nothing here needs a second pass. The markdown is
     // the summary.md just written, when there is an archive.
     let text = match (&archive, args.format) {
-        (Some((_, summary)), render::Format::Md) => summary.clone(),
+        (Some((_, summary)), views::Format::Md) => summary.clone(),
         _ => {
             let opts = SummaryOptions {
                 archive: collected.report.meta.archive.clone(),
                 template,
             };
-            render::render(&collected.report, args.format, &opts)?
+            views::render(&collected.report, args.format, &opts)?
         }
     };
     // The archive is written; a closed or full stdout still gets its path said before the run ends.
@@ -556,7 +556,7 @@ pub(crate) fn emit(
         stdio::say(&format!("report written to {}", p.display()));
     }
     if args.issue_url {
-        stdio::say(&render::form::link_line(&render::form::for_report(
+        stdio::say(&views::form::link_line(&views::form::for_report(
             &collected.report,
         )));
     }

@@ -6,8 +6,8 @@
 
 use crate::app::{collect_report, redact_options};
 use crate::cli::{CollectArgs, SideArg};
-use crate::findings::{needed_collectors, RuleInfo, CROSS_RULES, RULES};
 use crate::report::{Finding, Report, Severity, Status};
+use crate::triage::{needed_collectors, RuleInfo, CROSS_RULES, RULES};
 use anyhow::Result;
 use clap::Args;
 use serde_json::json;
@@ -84,7 +84,7 @@ fn check(args: &CheckArgs, argv: Vec<String>) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let collect = CollectArgs {
-        format: crate::render::Format::Json,
+        format: crate::views::Format::Json,
         root: args.root.clone(),
         only: needed_collectors().into_iter().map(String::from).collect(),
         batch: true,
@@ -164,7 +164,7 @@ fn incomplete(r: &Report) -> Vec<(String, Vec<&'static str>)> {
                 .filter(|r| r.needs.contains(&s.collector.as_str()))
                 .map(|r| r.id)
                 .collect();
-            let ns = crate::findings::where_(s.netns.as_deref());
+            let ns = crate::triage::where_(s.netns.as_deref());
             (!rules.is_empty()).then(|| {
                 (
                     format!(
@@ -262,7 +262,7 @@ mod tests {
 
     #[test]
     fn text_tally_and_rule_listing() {
-        let f = crate::findings::finding(
+        let f = crate::triage::finding(
             "fallback",
             Severity::Warning,
             "Fell back".into(),

@@ -116,7 +116,7 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
             out.extend_from_slice(subcommands.as_bytes());
             out.extend_from_slice(
                 EXTRA_SECTIONS
-                    .replace("@DATADIR@", &roff_text(crate::findings::kernel::DATA_DIR))
+                    .replace("@DATADIR@", &roff_text(crate::triage::kernel::DATA_DIR))
                     .replace(
                         "@COLLECTORS@",
                         &roff_text(crate::app::SYSTEM_COLLECTORS_DIR),

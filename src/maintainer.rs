@@ -3,9 +3,9 @@
 
 use crate::archive::read_report;
 use crate::cli::{DiffArgs, MergeArgs, ShowArgs, SideArg};
-use crate::render::{self, escape, SummaryOptions};
 use crate::report::{Report, Side};
-use crate::system::stdio;
+use crate::sys::stdio;
+use crate::views::{self, escape, SummaryOptions};
 use anyhow::Result;
 use std::process::ExitCode;
 
@@ -13,8 +13,8 @@ mod diff;
 
 pub use diff::diff_reports;
 
-use crate::render::form::{self, Form};
-pub use crate::render::form::{percent_encode, BUG_FORM, MAX_URL};
+use crate::views::form::{self, Form};
+pub use crate::views::form::{percent_encode, BUG_FORM, MAX_URL};
 
 /// The report's side: as given, else guessed (and marked as a guess) from what the host did (counters,
 /// sockets), else from its endpoints: only `signal` ones make a server, only `subflow` ones a client.
@@ -33,10 +33,10 @@ pub fn side(report: &Report, given: Option<SideArg>) -> Option<Side> {
 fn guess_role(report: &Report) -> Option<&'static str> {
     use crate::netlink::{MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW};
     // What the namespaces did, together: one role only when no namespace did the other.
-    let all = crate::findings::namespaces(report);
+    let all = crate::triage::namespaces(report);
     let (mut initiates, mut accepts) = (false, false);
     for ns in &all {
-        if let Some((i, a)) = crate::findings::roles(report, *ns) {
+        if let Some((i, a)) = crate::triage::roles(report, *ns) {
             initiates |= i;
             accepts |= a;
         }
@@ -85,7 +85,7 @@ fn load(path: &std::path::Path) -> Result<Report> {
     }
     let mut r = read_report(path)?;
     // Findings of this version, which may know more rules than the collecting one.
-    r.findings = crate::findings::evaluate(&r);
+    r.findings = crate::triage::evaluate(&r);
     Ok(r)
 }
 
@@ -94,7 +94,7 @@ pub fn show(args: &ShowArgs) -> Result<ExitCode> {
     let template = args
         .template
         .as_deref()
-        .map(render::read_template)
+        .map(views::read_template)
         .transpose()?;
     let report = load(&args.archive)?;
     if args.issue_url {
@@ -105,14 +105,14 @@ pub fn show(args: &ShowArgs) -> Result<ExitCode> {
         archive: report.meta.archive.clone(),
         template,
     };
-    let text = render::render(&report, args.format, &opts)?;
+    let text = views::render(&report, args.format, &opts)?;
     stdio::print(&text, stdio::Kind::of(args.format))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// The merged summary of a client and a server report.
 pub fn merged_summary(client: &Report, server: &Report) -> Result<String> {
-    render::merge::render_merged(client, server)
+    views::merge::render_merged(client, server)
 }
 
 /// What `merge` prints.
@@ -129,8 +129,8 @@ pub enum MergeFormat {
 /// findings.
 /// `merge --format json`: each archive's findings, and the cross-side findings of every client/server
 /// pair with rule ids. With exactly two archives, `client` and `server` name them too.
-pub fn merged_json(hosts: &[render::form::Host], paths: &[std::path::PathBuf]) -> String {
-    let entry = |h: &render::form::Host, p: &std::path::Path| {
+pub fn merged_json(hosts: &[views::form::Host], paths: &[std::path::PathBuf]) -> String {
+    let entry = |h: &views::form::Host, p: &std::path::Path| {
         serde_json::json!({
             "label": h.label,
             "archive": p.display().to_string(),
@@ -142,7 +142,7 @@ pub fn merged_json(hosts: &[render::form::Host], paths: &[std::path::PathBuf]) -
     let mut cross = Vec::new();
     for c in hosts.iter().filter(|h| h.side == Some("client")) {
         for s in hosts.iter().filter(|h| h.side == Some("server")) {
-            let found = crate::findings::cross_side(c.report, s.report);
+            let found = crate::triage::cross_side(c.report, s.report);
             pairs
                 .push(serde_json::json!({"client": c.label, "server": s.label, "findings": found}));
             cross.extend(found);
@@ -169,13 +169,13 @@ pub fn merge(args: &MergeArgs) -> Result<ExitCode> {
         .map(|p| load(p))
         .collect::<Result<Vec<Report>>>()?;
     let refs: Vec<&Report> = reports.iter().collect();
-    let hosts = render::merge::hosts(&refs);
+    let hosts = views::merge::hosts(&refs);
     if args.issue_url {
         return print_issue_url(&form::for_hosts(&hosts));
     }
     match args.format {
         MergeFormat::Md => {
-            stdio::print(&render::merge::render_hosts(&hosts)?, stdio::Kind::Escaped)?
+            stdio::print(&views::merge::render_hosts(&hosts)?, stdio::Kind::Escaped)?
         }
         MergeFormat::Json => stdio::print(&merged_json(&hosts, &args.archives), stdio::Kind::Json)?,
     }

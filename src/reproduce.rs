@@ -55,8 +55,8 @@ pub fn manifest_entry(r: &Reproduce) -> serde_json::Value {
 }
 
 /// What the throughput sampler may read here: sock_diag requests must not load a module.
-fn sample_options(env: &crate::collectors::Env, args: &CollectArgs) -> sampler::Options {
-    let ctx = crate::collectors::Ctx { env, netns: None };
+fn sample_options(env: &crate::collect::collectors::Env, args: &CollectArgs) -> sampler::Options {
+    let ctx = crate::collect::collectors::Ctx { env, netns: None };
     let subflows = sampler::tcp_diag_available(&ctx).and_then(|()| {
         if env.privileged {
             Ok(())
@@ -68,7 +68,7 @@ fn sample_options(env: &crate::collectors::Env, args: &CollectArgs) -> sampler::
         interval: Duration::from_millis(
             args.sample_interval.unwrap_or(sampler::DEFAULT_INTERVAL_MS),
         ),
-        mptcp: crate::collectors::sockets::diag_available(&ctx)
+        mptcp: crate::collect::collectors::sockets::diag_available(&ctx)
             .map_err(|why| format!("MPTCP connections not sampled: {why}")),
         subflows,
     }
@@ -111,7 +111,7 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
     let signals = signals::install(move || {
         command::signal_child(libc::SIGKILL);
         // Half-written archive and map, and the process groups of running commands.
-        crate::system::interrupt::cleanup(None);
+        crate::sys::interrupt::cleanup(None);
     })
     .map_err(|e| anyhow!("cannot install signal handlers: {e}"))?;
     let say = |msg: &str| {

@@ -3,8 +3,8 @@
 //! the System info block is never cut, the markdown stays valid, and the archive keeps everything.
 
 use crate::util::{bin, fixture, insta_filters, only_archive, unpack};
-use mptcp_get_debug::render::{merge, render_summary, sysinfo, SummaryOptions};
 use mptcp_get_debug::report::*;
+use mptcp_get_debug::views::{merge, render_summary, sysinfo, SummaryOptions};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -433,7 +433,7 @@ fn big_report(name: &str) -> Report {
         })],
         vec![],
     ));
-    r.findings = mptcp_get_debug::findings::evaluate(&r);
+    r.findings = mptcp_get_debug::triage::evaluate(&r);
     r
 }
 
@@ -497,7 +497,7 @@ fn a_template_printing_too_much_is_still_bounded() {
     let r = big_report("big-host");
     let tpl = format!(
         "{}\n{{% for ns in namespaces %}}{{{{ sockets_part(ns.sockets) }}}}{{{{ sockets_part(ns.sockets) }}}}{{% endfor %}}\n{{% for f in findings %}}{{{{ f.title }}}} {{{{ f.evidence }}}}\n{{% endfor %}}{{% for i in range(3000) %}}```\nfiller line {{{{ i }}}}\n```\n{{% endfor %}}",
-        mptcp_get_debug::render::summary::DEFAULT_TEMPLATE
+        mptcp_get_debug::views::summary::DEFAULT_TEMPLATE
     );
     let md = render_summary(
         &r,

@@ -1,8 +1,8 @@
 //! Conformance over every collector spec and builtin: parses, unique name, one-line description, every
 //! builtin registered and named by exactly one spec, every spec's builtin exists.
 
-use mptcp_get_debug::collectors::BUILTINS;
-use mptcp_get_debug::spec::{load_all, Spec, EMBEDDED};
+use mptcp_get_debug::collect::collectors::BUILTINS;
+use mptcp_get_debug::collect::spec::{load_all, Spec, EMBEDDED};
 use std::collections::BTreeSet;
 
 #[test]

@@ -196,7 +196,7 @@ fn ethtool_k_fallback_parser_agrees_with_netlink() {
     set_feature(&c, "va1", "rx-gro", true);
     set_feature(&c, "va1", "tx-generic-segmentation", false);
     let text = c.exec(&["ethtool", "-k", "va1"]);
-    let parsed = mptcp_get_debug::collectors::links_text::parse_ethtool_k(&text);
+    let parsed = mptcp_get_debug::collect::collectors::links_text::parse_ethtool_k(&text);
     let r = json_run(&["--netns", &c.name, "--only", "links"]);
     let va1 = links_of(&r, &c).iter().find(|l| l.name == "va1").unwrap();
     let native = va1.offloads.as_ref().unwrap();

@@ -253,7 +253,7 @@ fn burst_of_500_connections_every_created_event_is_recorded_or_counted_lost() {
         );
         total += w.events_total;
         if w.events_lost > 0 {
-            let md = mptcp_get_debug::render::render_summary(&report, &Default::default()).unwrap();
+            let md = mptcp_get_debug::views::render_summary(&report, &Default::default()).unwrap();
             assert!(md.contains(&format!("**{} events lost**", w.events_lost)));
         }
     }
@@ -274,7 +274,7 @@ fn loss_is_counted_when_the_receive_buffer_overflows() {
     let (tx, rx) = std::sync::mpsc::channel();
     let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
     let mon = {
-        let ns = mptcp_get_debug::system::Netns::named(&c.name);
+        let ns = mptcp_get_debug::sys::Netns::named(&c.name);
         std::thread::spawn(move || {
             ns.enter().unwrap();
             let mut m =

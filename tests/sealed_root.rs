@@ -1,7 +1,7 @@
 //! The sealed root (issue 10, items 2 and 3), run through the real binary: under `--root DIR` links and
 //! `..` resolve inside DIR (an image reads its own os-release, never the host's), links into the
 //! never-read list are refused with a note, and specs that name a never-read path are rejected at load.
-//! The reader itself is tested with both resolvers in src/system/fs_tests.rs.
+//! The reader itself is tested with both resolvers in src/sys/fs_tests.rs.
 
 use crate::util::{bin, is_root, only_archive, unpack};
 use mptcp_get_debug::report::{Data, Report, Section};

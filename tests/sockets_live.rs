@@ -7,7 +7,7 @@ use crate::testns::TestNs;
 use crate::util::bin;
 use mptcp_get_debug::netlink::sock_diag_summary::connection_line;
 use mptcp_get_debug::report::{MptcpSocket, Report, Source, Status};
-use mptcp_get_debug::system::Netns;
+use mptcp_get_debug::sys::Netns;
 use pretty_assertions::assert_eq;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -54,7 +54,7 @@ impl TestNs {
 
     /// Runs `f` on a thread that entered this namespace (setns affects only the calling thread).
     pub fn on_thread<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
-        let ns = mptcp_get_debug::system::Netns::named(&self.name);
+        let ns = mptcp_get_debug::sys::Netns::named(&self.name);
         std::thread::spawn(move || {
             ns.enter().expect("setns");
             f()

@@ -2,8 +2,8 @@
 //! namespace, nothing from missing data, and the cross-side rules. The Report builders here are shared
 //! with triage_commands.
 
-use mptcp_get_debug::findings::evaluate;
 use mptcp_get_debug::report::*;
+use mptcp_get_debug::triage::evaluate;
 use std::collections::BTreeMap;
 
 pub(crate) fn section(collector: &str, data: Data) -> Section {
@@ -166,7 +166,7 @@ fn healthy_host_has_no_findings() {
 fn summary_says_when_nothing_was_found() {
     let mut r = report(healthy());
     r.findings = evaluate(&r);
-    let md = mptcp_get_debug::render::render_summary(&r, &Default::default()).unwrap();
+    let md = mptcp_get_debug::views::render_summary(&r, &Default::default()).unwrap();
     assert!(
         md.contains("## Automatic checks\n\nNothing found.\n"),
         "{md}"
@@ -325,7 +325,7 @@ fn cross_side_findings_and_key_mismatch() {
         key_id: Some("bbbb".into()),
         ..Default::default()
     });
-    let mut ids: Vec<String> = mptcp_get_debug::findings::cross_side(&client, &server)
+    let mut ids: Vec<String> = mptcp_get_debug::triage::cross_side(&client, &server)
         .into_iter()
         .map(|f| f.rule)
         .collect();
@@ -334,7 +334,7 @@ fn cross_side_findings_and_key_mismatch() {
         ids,
         ["cross-add-addr", "cross-redaction-keys", "cross-subflows"]
     );
-    let found = mptcp_get_debug::findings::cross_side(&client, &server);
+    let found = mptcp_get_debug::triage::cross_side(&client, &server);
     let add_addr = found.iter().find(|f| f.rule == "cross-add-addr").unwrap();
     assert_eq!(
         add_addr.evidence,
@@ -361,7 +361,7 @@ fn cross_side_findings_and_key_mismatch() {
             ..Default::default()
         });
     }
-    assert!(mptcp_get_debug::findings::cross_side(&a, &b).is_empty());
+    assert!(mptcp_get_debug::triage::cross_side(&a, &b).is_empty());
 
     // One side not redacted; archives given in the wrong order.
     b.redaction.as_mut().unwrap().enabled = false;
@@ -369,7 +369,7 @@ fn cross_side_findings_and_key_mismatch() {
         role: "server".into(),
         guessed: false,
     });
-    let mut ids: Vec<String> = mptcp_get_debug::findings::cross_side(&a, &b)
+    let mut ids: Vec<String> = mptcp_get_debug::triage::cross_side(&a, &b)
         .into_iter()
         .map(|f| f.rule)
         .collect();
@@ -378,7 +378,7 @@ fn cross_side_findings_and_key_mismatch() {
     // A guessed side is not enough to call the order wrong.
     a.meta.side.as_mut().unwrap().guessed = true;
     b.redaction.as_mut().unwrap().enabled = true;
-    assert!(mptcp_get_debug::findings::cross_side(&a, &b).is_empty());
+    assert!(mptcp_get_debug::triage::cross_side(&a, &b).is_empty());
 }
 
 /// A report with several namespaces: the cross-side rules read the namespace that played the role
@@ -405,7 +405,7 @@ fn cross_side_reads_the_namespace_that_played_the_role() {
         "endpoints",
         Data::Endpoints(vec![ep("10.0.2.1", 1, 1, Some("eth1"))]),
     )]);
-    let found = mptcp_get_debug::findings::cross_side(&client, &server);
+    let found = mptcp_get_debug::triage::cross_side(&client, &server);
     let add_addr = found
         .iter()
         .find(|f| f.rule == "cross-add-addr")
@@ -423,7 +423,7 @@ fn cross_side_reads_the_namespace_that_played_the_role() {
         in_ns(section("limits", limits(2)), "app"),
         in_ns(section("mib", mib(&[("MPCapableSYNTX", 3)])), "app"),
     ]);
-    assert!(mptcp_get_debug::findings::cross_side(&ok, &server)
+    assert!(mptcp_get_debug::triage::cross_side(&ok, &server)
         .iter()
         .all(|f| f.rule != "cross-add-addr"));
 }

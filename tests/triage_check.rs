@@ -3,7 +3,7 @@
 //! listing, and the note when not run as root.
 
 use crate::util::{bin, bin_as_nobody, fixture_args};
-use mptcp_get_debug::findings::{CROSS_RULES, RULES};
+use mptcp_get_debug::triage::{CROSS_RULES, RULES};
 
 fn check(case: &str, extra: &[&str]) -> std::process::Output {
     bin()

@@ -2,8 +2,8 @@
 //! set of findings each one gives; the near misses that must stay quiet sit next to them.
 
 use crate::triage::{ep, healthy, link, mib, report, rules, section, sysctls, with};
-use mptcp_get_debug::findings::evaluate;
 use mptcp_get_debug::report::*;
+use mptcp_get_debug::triage::evaluate;
 
 /// MPTCP off, endpoints and limits, roles, NetworkManager and mptcpd, self-test, kernel age.
 #[test]

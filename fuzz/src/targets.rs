@@ -7,7 +7,7 @@
 //! A target fails by panicking: a parser panic, or an invariant below that does not hold.
 
 use mptcp_get_debug::archive::{self, Limits};
-use mptcp_get_debug::collectors::{
+use mptcp_get_debug::collect::collectors::{
     kconfig, kernel, mib, mptcpd, mptcpd_unit, nm_conf, nm_flags, nm_keyfile, routing, sockets,
 };
 use mptcp_get_debug::netlink::attr::GenlMsg;
@@ -15,8 +15,8 @@ use mptcp_get_debug::netlink::rtnl::{AddrMsg, LinkMsg, RouteMsg, RuleMsg, AF_INE
 use mptcp_get_debug::netlink::rtnl_text::{self, Names};
 use mptcp_get_debug::netlink::{endpoint, event, family, frame, genl, iproute, monitor_text};
 use mptcp_get_debug::redact::{KeyChoice, RedactOptions, Redactor};
-use mptcp_get_debug::render::{self, form, merge, Format, SummaryOptions};
 use mptcp_get_debug::report::Report;
+use mptcp_get_debug::views::{self, form, merge, Format, SummaryOptions};
 use neli::consts::nl::Nlmsg;
 use neli::nl::{NlPayload, Nlmsghdr};
 use neli::FromBytes;
@@ -98,7 +98,7 @@ pub fn report(data: &[u8]) {
     let Ok(mut r) = archive::parse_report(data, "report.json") else {
         return;
     };
-    r.findings = mptcp_get_debug::findings::evaluate(&r);
+    r.findings = mptcp_get_debug::triage::evaluate(&r);
     views(&r);
 }
 
@@ -108,7 +108,7 @@ fn views(r: &Report) {
         template: None,
     };
     for format in [Format::Md, Format::Text, Format::Json] {
-        let _ = render::render(r, format, &opts);
+        let _ = views::render(r, format, &opts);
     }
     let _ = form::link_line(&form::for_report(r));
     let _ = mptcp_get_debug::maintainer::diff_reports(r, r);
@@ -149,7 +149,7 @@ pub fn redact_report(data: &[u8]) {
     if r.redact_report(&mut rep).is_err() {
         return;
     }
-    let json = render::render_json(&rep);
+    let json = views::render_json(&rep);
     if let Err(e) = archive::parse_report(json.as_bytes(), "redacted report.json") {
         panic!("a redacted report does not load again: {e:#}");
     }

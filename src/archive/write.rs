@@ -6,7 +6,7 @@
 //! removes every file of the run, and the error names the file that could not be written.
 
 use super::{Entry, Member};
-use crate::system::interrupt;
+use crate::sys::interrupt;
 use anyhow::{anyhow, bail, Result};
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};

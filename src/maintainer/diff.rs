@@ -10,7 +10,7 @@ type Facts = BTreeMap<String, String>;
 
 /// Areas in display order; None when the report has no data for the area at all.
 fn areas(r: &Report, label_ns: bool) -> Vec<(&'static str, Option<Facts>)> {
-    let namespaces = crate::findings::namespaces(r);
+    let namespaces = crate::triage::namespaces(r);
     let at = |ns: Option<&str>| match ns {
         Some(n) if label_ns => format!("[netns {n}] "),
         _ => String::new(),
@@ -117,7 +117,7 @@ fn areas(r: &Report, label_ns: bool) -> Vec<(&'static str, Option<Facts>)> {
 pub fn diff_reports(a: &Report, b: &Report) -> String {
     // Two single-namespace reports (two hosts, or `--netns X` before and `--netns Y` after) compare
     // namespace to namespace whatever their names.
-    let single = |r: &Report| crate::findings::namespaces(r).len() <= 1;
+    let single = |r: &Report| crate::triage::namespaces(r).len() <= 1;
     let label_ns = !(single(a) && single(b));
     let mut o = String::new();
     for ((area, fa), (_, fb)) in areas(a, label_ns).into_iter().zip(areas(b, label_ns)) {

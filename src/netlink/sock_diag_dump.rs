@@ -7,7 +7,7 @@ use super::rtnl::RtSocket;
 use super::sock_diag::*;
 use super::sock_diag_text::{addr_text, state_name};
 use crate::report::{MptcpSocket, Subflow};
-use crate::system::nlsock::NlSocket;
+use crate::sys::nlsock::NlSocket;
 use std::collections::HashMap;
 use std::net::IpAddr;
 

@@ -4,7 +4,7 @@
 
 use super::model::CommandRun;
 use super::signals::pipe;
-use crate::system::Netns;
+use crate::sys::Netns;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::process::{Command, Stdio};

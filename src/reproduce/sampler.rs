@@ -6,8 +6,8 @@
 
 use super::sample_round::NsState;
 use super::samples::Samples;
-use crate::collectors::Ctx;
-use crate::system::Netns;
+use crate::collect::collectors::Ctx;
+use crate::sys::Netns;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};

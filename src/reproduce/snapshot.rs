@@ -4,11 +4,11 @@
 //! `nstat -n` ... `nstat` shows, not only MPTcpExt.
 
 use super::model::Snapshot;
-use crate::collectors::Env;
-use crate::engine::{self, Plan};
+use crate::collect::collectors::Env;
+use crate::collect::engine::{self, Plan};
+use crate::collect::spec::Spec;
 use crate::report::{Counter, Data, Mib, Section, Status};
-use crate::spec::Spec;
-use crate::system::Netns;
+use crate::sys::Netns;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -7,7 +7,7 @@ use super::signals::pipe;
 use crate::netlink::event::PmEvent;
 use crate::netlink::monitor::Monitor;
 use crate::netlink::PmError;
-use crate::system::Netns;
+use crate::sys::Netns;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::mpsc;
 use std::thread::JoinHandle;

@@ -1,0 +1,261 @@
+//! Kernel and distribution identity: the `uname -a` line, /proc/version, the taint mask decoded, and
+//! os-release. Read from /proc/sys/kernel so `--root` fixtures and mounted images work too. The
+//! `uname -a` line is what the program prints when it can run (distributions patch it: RHEL's coreutils
+//! print processor and platform, `... x86_64 x86_64 x86_64 GNU/Linux`), else assembled as coreutils
+//! upstream prints it.
+
+use super::{Builtin, Ctx, Output, Result, Stop};
+use crate::report::{Data, Distro as DistroData, KernelInfo};
+use std::collections::BTreeMap;
+
+pub struct Kernel;
+
+/// Kernel taint bits (Documentation/admin-guide/tainted-kernels.rst): bit, letter, meaning.
+pub const TAINT_FLAGS: &[(u32, char, &str)] = &[
+    (0, 'P', "proprietary module was loaded"),
+    (1, 'F', "module was force loaded"),
+    (2, 'S', "kernel running on an out of specification system"),
+    (3, 'R', "module was force unloaded"),
+    (4, 'M', "processor reported a Machine Check Exception"),
+    (5, 'B', "bad page referenced or unexpected page flags"),
+    (6, 'U', "taint requested by userspace application"),
+    (
+        7,
+        'D',
+        "kernel died recently, i.e. there was an OOPS or BUG",
+    ),
+    (8, 'A', "an ACPI table was overridden by user"),
+    (9, 'W', "kernel issued warning"),
+    (10, 'C', "staging driver was loaded"),
+    (11, 'I', "workaround for bug in platform firmware applied"),
+    (12, 'O', "externally-built (out-of-tree) module was loaded"),
+    (13, 'E', "unsigned module was loaded"),
+    (14, 'L', "soft lockup occurred"),
+    (15, 'K', "kernel has been live patched"),
+    (16, 'X', "auxiliary taint, defined for and used by distros"),
+    (
+        17,
+        'T',
+        "kernel was built with the struct randomization plugin",
+    ),
+    (18, 'N', "an in-kernel test has been run"),
+    (
+        19,
+        'J',
+        "userspace used a mutating debug operation in fwctl",
+    ),
+];
+
+pub fn decode_taint(mask: u64) -> Vec<String> {
+    let mut out: Vec<String> = TAINT_FLAGS
+        .iter()
+        .filter(|(bit, _, _)| mask & (1u64 << bit) != 0)
+        .map(|(bit, letter, what)| format!("{letter} (bit {bit}): {what}"))
+        .collect();
+    let known: u64 = TAINT_FLAGS.iter().map(|(b, _, _)| 1u64 << b).sum();
+    if mask & !known != 0 {
+        out.push(format!("unknown bits 0x{:x}", mask & !known));
+    }
+    out
+}
+
+impl Builtin for Kernel {
+    fn name(&self) -> &'static str {
+        "kernel"
+    }
+
+    fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
+        let fs = ctx.fs();
+        let k = |f: &str| fs.read_trimmed(&format!("/proc/sys/kernel/{f}"));
+        let mut info = KernelInfo {
+            sysname: k("ostype").unwrap_or_default(),
+            nodename: k("hostname").unwrap_or_default(),
+            release: k("osrelease").unwrap_or_default(),
+            version: k("version").unwrap_or_default(),
+            machine: k("arch").unwrap_or_default(),
+            ..Default::default()
+        };
+        if fs.kernel_is_live() {
+            fill_from_uname(&mut info);
+        }
+        if info.release.is_empty() {
+            return Err(Stop::Failed(
+                "could not read the kernel release (/proc/sys/kernel/osrelease)".into(),
+            ));
+        }
+        if info.sysname.is_empty() {
+            info.sysname = "Linux".into();
+        }
+        // Like coreutils' `uname -a` on Linux: processor and hardware platform are omitted when unknown.
+        let mut parts = vec![
+            info.sysname.as_str(),
+            info.nodename.as_str(),
+            info.release.as_str(),
+            info.version.as_str(),
+        ];
+        if !info.machine.is_empty() {
+            parts.push(&info.machine);
+        }
+        parts.push("GNU/Linux");
+        info.uname = parts.join(" ");
+        if ctx.env.live {
+            if let Some(line) = uname_program(ctx, out) {
+                info.uname = line;
+            }
+        }
+        info.proc_version = ctx
+            .read_kept("/proc/version", out)
+            .ok()
+            .map(|s| s.trim_end().to_string());
+        if let Some(t) = k("tainted").and_then(|t| t.parse::<u64>().ok()) {
+            info.taint = Some(t);
+            info.taint_flags = decode_taint(t);
+        }
+        out.data.push(Data::Kernel(info));
+        Ok(())
+    }
+}
+
+/// The line `uname -a` prints (and its output kept under raw/), when the program ran and printed one
+/// line; None when it is not on the safe PATH or failed (the assembled line is used then).
+fn uname_program(ctx: &Ctx, out: &mut Output) -> Option<String> {
+    let argv = ["uname", "-a"];
+    let res = ctx.run(&argv);
+    let line = res.stdout.trim_end_matches('\n');
+    if !res.success() || line.is_empty() || line.contains('\n') {
+        if !res.missing {
+            if let Some(p) = super::command_problem(&argv, &res) {
+                out.notes
+                    .push(format!("{p}; the uname -a line is assembled from uname(2)"));
+            }
+        }
+        return None;
+    }
+    let line = line.to_string();
+    let owned: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
+    out.artifacts.push(super::command_artifact(
+        crate::collect::spec::artifact_name_for(&owned),
+        &owned,
+        &res,
+    ));
+    Some(line)
+}
+
+/// The live system's uname(2), which also knows the machine on kernels without /proc/sys/kernel/arch.
+fn fill_from_uname(info: &mut KernelInfo) {
+    // SAFETY: utsname is plain old data; uname fills it.
+    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    if unsafe { libc::uname(&mut u) } != 0 {
+        return;
+    }
+    let s = |f: &[libc::c_char]| {
+        let bytes: Vec<u8> = f
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| c as u8)
+            .collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    info.sysname = s(&u.sysname);
+    info.nodename = s(&u.nodename);
+    info.release = s(&u.release);
+    info.version = s(&u.version);
+    info.machine = s(&u.machine);
+}
+
+pub struct Distro;
+
+/// os-release(5): KEY=value lines, values optionally quoted with shell-style escapes.
+pub fn parse_os_release(text: &str) -> BTreeMap<String, String> {
+    let mut fields = BTreeMap::new();
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
+        let v = v.trim();
+        let v = if v.len() >= 2
+            && (v.starts_with('"') && v.ends_with('"') || v.starts_with('\'') && v.ends_with('\''))
+        {
+            let inner = &v[1..v.len() - 1];
+            let mut s = String::new();
+            let mut chars = inner.chars();
+            while let Some(c) = chars.next() {
+                if c == '\\' {
+                    if let Some(n) = chars.next() {
+                        s.push(n);
+                    }
+                } else {
+                    s.push(c);
+                }
+            }
+            s
+        } else {
+            v.to_string()
+        };
+        fields.insert(k.trim().to_string(), v);
+    }
+    fields
+}
+
+impl Builtin for Distro {
+    fn name(&self) -> &'static str {
+        "distro"
+    }
+
+    fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
+        let mut refused = false;
+        for path in ["/etc/os-release", "/usr/lib/os-release"] {
+            match ctx.read_kept(path, out) {
+                Ok(raw) => {
+                    let fields = parse_os_release(&raw);
+                    out.data.push(Data::Distro(DistroData {
+                        source: path.into(),
+                        raw,
+                        fields,
+                    }));
+                    return Ok(());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                // Refused (a link to a never-read file, a FIFO, ...) or unreadable: say so.
+                Err(e) => {
+                    out.notes.push(format!("{path}: {e}"));
+                    refused = true;
+                }
+            }
+        }
+        Err(Stop::Skipped(if refused {
+            "neither /etc/os-release nor /usr/lib/os-release could be read".into()
+        } else {
+            "neither /etc/os-release nor /usr/lib/os-release exists".into()
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn taint_decoding() {
+        assert!(decode_taint(0).is_empty());
+        let t = decode_taint((1 << 9) | (1 << 12) | (1 << 40));
+        assert_eq!(t.len(), 3);
+        assert!(t[0].starts_with("W (bit 9)"));
+        assert!(t[1].starts_with("O (bit 12)"));
+        assert_eq!(t[2], "unknown bits 0x10000000000");
+    }
+
+    #[test]
+    fn os_release_quotes() {
+        let f =
+            parse_os_release("NAME=\"Debian GNU/Linux\"\nID=debian\n# c\nX='a b'\nY=\"q\\\"x\"\n");
+        assert_eq!(f["NAME"], "Debian GNU/Linux");
+        assert_eq!(f["ID"], "debian");
+        assert_eq!(f["X"], "a b");
+        assert_eq!(f["Y"], "q\"x");
+    }
+}

@@ -1,0 +1,301 @@
+//! MPTCP sockets and their TCP subflows, asked natively over sock_diag (the request `ss -ManiH`
+//! makes, plus a TCP dump for the subflows), with `ss -ManiH`'s text rendered from the same data for
+//! the archive. Like the script's `ss -ManiH`, the request makes the kernel load mptcp_diag when it is
+//! a module; the report says when this run did. With `--no-system-changes` nothing is asked that
+//! would load a module. `ss -ManiH` is run instead when sock_diag cannot be asked (and for recorded
+//! outputs).
+
+use super::endpoints::netlink_artifact;
+use super::sockets_modules::{self as modules, ModState};
+use super::{Builtin, Ctx, Output, Result, Stop};
+use crate::collect::spec::artifact_name_for;
+use crate::netlink::sock_diag_dump::collect_netns;
+use crate::netlink::sock_diag_text::render_ss;
+use crate::report::{Data, MptcpSocket, SockDiagRun};
+use std::collections::BTreeMap;
+
+pub struct Sockets;
+
+pub const ARGV: &[&str] = &["ss", "-ManiH"];
+
+/// What this run may ask, given the modules and --no-system-changes.
+struct Plan {
+    /// Subflows are dumped too; else why not.
+    subflows: std::result::Result<(), String>,
+}
+
+fn states(ctx: &Ctx) -> [ModState; 3] {
+    let kconfig = ctx.kernel_config_text().map(|(_, t)| t.as_str());
+    modules::ALL.map(|m| modules::state(ctx.fs(), kconfig, m))
+}
+
+/// Whether MPTCP sockets can be asked for without loading any module (the reproduce sampler asks
+/// many times and never loads one); Err(reason) when not.
+pub fn diag_available(ctx: &Ctx) -> std::result::Result<(), String> {
+    if !ctx.fs().exists("/proc/sys/net/mptcp") {
+        return Err("kernel without MPTCP (/proc/sys/net/mptcp is missing)".into());
+    }
+    let [inet, _, mptcp] = states(ctx);
+    for (s, m) in [(inet, modules::INET_DIAG), (mptcp, modules::MPTCP_DIAG)] {
+        if !s.safe() {
+            return Err(modules::why_not(s, m)
+                .unwrap_or_else(|| format!("{}: cannot tell whether it is loaded", m.0)));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the MPTCP sockets can be asked for here, and the subflows with them; Err(reason) when
+/// the sockets cannot.
+fn plan(ctx: &Ctx) -> std::result::Result<Plan, String> {
+    if !ctx.fs().exists("/proc/sys/net/mptcp") {
+        return Err("kernel without MPTCP (/proc/sys/net/mptcp is missing)".into());
+    }
+    let [inet, tcp, mptcp] = states(ctx);
+    if mptcp == ModState::Absent {
+        return Err(
+            modules::why_not(mptcp, modules::MPTCP_DIAG).unwrap_or_default()
+                + ": MPTCP sockets cannot be listed",
+        );
+    }
+    if ctx.env.read_only {
+        for (s, m) in [(inet, modules::INET_DIAG), (mptcp, modules::MPTCP_DIAG)] {
+            if let Some(why) = modules::why_not(s, m).filter(|_| !s.safe()) {
+                return Err(format!("--no-system-changes: {why}"));
+            }
+        }
+    }
+    // The TCP dump for the subflows would load tcp_diag, which `ss -ManiH` never does: it is asked
+    // only when that cannot change anything.
+    let subflows = match modules::why_not(tcp, modules::TCP_DIAG).filter(|_| !tcp.safe()) {
+        None => Ok(()),
+        Some(why) if tcp == ModState::Absent => Err(format!("subflows not listed: {why}")),
+        Some(why) if ctx.env.read_only => {
+            Err(format!("subflows not listed (--no-system-changes): {why}"))
+        }
+        Some(why) => Err(format!(
+            "subflows not listed: {why}, which is more than the script's `ss -ManiH` changes; `modprobe tcp_diag` (or any `ss -t`) and collecting again lists them"
+        )),
+    };
+    Ok(Plan { subflows })
+}
+
+/// Parses `ss -ManiH` output: a socket line, then an indented info line.
+pub fn parse_ss(text: &str) -> Vec<MptcpSocket> {
+    let mut socks: Vec<MptcpSocket> = Vec::new();
+    for line in text.lines() {
+        if line.starts_with([' ', '\t']) {
+            if let Some(last) = socks.last_mut() {
+                for word in line.split_whitespace() {
+                    let (k, v) = word.split_once(':').unwrap_or((word, ""));
+                    last.info.insert(k.to_string(), v.to_string());
+                }
+            }
+            continue;
+        }
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 5 {
+            continue;
+        }
+        socks.push(MptcpSocket {
+            state: f[0].to_string(),
+            recv_q: f[1].parse().unwrap_or(0),
+            send_q: f[2].parse().unwrap_or(0),
+            local: f[3].to_string(),
+            peer: f[4].to_string(),
+            info: BTreeMap::new(),
+            ..MptcpSocket::default()
+        });
+    }
+    socks
+}
+
+fn push_run(out: &mut Output, run: SockDiagRun) {
+    if let Ok(value) = serde_json::to_value(&run) {
+        out.data.push(Data::Other {
+            name: SockDiagRun::NAME.into(),
+            value,
+        });
+    }
+}
+
+fn loaded_note(out: &mut Output, loaded: &[String], by: &str) {
+    if !loaded.is_empty() {
+        out.notes.push(format!(
+            "this run made the kernel load {} ({by}; the script's `ss -ManiH` loads them the same way)",
+            loaded.join(", ")
+        ));
+    }
+}
+
+/// Runs `ss -ManiH` (or replays its recorded output) and parses it.
+fn from_ss(ctx: &Ctx, out: &mut Output) -> Result {
+    if !ctx.env.runner.has(ARGV[0]) {
+        return Err(Stop::Skipped("ss is not installed".into()));
+    }
+    let before = modules::loaded(ctx.fs());
+    let res = ctx.run_kept(ARGV, out);
+    if let Some(problem) = super::command_problem(ARGV, &res) {
+        return Err(if res.missing {
+            Stop::Skipped(problem)
+        } else {
+            Stop::Failed(problem)
+        });
+    }
+    let modules_loaded = if ctx.env.native {
+        modules::newly_loaded(&before, &modules::loaded(ctx.fs()))
+    } else {
+        Vec::new()
+    };
+    loaded_note(out, &modules_loaded, "`ss -ManiH` asked sock_diag");
+    out.data.push(Data::Sockets(parse_ss(&res.stdout)));
+    push_run(
+        out,
+        SockDiagRun {
+            source: ARGV.join(" "),
+            modules_loaded,
+            subflows_missing: Some("subflows are not listed from `ss -ManiH` text".into()),
+            ..SockDiagRun::default()
+        },
+    );
+    Ok(())
+}
+
+impl Builtin for Sockets {
+    fn name(&self) -> &'static str {
+        "sockets"
+    }
+
+    /// Not a program, but as slow as one on a busy host (the kernel's dumps of tens of thousands of
+    /// sockets take a large part of a second): on its own thread, started first, it overlaps with
+    /// everything else.
+    fn runs_programs(&self) -> bool {
+        true
+    }
+
+    fn applies(&self, ctx: &Ctx) -> std::result::Result<(), String> {
+        if !ctx.env.native && !ctx.env.live {
+            return Err("needs the live system (or recorded `ss -ManiH` output)".into());
+        }
+        plan(ctx).map(|_| ())
+    }
+
+    fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
+        let plan = plan(ctx).map_err(Stop::Skipped)?;
+        if !ctx.env.native {
+            return from_ss(ctx, out);
+        }
+        let before = modules::loaded(ctx.fs());
+        let dump = match collect_netns(plan.subflows.is_ok()) {
+            Ok(d) => d,
+            // No handler for MPTCP: `ss -ManiH` would print nothing and succeed; say why instead.
+            Err(e) if e.errno == Some(libc::ENOENT) => {
+                return Err(Stop::Skipped(format!(
+                    "{e}: the kernel has no MPTCP socket diagnostics (INET_MPTCP_DIAG)"
+                )))
+            }
+            Err(e) => {
+                out.notes
+                    .push(format!("{e}; listing the sockets with `ss -ManiH` instead"));
+                return from_ss(ctx, out);
+            }
+        };
+        let modules_loaded = modules::newly_loaded(&before, &modules::loaded(ctx.fs()));
+        loaded_note(
+            out,
+            &modules_loaded,
+            "sock_diag was asked for MPTCP sockets",
+        );
+        let subflows_missing = plan.subflows.err().or(dump.subflows_missing);
+        out.notes.extend(subflows_missing.iter().cloned());
+        out.notes.extend(dump.notes);
+        if !dump.unmatched.is_empty() {
+            out.notes.push(format!(
+                "{} subflow(s) matched no MPTCP socket (closing, or opened between the dumps)",
+                dump.unmatched.len()
+            ));
+        }
+        out.artifacts.push(netlink_artifact(
+            &artifact_name_for(ARGV),
+            "sock_diag",
+            "inet_diag MPTCP sockets, as `ss -ManiH` prints them",
+            render_ss(&dump.sockets),
+        ));
+        out.data.push(Data::Sockets(dump.sockets));
+        push_run(
+            out,
+            SockDiagRun {
+                source: "sock_diag".into(),
+                modules_loaded,
+                subflows_missing,
+                unmatched_subflows: dump.unmatched,
+            },
+        );
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::collectors::Env;
+
+    /// An environment over a root holding `modules` as /proc/modules and `config` as the kernel
+    /// config (a distribution kernel: every diag a module).
+    fn env(modules: &str, read_only: bool) -> (tempfile::TempDir, Env) {
+        let d = tempfile::tempdir().unwrap();
+        let config = "CONFIG_INET_DIAG=m\nCONFIG_INET_TCP_DIAG=m\nCONFIG_INET_MPTCP_DIAG=m\n";
+        for (p, text) in [
+            ("proc/sys/net/mptcp/enabled", "1\n"),
+            ("proc/sys/kernel/osrelease", "6.1.0-13-amd64\n"),
+            ("boot/config-6.1.0-13-amd64", config),
+            ("proc/modules", modules),
+        ] {
+            let path = d.path().join(p);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let root = Some(d.path().to_path_buf());
+        let mut env = crate::app::make_env(&root, &None, &None, 1.0).unwrap();
+        env.read_only = read_only;
+        (d, env)
+    }
+
+    fn plan_of(modules: &str, read_only: bool) -> std::result::Result<Plan, String> {
+        let (_d, env) = env(modules, read_only);
+        plan(&Ctx {
+            env: &env,
+            netns: None,
+        })
+    }
+
+    #[test]
+    fn module_policy() {
+        let none = "";
+        let diag = "inet_diag 28672 0 - Live 0x0\n";
+        let all = "mptcp_diag 1 0 - Live 0x0\ntcp_diag 1 0 - Live 0x0\ninet_diag 1 2 - Live 0x0\n";
+        // By default mptcp_diag may be loaded (as `ss -ManiH` loads it), tcp_diag not.
+        let p = plan_of(none, false).unwrap();
+        assert!(p.subflows.unwrap_err().contains("modprobe tcp_diag"));
+        // --no-system-changes: not asked at all while a module would be loaded.
+        let e = plan_of(diag, true).err().unwrap();
+        assert!(
+            e.starts_with("--no-system-changes: mptcp_diag is a module that is not loaded"),
+            "{e}"
+        );
+        assert!(plan_of(all, true).unwrap().subflows.is_ok());
+        assert!(plan_of(all, false).unwrap().subflows.is_ok());
+    }
+
+    #[test]
+    fn parses_capture() {
+        let text = "ESTAB  0      0      127.0.0.1:10001 127.0.0.1:38384\n\t subflows:1 subflows_max:2 remote_key token:2fa43e04\nLISTEN 0      4      127.0.0.1:10001   0.0.0.0:*    \n\t          \n";
+        let s = parse_ss(text);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].info["subflows"], "1");
+        assert_eq!(s[0].info["remote_key"], "");
+        assert_eq!(s[1].state, "LISTEN");
+        assert_eq!(s[1].send_q, 4);
+        assert!(s[1].info.is_empty());
+    }
+}
