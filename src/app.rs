@@ -47,7 +47,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn reproduce(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
-    crate::reproduce::run(args, argv)
+    crate::commands::reproduce::run(args, argv)
 }
 
 /// Whether this process may do everything (root, or at least CAP_NET_ADMIN and CAP_SYS_ADMIN).
@@ -235,7 +235,7 @@ pub fn collect_report_with(
     argv: Vec<String>,
     mode: &str,
     redact: &RedactOptions,
-    reproduce: Option<crate::reproduce::Reproduce>,
+    reproduce: Option<crate::report::Reproduce>,
 ) -> Result<Collected> {
     let mut env = make_env(&args.root, &args.sysroot, &args.commands_from, args.timeout)?;
     env.read_only = args.no_system_changes;
@@ -361,7 +361,7 @@ pub fn manifest(report: &Report) -> serde_json::Value {
         "collectors": collectors,
     });
     if let Some(r) = &report.reproduce {
-        m["reproduce"] = crate::reproduce::manifest_entry(r);
+        m["reproduce"] = crate::commands::reproduce::manifest_entry(r);
     }
     m
 }
@@ -426,14 +426,14 @@ pub fn write_outputs(
     let report = &*report;
     let manifest_json = serde_json::to_string_pretty(&manifest(report))? + "\n";
     // The contract report.json follows, so a reader needs nothing but the archive.
-    let schema = crate::schema::report_schema();
+    let schema = crate::report::schema::report_schema();
     // report.json goes straight from the Report into the compressed stream: never a second copy in
     // memory (archive/stream.rs). The same bytes as `--format json`.
     let json = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
         serde_json::to_writer_pretty(&mut *w, report)?;
         w.write_all(b"\n")
     };
-    let reproduce = crate::reproduce::archive_members(report);
+    let reproduce = crate::archive::window::archive_members(report);
     let mut members = vec![
         Entry::bytes("summary.md", summary.as_bytes()),
         Entry::stream("report.json", &json)?,

@@ -102,7 +102,9 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
     let mut cmd = Cli::command();
     let mut out = Vec::new();
     match args.what {
-        Generated::Schema => out.extend_from_slice(crate::schema::report_schema().as_bytes()),
+        Generated::Schema => {
+            out.extend_from_slice(crate::report::schema::report_schema().as_bytes())
+        }
         Generated::Man => {
             let subcommands = subcommands_section(&mut cmd);
             let man = clap_mangen::Man::new(cmd).section("1");

@@ -7,8 +7,8 @@
 use crate::testns::TestNs;
 use crate::util::{assert_ok, bin, only_archive, unpack};
 use mptcp_get_debug::netlink::genl::{attr, nest, GenlSocket};
+use mptcp_get_debug::report::Samples;
 use mptcp_get_debug::report::{Finding, LinkDetail, Report, Status};
-use mptcp_get_debug::reproduce::Samples;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
@@ -386,7 +386,7 @@ fn reproduce_samples_show_both_subflows_sharing_the_bytes() {
         .find_map(|x| x.connections.first())
         .unwrap();
     assert_eq!(conn.remote, "10.3.1.2:5201");
-    let tx = |x: &mptcp_get_debug::reproduce::Sample| {
+    let tx = |x: &mptcp_get_debug::report::Sample| {
         x.links.iter().find(|l| l.name == "va2").map(|l| l.tx_bytes)
     };
     assert!(cs.series.last().and_then(tx) > cs.series.first().and_then(tx));

@@ -4,8 +4,8 @@
 use crate::reproduce_live::window;
 use crate::testns::TestNs;
 use crate::util::unpack;
+use mptcp_get_debug::report::EndedBy;
 use mptcp_get_debug::report::Report;
-use mptcp_get_debug::reproduce::EndedBy;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -3,8 +3,8 @@
 //! shape without a `schema_version` bump fails here.
 
 use crate::util::{bin, fixture_args, only_archive, unpack};
+use mptcp_get_debug::report::schema::{fingerprint, report_schema};
 use mptcp_get_debug::report::SCHEMA_VERSION;
-use mptcp_get_debug::schema::{fingerprint, report_schema};
 
 fn committed() -> String {
     std::fs::read_to_string(concat!(

@@ -4,6 +4,7 @@
 
 mod read;
 mod stream;
+pub mod window;
 mod write;
 
 pub use read::{

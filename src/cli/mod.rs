@@ -3,6 +3,8 @@
 //! Compatible with the shell script it replaces: `-c/--collect`, `-r/--reproduce`, `-h`, `-v`.
 
 use crate::views::Format;
+pub mod values;
+
 use clap::{ArgAction, Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -233,12 +235,12 @@ pub struct CollectArgs {
     pub commands_from: Option<PathBuf>,
 
     /// Reproduce mode: end the window after this long (30s, 5m, 500ms).
-    #[arg(long, value_name = "TIME", value_parser = crate::reproduce::parse_duration)]
+    #[arg(long, value_name = "TIME", value_parser = values::parse_duration)]
     pub duration: Option<std::time::Duration>,
 
     /// Reproduce mode: sample each MPTCP connection's and subflow's bytes and retransmits and each
     /// interface's counters every MS milliseconds during the window (default 100; 0 disables).
-    #[arg(long, value_name = "MS", value_parser = crate::reproduce::parse_sample_interval)]
+    #[arg(long, value_name = "MS", value_parser = values::parse_sample_interval)]
     pub sample_interval: Option<u64>,
 
     /// Reproduce mode: run this command (in the first --netns) and end the window when it exits.

@@ -4,3 +4,4 @@
 pub mod collectors;
 pub mod engine;
 pub mod spec;
+pub mod window;

@@ -9,7 +9,7 @@
 
 use crate::netlink::event::PmEvent;
 use crate::report::*;
-use crate::reproduce::{
+use crate::report::{
     CommandRun, ConnSample, NsWindow, PathTotal, Reproduce, Sample, Samples, Snapshot,
     SubflowSample,
 };

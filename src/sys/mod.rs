@@ -10,6 +10,7 @@ pub mod never_read;
 pub mod nlsock;
 pub mod resolve;
 pub mod runner;
+pub mod signals;
 pub mod stdio;
 
 pub use fs::Fs;

@@ -77,7 +77,7 @@ fn window_change(r: &Report, ns: Option<&str>, name: &str) -> Option<String> {
         .iter()
         .find(|w| w.netns.as_deref() == ns)?;
     let series = &w.samples.as_ref()?.series;
-    let at = |s: &crate::reproduce::Sample| s.links.iter().find(|l| l.name == name).cloned();
+    let at = |s: &crate::report::Sample| s.links.iter().find(|l| l.name == name).cloned();
     let (a, b) = (
         series.iter().find_map(at)?,
         series.iter().rev().find_map(at)?,

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::report::*;
-use crate::reproduce::{
+use crate::report::{
     EndedBy, LinkSample, NsWindow, PathTotal, Reproduce, Sample, Samples, Snapshot,
 };
 

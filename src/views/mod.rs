@@ -6,6 +6,7 @@ mod budget_lists;
 mod budget_namespaces;
 pub mod budget_sockets;
 mod budget_sysinfo;
+pub mod changes;
 pub mod context_view;
 pub mod escape;
 pub mod form;

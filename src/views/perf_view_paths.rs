@@ -4,7 +4,7 @@
 
 use super::{bytes, safe, MAX_PATH_LINES, MAX_WINDOWS};
 use crate::report::Report;
-use crate::reproduce::{NsWindow, PathTotal};
+use crate::report::{NsWindow, PathTotal};
 
 /// "10.0.1.1:40000" -> "10.0.1.1" (the path, not the port).
 fn host_part(s: &str) -> &str {

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::report::*;
-use crate::reproduce::{EndedBy, NsWindow, PathTotal, Reproduce, Samples, Snapshot};
+use crate::report::{EndedBy, NsWindow, PathTotal, Reproduce, Samples, Snapshot};
 
 fn report(sections: Vec<Section>) -> Report {
     let mut meta = Meta::new(chrono::Utc::now(), "h");

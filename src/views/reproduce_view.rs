@@ -3,7 +3,8 @@
 //! counters that changed, endpoint/limit changes and the socket counts before and after.
 
 use crate::netlink::monitor_text::render_event;
-use crate::reproduce::{changes, NsWindow, Reproduce};
+use crate::report::{NsWindow, Reproduce};
+use crate::views::changes::changes;
 use serde::Serialize;
 
 /// Events shown in the summary per namespace (all are in the archive).

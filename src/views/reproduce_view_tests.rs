@@ -3,8 +3,8 @@
 use super::*;
 use crate::netlink::event::{EventKind, PmEvent};
 use crate::netlink::iproute::{parse_endpoints, parse_limits};
+use crate::report::{CommandRun, EndedBy, Snapshot};
 use crate::report::{Counter, Meta, MptcpSocket, Report, Tool};
-use crate::reproduce::{CommandRun, EndedBy, Snapshot};
 use chrono::DateTime;
 
 fn counters(list: &[(&str, u64)]) -> Vec<Counter> {

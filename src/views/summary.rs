@@ -117,7 +117,7 @@ fn nm_levels(nm: &NetworkManager) -> Vec<NmLevel<'_>> {
 }
 
 /// The reproduction window: as built; the first namespaces with their first events; none of them.
-fn reproduce_levels(r: &crate::reproduce::Reproduce) -> Vec<serde_json::Value> {
+fn reproduce_levels(r: &crate::report::Reproduce) -> Vec<serde_json::Value> {
     let full = serde_json::to_value(super::reproduce_view::build(r)).unwrap_or_default();
     let events_total: u64 = r.namespaces.iter().map(|w| w.events_total).sum();
     let cut = |namespaces: usize, events: usize| {

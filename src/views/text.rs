@@ -177,7 +177,7 @@ fn sockets_text(o: &mut String, label: &str, socks: &[crate::report::MptcpSocket
 }
 
 /// The reproduction window: how it ended, events (as `ip mptcp monitor` prints them) and counter changes.
-fn reproduce_text(o: &mut String, rep: &crate::reproduce::Reproduce) {
+fn reproduce_text(o: &mut String, rep: &crate::report::Reproduce) {
     let _ = writeln!(
         o,
         "\n== reproduction window: {:.1} s, ended by {}",

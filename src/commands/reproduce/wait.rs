@@ -3,36 +3,9 @@
 //! stdin that is not a terminal is read too: its first line or its end closes the window.
 
 use super::command::Running;
-use super::model::{CommandRun, EndedBy};
-use super::signals::Signals;
-use std::time::{Duration, Instant};
-
-/// Parses `--duration` values: `30s`, `5m`, `1500ms`, `1h`, or plain seconds (`30`, `0.5`).
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    let (num, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
-        Some(i) => t.split_at(i),
-        None => (t, "s"),
-    };
-    let factor = match unit {
-        "ms" => 0.001,
-        "s" => 1.0,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        _ => return Err(format!("unknown unit {unit:?} (use ms, s, m or h)")),
-    };
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration like 30s, 5m or 500ms"))?;
-    if !(n.is_finite() && n > 0.0) {
-        return Err(format!("{s:?}: must be more than zero"));
-    }
-    let secs = n * factor;
-    if secs > 7.0 * 86400.0 {
-        return Err(format!("{s:?}: longer than a week"));
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
+use crate::report::{CommandRun, EndedBy};
+use crate::sys::signals::Signals;
+use std::time::Instant;
 
 /// What stdin means for the window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,19 +128,5 @@ mod tests {
         assert_eq!(StdinMode::for_run(false, true, true), Ignore);
         assert_eq!(StdinMode::for_run(true, false, false), Ignore);
         assert_eq!(StdinMode::for_run(true, false, true), Ignore);
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
-        assert_eq!(parse_duration("1500ms"), Ok(Duration::from_millis(1500)));
-        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
-        assert_eq!(parse_duration("0.5s"), Ok(Duration::from_millis(500)));
-        assert!(parse_duration("5x").unwrap_err().contains("unknown unit"));
-        assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("-3s").is_err());
-        assert!(parse_duration("s").is_err());
-        assert!(parse_duration("9999h").is_err());
     }
 }

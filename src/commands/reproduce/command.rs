@@ -2,8 +2,8 @@
 //! its output passed through to stderr (stdout stays the report's) while the last 64 KiB of each
 //! stream are kept; its end wakes the waiting code through a pipe.
 
-use super::model::CommandRun;
-use super::signals::pipe;
+use crate::report::CommandRun;
+use crate::sys::signals::pipe;
 use crate::sys::Netns;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};

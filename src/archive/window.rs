@@ -3,12 +3,12 @@
 //! text), the throughput samples (JSON lines), the counters before and after, every delta (and the
 //! counters that moved as `nstat` prints them), and the endpoints/limits on both sides.
 
-use super::changes::changes;
-use super::model::{NsWindow, Reproduce, Snapshot};
 use crate::archive::Member;
 use crate::netlink::iproute::{render_endpoints, render_limits};
 use crate::netlink::monitor_text::render_events;
 use crate::report::Report;
+use crate::report::{NsWindow, Reproduce, Snapshot};
+use crate::views::changes::changes;
 
 fn json<T: serde::Serialize>(v: &T) -> Vec<u8> {
     let mut s = serde_json::to_string_pretty(v).expect("serialisable");

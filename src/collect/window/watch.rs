@@ -2,11 +2,11 @@
 //! `mptcp_pm_events`, then drains the socket whenever poll(2) says so until told to stop, when it
 //! drains once more and counts what the kernel dropped.
 
-use super::model::MAX_EVENTS;
-use super::signals::pipe;
 use crate::netlink::event::PmEvent;
 use crate::netlink::monitor::Monitor;
 use crate::netlink::PmError;
+use crate::report::MAX_EVENTS;
+use crate::sys::signals::pipe;
 use crate::sys::Netns;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::mpsc;

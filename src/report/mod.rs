@@ -9,6 +9,13 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+pub mod samples;
+pub mod schema;
+pub mod window;
+
+pub use samples::{ConnSample, LinkSample, PathTotal, Sample, Samples, SubflowSample};
+pub use window::{CommandRun, CounterDelta, EndedBy, NsWindow, Reproduce, Snapshot, MAX_EVENTS};
+
 /// Bumped whenever a field changes meaning or a required field is added (the JSON Schema of each
 /// version is fingerprinted in schema/versions.txt; a test fails when the shape changes without a
 /// bump). 2: native sockets with subflows, all nstat counters, host and links, samples, the typed
@@ -30,7 +37,7 @@ pub struct Report {
     pub redaction: Option<RedactionSummary>,
     /// Reproduce mode: the window, events, before/after snapshots.
     #[serde(default)]
-    pub reproduce: Option<crate::reproduce::Reproduce>,
+    pub reproduce: Option<Reproduce>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]

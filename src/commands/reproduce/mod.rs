@@ -3,28 +3,15 @@
 //! an "after" snapshot, then the full collect report with the window's record in it and `reproduce/`
 //! in the archive. A second Ctrl-C aborts without leaving a partial archive.
 
-mod changes;
 mod command;
-mod members;
-mod model;
-mod sample_round;
-mod sampler;
-mod samples;
-mod signals;
-mod snapshot;
 mod wait;
-mod watch;
-
-pub use changes::changes;
-pub use members::archive_members;
-pub use model::{CommandRun, CounterDelta, EndedBy, NsWindow, Reproduce, Snapshot, MAX_EVENTS};
-pub use sampler::parse_interval as parse_sample_interval;
-pub use samples::{ConnSample, LinkSample, PathTotal, Sample, Samples, SubflowSample};
-pub use wait::parse_duration;
 
 use crate::app;
 use crate::cli::CollectArgs;
+use crate::collect::window::{sampler, snapshot, watch};
 use crate::exit::usage;
+use crate::report::{NsWindow, Reproduce};
+use crate::sys::signals;
 use crate::usage_bail;
 use anyhow::{anyhow, Result};
 use std::io::IsTerminal;

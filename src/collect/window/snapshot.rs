@@ -3,10 +3,10 @@
 //! every SNMP/netstat counter as nstat names them, so the deltas cover what the script's
 //! `nstat -n` ... `nstat` shows, not only MPTcpExt.
 
-use super::model::Snapshot;
 use crate::collect::collectors::Env;
 use crate::collect::engine::{self, Plan};
 use crate::collect::spec::Spec;
+use crate::report::Snapshot;
 use crate::report::{Counter, Data, Mib, Section, Status};
 use crate::sys::Netns;
 use std::sync::Arc;

@@ -3,13 +3,13 @@
 //! totals over the window, and the `Samples` it hands back.
 
 use super::sampler::Options;
-use super::samples::{
-    ConnSample, LinkSample, PathTotal, Sample, Samples, SubflowSample, MAX_CONNS, MAX_LINKS,
-    MAX_PATHS, MAX_SUBFLOWS,
-};
 use crate::netlink::diag_sample::{DiagSocket, TcpSubflow};
 use crate::netlink::link_stats::{link_stats, route_oif};
 use crate::netlink::rtnl::RtSocket;
+use crate::report::{
+    samples::{MAX_CONNS, MAX_LINKS, MAX_PATHS, MAX_SUBFLOWS},
+    ConnSample, LinkSample, PathTotal, Sample, Samples, SubflowSample,
+};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
 use std::time::Duration;

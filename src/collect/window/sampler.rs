@@ -5,8 +5,8 @@
 //! interval, so the sampler never takes more than 5% of a CPU.
 
 use super::sample_round::NsState;
-use super::samples::Samples;
 use crate::collect::collectors::Ctx;
+use crate::report::Samples;
 use crate::sys::Netns;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
@@ -180,30 +180,9 @@ impl Sampler {
     }
 }
 
-/// `--sample-interval MS`: 0 (off) or 10 to 60000.
-pub fn parse_interval(s: &str) -> Result<u64, String> {
-    let ms: u64 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("{s:?} is not a number of milliseconds"))?;
-    if ms != 0 && !(10..=60_000).contains(&ms) {
-        return Err(format!("{ms}: use 0 (off) or 10 to 60000 milliseconds"));
-    }
-    Ok(ms)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn intervals() {
-        assert_eq!(parse_interval("100"), Ok(100));
-        assert_eq!(parse_interval("0"), Ok(0));
-        assert!(parse_interval("5").unwrap_err().contains("10 to 60000"));
-        assert!(parse_interval("1e3").is_err());
-        assert!(parse_interval("-1").is_err());
-    }
 
     #[test]
     fn samples_this_namespace_until_stopped() {
