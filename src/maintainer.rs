@@ -2,66 +2,19 @@
 //! one summary with cross-side checks), `diff`, the prefilled bug-form link, and the client/server label.
 
 use crate::archive::read_report;
-use crate::cli::{DiffArgs, MergeArgs, ShowArgs, SideArg};
-use crate::report::{Report, Side};
+use crate::cli::{DiffArgs, MergeArgs, ShowArgs};
+use crate::report::Report;
 use crate::sys::stdio;
 use crate::views::{self, escape, SummaryOptions};
 use anyhow::Result;
 use std::process::ExitCode;
 
-mod diff;
-
-pub use diff::diff_reports;
+pub use crate::views::diff::diff_reports;
 
 use crate::views::form::{self, Form};
 pub use crate::views::form::{percent_encode, BUG_FORM, MAX_URL};
 
-/// The report's side: as given, else guessed (and marked as a guess) from what the host did (counters,
-/// sockets), else from its endpoints: only `signal` ones make a server, only `subflow` ones a client.
-pub fn side(report: &Report, given: Option<SideArg>) -> Option<Side> {
-    let (role, guessed) = match given {
-        Some(SideArg::Client) => ("client", false),
-        Some(SideArg::Server) => ("server", false),
-        None => (guess_role(report)?, true),
-    };
-    Some(Side {
-        role: role.into(),
-        guessed,
-    })
-}
-
-fn guess_role(report: &Report) -> Option<&'static str> {
-    use crate::netlink::{MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW};
-    // What the namespaces did, together: one role only when no namespace did the other.
-    let all = crate::triage::namespaces(report);
-    let (mut initiates, mut accepts) = (false, false);
-    for ns in &all {
-        if let Some((i, a)) = crate::triage::roles(report, *ns) {
-            initiates |= i;
-            accepts |= a;
-        }
-    }
-    match (initiates, accepts) {
-        (true, false) => return Some("client"),
-        (false, true) => return Some("server"),
-        (true, true) => return None,
-        (false, false) => {}
-    }
-    let ns = all
-        .into_iter()
-        .find(|ns| report.endpoints(*ns).is_some())
-        .flatten();
-    let eps = report.endpoints(ns)?;
-    let has = |flag: u32| eps.iter().any(|e| e.flags & flag != 0);
-    match (
-        has(MPTCP_PM_ADDR_FLAG_SUBFLOW),
-        has(MPTCP_PM_ADDR_FLAG_SIGNAL),
-    ) {
-        (true, false) => Some("client"),
-        (false, true) => Some("server"),
-        _ => None,
-    }
-}
+pub use crate::triage::side::side;
 
 /// `--issue-url` on show/merge: the link on stdout (and on stderr what did not fit), or a one-line
 /// error saying to paste by hand.
@@ -198,6 +151,7 @@ pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::SideArg;
 
     #[test]
     fn encoding_round_trips() {

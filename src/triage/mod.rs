@@ -15,6 +15,7 @@ mod interfaces;
 mod joins;
 pub mod kernel;
 pub mod routes;
+pub mod side;
 #[cfg(test)]
 mod testkit;
 pub mod throughput;

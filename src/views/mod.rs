@@ -8,6 +8,7 @@ pub mod budget_sockets;
 mod budget_sysinfo;
 pub mod changes;
 pub mod context_view;
+pub mod diff;
 pub mod escape;
 pub mod form;
 pub mod merge;
