@@ -425,20 +425,16 @@ pub fn write_outputs(
     let summary = views::render_summary(report, &opts)?;
     let report = &*report;
     let manifest_json = serde_json::to_string_pretty(&manifest(report))? + "\n";
-    // The contract report.json follows, so a reader needs nothing but the archive.
-    let schema = crate::report::schema::report_schema();
     // report.json goes straight from the Report into the compressed stream: never a second copy in
     // memory (archive/stream.rs). The same bytes as `--format json`.
-    let json = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
-        serde_json::to_writer_pretty(&mut *w, report)?;
-        w.write_all(b"\n")
-    };
+    let json = |w: &mut dyn std::io::Write| archive::json::write_pretty(w, report);
     let reproduce = crate::archive::window::archive_members(report);
     let mut members = vec![
         Entry::bytes("summary.md", summary.as_bytes()),
-        Entry::stream("report.json", &json)?,
+        Entry::stream("report.json", &json),
         Entry::bytes("manifest.json", manifest_json.as_bytes()),
-        Entry::bytes("schema.json", schema.as_bytes()),
+        // The contract report.json follows, so a reader needs nothing but the archive.
+        Entry::bytes("schema.json", archive::SCHEMA.as_bytes()),
     ];
     members.extend(archive::raw_entries(report));
     members.extend(reproduce.iter().map(Member::entry));
@@ -539,19 +535,22 @@ pub(crate) fn emit(
         None => None,
     };
     // Rendered from the already-redacted report: nothing here needs a second pass. The markdown is
-    // the summary.md just written, when there is an archive.
-    let text = match (&archive, args.format) {
-        (Some((_, summary)), views::Format::Md) => summary.clone(),
+    // the summary.md just written, when there is an archive; JSON goes out as it is serialized.
+    // The archive is written; a closed or full stdout still gets its path said before the run ends.
+    let kind = stdio::Kind::of(args.format);
+    let printed = match (&archive, args.format) {
+        (_, views::Format::Json) => {
+            stdio::print_streamed(kind, |w| archive::json::write_pretty(w, &collected.report))
+        }
+        (Some((_, summary)), views::Format::Md) => stdio::print(summary, kind),
         _ => {
             let opts = SummaryOptions {
                 archive: collected.report.meta.archive.clone(),
                 template,
             };
-            views::render(&collected.report, args.format, &opts)?
+            stdio::print(&views::render(&collected.report, args.format, &opts)?, kind)
         }
     };
-    // The archive is written; a closed or full stdout still gets its path said before the run ends.
-    let printed = stdio::print(&text, stdio::Kind::of(args.format));
     if let (Some((p, _)), false) = (&archive, args.quiet) {
         stdio::say(&format!("report written to {}", p.display()));
     }

@@ -2,6 +2,8 @@
 //! (`write`: reserved name, complete or absent, never orphaned) and how a stranger's archive is read
 //! (`read`: streamed and bounded).
 
+mod gz;
+pub mod json;
 mod read;
 mod stream;
 pub mod window;
@@ -15,6 +17,11 @@ pub use stream::{Body, Entry, Producer};
 pub use write::{create_private, write, Reserved};
 
 use crate::report::{Report, Source};
+
+/// The JSON Schema of report.json (schema.json in every archive): the file shipped in the
+/// repository, which a test keeps equal to what the types generate (`generate schema`), so a run
+/// does not generate it again.
+pub const SCHEMA: &str = include_str!("../../schema/report.schema.json");
 
 /// One member to write: its path inside the archive and its bytes.
 pub struct Member {

@@ -9,7 +9,7 @@ use super::{Entry, Member};
 use crate::sys::interrupt;
 use anyhow::{anyhow, bail, Result};
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
@@ -149,18 +149,14 @@ impl Drop for Reserved {
 }
 
 fn write_tar(file: File, top: &str, entries: &[Entry], mtime: u64) -> std::io::Result<()> {
-    // The fast level: a debug archive is small, and speed matters more than bytes here.
-    let gz = flate2::write::GzEncoder::new(BufWriter::new(file), flate2::Compression::fast());
-    let mut tar = tar::Builder::new(gz);
-    tar.mode(tar::HeaderMode::Deterministic);
+    // gzip's fast level: a debug archive is small, and speed matters more than bytes here.
+    let mut gz = super::gz::GzTar::new(file);
     for e in entries {
-        super::stream::append(&mut tar, top, e, mtime)?;
+        super::stream::append(&mut gz, top, e, mtime)?;
     }
-    let mut buf = tar.into_inner()?.finish()?;
-    buf.flush()?;
     // No fsync: a debug archive lost to a crash is simply collected again, and fsync would double
     // the cost of a whole run. Errors of the last write show here.
-    buf.into_inner().map_err(|e| e.into_error())?;
+    gz.finish()?;
     Ok(())
 }
 

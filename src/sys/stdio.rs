@@ -64,16 +64,35 @@ pub fn print(text: &str, kind: Kind) -> Result<(), StdoutError> {
 }
 
 fn write_all(bytes: &[u8]) -> Result<(), StdoutError> {
+    write_with(|out| out.write_all(bytes))
+}
+
+fn write_with(
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), StdoutError> {
     let mut out = std::io::stdout().lock();
-    out.write_all(bytes)
-        .and_then(|()| out.flush())
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                StdoutError::Closed
-            } else {
-                StdoutError::Failed(e)
-            }
-        })
+    write(&mut out).and_then(|()| out.flush()).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            StdoutError::Closed
+        } else {
+            StdoutError::Failed(e)
+        }
+    })
+}
+
+/// Writes to stdout what `write` produces, as it comes (a report.json of tens of megabytes is never
+/// whole in memory), and flushes. Text for a terminal that `print` would escape is gathered first
+/// and escaped the same way.
+pub fn print_streamed(
+    kind: Kind,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), StdoutError> {
+    if kind != Kind::Escaped && std::io::stdout().is_terminal() {
+        let mut text = Vec::new();
+        write(&mut text).map_err(StdoutError::Failed)?;
+        return print(&String::from_utf8_lossy(&text), kind);
+    }
+    write_with(write)
 }
 
 /// Writes a note to stderr, escaped when stderr is a terminal; errors (a closed stderr) are ignored.

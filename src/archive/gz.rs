@@ -1,0 +1,278 @@
+//! The archive's gzip stream, written in one pass. A tar header states its member's size before the
+//! member's bytes, and the size of report.json (or of any member produced while it is written) is
+//! known only at its end. Such a member's header therefore goes into the deflate stream as a stored
+//! (uncompressed) block: a placeholder of the header's exact length is written first, and the real
+//! header is written over it in the file once the member is complete. Before the placeholder the
+//! compressor is fully flushed, so its output is byte-aligned and nothing after it refers back past
+//! it; the gzip trailer's CRC-32 is combined from the parts in stream order. A reader sees one
+//! ordinary gzip member holding an ordinary tar: the same bytes, member for member, that the `tar`
+//! crate's builder writes.
+
+use flate2::{Compress, Compression, Crc, FlushCompress, Status};
+use std::io::{self, Write};
+
+/// Compressed bytes gathered before they go to the file.
+const OUT: usize = 256 * 1024;
+/// Room the compressor is always given.
+const SPARE: usize = 64 * 1024;
+/// tar's block: headers are one or more blocks, member data is padded to a whole block.
+const BLOCK: usize = 512;
+
+/// Where the compressed stream goes: written in order, then patched at known offsets.
+pub trait Sink: Write {
+    /// Overwrites `bytes` at `offset` (already written).
+    fn patch(&mut self, offset: u64, bytes: &[u8]) -> io::Result<()>;
+}
+
+impl Sink for std::fs::File {
+    fn patch(&mut self, offset: u64, bytes: &[u8]) -> io::Result<()> {
+        std::os::unix::fs::FileExt::write_all_at(self, bytes, offset)
+    }
+}
+
+impl Sink for Vec<u8> {
+    fn patch(&mut self, offset: u64, bytes: &[u8]) -> io::Result<()> {
+        let at = offset as usize;
+        self.get_mut(at..at + bytes.len())
+            .ok_or_else(|| io::Error::other("patch past the end"))?
+            .copy_from_slice(bytes);
+        Ok(())
+    }
+}
+
+/// The header block(s) of a regular file `path` of `size` bytes, as the archive has always written
+/// them (GNU format, mode 0600, `mtime`; a long path gets tar's GNU long-name block first).
+pub fn tar_header(path: &str, size: u64, mtime: u64) -> io::Result<Vec<u8>> {
+    let mut h = tar::Header::new_gnu();
+    h.set_size(size);
+    h.set_mode(0o600);
+    h.set_mtime(mtime);
+    h.set_entry_type(tar::EntryType::Regular);
+    let mut b = tar::Builder::new(Vec::new());
+    b.append_data(&mut h, path, io::empty())?;
+    // Taken before the builder is dropped (dropping it appends the end-of-archive blocks).
+    Ok(std::mem::take(b.get_mut()))
+}
+
+/// A tar inside a gzip stream, written member by member into `sink`.
+pub struct GzTar<S: Sink> {
+    sink: S,
+    z: Compress,
+    /// CRC-32 and length of the uncompressed stream so far (of the member being produced, while one
+    /// is: `outer` holds the rest until it ends).
+    crc: Crc,
+    out: Vec<u8>,
+    /// Bytes already handed to the sink.
+    written: u64,
+    /// Headers to write over their placeholders at the end.
+    patches: Vec<(u64, Vec<u8>)>,
+}
+
+impl<S: Sink> GzTar<S> {
+    /// Starts the gzip stream (the header flate2's `GzEncoder` writes at its fast level).
+    pub fn new(sink: S) -> GzTar<S> {
+        let mut out = Vec::with_capacity(OUT);
+        out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 255]);
+        GzTar {
+            sink,
+            z: Compress::new(Compression::fast(), false),
+            crc: Crc::new(),
+            out,
+            written: 0,
+            patches: Vec::new(),
+        }
+    }
+
+    fn spill(&mut self) -> io::Result<()> {
+        self.sink.write_all(&self.out)?;
+        self.written += self.out.len() as u64;
+        self.out.clear();
+        Ok(())
+    }
+
+    /// Compresses `input` (already counted in the CRC) with `flush`.
+    fn deflate(&mut self, mut input: &[u8], flush: FlushCompress) -> io::Result<()> {
+        loop {
+            if self.out.capacity() - self.out.len() < SPARE {
+                self.spill()?;
+            }
+            let before = self.z.total_in();
+            let status = self
+                .z
+                .compress_vec(input, &mut self.out, flush)
+                .map_err(io::Error::other)?;
+            input = &input[(self.z.total_in() - before) as usize..];
+            let room_left = self.out.len() < self.out.capacity();
+            match flush {
+                FlushCompress::Finish if status == Status::StreamEnd => return Ok(()),
+                FlushCompress::Finish => {}
+                FlushCompress::None if input.is_empty() => return Ok(()),
+                _ if input.is_empty() && room_left => return Ok(()),
+                _ => {}
+            }
+        }
+    }
+
+    /// Uncompressed bytes of the tar stream.
+    pub fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.crc.update(bytes);
+        self.deflate(bytes, FlushCompress::None)
+    }
+
+    /// Zeros up to the next tar block after a member of `len` bytes.
+    fn pad(&mut self, len: u64) -> io::Result<()> {
+        let rest = (BLOCK - (len % BLOCK as u64) as usize) % BLOCK;
+        self.data(&[0; BLOCK][..rest])
+    }
+
+    /// A member whose bytes are known: header, `parts` in order, padding.
+    pub fn member(&mut self, path: &str, parts: &[&[u8]], mtime: u64) -> io::Result<()> {
+        let len: u64 = parts.iter().map(|p| p.len() as u64).sum();
+        self.data(&tar_header(path, len, mtime)?)?;
+        for p in parts {
+            self.data(p)?;
+        }
+        self.pad(len)
+    }
+
+    /// A member whose size is known only at its end: `produce` hands its bytes to `self.data` (and
+    /// returns how many); the header is patched in afterwards.
+    pub fn member_produced(
+        &mut self,
+        path: &str,
+        mtime: u64,
+        produce: impl FnOnce(&mut Self) -> io::Result<u64>,
+    ) -> io::Result<()> {
+        let len = tar_header(path, 0, mtime)?.len();
+        let stored_len = u16::try_from(len)
+            .map_err(|_| io::Error::other(format!("{path}: path too long for the archive")))?;
+        // Byte-aligned, and the compressor forgets what came before: nothing compressed after the
+        // placeholder can refer back across it.
+        self.deflate(&[], FlushCompress::Full)?;
+        // A stored block, not the last one: BFINAL 0, BTYPE 00, then LEN and its complement.
+        self.out.push(0);
+        self.out.extend_from_slice(&stored_len.to_le_bytes());
+        self.out.extend_from_slice(&(!stored_len).to_le_bytes());
+        let at = self.written + self.out.len() as u64;
+        self.out.resize(self.out.len() + len, 0);
+        let outer = std::mem::take(&mut self.crc);
+        let produced = produce(self);
+        let member = std::mem::replace(&mut self.crc, outer);
+        let size = produced?;
+        if member.amount() as u64 != size % (1 << 32) {
+            return Err(io::Error::other(format!(
+                "{path}: {} bytes written, {size} announced",
+                member.amount()
+            )));
+        }
+        let header = tar_header(path, size, mtime)?;
+        debug_assert_eq!(header.len(), len);
+        let mut h = Crc::new();
+        h.update(&header);
+        self.crc.combine(&h);
+        self.crc.combine(&member);
+        self.patches.push((at, header));
+        self.pad(size)
+    }
+
+    /// Ends the tar (two zero blocks) and the gzip stream, writes the headers over their
+    /// placeholders, and returns the sink.
+    pub fn finish(mut self) -> io::Result<S> {
+        self.data(&[0; 2 * BLOCK])?;
+        self.deflate(&[], FlushCompress::Finish)?;
+        let (sum, amount) = (self.crc.sum(), self.crc.amount());
+        self.out.extend_from_slice(&sum.to_le_bytes());
+        self.out.extend_from_slice(&amount.to_le_bytes());
+        self.spill()?;
+        self.sink.flush()?;
+        for (at, header) in std::mem::take(&mut self.patches) {
+            self.sink.patch(at, &header)?;
+        }
+        Ok(self.sink)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    /// What the `tar` crate and flate2 make of the same members.
+    fn reference(members: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        let mut tar = tar::Builder::new(Vec::new());
+        for (path, data) in members {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o600);
+            h.set_mtime(7);
+            h.set_entry_type(tar::EntryType::Regular);
+            tar.append_data(&mut h, path, &data[..]).unwrap();
+        }
+        tar.into_inner().unwrap()
+    }
+
+    fn gunzip(gz: &[u8]) -> Vec<u8> {
+        // A single-member decoder: the stream must be one gzip member.
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(gz)
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn produced_members_give_the_tar_the_builder_writes() {
+        let long = format!("top/raw/{}/ss_-ManiH.txt", "netns-x".repeat(30));
+        let big: Vec<u8> = (0..300_000u32)
+            .flat_map(|i| format!("{i} sockets\n").into_bytes())
+            .collect();
+        let members: Vec<(&str, Vec<u8>)> = vec![
+            ("top/summary.md", b"# Summary\n".to_vec()),
+            ("top/report.json", big.clone()),
+            ("top/empty", Vec::new()),
+            (&long, b"x".repeat(512)),
+            ("top/after", big[..1000].to_vec()),
+        ];
+        let mut gz = GzTar::new(Vec::new());
+        for (i, (path, data)) in members.iter().enumerate() {
+            if i % 2 == 1 {
+                gz.member_produced(path, 7, |gz| {
+                    // In pieces, as a producer hands them on.
+                    for piece in data.chunks(70_000) {
+                        gz.data(piece)?;
+                    }
+                    Ok(data.len() as u64)
+                })
+                .unwrap();
+            } else {
+                gz.member(
+                    path,
+                    &[&data[..1.min(data.len())], &data[1.min(data.len())..]],
+                    7,
+                )
+                .unwrap();
+            }
+        }
+        let bytes = gz.finish().unwrap();
+        assert_eq!(gunzip(&bytes), reference(&members));
+        // The whole stream is compressed (the patched headers are small).
+        assert!(bytes.len() < big.len() / 3, "{}", bytes.len());
+    }
+
+    #[test]
+    fn a_producer_that_miscounts_or_fails_is_an_error() {
+        let mut gz = GzTar::new(Vec::new());
+        let err = gz
+            .member_produced("r", 0, |gz| gz.data(b"12345").map(|()| 4))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("5 bytes written, 4 announced"),
+            "{err}"
+        );
+        let mut gz = GzTar::new(Vec::new());
+        let err = gz
+            .member_produced("r", 0, |_| Err(io::Error::other("boom")))
+            .unwrap_err();
+        assert_eq!(err.to_string(), "boom");
+    }
+}
