@@ -74,6 +74,7 @@ pub fn learn(report: &mut Report, book: &mut NameBook, vocab: &Vocabulary) {
         phase: Phase::Names,
         conns,
         vocab,
+        known: Known::default(),
     };
     report.visit(&mut names);
     for c in std::mem::take(&mut names.conns) {
@@ -99,12 +100,13 @@ struct Learner<'a> {
     phase: Phase,
     conns: Vec<String>,
     vocab: &'a Vocabulary,
+    known: Known,
 }
 
 impl Visitor for Learner<'_> {
     fn text(&mut self, s: &mut String) {
         if self.phase == Phase::Text {
-            learn_text(s, self.book, self.vocab);
+            learn_text_with(s, self.book, self.vocab, &mut self.known);
         }
     }
     fn host(&mut self, s: &mut String) {
@@ -125,16 +127,16 @@ impl Visitor for Learner<'_> {
                 self.book.add_host(node);
             }
         } else {
-            learn_text(s, self.book, self.vocab);
+            learn_text_with(s, self.book, self.vocab, &mut self.known);
         }
     }
     fn json(&mut self, v: &mut serde_json::Value) {
         if self.phase == Phase::Text {
             let mut texts = Vec::new();
             strings(v, &mut texts);
-            texts
-                .into_iter()
-                .for_each(|t| learn_text(t, self.book, self.vocab));
+            for t in texts {
+                learn_text_with(t, self.book, self.vocab, &mut self.known);
+            }
         }
     }
 }
@@ -149,7 +151,13 @@ fn strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
 }
 
 /// Names in the notations of free text.
+#[cfg(test)]
 pub fn learn_text(text: &str, book: &mut NameBook, vocab: &Vocabulary) {
+    learn_text_with(text, book, vocab, &mut Known::default())
+}
+
+/// `learn_text`, with the names to look for kept from one text to the next.
+fn learn_text_with(text: &str, book: &mut NameBook, vocab: &Vocabulary, known: &mut Known) {
     for u in home_users(text) {
         book.add("user", u);
     }
@@ -192,10 +200,10 @@ pub fn learn_text(text: &str, book: &mut NameBook, vocab: &Vocabulary) {
         }
     }
     let before = book.entries.len();
-    fqdns_of_known(text, book, vocab);
+    fqdns_of_known(text, book, vocab, known);
     if book.entries.len() > before {
         // A domain learned just now may have neighbours in the same text.
-        fqdns_of_known(text, book, vocab);
+        fqdns_of_known(text, book, vocab, known);
     }
 }
 
@@ -332,28 +340,72 @@ fn is_clock(t: &str) -> bool {
     b.len() >= 8 && b[2] == b':' && b[5] == b':' && b[..2].iter().all(u8::is_ascii_digit)
 }
 
+/// The names `fqdns_of_known` looks for, taken from the book once and again only when it has grown
+/// (the learning walk calls it for every text of the report: tens of thousands of socket addresses).
+#[derive(Default)]
+pub struct Known {
+    /// How many book entries this was taken from (the book only ever grows).
+    seen: usize,
+    /// (name, is a domain), lowercased.
+    names: Vec<(String, bool)>,
+}
+
+impl Known {
+    fn refresh(&mut self, book: &NameBook, vocab: &Vocabulary) {
+        if self.seen == book.entries.len() {
+            return;
+        }
+        for e in &book.entries[self.seen..] {
+            if matches!(e.class, "domain" | "hostname")
+                && !e.original.contains(' ')
+                && !vocab.contains(&e.original)
+            {
+                self.names
+                    .push((e.original.to_ascii_lowercase(), e.class == "domain"));
+            }
+        }
+        self.seen = book.entries.len();
+    }
+}
+
+/// Where `needle` (lowercase ASCII letters or anything else) occurs in `hay`, ignoring ASCII case,
+/// left to right and not overlapping (as `match_indices` on the lowercased text).
+fn find_ignore_case<'a>(hay: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let (&first, _) = n.split_first()?;
+        let upper = first.to_ascii_uppercase();
+        while at + n.len() <= h.len() {
+            let i = at
+                + h[at..=h.len() - n.len()]
+                    .iter()
+                    .position(|&b| b == first || b == upper)?;
+            if h[i..i + n.len()].eq_ignore_ascii_case(n) {
+                at = i + n.len();
+                return Some(i);
+            }
+            at = i + 1;
+        }
+        None
+    })
+}
+
 /// Any `name.DOMAIN` for a domain the book knows, and `SHORTHOST.some.domain` (two labels at least:
 /// `laptop.service` is a file) for a short host name the book knows: the machine's own domain, and its
 /// neighbours under it. A name that is a vocabulary word (`mptcp`) says nothing about domains.
-fn fqdns_of_known(text: &str, book: &mut NameBook, vocab: &Vocabulary) {
-    let known: Vec<(String, bool)> = book
-        .entries
-        .iter()
-        .filter(|e| matches!(e.class, "domain" | "hostname") && !e.original.contains(' '))
-        .filter(|e| !vocab.contains(&e.original))
-        .map(|e| (e.original.to_ascii_lowercase(), e.class == "domain"))
-        .collect();
-    if known.is_empty() || !text.contains('.') {
+fn fqdns_of_known(text: &str, book: &mut NameBook, vocab: &Vocabulary, known: &mut Known) {
+    if !text.contains('.') {
         return;
     }
-    let lower = text.to_ascii_lowercase();
+    known.refresh(book, vocab);
     let mut found = Vec::new();
-    for (name, is_domain) in &known {
-        for (i, _) in lower.match_indices(name.as_str()) {
-            let (start, end) = token_span(&lower, i, i + name.len());
+    for (name, is_domain) in &known.names {
+        for i in find_ignore_case(text, name) {
+            let (start, end) = token_span(text, i, i + name.len());
             let token = text[start..end].trim_end_matches('.');
             let ok = if *is_domain {
-                start < i && lower[..i].ends_with('.')
+                start < i && text[..i].ends_with('.')
             } else {
                 start == i
                     && token[name.len()..].starts_with('.')
@@ -452,6 +504,28 @@ mod tests {
             Some("box2")
         );
         assert_eq!(syslog_host("Nov 29 is a date: nope"), None);
+    }
+
+    #[test]
+    fn case_blind_search_finds_what_the_lowercased_text_would() {
+        let cases = [
+            ("aaaa", "aa"),
+            ("Laptop.CORP.example.net laptop", "laptop"),
+            ("é.Corp.é corp", "corp"),
+            ("xyz", "xyzw"),
+            ("", "a"),
+            ("..a..A..", "."),
+            ("1.2.3.4:22", "2.3"),
+        ];
+        for (hay, needle) in cases {
+            let want: Vec<usize> = hay
+                .to_ascii_lowercase()
+                .match_indices(needle)
+                .map(|(i, _)| i)
+                .collect();
+            let got: Vec<usize> = find_ignore_case(hay, needle).collect();
+            assert_eq!(got, want, "{hay:?} {needle:?}");
+        }
     }
 
     #[test]
