@@ -184,10 +184,34 @@ fn lines(mut text: String) -> String {
     text
 }
 
+/// Gives each record the inode of its typed socket: `ss -ManiH` prints no inode, but the text in the
+/// archive was rendered from (or parsed into) the typed sockets, one record each, in the same order.
+/// Records are paired only when both lists agree on every record's state and local address.
+pub fn set_inodes(recs: &mut [Record], sockets: &[crate::report::MptcpSocket]) {
+    let agree = recs.len() == sockets.len()
+        && recs.iter().zip(sockets).all(|(r, s)| {
+            let mut words = r.text.split_whitespace();
+            words.next() == Some(s.state.as_str()) && words.nth(2) == Some(s.local.as_str())
+        });
+    if agree {
+        for (r, s) in recs.iter_mut().zip(sockets) {
+            r.ino = r.ino.or(s.inode.map(u64::from));
+        }
+    }
+}
+
 /// The levels of one namespace's sockets part, richest first. `raw` is where the archive keeps the
-/// whole text; `note` says when the text itself was truncated when collected.
-pub fn levels(text: &str, raw: &str, note: Option<String>, budget: usize) -> Vec<SocketsLevel> {
-    let recs = records(text);
+/// whole text; `note` says when the text itself was truncated when collected; `sockets` are the
+/// typed sockets the text shows (their inodes rank the oldest).
+pub fn levels(
+    text: &str,
+    sockets: &[crate::report::MptcpSocket],
+    raw: &str,
+    note: Option<String>,
+    budget: usize,
+) -> Vec<SocketsLevel> {
+    let mut recs = records(text);
+    set_inodes(&mut recs, sockets);
     if recs.is_empty() {
         return vec![SocketsLevel::None];
     }
@@ -262,7 +286,7 @@ mod tests {
 
     #[test]
     fn summarized_levels_show_what_matters_once() {
-        let lv = levels(SS, "raw/sockets/ss_-ManiH", None, 60_000);
+        let lv = levels(SS, &[], "raw/sockets/ss_-ManiH", None, 60_000);
         assert!(matches!(lv[0], SocketsLevel::Full { .. }));
         let SocketsLevel::Summary {
             total,
@@ -298,6 +322,60 @@ mod tests {
             panic!()
         };
         assert_eq!(*shown, 0);
-        assert!(matches!(levels("", "x", None, 10)[0], SocketsLevel::None));
+        assert!(matches!(
+            levels("", &[], "x", None, 10)[0],
+            SocketsLevel::None
+        ));
+    }
+
+    #[test]
+    fn the_oldest_come_from_the_typed_sockets_inodes() {
+        use crate::report::MptcpSocket;
+        let sock = |state: &str, local: &str, inode| MptcpSocket {
+            state: state.into(),
+            local: local.into(),
+            inode: Some(inode),
+            ..Default::default()
+        };
+        let typed = [
+            sock("ESTAB", "127.0.0.1:10001", 900),
+            sock("ESTAB", "127.0.0.1:38385", 300),
+            sock("LISTEN", "127.0.0.1:10001", 100),
+        ];
+        let lv = levels(SS, &typed, "raw", None, 60_000);
+        let SocketsLevel::Summary { categories, .. } = &lv[1] else {
+            panic!("second level summarizes")
+        };
+        let oldest = categories
+            .iter()
+            .find(|c| c.title.starts_with("Oldest"))
+            .expect("an oldest category");
+        // Both connections have an inode; the listener is not a connection. Each is already shown
+        // under an earlier category, so the oldest category only counts them here.
+        assert_eq!((oldest.count, oldest.shown), (2, 0));
+        let mut recs = records(SS);
+        set_inodes(&mut recs, &typed);
+        let ranked = ranked(&recs);
+        let (_, list) = ranked
+            .iter()
+            .find(|(t, _)| t.starts_with("Oldest"))
+            .unwrap();
+        assert_eq!(
+            list.iter().map(|r| r.ino).collect::<Vec<_>>(),
+            [Some(300), Some(900)]
+        );
+        // Typed sockets that do not match the text give no inodes (and no wrong ones).
+        let mut recs = records(SS);
+        set_inodes(&mut recs, &typed[..2]);
+        assert!(recs.iter().all(|r| r.ino.is_none()));
+        let mut swapped = typed.clone();
+        swapped.swap(0, 1);
+        set_inodes(&mut recs, &swapped);
+        assert!(recs.iter().all(|r| r.ino.is_none()));
+        set_inodes(&mut recs, &typed);
+        assert_eq!(
+            recs.iter().map(|r| r.ino).collect::<Vec<_>>(),
+            [Some(900), Some(300), Some(100)]
+        );
     }
 }

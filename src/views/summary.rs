@@ -165,7 +165,8 @@ fn sockets_levels(report: &Report, ns: Option<&str>) -> Vec<SocketsLevel> {
         true => a.content.split_once('\n').map_or("", |(_, rest)| rest),
         false => &a.content,
     };
-    budget_sockets::levels(text, &raw, note, SUMMARY_BUDGET)
+    let typed = report.sockets(ns).map_or(&[][..], Vec::as_slice);
+    budget_sockets::levels(text, typed, &raw, note, SUMMARY_BUDGET)
 }
 
 fn side_line(report: &Report) -> Option<String> {
