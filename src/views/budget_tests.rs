@@ -67,3 +67,39 @@ fn hosts_share_two_thirds_of_the_budget() {
     assert_eq!(host_share(4), 10_000);
     assert!(host_share(0) <= HOST_SYSINFO_MAX);
 }
+
+#[test]
+fn the_forms_list_of_checks_is_bounded() {
+    use crate::report::{Finding, Meta, Report, Severity};
+    let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+    let mut report = Report::new(Meta::new(at, "host"), Vec::new());
+    report.findings = (0..500)
+        .map(|i| Finding {
+            rule: "r".into(),
+            severity: if i % 7 == 0 {
+                Severity::Problem
+            } else {
+                Severity::Warning
+            },
+            title: format!("finding {i} {}", "long words ".repeat(i % 80)),
+            evidence: Vec::new(),
+            link: None,
+        })
+        .collect();
+    let fields = crate::views::form::narrative(&[&report]);
+    let happened = &fields
+        .iter()
+        .find(|f| f.id == "actual-behavior")
+        .unwrap()
+        .value;
+    let listed: Vec<&str> = happened.lines().filter(|l| l.starts_with("- ")).collect();
+    assert_eq!(listed.len(), 11, "{happened}");
+    // Problems first; every line bounded; the rest counted.
+    assert!(listed[0].starts_with("- problem: finding 0 "));
+    assert!(listed.iter().all(|l| l.len() <= 400), "{happened}");
+    assert_eq!(
+        listed[10],
+        "- … and 490 more (the summary's \"Automatic checks\" part lists them)"
+    );
+    assert!(happened.len() < 5_000);
+}

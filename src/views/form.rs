@@ -12,6 +12,9 @@ pub const BUG_FORM: &str =
     "https://github.com/multipath-tcp/mptcp_net-next/issues/new?template=01-bug.yml";
 /// GitHub refuses longer URLs.
 pub const MAX_URL: usize = 8000;
+/// Findings listed in "What happened?" (problems first), and the longest line of one.
+const CHECKS_LISTED: usize = 10;
+const CHECK_LINE_MAX: usize = 300;
 
 /// One field of the form: its id (the query parameter), its label on the form, and the text.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -142,8 +145,17 @@ pub fn narrative(reports: &[&Report]) -> Vec<Field> {
         .collect();
     if !checks.is_empty() {
         happened.push_str("\nmptcp-get-debug's automatic checks found:\n");
-        for c in dedup(checks) {
-            let _ = writeln!(happened, "{c}");
+        // Bounded like every part of the form: a host with a hundred namespaces can have hundreds
+        // of findings, and all of them are in the summary's "Automatic checks" part anyway.
+        let checks = dedup(checks);
+        for c in checks.iter().take(CHECKS_LISTED) {
+            let _ = writeln!(happened, "{}", super::budget::clip(c, CHECK_LINE_MAX));
+        }
+        if let Some(more) = checks.len().checked_sub(CHECKS_LISTED).filter(|&n| n > 0) {
+            let _ = writeln!(
+                happened,
+                "- … and {more} more (the summary's \"Automatic checks\" part lists them)"
+            );
         }
     }
     let expected =
