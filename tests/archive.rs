@@ -1,7 +1,7 @@
 //! The archive as users and CI jobs get it: name, mode 0600, members, a report.json that parses back,
 //! atomic writes, and clear errors.
 
-use crate::util::{bin, fixture_args, is_root, only_archive, unpack};
+use crate::util::{bin, fixture_args, is_root, only_archive, unpack, OkStdout};
 use mptcp_get_debug::report::Report;
 use std::os::unix::fs::PermissionsExt;
 
@@ -184,4 +184,45 @@ fn a_multi_member_gzip_archive_reads_back() {
         unpack(&multi),
         vec![("a.txt".to_string(), vec![b'x'; 3000])]
     );
+}
+
+/// report.json is written in one pass into the compressed stream (its tar header patched in once its
+/// size is known) and `--format json` is streamed to stdout: both give the same bytes, every member
+/// reads back with a plain tar reader over a single-member gzip decoder, and the headers say what
+/// the archive always said (mode 0600, the run's start as mtime, sizes that match).
+#[test]
+fn streamed_report_json_is_the_stdout_json_and_a_plain_tar() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let stdout = bin()
+        .args(fixture_args("modern"))
+        .args(["--batch", "-q", "--format", "json", "-o"])
+        .arg(dir.path())
+        .ok_stdout();
+    let path = only_archive(dir.path());
+    let file = std::fs::File::open(&path).unwrap();
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    let mut seen = Vec::new();
+    for e in tar.entries().unwrap() {
+        let mut e = e.unwrap();
+        let h = e.header().clone();
+        let mut data = Vec::new();
+        e.read_to_end(&mut data).unwrap();
+        assert_eq!(h.size().unwrap(), data.len() as u64);
+        assert_eq!(h.mode().unwrap(), 0o600);
+        assert!(h.mtime().unwrap() > 0);
+        let name = e.path().unwrap().display().to_string();
+        if name.ends_with("/report.json") {
+            assert_eq!(data, stdout, "report.json and --format json differ");
+        }
+        seen.push(name);
+    }
+    assert!(seen.iter().any(|n| n.ends_with("/report.json")), "{seen:?}");
+    // The same members, in the same order, as the archive reader finds.
+    let members: Vec<String> = unpack(&path).into_iter().map(|(p, _)| p).collect();
+    let stripped: Vec<String> = seen
+        .iter()
+        .map(|n| n.split_once('/').unwrap().1.to_string())
+        .collect();
+    assert_eq!(stripped, members);
 }
