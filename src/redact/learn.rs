@@ -158,6 +158,9 @@ pub fn learn_text(text: &str, book: &mut NameBook, vocab: &Vocabulary) {
 
 /// `learn_text`, with the names to look for kept from one text to the next.
 fn learn_text_with(text: &str, book: &mut NameBook, vocab: &Vocabulary, known: &mut Known) {
+    if no_notation(text) {
+        return;
+    }
     for u in home_users(text) {
         book.add("user", u);
     }
@@ -205,6 +208,14 @@ fn learn_text_with(text: &str, book: &mut NameBook, vocab: &Vocabulary, known: &
         // A domain learned just now may have neighbours in the same text.
         fqdns_of_known(text, book, vocab, known);
     }
+}
+
+/// A text of digits and `.:[]*` only (an IPv4 socket address, a counter): every notation above
+/// needs a letter, `@`, `/`, `(` or `-`, so nothing can be learned from it. Most texts of a busy
+/// host's report are such addresses.
+fn no_notation(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b':' | b'[' | b']' | b'*'))
 }
 
 /// `uid=1000(NAME)`, `gid=1000(NAME)`, `by NAME(uid=1000)`.
@@ -368,28 +379,38 @@ impl Known {
     }
 }
 
-/// Where `needle` (lowercase ASCII letters or anything else) occurs in `hay`, ignoring ASCII case,
-/// left to right and not overlapping (as `match_indices` on the lowercased text).
-fn find_ignore_case<'a>(hay: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
+/// Where `needle` (lowercase) occurs in `hay`, ignoring ASCII case, left to right and not
+/// overlapping: what `match_indices` finds in the lowercased text, without making it. A long text
+/// (a log) is better lowercased once for all names (`LOWERCASE_FROM`): the library's search is
+/// vectorized.
+fn find_ignore_case(hay: &str, needle: &str) -> Vec<usize> {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let mut found = Vec::new();
+    let Some((&first, _)) = n.split_first() else {
+        return found;
+    };
+    let upper = first.to_ascii_uppercase();
     let mut at = 0;
-    std::iter::from_fn(move || {
-        let (&first, _) = n.split_first()?;
-        let upper = first.to_ascii_uppercase();
-        while at + n.len() <= h.len() {
-            let i = at
-                + h[at..=h.len() - n.len()]
-                    .iter()
-                    .position(|&b| b == first || b == upper)?;
-            if h[i..i + n.len()].eq_ignore_ascii_case(n) {
-                at = i + n.len();
-                return Some(i);
-            }
+    while at + n.len() <= h.len() {
+        let Some(i) = h[at..=h.len() - n.len()]
+            .iter()
+            .position(|&b| b == first || b == upper)
+        else {
+            break;
+        };
+        let i = at + i;
+        if h[i..i + n.len()].eq_ignore_ascii_case(n) {
+            found.push(i);
+            at = i + n.len();
+        } else {
             at = i + 1;
         }
-        None
-    })
+    }
+    found
 }
+
+/// From this length on, a text is lowercased once rather than searched byte by byte.
+const LOWERCASE_FROM: usize = 1024;
 
 /// Any `name.DOMAIN` for a domain the book knows, and `SHORTHOST.some.domain` (two labels at least:
 /// `laptop.service` is a file) for a short host name the book knows: the machine's own domain, and its
@@ -399,9 +420,14 @@ fn fqdns_of_known(text: &str, book: &mut NameBook, vocab: &Vocabulary, known: &m
         return;
     }
     known.refresh(book, vocab);
+    let lower = (text.len() >= LOWERCASE_FROM).then(|| text.to_ascii_lowercase());
     let mut found = Vec::new();
     for (name, is_domain) in &known.names {
-        for i in find_ignore_case(text, name) {
+        let at = match &lower {
+            Some(l) => l.match_indices(name.as_str()).map(|(i, _)| i).collect(),
+            None => find_ignore_case(text, name),
+        };
+        for i in at {
             let (start, end) = token_span(text, i, i + name.len());
             let token = text[start..end].trim_end_matches('.');
             let ok = if *is_domain {
@@ -507,6 +533,16 @@ mod tests {
     }
 
     #[test]
+    fn addresses_teach_nothing_and_are_skipped() {
+        for t in ["127.0.0.1:34200", "0.0.0.0:*", "[::]:443", "12345", ""] {
+            assert!(no_notation(t), "{t}");
+        }
+        for t in ["[fe80::1%eth0]:22", "(1@2)", "a.b", "/home/x", "uid=1(x)"] {
+            assert!(!no_notation(t), "{t}");
+        }
+    }
+
+    #[test]
     fn case_blind_search_finds_what_the_lowercased_text_would() {
         let cases = [
             ("aaaa", "aa"),
@@ -523,23 +559,29 @@ mod tests {
                 .match_indices(needle)
                 .map(|(i, _)| i)
                 .collect();
-            let got: Vec<usize> = find_ignore_case(hay, needle).collect();
-            assert_eq!(got, want, "{hay:?} {needle:?}");
+            assert_eq!(find_ignore_case(hay, needle), want, "{hay:?} {needle:?}");
         }
     }
 
     #[test]
     fn fqdns_under_the_known_domain() {
-        let mut b = NameBook::default();
-        b.add_host("laptop");
-        learn_text(
-            "resolved laptop.corp.example.net; peer nas.corp.example.net; laptop.service",
-            &mut b,
-            &Vocabulary::fixed(),
-        );
-        let names: Vec<&str> = b.entries.iter().map(|e| e.original.as_str()).collect();
-        assert!(names.contains(&"corp.example.net"), "{names:?}");
-        assert!(names.contains(&"nas"), "{names:?}");
-        assert!(!names.contains(&"service"), "{names:?}");
+        // A short text is searched in place, a long one lowercased once: the same names.
+        let text = "resolved LAPTOP.corp.example.net; peer nas.Corp.Example.net; laptop.service";
+        for t in [
+            text.to_string(),
+            format!("{}{text}", "x ".repeat(LOWERCASE_FROM)),
+        ] {
+            let mut b = NameBook::default();
+            b.add_host("laptop");
+            learn_text(&t, &mut b, &Vocabulary::fixed());
+            let names: Vec<String> = b
+                .entries
+                .iter()
+                .map(|e| e.original.to_ascii_lowercase())
+                .collect();
+            assert!(names.contains(&"corp.example.net".into()), "{names:?}");
+            assert!(names.contains(&"nas".into()), "{names:?}");
+            assert!(!names.contains(&"service".into()), "{names:?}");
+        }
     }
 }

@@ -25,8 +25,9 @@ struct Plan {
 }
 
 fn states(ctx: &Ctx) -> [ModState; 3] {
-    let kconfig = ctx.kernel_config_text().map(|(_, t)| t.as_str());
-    modules::ALL.map(|m| modules::state(ctx.fs(), kconfig, m))
+    modules::states(ctx.fs(), || {
+        ctx.kernel_config_text().map(|(_, t)| t.as_str())
+    })
 }
 
 /// Whether MPTCP sockets can be asked for without loading any module (the reproduce sampler asks

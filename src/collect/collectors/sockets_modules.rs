@@ -47,9 +47,34 @@ pub fn loaded(fs: &Fs) -> Option<Vec<String>> {
     )
 }
 
-/// The state of module `name` (config symbol `symbol`); `kconfig` is the kernel config text if found.
-pub fn state(fs: &Fs, kconfig: Option<&str>, (name, symbol): (&str, &str)) -> ModState {
+/// The state of every module in `ALL`, in its order. The files that tell are read once for all
+/// three, and the kernel config (`kconfig`, which may mean decompressing /proc/config.gz) only when
+/// they do not settle it.
+pub fn states<'a>(fs: &Fs, kconfig: impl FnOnce() -> Option<&'a str>) -> [ModState; 3] {
     let modules = loaded(fs);
+    let mut builtin: Option<String> = None;
+    let mut kconfig = Some(kconfig);
+    let mut config: Option<Option<&str>> = None;
+    ALL.map(|m| {
+        state_from(fs, m, &modules, &mut builtin, &mut || {
+            *config.get_or_insert_with(|| kconfig.take().and_then(|f| f()))
+        })
+    })
+}
+
+/// The state of module `name` (config symbol `symbol`); `kconfig` is the kernel config text if found.
+#[cfg(test)]
+pub fn state(fs: &Fs, kconfig: Option<&str>, m: (&str, &str)) -> ModState {
+    state_from(fs, m, &loaded(fs), &mut None, &mut || kconfig)
+}
+
+fn state_from<'a>(
+    fs: &Fs,
+    (name, symbol): (&str, &str),
+    modules: &Option<Vec<String>>,
+    builtin: &mut Option<String>,
+    kconfig: &mut dyn FnMut() -> Option<&'a str>,
+) -> ModState {
     if modules
         .as_ref()
         .is_some_and(|m| m.iter().any(|n| n == name))
@@ -61,17 +86,18 @@ pub fn state(fs: &Fs, kconfig: Option<&str>, (name, symbol): (&str, &str)) -> Mo
     if fs.exists(&format!("/sys/module/{name}/initstate")) {
         return ModState::Loaded;
     }
-    let release = fs
-        .read_trimmed("/proc/sys/kernel/osrelease")
-        .unwrap_or_default();
-    let builtin = fs
-        .read_to_string(&format!("/lib/modules/{release}/modules.builtin"))
-        .unwrap_or_default();
+    let builtin = builtin.get_or_insert_with(|| {
+        let release = fs
+            .read_trimmed("/proc/sys/kernel/osrelease")
+            .unwrap_or_default();
+        fs.read_to_string(&format!("/lib/modules/{release}/modules.builtin"))
+            .unwrap_or_default()
+    });
     let ko = format!("/{name}.ko");
     if builtin.lines().any(|l| l.ends_with(&ko) || l == &ko[1..]) {
         return ModState::BuiltIn;
     }
-    let config = kconfig.map(|text| {
+    let config = kconfig().map(|text| {
         let prefix = format!("{symbol}=");
         text.lines()
             .find_map(|l| l.strip_prefix(&prefix))
@@ -156,6 +182,29 @@ mod tests {
         assert!(why_not(ModState::Module, MPTCP_DIAG)
             .unwrap()
             .contains("would load it"));
+    }
+
+    #[test]
+    fn all_three_at_once_read_the_config_only_when_needed() {
+        let all = "mptcp_diag 1 0 - Live 0x0\ntcp_diag 1 0 - Live 0x0\ninet_diag 1 2 - Live 0x0\n";
+        let (_d, fs) = root(&[("/proc/modules", all)]);
+        let asked = std::cell::Cell::new(0);
+        let got = states(&fs, || {
+            asked.set(asked.get() + 1);
+            None
+        });
+        assert_eq!(got, [ModState::Loaded; 3]);
+        assert_eq!(asked.get(), 0);
+        let (_d, fs) = root(&[("/proc/modules", MODS)]);
+        let cfg = "CONFIG_INET_MPTCP_DIAG=m\n";
+        let got = states(&fs, || {
+            asked.set(asked.get() + 1);
+            Some(cfg)
+        });
+        let one_by_one = ALL.map(|m| state(&fs, Some(cfg), m));
+        assert_eq!(got, one_by_one);
+        assert_eq!(got[2], ModState::Module);
+        assert_eq!(asked.get(), 1);
     }
 
     #[test]
