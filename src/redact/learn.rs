@@ -161,16 +161,16 @@ fn learn_text_with(text: &str, book: &mut NameBook, vocab: &Vocabulary, known: &
     if no_notation(text) {
         return;
     }
-    for u in home_users(text) {
+    for u in once(home_users(text)) {
         book.add("user", u);
     }
     if text.contains('(') {
-        for u in paren_users(text) {
+        for u in once(paren_users(text)) {
             book.add("user", u);
         }
     }
     if text.contains("://") {
-        for u in url_users(text) {
+        for u in once(url_users(text)) {
             book.add("user", u);
         }
     }
@@ -180,25 +180,23 @@ fn learn_text_with(text: &str, book: &mut NameBook, vocab: &Vocabulary, known: &
         || text.contains("for ")
         || text.contains("user ")
     {
-        for u in sudo_users(text) {
+        for u in once(sudo_users(text)) {
             book.add("user", u);
         }
     }
     if text.contains('@') {
-        for (user, host) in at_hosts(text) {
+        for (user, host) in once(at_hosts(text)) {
             book.add("user", user);
             book.add_host(host);
         }
     }
     if text.contains(':') {
-        for line in text.lines() {
-            if let Some(h) = syslog_host(line) {
-                book.add_host(h);
-            }
+        for h in once(text.lines().filter_map(syslog_host)) {
+            book.add_host(h);
         }
     }
     if text.contains('@') {
-        for u in own_domain_mail(text, book) {
+        for u in once(own_domain_mail(text, book)) {
             book.add("user", &u);
         }
     }
@@ -208,6 +206,18 @@ fn learn_text_with(text: &str, book: &mut NameBook, vocab: &Vocabulary, known: &
         // A domain learned just now may have neighbours in the same text.
         fqdns_of_known(text, book, vocab, known);
     }
+}
+
+/// Each distinct item once, in the order first seen: adding a name the book has changes nothing but
+/// costs a search of the book and an allocation, and a log names its host on every line.
+fn once<T: PartialEq>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut v: Vec<T> = Vec::new();
+    for i in items {
+        if !v.contains(&i) {
+            v.push(i);
+        }
+    }
+    v
 }
 
 /// A text of digits and `.:[]*` only (an IPv4 socket address, a counter): every notation above
@@ -438,12 +448,12 @@ fn fqdns_of_known(text: &str, book: &mut NameBook, vocab: &Vocabulary, known: &m
                     && token[name.len() + 1..].split('.').count() >= 2
             };
             if ok && token.split('.').count() >= 2 && token.contains(char::is_alphabetic) {
-                found.push(token.to_string());
+                found.push(token);
             }
         }
     }
-    for f in found {
-        book.add_host(&f);
+    for f in once(found) {
+        book.add_host(f);
     }
 }
 
