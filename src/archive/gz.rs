@@ -119,6 +119,17 @@ impl<S: Sink> GzTar<S> {
         self.deflate(bytes, FlushCompress::None)
     }
 
+    /// `data` whose CRC-32 the caller computes (on another thread) and hands over with `add_crc`
+    /// before the member ends.
+    pub fn data_summed_elsewhere(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.deflate(bytes, FlushCompress::None)
+    }
+
+    /// The CRC-32 of bytes given with `data_summed_elsewhere`, in their order.
+    pub fn add_crc(&mut self, crc: &Crc) {
+        self.crc.combine(crc);
+    }
+
     /// Zeros up to the next tar block after a member of `len` bytes.
     fn pad(&mut self, len: u64) -> io::Result<()> {
         let rest = (BLOCK - (len % BLOCK as u64) as usize) % BLOCK;
@@ -135,8 +146,9 @@ impl<S: Sink> GzTar<S> {
         self.pad(len)
     }
 
-    /// A member whose size is known only at its end: `produce` hands its bytes to `self.data` (and
-    /// returns how many); the header is patched in afterwards.
+    /// A member whose size is known only at its end: `produce` hands its bytes to `self.data` (or
+    /// `data_summed_elsewhere` and `add_crc`) and returns how many; the header is patched in
+    /// afterwards.
     pub fn member_produced(
         &mut self,
         path: &str,
@@ -237,9 +249,16 @@ mod tests {
         for (i, (path, data)) in members.iter().enumerate() {
             if i % 2 == 1 {
                 gz.member_produced(path, 7, |gz| {
-                    // In pieces, as a producer hands them on.
-                    for piece in data.chunks(70_000) {
-                        gz.data(piece)?;
+                    // In pieces, as a producer hands them on (summing them itself, or not).
+                    let mut crc = Crc::new();
+                    for (k, piece) in data.chunks(70_000).enumerate() {
+                        if k % 2 == 0 {
+                            gz.data(piece)?;
+                        } else {
+                            crc.update(piece);
+                            gz.data_summed_elsewhere(piece)?;
+                            gz.add_crc(&std::mem::take(&mut crc));
+                        }
                     }
                     Ok(data.len() as u64)
                 })

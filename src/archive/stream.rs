@@ -5,6 +5,7 @@
 //! A member is never whole in memory twice; report.json is never whole in memory at all.
 
 use super::gz::{GzTar, Sink};
+use flate2::Crc;
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::mpsc::{sync_channel, SyncSender};
@@ -48,14 +49,18 @@ impl<'a> Entry<'a> {
 /// Size of the chunks a producer hands to the compressor (two may wait in the pipe).
 const CHUNK: usize = 64 * 1024;
 
+/// The producer's end of the pipe. It sums what it sends (CRC-32, for the gzip trailer), so the
+/// compressing thread, the slower one, does not.
 struct ChunkWriter {
     tx: SyncSender<Vec<u8>>,
     buf: Vec<u8>,
+    crc: Crc,
 }
 
 impl ChunkWriter {
     fn send(&mut self) -> io::Result<()> {
         let full = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+        self.crc.update(&full);
         self.tx
             .send(full)
             .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "archive writer stopped"))
@@ -80,19 +85,23 @@ impl Write for ChunkWriter {
 fn piped<S: Sink>(produce: &Producer, gz: &mut GzTar<S>) -> io::Result<u64> {
     std::thread::scope(|s| {
         let (tx, rx) = sync_channel(2);
-        let producer = s.spawn(move || {
-            let mut w = ChunkWriter {
-                tx,
-                buf: Vec::with_capacity(CHUNK),
-            };
-            produce(&mut w)?;
-            w.send()
-        });
+        let producer = std::thread::Builder::new()
+            .name("archive-member".into())
+            .spawn_scoped(s, move || {
+                let mut w = ChunkWriter {
+                    tx,
+                    buf: Vec::with_capacity(CHUNK),
+                    crc: Crc::new(),
+                };
+                produce(&mut w)?;
+                w.send()?;
+                Ok(w.crc)
+            })?;
         let mut total = 0u64;
         let mut written = Ok(());
         for chunk in rx.iter() {
             total += chunk.len() as u64;
-            written = gz.data(&chunk);
+            written = gz.data_summed_elsewhere(&chunk);
             if written.is_err() {
                 break;
             }
@@ -103,7 +112,7 @@ fn piped<S: Sink>(produce: &Producer, gz: &mut GzTar<S>) -> io::Result<u64> {
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("report serialization panicked")));
         written?;
-        produced?;
+        gz.add_crc(&produced?);
         Ok(total)
     })
 }
