@@ -147,6 +147,24 @@ pub fn rewrite<S: Sink>(
     sink: &mut S,
     out: &mut String,
 ) -> bool {
+    let copied = replace(text, from, to, sink, out);
+    // Every replacement moved `copied` past `from`.
+    let changed = copied != from;
+    out.push_str(&text[copied..to]);
+    changed
+}
+
+/// The whole `text` with every address rewritten, or None when nothing changed: an unchanged text
+/// (most of a large one, on a host with loopback addresses only) is then not copied at all.
+pub fn rewrite_whole<S: Sink>(text: &str, sink: &mut S) -> Option<String> {
+    let mut out = String::new();
+    let copied = replace(text, 0, text.len(), sink, &mut out);
+    (copied != 0 || !out.is_empty()).then(|| out + &text[copied..])
+}
+
+/// Writes into `out` what comes before each address of `text[from..to]` and its replacement;
+/// returns how far `text` is in `out` (`from` when nothing was replaced).
+fn replace<S: Sink>(text: &str, from: usize, to: usize, sink: &mut S, out: &mut String) -> usize {
     let b = text.as_bytes();
     let mut w = Writer {
         text,
@@ -198,10 +216,7 @@ pub fn rewrite<S: Sink>(
         // A dashed match may end beyond this point.
         i = i.max(w.copied);
     }
-    // Every replacement moved `copied` past `from`.
-    let changed = w.copied != from;
-    w.out.push_str(&text[w.copied..to]);
-    changed
+    w.copied
 }
 
 /// One run of `[0-9A-Fa-f:.]` holding a `:` or a `.`.

@@ -92,8 +92,14 @@ impl Rules {
                 },
             }
         }
-        changed |= gap(&mut out, pos, text.len(), &mut sink);
-        changed.then_some(out)
+        if !changed {
+            // Nothing replaced before the end: the addresses decide, and an unchanged text is not
+            // copied (a large one would be, in full, only to be thrown away).
+            debug_assert_eq!(pos, 0);
+            return sink.and_then(|s| scan::rewrite_whole(text, s));
+        }
+        gap(&mut out, pos, text.len(), &mut sink);
+        Some(out)
     }
 }
 
