@@ -235,6 +235,7 @@ mod tests {
                         flags,
                         ifindex: None,
                         dev: None,
+                        unknown_attrs: Vec::new(),
                     })
                     .collect(),
             )],

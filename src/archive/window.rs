@@ -4,8 +4,8 @@
 //! counters that moved as `nstat` prints them), and the endpoints/limits on both sides.
 
 use crate::archive::Member;
-use crate::netlink::iproute::{render_endpoints, render_limits};
-use crate::netlink::monitor_text::render_events;
+use crate::views::formats::iproute::{render_endpoints, render_limits};
+use crate::views::formats::monitor::render_events;
 use crate::report::Report;
 use crate::report::{NsWindow, Reproduce, Snapshot};
 use crate::views::changes::changes;

@@ -2,6 +2,8 @@
 //! (parallel, timeouts, manifest), and the builtins that parse what a spec collected into typed facts.
 
 pub mod collectors;
+pub mod convert;
 pub mod engine;
+pub mod pm_source;
 pub mod spec;
 pub mod window;

@@ -6,15 +6,11 @@
 //! (`struct fib_rule_hdr`) and several route attributes are missing there, and a dump here is four
 //! requests whose answers we only read.
 
+use super::nla::{self, RawNla};
+use super::socket::{Message, NlSocket, NETLINK_ROUTE};
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-
-const NLMSG_HDRLEN: usize = 16;
-const NLMSG_ERROR: u16 = 2;
-const NLMSG_DONE: u16 = 3;
-const NLM_F_REQUEST: u16 = 1;
-const NLM_F_DUMP: u16 = 0x300;
+use std::net::IpAddr;
+use std::os::fd::AsRawFd;
 
 pub const RTM_GETLINK: u16 = 18;
 pub const RTM_GETADDR: u16 = 22;
@@ -24,63 +20,30 @@ pub const RTM_GETRULE: u16 = 34;
 pub const AF_INET: u8 = libc::AF_INET as u8;
 pub const AF_INET6: u8 = libc::AF_INET6 as u8;
 
-/// One `type, payload` netlink attribute.
+pub use super::nla::{string as str_of, u32_of, u8_first as u8_of};
+
+/// One attribute seen through the shared vocabulary: its number (flag bits off) and payload.
 pub struct Attr<'a> {
     pub kind: u16,
     pub data: &'a [u8],
 }
 
-/// The attributes packed in `buf` (4-byte aligned); a truncated tail ends the walk.
+/// The attributes packed in `buf`; a malformed one ends the walk.
 pub fn attrs(buf: &[u8]) -> impl Iterator<Item = Attr<'_>> {
-    let mut rest = buf;
-    std::iter::from_fn(move || {
-        if rest.len() < 4 {
-            return None;
-        }
-        let len = u16::from_ne_bytes([rest[0], rest[1]]) as usize;
-        let kind = u16::from_ne_bytes([rest[2], rest[3]]) & 0x3fff;
-        if len < 4 || len > rest.len() {
-            return None;
-        }
-        let a = Attr {
-            kind,
-            data: &rest[4..len],
-        };
-        rest = &rest[align4(len).min(rest.len())..];
-        Some(a)
-    })
-}
-
-fn align4(n: usize) -> usize {
-    (n + 3) & !3
-}
-
-pub fn u8_of(d: &[u8]) -> Option<u8> {
-    d.first().copied()
-}
-
-pub fn u32_of(d: &[u8]) -> Option<u32> {
-    Some(u32::from_ne_bytes(d.get(..4)?.try_into().ok()?))
-}
-
-pub fn str_of(d: &[u8]) -> String {
-    let end = d.iter().position(|&b| b == 0).unwrap_or(d.len());
-    String::from_utf8_lossy(&d[..end]).into_owned()
+    nla::pairs(buf).map(|(kind, data)| Attr { kind, data })
 }
 
 /// An address attribute by its length (4 or 16 bytes).
 pub fn ip_of(d: &[u8]) -> Option<IpAddr> {
     match d.len() {
-        4 => Some(IpAddr::V4(Ipv4Addr::from(<[u8; 4]>::try_from(d).ok()?))),
-        16 => Some(IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(d).ok()?))),
+        4 | 16 => netlink_packet_core::parse_ip(d).ok(),
         _ => None,
     }
 }
 
 /// A NETLINK_ROUTE socket of the calling thread's namespace.
 pub struct RtSocket {
-    fd: OwnedFd,
-    seq: u32,
+    sock: NlSocket,
     /// Answers kept per dump; the rest are read (the kernel needs the dump drained) and counted.
     limit: usize,
     /// Answers not kept, over every dump so far.
@@ -93,22 +56,8 @@ pub const DUMP_LIMIT: usize = 100_000;
 
 impl RtSocket {
     pub fn open() -> io::Result<RtSocket> {
-        // SAFETY: plain socket(2); the fd is owned right away.
-        let fd = unsafe {
-            libc::socket(
-                libc::AF_NETLINK,
-                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-                libc::NETLINK_ROUTE,
-            )
-        };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: fd is a fresh descriptor nobody else owns.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         Ok(RtSocket {
-            fd,
-            seq: 0,
+            sock: NlSocket::open(NETLINK_ROUTE)?,
             limit: DUMP_LIMIT,
             dropped: 0,
         })
@@ -123,79 +72,32 @@ impl RtSocket {
     /// Sends a dump request of `kind` with `header` (the family-specific struct) and returns the body
     /// of every answer (the bytes after the netlink header), until NLMSG_DONE.
     pub fn dump(&mut self, kind: u16, header: &[u8]) -> io::Result<Vec<Vec<u8>>> {
-        self.request(kind, NLM_F_DUMP, header)
+        let (limit, mut dropped) = (self.limit, 0);
+        let mut out = Vec::new();
+        let res = self.sock.request(kind, true, header, &mut |m: &Message| {
+            if out.len() >= limit {
+                dropped += 1;
+            } else {
+                out.push(m.body.to_vec());
+            }
+        });
+        self.dropped += dropped;
+        res?;
+        Ok(out)
     }
 
-    /// One request with extra `flags`; the answers' bodies until NLMSG_DONE, or the ACK/error of a
-    /// single-answer request.
-    pub fn request(&mut self, kind: u16, flags: u16, header: &[u8]) -> io::Result<Vec<Vec<u8>>> {
-        self.seq += 1;
-        let seq = self.seq;
-        let len = NLMSG_HDRLEN + header.len();
-        let mut req = Vec::with_capacity(align4(len));
-        req.extend_from_slice(&(len as u32).to_ne_bytes());
-        req.extend_from_slice(&kind.to_ne_bytes());
-        req.extend_from_slice(&(NLM_F_REQUEST | flags).to_ne_bytes());
-        req.extend_from_slice(&seq.to_ne_bytes());
-        req.extend_from_slice(&0u32.to_ne_bytes());
-        req.extend_from_slice(header);
-        req.resize(align4(len), 0);
-        // SAFETY: a send of our own buffer on our socket; the kernel is the default destination.
-        let sent = unsafe { libc::send(self.fd.as_raw_fd(), req.as_ptr().cast(), req.len(), 0) };
-        if sent < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        let mut out = Vec::new();
-        let mut buf = vec![0u8; 32 * 1024];
-        loop {
-            // SAFETY: recv into our own buffer of the given length.
-            let n =
-                unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
-            if n < 0 {
-                let e = io::Error::last_os_error();
-                if e.kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(e);
-            }
-            let mut rest = &buf[..n as usize];
-            while rest.len() >= NLMSG_HDRLEN {
-                let mlen = u32::from_ne_bytes(rest[0..4].try_into().unwrap()) as usize;
-                let mkind = u16::from_ne_bytes([rest[4], rest[5]]);
-                let mseq = u32::from_ne_bytes(rest[8..12].try_into().unwrap());
-                if mlen < NLMSG_HDRLEN || mlen > rest.len() {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        "malformed netlink message",
-                    ));
-                }
-                let body = &rest[NLMSG_HDRLEN..mlen];
-                rest = &rest[align4(mlen).min(rest.len())..];
-                if mseq != seq {
-                    continue;
-                }
-                match mkind {
-                    NLMSG_DONE => return Ok(out),
-                    NLMSG_ERROR => {
-                        let errno = body
-                            .get(..4)
-                            .map(|b| i32::from_ne_bytes(b.try_into().unwrap()))
-                            .unwrap_or(-libc::EIO);
-                        if errno == 0 {
-                            return Ok(out);
-                        }
-                        return Err(io::Error::from_raw_os_error(-errno));
-                    }
-                    _ if out.len() >= self.limit => self.dropped += 1,
-                    _ => {
-                        out.push(body.to_vec());
-                        if flags & NLM_F_DUMP == 0 {
-                            return Ok(out);
-                        }
-                    }
-                }
-            }
-        }
+    /// One request that is not a dump: the body of its answer (none when the kernel only acks).
+    pub fn get(&mut self, kind: u16, header: &[u8]) -> io::Result<Option<Vec<u8>>> {
+        Ok(self.sock.bodies(kind, false, header)?.into_iter().next())
+    }
+
+    /// The name of interface `index`; None when no device has that index (removed since).
+    pub fn link_name(&mut self, index: i32) -> Option<String> {
+        // struct ifinfomsg: family, pad, type, index, flags, change.
+        let mut hdr = [0u8; 16];
+        hdr[4..8].copy_from_slice(&index.to_ne_bytes());
+        let body = self.get(RTM_GETLINK, &hdr).ok()??;
+        LinkMsg::parse(&body).map(|l| l.name).filter(|n| !n.is_empty())
     }
 
     /// The id this namespace gives the namespace open at `fd` (RTM_GETNSID), if it has one.
@@ -205,10 +107,8 @@ impl RtSocket {
         const NETNSA_FD: u16 = 3;
         // struct rtgenmsg (padded to 4), then NETNSA_FD.
         let mut req = vec![libc::AF_UNSPEC as u8, 0, 0, 0];
-        req.extend_from_slice(&8u16.to_ne_bytes());
-        req.extend_from_slice(&NETNSA_FD.to_ne_bytes());
-        req.extend_from_slice(&(fd as u32).to_ne_bytes());
-        let answers = self.request(RTM_GETNSID, 0, &req)?;
+        req.extend(nla::emit_all(&[RawNla::new(NETNSA_FD, (fd as u32).to_ne_bytes())]));
+        let answers = self.get(RTM_GETNSID, &req)?;
         Ok(answers.iter().find_map(|b| {
             attrs(b.get(4..)?)
                 .find(|a| a.kind == NETNSA_NSID)
@@ -424,20 +324,20 @@ impl AddrMsg {
     }
 }
 
-/// The attributes of one answer, kept raw: renderers read them in iproute2's order.
+/// The attributes of one answer, kept as they came: renderers read them in iproute2's order.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Attrs(pub Vec<(u16, Vec<u8>)>);
+pub struct Attrs(pub Vec<RawNla>);
 
 impl Attrs {
     pub fn parse(buf: &[u8]) -> Attrs {
-        Attrs(attrs(buf).map(|a| (a.kind, a.data.to_vec())).collect())
+        Attrs(nla::raw_all(buf))
     }
 
     pub fn get(&self, kind: u16) -> Option<&[u8]> {
         self.0
             .iter()
-            .find(|(k, _)| *k == kind)
-            .map(|(_, d)| d.as_slice())
+            .find(|a| a.number() == kind)
+            .map(|a| a.value.as_slice())
     }
 }
 
@@ -571,26 +471,7 @@ mod tests {
     use super::*;
 
     fn attr(kind: u16, data: &[u8]) -> Vec<u8> {
-        let mut v = ((4 + data.len()) as u16).to_ne_bytes().to_vec();
-        v.extend_from_slice(&kind.to_ne_bytes());
-        v.extend_from_slice(data);
-        v.resize(align4(v.len()), 0);
-        v
-    }
-
-    #[test]
-    fn walks_aligned_attributes_and_stops_at_a_truncated_one() {
-        let mut b = attr(3, b"eth0\0");
-        b.extend(attr(4, &1500u32.to_ne_bytes()));
-        let all: Vec<_> = attrs(&b).map(|a| (a.kind, a.data.to_vec())).collect();
-        assert_eq!(
-            all,
-            [(3, b"eth0\0".to_vec()), (4, 1500u32.to_ne_bytes().to_vec())]
-        );
-        // A length past the end: nothing after it is read.
-        let mut bad = attr(3, b"lo\0");
-        bad.extend_from_slice(&[200, 0, 4, 0, 1, 2]);
-        assert_eq!(attrs(&bad).count(), 1);
+        nla::emit_all(&[RawNla::new(kind, data)])
     }
 
     #[test]

@@ -9,9 +9,17 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+pub mod endpoint;
+pub mod event;
 pub mod samples;
 pub mod schema;
 pub mod window;
+
+pub use endpoint::{
+    MPTCP_PM_ADDR_FLAG_BACKUP, MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_IMPLICIT,
+    MPTCP_PM_ADDR_FLAG_LAMINAR, MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW,
+};
+pub use event::{EventKind, PmEvent, RawAttr};
 
 pub use samples::{ConnSample, LinkSample, PathTotal, Sample, Samples, SubflowSample};
 pub use window::{CommandRun, CounterDelta, EndedBy, NsWindow, Reproduce, Snapshot, MAX_EVENTS};
@@ -20,7 +28,7 @@ pub use window::{CommandRun, CounterDelta, EndedBy, NsWindow, Reproduce, Snapsho
 /// version is fingerprinted in schema/versions.txt; a test fails when the shape changes without a
 /// bump). 2: native sockets with subflows, all nstat counters, host and links, samples, the typed
 /// redaction's notes, --sysroot.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Report {
@@ -288,6 +296,10 @@ pub struct Endpoint {
     /// Interface name resolved in the endpoint's namespace; None when it no longer exists.
     #[serde(default)]
     pub dev: Option<String>,
+    /// Attributes of the kernel's answer this version does not know (a newer kernel's), kept as they
+    /// came; iproute2's text does not show them either.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown_attrs: Vec<RawAttr>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]

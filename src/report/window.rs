@@ -3,7 +3,7 @@
 //! from the snapshots when rendering, so report.json holds only facts.
 
 use super::{Counter, Endpoint, Limits, MptcpSocket};
-use crate::netlink::event::PmEvent;
+use super::event::PmEvent;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -7,7 +7,7 @@
 
 use super::facts::{counter_line, kernel_pm, mptcp_counter};
 use super::{finding, namespaces, where_, DOCS_PM};
-use crate::netlink::MPTCP_PM_ADDR_FLAG_SUBFLOW;
+use crate::report::MPTCP_PM_ADDR_FLAG_SUBFLOW;
 use crate::report::{Finding, Report, Severity};
 
 /// AddAddr > 0 with add_addr_accepted 0 and the in-kernel path manager. Certain (a warning) when this

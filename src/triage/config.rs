@@ -3,8 +3,7 @@
 
 use super::facts::{endpoint_line, global_addrs, kernel_pm, multihomed, plays, roles};
 use super::{finding, namespaces, where_, DOCS_PM, DOCS_SETUP};
-use crate::netlink::{
-    MPTCP_PM_ADDR_FLAG_BACKUP, MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_IMPLICIT,
+use crate::report::{MPTCP_PM_ADDR_FLAG_BACKUP, MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_IMPLICIT,
     MPTCP_PM_ADDR_FLAG_LAMINAR, MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW,
 };
 use crate::report::{Endpoint, Finding, Report, Severity, Status};

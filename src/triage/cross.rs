@@ -4,9 +4,8 @@
 
 use super::facts::{global_addrs, parse_ip};
 use super::{finding, namespaces, DOCS_PM};
-use crate::netlink::iproute::render_endpoints;
-use crate::netlink::{
-    MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW,
+use crate::views::formats::iproute::render_endpoints;
+use crate::report::{MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW,
 };
 use crate::report::{Finding, Report, Severity};
 

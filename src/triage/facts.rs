@@ -3,7 +3,7 @@
 //! connections, and counters. Each returns None when the data behind it was not collected, so a rule
 //! built on them says nothing rather than guessing.
 
-use crate::netlink::iproute::render_endpoints;
+use crate::views::formats::iproute::render_endpoints;
 use crate::report::{Endpoint, Interfaces, Report};
 use std::net::IpAddr;
 

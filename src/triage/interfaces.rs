@@ -5,7 +5,7 @@
 use super::facts::{counter_line, joins_unanswered, mptcp_counter, multihomed, tcp_counter};
 use super::routes::routing;
 use super::{finding, namespaces, where_, DOCS_PM};
-use crate::netlink::iproute::render_endpoints;
+use crate::views::formats::iproute::render_endpoints;
 use crate::report::{Endpoint, Finding, Interfaces, Link, Report, Severity};
 use std::net::IpAddr;
 
@@ -82,7 +82,7 @@ pub fn endpoint_interface(r: &Report) -> Vec<Finding> {
                 ));
             } else if e.dev.is_none()
                 && e.ifindex.is_none_or(|i| i == 0)
-                && e.flags & crate::netlink::MPTCP_PM_ADDR_FLAG_SUBFLOW != 0
+                && e.flags & crate::report::MPTCP_PM_ADDR_FLAG_SUBFLOW != 0
             {
                 out.push(no_dev(r, ns, e));
             }
@@ -212,7 +212,7 @@ mod tests {
         let nodev = endpoints(vec![ep(
             "10.0.2.1",
             1,
-            crate::netlink::MPTCP_PM_ADDR_FLAG_SUBFLOW,
+            crate::report::MPTCP_PM_ADDR_FLAG_SUBFLOW,
             None,
         )]);
         let r = with(vec![nodev.clone()]);

@@ -6,8 +6,7 @@ use super::facts::{
     counter_line, endpoint_line, kernel_pm, mptcp_opens, parse_ip, plays, selftest_traces,
 };
 use super::{finding, namespaces, where_, DOCS_PM, DOCS_SETUP};
-use crate::netlink::{
-    MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_IMPLICIT, MPTCP_PM_ADDR_FLAG_SIGNAL,
+use crate::report::{MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_IMPLICIT, MPTCP_PM_ADDR_FLAG_SIGNAL,
 };
 use crate::report::{Finding, Report, Severity};
 use std::net::IpAddr;
@@ -200,7 +199,7 @@ pub fn mptcp_not_requested(r: &Report) -> Vec<Finding> {
 mod tests {
     use super::super::testkit::*;
     use super::*;
-    use crate::netlink::MPTCP_PM_ADDR_FLAG_SUBFLOW;
+    use crate::report::MPTCP_PM_ADDR_FLAG_SUBFLOW;
     use crate::report::{Artifact, Source};
 
     #[test]

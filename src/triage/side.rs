@@ -20,7 +20,7 @@ pub fn side(report: &Report, given: Option<SideArg>) -> Option<Side> {
 }
 
 fn guess_role(report: &Report) -> Option<&'static str> {
-    use crate::netlink::{MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW};
+    use crate::report::{MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW};
     // What the namespaces did, together: one role only when no namespace did the other.
     let all = super::namespaces(report);
     let (mut initiates, mut accepts) = (false, false);

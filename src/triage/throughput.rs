@@ -7,9 +7,8 @@
 mod paths;
 
 use super::{finding, where_, DOCS_FAQ, DOCS_PM};
-use crate::netlink::iproute::render_endpoints;
-use crate::netlink::{
-    MPTCP_PM_ADDR_FLAG_BACKUP, MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW,
+use crate::views::formats::iproute::render_endpoints;
+use crate::report::{MPTCP_PM_ADDR_FLAG_BACKUP, MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW,
 };
 use crate::report::{Finding, LinkCounters, LinkDetail, Report, Severity};
 pub use paths::subflow_interfaces;

@@ -1,7 +1,7 @@
 //! Which interfaces carry MPTCP traffic in a namespace, and the per-interface facts the throughput
 //! rules and the summary's interface table look up.
 
-use crate::netlink::iproute::render_endpoints;
+use crate::views::formats::iproute::render_endpoints;
 use crate::report::{LinkDetail, Report};
 use std::net::{IpAddr, SocketAddr};
 

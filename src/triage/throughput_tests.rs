@@ -23,6 +23,7 @@ fn ep(addr: &str, id: u8, flags: u32, dev: &str) -> Endpoint {
         flags,
         ifindex: Some(id as i32 + 1),
         dev: Some(dev.into()),
+        unknown_attrs: Vec::new(),
     }
 }
 

@@ -3,7 +3,7 @@
 //! collectors that failed), namespaces without anything to say folded into one line.
 
 use super::budget_sockets;
-use crate::netlink::iproute;
+use crate::views::formats::iproute;
 use crate::report::{Report, Status};
 use serde::Serialize;
 

@@ -10,7 +10,7 @@ use super::budget::FEW_NAMESPACES;
 use super::context_view::raw_of;
 use super::sysinfo::{block, namespaces, not_collected};
 use crate::collect::collectors::sysctl;
-use crate::netlink::iproute;
+use crate::views::formats::iproute;
 use crate::report::Report;
 use std::fmt::Write;
 

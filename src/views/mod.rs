@@ -11,6 +11,7 @@ pub mod context_view;
 pub mod diff;
 pub mod escape;
 pub mod form;
+pub mod formats;
 pub mod merge;
 pub mod perf_view;
 pub mod privilege;

@@ -2,7 +2,7 @@
 //! namespace the first events (as `ip mptcp monitor` prints them), what was lost, the MPTcpExt
 //! counters that changed, endpoint/limit changes and the socket counts before and after.
 
-use crate::netlink::monitor_text::render_event;
+use crate::views::formats::monitor::render_event;
 use crate::report::{NsWindow, Reproduce};
 use crate::views::changes::changes;
 use serde::Serialize;

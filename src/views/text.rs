@@ -1,7 +1,7 @@
 //! Plain-text view: the same facts as the summary, for terminals and logs (no markdown).
 
 use crate::collect::collectors::sysctl;
-use crate::netlink::iproute;
+use crate::views::formats::iproute;
 use crate::report::Report;
 use std::fmt::Write;
 
@@ -201,7 +201,7 @@ fn reproduce_text(o: &mut String, rep: &crate::report::Reproduce) {
         if let Some(e) = &w.subscribe_error {
             let _ = writeln!(o, "    not subscribed: {e}");
         }
-        for line in crate::netlink::monitor_text::render_events(&w.events)
+        for line in crate::views::formats::monitor::render_events(&w.events)
             .lines()
             .take(20)
         {

@@ -2,7 +2,8 @@
 //! `ip mptcp endpoint show`.
 
 use super::{Builtin, Ctx, Output, Result};
-use crate::netlink::{iproute, PmError};
+use crate::netlink::PmError;
+use crate::views::formats::iproute;
 use crate::report::{Artifact, Data, Source};
 
 pub struct Endpoints;

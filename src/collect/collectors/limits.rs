@@ -2,7 +2,7 @@
 
 use super::endpoints::{netlink_artifact, pm_stop};
 use super::{Builtin, Ctx, Output, Result};
-use crate::netlink::iproute;
+use crate::views::formats::iproute;
 use crate::report::Data;
 
 pub struct Limits;

@@ -28,7 +28,7 @@ pub mod sockets_modules;
 pub mod sysctl;
 
 use crate::collect::spec::{artifact_name_for, artifact_name_for_file};
-use crate::netlink::PmSource;
+use crate::collect::pm_source::PmSource;
 use crate::report::{Artifact, Data, Source};
 use crate::sys::runner::CommandRequest;
 use crate::sys::{CommandOutput, Fs, Netns, Runner};

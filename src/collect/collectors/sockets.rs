@@ -9,8 +9,8 @@ use super::endpoints::netlink_artifact;
 use super::sockets_modules::{self as modules, ModState};
 use super::{Builtin, Ctx, Output, Result, Stop};
 use crate::collect::spec::artifact_name_for;
-use crate::netlink::sock_diag_dump::collect_netns;
-use crate::netlink::sock_diag_text::render_ss;
+use crate::collect::convert::sockets::collect_netns;
+use crate::views::formats::ss::render_ss;
 use crate::report::{Data, MptcpSocket, SockDiagRun};
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 //! state names, address and port formats and the `mptcp_info` fields it shows, laid out in columns
 //! the way ss does it (sock_diag_layout).
 
-use super::sock_diag_layout::{Layout, COL_ADDR, COL_RECVQ, COL_SENDQ, COL_STATE};
+use super::ss_layout::{Layout, COL_ADDR, COL_RECVQ, COL_SENDQ, COL_STATE};
 use crate::report::{MptcpInfo, MptcpSocket};
 use std::net::{IpAddr, Ipv6Addr};
 
@@ -159,5 +159,5 @@ pub fn render_ss(sockets: &[MptcpSocket]) -> String {
 }
 
 #[cfg(test)]
-#[path = "sock_diag_text_tests.rs"]
+#[path = "ss_tests.rs"]
 mod tests;

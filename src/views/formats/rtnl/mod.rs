@@ -2,8 +2,7 @@
 //! all` (IPv4 then IPv6) and `ip rule show` / `ip -6 rule show`. Maintainers read these texts, so
 //! field order, spacing and names follow iproute2 (checked line for line against it in namespaces).
 
-use super::rtnl::*;
-use crate::report::Link;
+use crate::netlink::rtnl::*;
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -185,7 +184,7 @@ const OPERSTATES: [&str; 7] = [
     "UP",
 ];
 
-fn operstate(s: u8) -> String {
+pub fn operstate(s: u8) -> String {
     OPERSTATES
         .get(s as usize)
         .map(|s| s.to_string())
@@ -245,26 +244,6 @@ fn name_of(links: &[LinkMsg], index: i32) -> String {
         .unwrap_or_else(|| format!("if{index}"))
 }
 
-/// The report's view of links: name, index, state, flags, MTU, and `addr/len` of each address.
-pub fn report_links(links: &[LinkMsg], addrs: &[AddrMsg]) -> Vec<Link> {
-    links
-        .iter()
-        .map(|l| Link {
-            name: l.name.clone(),
-            index: l.index,
-            state: l.operstate.map(operstate).unwrap_or_default(),
-            flags: link_flags(l.flags),
-            mtu: l.mtu,
-            addrs: addrs
-                .iter()
-                .filter(|a| a.index as i32 == l.index)
-                .filter_map(|a| Some(format!("{}/{}", a.own()?, a.prefixlen)))
-                .collect(),
-            rp_filter: None,
-        })
-        .collect()
-}
-
 fn host_len(family: u8) -> u8 {
     if family == AF_INET6 {
         128
@@ -282,6 +261,7 @@ fn addr_text(d: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::netlink::nla::RawNla;
 
     fn route(dst: Option<[u8; 4]>, len: u8, attrs: Vec<(u16, Vec<u8>)>) -> RouteMsg {
         let mut a = attrs;
@@ -294,7 +274,7 @@ mod tests {
             table: 254,
             protocol: 3,
             kind: 1,
-            attrs: Attrs(a),
+            attrs: Attrs(a.into_iter().map(|(k, v)| RawNla::new(k, v)).collect()),
             ..RouteMsg::default()
         }
     }

@@ -36,7 +36,7 @@ fn estab(token: u32, seq: u64, ack: u64) -> MptcpInfo {
 #[test]
 fn renders_the_captured_ss_output_byte_for_byte() {
     // Captured from iproute2 6.1 on Linux 6.18 (see /work/shared/reference/captures).
-    let expected = include_str!("../../tests/fixtures/modern/commands/ss -ManiH");
+    let expected = include_str!("../../../tests/fixtures/modern/commands/ss -ManiH");
     let socks = vec![
         sock(
             "ESTAB",

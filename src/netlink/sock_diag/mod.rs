@@ -1,19 +1,29 @@
-//! sock_diag (NETLINK_SOCK_DIAG, `inet_diag`) protocol: the dump request for MPTCP and TCP sockets,
-//! and decoders for its answers — `struct inet_diag_msg`, its attributes (unknown ones kept as
-//! `Other(type, bytes)`), `struct mptcp_info`, `struct tcp_info` and the mptcp ULP info of a subflow.
-//! Decoders take bytes and never panic, so they can be fuzzed; constants are spelled as in the
-//! kernel's include/uapi/linux/{inet_diag,mptcp,sock_diag}.h.
+//! sock_diag (NETLINK_SOCK_DIAG, `inet_diag`) protocol, one reader for both users (the sockets
+//! collector, which wants everything, and the reproduce sampler, which wants a few counters often):
+//! the dump request for MPTCP and TCP sockets, and decoders for its answers — `struct inet_diag_msg`,
+//! its attributes (unknown ones kept as `Other`), `struct mptcp_info`, `struct tcp_info` and the mptcp
+//! ULP info of a subflow. Decoders take bytes and never panic, so they can be fuzzed; constants are
+//! spelled as in the kernel's include/uapi/linux/{inet_diag,mptcp,sock_diag}.h.
 
-use super::rtnl::attrs;
-pub use super::sock_diag_info::{decode_mptcp_info, decode_tcp_info};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use super::nla::{self, RawNla};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-pub const NETLINK_SOCK_DIAG: i32 = 4;
+mod info;
+mod reader;
+pub use info::{decode_mptcp_info, decode_tcp_info, MptcpInfo, TcpInfo};
+pub use reader::{DiagSocket, MptcpConn, SubflowUlp, TcpSubflow, SAMPLE_STATES};
+
+/// The attributes of `buf` as (number, payload).
+fn attrs(buf: &[u8]) -> impl Iterator<Item = Attr<'_>> {
+    nla::pairs(buf).map(|(kind, data)| Attr { kind, data })
+}
+
+struct Attr<'a> {
+    kind: u16,
+    data: &'a [u8],
+}
+
 pub const SOCK_DIAG_BY_FAMILY: u16 = 20;
-pub const NLM_F_REQUEST: u16 = 0x1;
-/// NLM_F_ROOT | NLM_F_MATCH.
-pub const NLM_F_DUMP: u16 = 0x300;
-pub const NLMSG_HDRLEN: usize = 16;
 
 pub const IPPROTO_TCP: u32 = 6;
 pub const IPPROTO_MPTCP: u32 = 262;
@@ -46,6 +56,8 @@ pub const MPTCP_SUBFLOW_ATTR_FLAGS: u16 = 8;
 pub const MPTCP_SUBFLOW_ATTR_ID_REM: u16 = 9;
 pub const MPTCP_SUBFLOW_ATTR_ID_LOC: u16 = 10;
 pub const MPTCP_SUBFLOW_ATTR_PAD: u16 = 11;
+pub const MPTCP_SUBFLOW_FLAG_BKUP_REM: u32 = 1 << 4;
+pub const MPTCP_SUBFLOW_FLAG_BKUP_LOC: u32 = 1 << 5;
 
 /// TCP states (include/net/tcp_states.h), the bit numbers of `idiag_states`.
 pub const TCP_ESTABLISHED: u8 = 1;
@@ -67,9 +79,9 @@ pub struct Request {
 }
 
 impl Request {
-    /// The whole netlink message: header, `struct inet_diag_req_v2`, and INET_DIAG_REQ_PROTOCOL when
-    /// the protocol does not fit in a byte (MPTCP), as `ss` sends it.
-    pub fn encode(&self, seq: u32) -> Vec<u8> {
+    /// The request's body: `struct inet_diag_req_v2`, and INET_DIAG_REQ_PROTOCOL when the protocol
+    /// does not fit in a byte (MPTCP), as `ss` sends it.
+    pub fn encode(&self) -> Vec<u8> {
         let mut body = Vec::with_capacity(INET_DIAG_REQ_V2_LEN + 8);
         body.push(self.family);
         body.push(self.protocol as u8);
@@ -78,19 +90,12 @@ impl Request {
         body.extend_from_slice(&self.states.to_ne_bytes());
         body.resize(INET_DIAG_REQ_V2_LEN, 0);
         if self.protocol > 255 {
-            body.extend_from_slice(&8u16.to_ne_bytes());
-            body.extend_from_slice(&INET_DIAG_REQ_PROTOCOL.to_ne_bytes());
-            body.extend_from_slice(&self.protocol.to_ne_bytes());
+            body.extend(nla::emit_all(&[RawNla::new(
+                INET_DIAG_REQ_PROTOCOL,
+                self.protocol.to_ne_bytes(),
+            )]));
         }
-        let len = NLMSG_HDRLEN + body.len();
-        let mut m = Vec::with_capacity(len);
-        m.extend_from_slice(&(len as u32).to_ne_bytes());
-        m.extend_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
-        m.extend_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
-        m.extend_from_slice(&seq.to_ne_bytes());
-        m.extend_from_slice(&0u32.to_ne_bytes());
-        m.extend_from_slice(&body);
-        m
+        body
     }
 }
 
@@ -112,7 +117,7 @@ pub enum DiagAttr {
     UlpInfo(UlpInfo),
     CgroupId(u64),
     /// Anything else, or a known attribute with a malformed payload.
-    Other(u16, Vec<u8>),
+    Other(RawNla),
 }
 
 /// INET_DIAG_ULP_INFO: the upper-layer protocol of a TCP socket ("mptcp" on subflows).
@@ -120,7 +125,7 @@ pub enum DiagAttr {
 pub struct UlpInfo {
     pub name: Option<String>,
     pub mptcp: Option<SubflowAttrs>,
-    pub other: Vec<(u16, Vec<u8>)>,
+    pub other: Vec<RawNla>,
 }
 
 /// INET_ULP_INFO_MPTCP: MPTCP_SUBFLOW_ATTR_* of one subflow.
@@ -136,7 +141,7 @@ pub struct SubflowAttrs {
     pub flags: Option<u32>,
     pub id_rem: Option<u8>,
     pub id_loc: Option<u8>,
-    pub other: Vec<(u16, Vec<u8>)>,
+    pub other: Vec<RawNla>,
 }
 
 /// One answer: `struct inet_diag_msg` and its attributes.
@@ -174,6 +179,12 @@ impl DiagMsg {
             _ => None,
         })
     }
+    pub fn local(&self) -> SocketAddr {
+        SocketAddr::new(self.src, self.sport)
+    }
+    pub fn remote(&self) -> SocketAddr {
+        SocketAddr::new(self.dst, self.dport)
+    }
     pub fn v6only(&self) -> Option<bool> {
         self.attrs.iter().find_map(|a| match a {
             DiagAttr::SkV6Only(v) => Some(*v),
@@ -182,9 +193,6 @@ impl DiagMsg {
     }
 }
 
-fn u16_at(d: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_ne_bytes(d.get(at..at + 2)?.try_into().ok()?))
-}
 pub(crate) fn u32_at(d: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_ne_bytes(d.get(at..at + 4)?.try_into().ok()?))
 }
@@ -248,10 +256,10 @@ pub fn decode_attrs(buf: &[u8]) -> Vec<DiagAttr> {
         .filter(|a| a.kind != INET_DIAG_PAD)
         .map(|a| {
             let d = a.data;
-            let other = || DiagAttr::Other(a.kind, d.to_vec());
+            let other = || DiagAttr::Other(RawNla::new(a.kind, d));
             match a.kind {
                 INET_DIAG_INFO => DiagAttr::Info(d.to_vec()),
-                INET_DIAG_CONG => DiagAttr::Cong(super::rtnl::str_of(d)),
+                INET_DIAG_CONG => DiagAttr::Cong(nla::string(d)),
                 INET_DIAG_SHUTDOWN => {
                     exact::<1>(d).map_or_else(other, |b| DiagAttr::Shutdown(b[0]))
                 }
@@ -279,9 +287,9 @@ pub fn decode_ulp(buf: &[u8]) -> UlpInfo {
     let mut u = UlpInfo::default();
     for a in attrs(buf) {
         match a.kind {
-            INET_ULP_INFO_NAME => u.name = Some(super::rtnl::str_of(a.data)),
+            INET_ULP_INFO_NAME => u.name = Some(nla::string(a.data)),
             INET_ULP_INFO_MPTCP => u.mptcp = Some(decode_subflow(a.data)),
-            k => u.other.push((k, a.data.to_vec())),
+            k => u.other.push(RawNla::new(k, a.data)),
         }
     }
     u
@@ -321,7 +329,7 @@ pub fn decode_subflow(buf: &[u8]) -> SubflowAttrs {
             _ => false,
         };
         if !ok {
-            s.other.push((a.kind, d.to_vec()));
+            s.other.push(RawNla::new(a.kind, d));
         }
     }
     s
@@ -347,29 +355,5 @@ pub fn is_mptcp_subflow(body: &[u8]) -> bool {
     })
 }
 
-/// The netlink messages in one datagram: (type, flags, seq, body). A truncated tail ends the walk.
-pub fn messages(buf: &[u8]) -> impl Iterator<Item = (u16, u16, u32, &[u8])> {
-    let mut rest = buf;
-    std::iter::from_fn(move || {
-        if rest.len() < NLMSG_HDRLEN {
-            return None;
-        }
-        let len = u32_at(rest, 0)? as usize;
-        if len < NLMSG_HDRLEN || len > rest.len() {
-            rest = &[];
-            return None;
-        }
-        let m = (
-            u16_at(rest, 4)?,
-            u16_at(rest, 6)?,
-            u32_at(rest, 8)?,
-            &rest[NLMSG_HDRLEN..len],
-        );
-        rest = &rest[((len + 3) & !3).min(rest.len())..];
-        Some(m)
-    })
-}
-
 #[cfg(test)]
-#[path = "sock_diag_tests.rs"]
 mod tests;

@@ -1,13 +1,13 @@
-//! Collecting the MPTCP sockets of the calling thread's network namespace over sock_diag: one dump
-//! per family of MPTCP sockets (the request `ss -ManiH` makes), one per family of TCP sockets for the
-//! subflows (those whose ULP is "mptcp"), each subflow grouped under its connection by token.
-//! `collect_netns` is the one entry point (the collector and the benchmarks call it).
+//! The MPTCP sockets of the calling thread's network namespace from sock_diag, as the report keeps
+//! them: one dump per family of MPTCP sockets (the request `ss -ManiH` makes), one per family of TCP
+//! sockets for the subflows (those whose ULP is "mptcp"), each subflow grouped under its connection
+//! by token. `collect_netns` is the one entry point (the collector and the benchmarks call it).
 
-use super::rtnl::RtSocket;
-use super::sock_diag::*;
-use super::sock_diag_text::{addr_text, state_name};
-use crate::report::{MptcpSocket, Subflow};
-use crate::sys::nlsock::NlSocket;
+use crate::netlink::rtnl::RtSocket;
+use crate::netlink::sock_diag::*;
+use crate::netlink::socket::{describe_errno, NlError, Stats};
+use crate::report::{self, MptcpSocket, Subflow};
+use crate::views::formats::ss::{addr_text, state_name};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -29,63 +29,15 @@ fn io_error(what: &str, e: std::io::Error) -> DiagError {
     DiagError {
         what: what.into(),
         errno: e.raw_os_error(),
-        detail: super::genl::describe_errno(e.raw_os_error().unwrap_or(libc::EIO)),
+        detail: describe_errno(e.raw_os_error().unwrap_or(libc::EIO)),
     }
 }
 
-/// How a dump went besides its answers.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct DumpStats {
-    pub answers: usize,
-    pub malformed: usize,
-    /// The kernel flagged the dump inconsistent (sockets came and went while it ran).
-    pub interrupted: bool,
-}
-
-const NLMSG_ERROR: u16 = 2;
-const NLMSG_DONE: u16 = 3;
-const NLM_F_DUMP_INTR: u16 = 0x10;
-
-/// Sends `req` and hands every answer's body (`struct inet_diag_msg` and its attributes) to `each`,
-/// until the kernel says the dump is done.
-pub fn dump(
-    sock: &mut NlSocket,
-    req: &Request,
-    seq: u32,
-    what: &str,
-    mut each: impl FnMut(&[u8]),
-) -> Result<DumpStats, DiagError> {
-    sock.send(&req.encode(seq)).map_err(|e| io_error(what, e))?;
-    let mut stats = DumpStats::default();
-    loop {
-        let buf = sock.recv().map_err(|e| io_error(what, e))?;
-        for (kind, flags, mseq, body) in messages(buf) {
-            if mseq != seq {
-                continue;
-            }
-            stats.interrupted |= flags & NLM_F_DUMP_INTR != 0;
-            let errno = || {
-                body.get(..4)
-                    .map(|b| i32::from_ne_bytes(b.try_into().unwrap_or_default()))
-                    .unwrap_or(0)
-            };
-            match kind {
-                NLMSG_DONE | NLMSG_ERROR if errno() < 0 => {
-                    let e = -errno();
-                    return Err(DiagError {
-                        what: what.into(),
-                        errno: Some(e),
-                        detail: super::genl::describe_errno(e),
-                    });
-                }
-                NLMSG_DONE | NLMSG_ERROR => return Ok(stats),
-                SOCK_DIAG_BY_FAMILY => {
-                    stats.answers += 1;
-                    each(body)
-                }
-                _ => {}
-            }
-        }
+fn nl_error(what: &str, e: NlError) -> DiagError {
+    DiagError {
+        what: what.into(),
+        errno: e.errno(),
+        detail: e.to_string(),
     }
 }
 
@@ -181,10 +133,10 @@ fn mptcp_socket(m: &DiagMsg, links: &Links) -> MptcpSocket {
         send_q: m.wqueue as u64,
         local,
         peer,
-        // The info line's words are the typed `mptcp` (rendered by sock_diag_text).
+        // The info line's words are the typed `mptcp` (rendered by views::formats::ss).
         info: Default::default(),
         inode: Some(m.inode),
-        mptcp: m.info().map(decode_mptcp_info),
+        mptcp: m.info().map(|i| mptcp_info(decode_mptcp_info(i))),
         subflows: Vec::new(),
     }
 }
@@ -209,7 +161,65 @@ fn subflow(m: &DiagMsg, a: Option<&SubflowAttrs>, links: &Links) -> Subflow {
         map_sfseq: a.map_sfseq,
         ssn_offset: a.ssn_offset,
         map_datalen: a.map_datalen,
-        tcp: m.info().and_then(decode_tcp_info),
+        tcp: m.info().and_then(decode_tcp_info).map(tcp_info),
+    }
+}
+
+/// The report's `mptcp_info`.
+pub fn mptcp_info(i: MptcpInfo) -> report::MptcpInfo {
+    report::MptcpInfo {
+        size: i.size,
+        subflows: i.subflows,
+        add_addr_signal: i.add_addr_signal,
+        add_addr_accepted: i.add_addr_accepted,
+        subflows_max: i.subflows_max,
+        add_addr_signal_max: i.add_addr_signal_max,
+        add_addr_accepted_max: i.add_addr_accepted_max,
+        flags: i.flags,
+        token: i.token,
+        write_seq: i.write_seq,
+        snd_una: i.snd_una,
+        rcv_nxt: i.rcv_nxt,
+        local_addr_used: i.local_addr_used,
+        local_addr_max: i.local_addr_max,
+        csum_enabled: i.csum_enabled,
+        retransmits: i.retransmits,
+        bytes_retrans: i.bytes_retrans,
+        bytes_sent: i.bytes_sent,
+        bytes_received: i.bytes_received,
+        bytes_acked: i.bytes_acked,
+        subflows_total: i.subflows_total,
+        endp_laminar_max: i.endp_laminar_max,
+        endp_fullmesh_max: i.endp_fullmesh_max,
+        last_data_sent: i.last_data_sent,
+        last_data_recv: i.last_data_recv,
+        last_ack_recv: i.last_ack_recv,
+    }
+}
+
+/// The report's `tcp_info`.
+pub fn tcp_info(t: TcpInfo) -> report::TcpInfo {
+    report::TcpInfo {
+        ca_state: t.ca_state,
+        retransmits: t.retransmits,
+        backoff: t.backoff,
+        rto_us: t.rto_us,
+        snd_mss: t.snd_mss,
+        rcv_mss: t.rcv_mss,
+        unacked: t.unacked,
+        lost: t.lost,
+        retrans: t.retrans,
+        pmtu: t.pmtu,
+        rtt_us: t.rtt_us,
+        rttvar_us: t.rttvar_us,
+        snd_ssthresh: t.snd_ssthresh,
+        snd_cwnd: t.snd_cwnd,
+        total_retrans: t.total_retrans,
+        bytes_acked: t.bytes_acked,
+        bytes_received: t.bytes_received,
+        min_rtt_us: t.min_rtt_us,
+        bytes_sent: t.bytes_sent,
+        bytes_retrans: t.bytes_retrans,
     }
 }
 
@@ -226,8 +236,8 @@ fn mptcp_sockets(
     links: &Links,
     notes: &mut Vec<String>,
 ) -> Result<Vec<(Owner, MptcpSocket)>, DiagError> {
-    let mut sock = NlSocket::open(NETLINK_SOCK_DIAG)
-        .map_err(|e| io_error("opening a NETLINK_SOCK_DIAG socket", e))?;
+    let mut sock =
+        DiagSocket::open().map_err(|e| io_error("opening a NETLINK_SOCK_DIAG socket", e))?;
     let mut out = Vec::new();
     for (i, (family, fname)) in FAMILIES.into_iter().enumerate() {
         let req = Request {
@@ -238,7 +248,7 @@ fn mptcp_sockets(
         };
         let what = format!("sock_diag dump of MPTCP sockets ({fname})");
         let mut malformed = 0;
-        let res = dump(&mut sock, &req, i as u32 + 1, &what, |body| {
+        let res = sock.dump(&req, &mut |body| {
             let Ok(m) = decode_msg(body) else {
                 malformed += 1;
                 return;
@@ -252,9 +262,9 @@ fn mptcp_sockets(
             out.push((owner, s));
         });
         match res {
-            Ok(st) => note_stats(notes, &what, DumpStats { malformed, ..st }),
-            Err(e) if i == 0 => return Err(e),
-            Err(e) => notes.push(e.to_string()),
+            Ok(st) => note_stats(notes, &what, st, malformed),
+            Err(e) if i == 0 => return Err(nl_error(&what, e)),
+            Err(e) => notes.push(nl_error(&what, e).to_string()),
         }
     }
     Ok(out)
@@ -265,10 +275,10 @@ fn tcp_subflows(
     links: &Links,
     notes: &mut Vec<String>,
 ) -> Result<Vec<(Owner, Subflow)>, DiagError> {
-    let mut sock = NlSocket::open(NETLINK_SOCK_DIAG)
-        .map_err(|e| io_error("opening a NETLINK_SOCK_DIAG socket", e))?;
+    let mut sock =
+        DiagSocket::open().map_err(|e| io_error("opening a NETLINK_SOCK_DIAG socket", e))?;
     let mut out = Vec::new();
-    for (i, (family, fname)) in FAMILIES.into_iter().enumerate() {
+    for (family, fname) in FAMILIES {
         let req = Request {
             family,
             protocol: IPPROTO_TCP,
@@ -277,7 +287,8 @@ fn tcp_subflows(
         };
         let what = format!("sock_diag dump of TCP sockets ({fname})");
         let mut malformed = 0;
-        let st = dump(&mut sock, &req, i as u32 + 1, &what, |body| {
+        let st = sock
+            .dump(&req, &mut |body| {
             if !is_mptcp_subflow(body) {
                 return;
             }
@@ -293,8 +304,9 @@ fn tcp_subflows(
                 None => Owner::Unknown,
             };
             out.push((owner, sf));
-        })?;
-        note_stats(notes, &what, DumpStats { malformed, ..st });
+        })
+            .map_err(|e| nl_error(&what, e))?;
+        note_stats(notes, &what, st, malformed);
     }
     Ok(out)
 }
@@ -356,12 +368,9 @@ pub fn collect_netns(subflows: bool) -> Result<SocketDump, DiagError> {
     Ok(out)
 }
 
-fn note_stats(notes: &mut Vec<String>, what: &str, st: DumpStats) {
-    if st.malformed > 0 {
-        notes.push(format!(
-            "{what}: {} malformed answer(s) skipped",
-            st.malformed
-        ));
+fn note_stats(notes: &mut Vec<String>, what: &str, st: Stats, malformed: usize) {
+    if malformed > 0 {
+        notes.push(format!("{what}: {malformed} malformed answer(s) skipped"));
     }
     if st.interrupted {
         notes.push(format!(

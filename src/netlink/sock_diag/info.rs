@@ -2,8 +2,65 @@
 //! `struct tcp_info` for their subflows, decoded by offset (include/uapi/linux/mptcp.h, tcp.h) with
 //! lengths checked, so an older kernel's shorter struct or a newer one's longer struct both read.
 
-use super::sock_diag::{u32_at, u64_at};
-use crate::report::{MptcpInfo, TcpInfo};
+use super::{u32_at, u64_at};
+
+/// `struct mptcp_info` as the kernel sent it: the fields every kernel has, and the later ones as
+/// None when the struct ended before them (older kernel). `size` is the length it came with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MptcpInfo {
+    pub size: usize,
+    pub subflows: u8,
+    pub add_addr_signal: u8,
+    pub add_addr_accepted: u8,
+    pub subflows_max: u8,
+    pub add_addr_signal_max: u8,
+    pub add_addr_accepted_max: u8,
+    /// MPTCP_INFO_FLAG_*: 0x1 fallback, 0x2 remote key received.
+    pub flags: u32,
+    pub token: u32,
+    pub write_seq: u64,
+    pub snd_una: u64,
+    pub rcv_nxt: u64,
+    pub local_addr_used: Option<u8>,
+    pub local_addr_max: Option<u8>,
+    pub csum_enabled: Option<u8>,
+    pub retransmits: Option<u32>,
+    pub bytes_retrans: Option<u64>,
+    pub bytes_sent: Option<u64>,
+    pub bytes_received: Option<u64>,
+    pub bytes_acked: Option<u64>,
+    pub subflows_total: Option<u8>,
+    pub endp_laminar_max: Option<u8>,
+    pub endp_fullmesh_max: Option<u8>,
+    pub last_data_sent: Option<u32>,
+    pub last_data_recv: Option<u32>,
+    pub last_ack_recv: Option<u32>,
+}
+
+/// The parts of `struct tcp_info` the tool reads (triage, the sockets view, the sampler's series).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TcpInfo {
+    pub ca_state: u8,
+    pub retransmits: u8,
+    pub backoff: u8,
+    pub rto_us: u32,
+    pub snd_mss: u32,
+    pub rcv_mss: u32,
+    pub unacked: u32,
+    pub lost: u32,
+    pub retrans: u32,
+    pub pmtu: u32,
+    pub rtt_us: u32,
+    pub rttvar_us: u32,
+    pub snd_ssthresh: u32,
+    pub snd_cwnd: u32,
+    pub total_retrans: u32,
+    pub bytes_acked: Option<u64>,
+    pub bytes_received: Option<u64>,
+    pub min_rtt_us: Option<u32>,
+    pub bytes_sent: Option<u64>,
+    pub bytes_retrans: Option<u64>,
+}
 
 /// `struct mptcp_info` (include/uapi/linux/mptcp.h). A shorter struct (older kernel) reads as zeros
 /// for the first fields, as `ss` reads it, and None for the later ones.

@@ -1,68 +1,18 @@
 //! iproute2's text format for endpoints and limits: rendered byte for byte like current
-//! `ip mptcp endpoint show` / `ip mptcp limits show`, and parsed back (fixtures, comparisons).
+//! `ip mptcp endpoint show` / `ip mptcp limits show` (one endpoint's line is the report's own
+//! `Display`, which triage quotes too), and parsed back (recorded outputs, comparisons).
 
-use super::ENDPOINT_FLAG_NAMES;
+pub use crate::report::endpoint::{flag_words, fmt_ip};
+use crate::report::endpoint::ENDPOINT_FLAG_NAMES;
 use crate::report::{Endpoint, Limits};
 use std::fmt::Write;
-use std::net::{IpAddr, Ipv6Addr};
-
-/// An IP address as glibc's inet_ntop prints it (`::10.1.2.3`, not Rust's `::a01:203`).
-pub fn fmt_ip(addr: &IpAddr) -> String {
-    match addr {
-        IpAddr::V4(a) => a.to_string(),
-        IpAddr::V6(a) => fmt_ipv6(a),
-    }
-}
-
-fn fmt_ipv6(a: &Ipv6Addr) -> String {
-    let w = a.segments();
-    // inet_ntop prints an embedded IPv4 address for ::a.b.c.d (not ::, not ::1) and ::ffff:a.b.c.d.
-    let compat = w[..6].iter().all(|&x| x == 0) && (w[6] != 0);
-    let mapped = w[..5].iter().all(|&x| x == 0) && w[5] == 0xffff;
-    if compat || mapped {
-        let o = a.octets();
-        let prefix = if mapped { "::ffff:" } else { "::" };
-        return format!("{prefix}{}.{}.{}.{}", o[12], o[13], o[14], o[15]);
-    }
-    a.to_string()
-}
-
-pub fn flag_words(flags: u32) -> String {
-    let mut out = String::new();
-    let mut rest = flags;
-    for (name, bit) in ENDPOINT_FLAG_NAMES {
-        if flags & bit != 0 {
-            let _ = write!(out, "{name} ");
-        }
-        rest &= !bit;
-    }
-    if rest != 0 {
-        let _ = write!(out, "rawflags {rest:02x} ");
-    }
-    out
-}
+use std::net::IpAddr;
 
 /// One line per endpoint, each with iproute2's trailing space and a newline.
 pub fn render_endpoints(eps: &[Endpoint]) -> String {
     let mut out = String::new();
     for e in eps {
-        let _ = write!(out, "{} ", fmt_ip(&e.addr));
-        if e.port != 0 {
-            let _ = write!(out, "port {} ", e.port);
-        }
-        let _ = write!(out, "id {} ", e.id);
-        out.push_str(&flag_words(e.flags));
-        // iproute2 names the device; an index without a name (device removed) prints as `if<N>`.
-        match (&e.dev, e.ifindex) {
-            (Some(dev), _) => {
-                let _ = write!(out, "dev {dev} ");
-            }
-            (None, Some(i)) if i != 0 => {
-                let _ = write!(out, "dev if{i} ");
-            }
-            _ => {}
-        }
-        out.push('\n');
+        let _ = writeln!(out, "{e}");
     }
     out
 }
@@ -99,6 +49,7 @@ pub fn parse_endpoints(text: &str) -> Result<Vec<Endpoint>, String> {
             flags: 0,
             ifindex: None,
             dev: None,
+            unknown_attrs: Vec::new(),
         };
         while let Some(w) = words.next() {
             let mut value = || {
@@ -165,7 +116,7 @@ mod tests {
     fn capture_round_trips() {
         let text = "127.0.0.2 id 1 subflow dev lo \n";
         let eps = parse_endpoints(text).unwrap();
-        assert_eq!(eps[0].flags, crate::netlink::MPTCP_PM_ADDR_FLAG_SUBFLOW);
+        assert_eq!(eps[0].flags, crate::report::MPTCP_PM_ADDR_FLAG_SUBFLOW);
         assert_eq!(eps[0].dev.as_deref(), Some("lo"));
         assert_eq!(render_endpoints(&eps), text);
         let l = "add_addr_accepted 0 subflows 2 \n";
@@ -173,19 +124,7 @@ mod tests {
     }
 
     #[test]
-    fn ipv6_like_inet_ntop() {
-        assert_eq!(fmt_ip(&"::a01:203".parse().unwrap()), "::10.1.2.3");
-        assert_eq!(
-            fmt_ip(&"::ffff:10.1.2.3".parse().unwrap()),
-            "::ffff:10.1.2.3"
-        );
-        assert_eq!(fmt_ip(&"::1".parse().unwrap()), "::1");
-        assert_eq!(fmt_ip(&"2001:db8::1".parse().unwrap()), "2001:db8::1");
-    }
-
-    #[test]
     fn unknown_flags_kept_raw() {
-        assert_eq!(flag_words(0x2 | 0x40), "subflow rawflags 40 ");
         let eps = parse_endpoints("10.0.0.1 id 3 rawflags 10 \n").unwrap();
         assert_eq!(eps[0].flags, 0x10);
     }

@@ -1,8 +1,8 @@
 //! Events as current `ip mptcp monitor` prints them (iproute2 after 6.2: listener events named, a
 //! 16-wide right-aligned name column), so maintainers read the format they know.
 
-use super::event::{EventKind, PmEvent};
-use super::iproute::fmt_ip;
+use crate::report::endpoint::fmt_ip;
+use crate::report::{EventKind, PmEvent};
 use std::fmt::Write;
 
 /// The name in the bracketed column; None for types iproute2 prints as `[UNKNOWN N]`.
@@ -87,7 +87,7 @@ mod tests {
     use pretty_assertions::assert_eq;
 
     /// `ip mptcp monitor` (iproute2 6.1) during one loopback connection: the reference capture.
-    const CAPTURE: &str = include_str!("../../tests/fixtures/events/ns_monitor_ip61.txt");
+    const CAPTURE: &str = include_str!("../../../tests/fixtures/events/ns_monitor_ip61.txt");
     const LISTENER: &str = "saddr4=127.0.0.1 sport=10001";
 
     /// Reads a monitor line back into an event (test helper: the tool never parses this format).
