@@ -5,9 +5,9 @@ use crate::archive::{self, Entry, Member};
 use crate::cli::{Cli, CollectArgs, Command, ListArgs, UnredactArgs};
 use crate::collect::collectors::{Ctx, Env};
 use crate::collect::engine::{self, Plan};
+use crate::collect::pm_source::{NoPm, PmSource, RecordedPm};
 use crate::collect::spec::{self, Spec};
 use crate::exit::usage;
-use crate::collect::pm_source::{NoPm, PmSource, RecordedPm};
 use crate::redact::{RedactOptions, Redactor};
 use crate::report::{Meta, Report, Tool, SCHEMA_VERSION};
 use crate::sys::{stdio, FixtureRunner, Fs, Netns, RealRunner, Runner};
@@ -145,7 +145,11 @@ pub(crate) fn make_env(
                 true,
             )
         }
-        None if fs.kernel_is_live() => (Arc::new(RealRunner), crate::collect::pm_source::live_source(), true),
+        None if fs.kernel_is_live() => (
+            Arc::new(RealRunner),
+            crate::collect::pm_source::live_source(),
+            true,
+        ),
         None => (
             Arc::new(RealRunner),
             Arc::new(NoPm("netlink is not queried under --root".into())),

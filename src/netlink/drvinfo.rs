@@ -3,8 +3,8 @@
 //! network namespace that mounted it, not the one the calling thread entered, so for other
 //! namespaces the ioctl on a socket of the thread's namespace is the reliable source.
 
-pub use crate::sys::nlsock::DRVINFO_LEN;
 use crate::sys::nlsock::ethtool_drvinfo;
+pub use crate::sys::nlsock::DRVINFO_LEN;
 use std::io;
 use std::os::fd::AsFd;
 

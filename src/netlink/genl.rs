@@ -154,13 +154,15 @@ impl GenlSocket {
     fn exchange(&mut self, kind: u16, req: &GenlMsg, dump: bool) -> Result<Vec<GenlMsg>, NlError> {
         let mut out = Vec::new();
         let mut bad = None;
-        self.sock
-            .request(kind, dump, &req.emit(), &mut |m: &Message| {
-                match GenlMsg::parse(m.body) {
-                    Ok(g) => out.push(g),
-                    Err(e) => bad = bad.take().or(Some(e)),
-                }
-            })?;
+        self.sock.request(
+            kind,
+            dump,
+            &req.emit(),
+            &mut |m: &Message| match GenlMsg::parse(m.body) {
+                Ok(g) => out.push(g),
+                Err(e) => bad = bad.take().or(Some(e)),
+            },
+        )?;
         match bad {
             Some(e) => Err(NlError::Malformed(e)),
             None => Ok(out),

@@ -4,10 +4,10 @@
 //! and the route lookup that tells the sampler which interface a subflow leaves by. Decoders take the
 //! bytes after the netlink header and never panic on short input.
 
+use super::nla::{emit_all, RawNla};
 use super::rtnl::{
     attrs, str_of, u32_of, RouteMsg, RtSocket, RTA_DST, RTA_OIF, RTA_SRC, RTM_GETROUTE,
 };
-use super::nla::{emit_all, RawNla};
 use std::io;
 use std::net::IpAddr;
 

@@ -59,7 +59,7 @@ impl Nla for PmAttr {
     }
     fn emit_value(&self, b: &mut [u8]) {
         match self {
-            PmAttr::Addr(a) | PmAttr::AddrRemote(a) => a.as_slice().emit(b),
+            PmAttr::Addr(a) | PmAttr::AddrRemote(a) => super::nla::emit_into(a, b),
             PmAttr::Scalar(s) => s.emit_value(b),
         }
     }

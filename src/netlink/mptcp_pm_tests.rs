@@ -52,11 +52,13 @@ fn decode_then_emit_gives_the_kernels_bytes() {
             let attrs = PmAttr::decode_all(&g.attrs).unwrap();
             let again = GenlMsg::new(g.header.cmd, g.header.version, emit_all(&attrs));
             assert_eq!(&again, g);
-            out.extend(Message {
-                body: &again.emit(),
-                ..*m
-            }
-            .emit());
+            out.extend(
+                Message {
+                    body: &again.emit(),
+                    ..*m
+                }
+                .emit(),
+            );
         }
         assert_eq!(out, bytes);
     }
@@ -74,7 +76,8 @@ fn limits_decode() {
 fn unknown_address_attributes_are_kept_and_emitted_again() {
     let (_, msgs) = answers(DUMP);
     let mut a = decode_addr(&msgs[0].1).unwrap();
-    a.attrs.push(AddrAttr::Other(RawNla::new(42, [1, 2, 3, 4, 5])));
+    a.attrs
+        .push(AddrAttr::Other(RawNla::new(42, [1, 2, 3, 4, 5])));
     let msg = GenlMsg::new(
         MPTCP_PM_CMD_GET_ADDR,
         MPTCP_PM_VER,

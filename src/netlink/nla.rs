@@ -4,8 +4,8 @@
 //! decoding and nothing is dropped. Typed attribute enums elsewhere end in `Other(RawNla)` and emit
 //! through the same `Nla` trait, so decode -> emit gives the kernel's bytes back.
 
-pub use netlink_packet_core::{Emitable, Nla, NlaBuffer, NLA_F_NESTED, NLA_TYPE_MASK};
 use netlink_packet_core::{DecodeError, NlasIterator, Parseable};
+pub use netlink_packet_core::{Emitable, Nla, NlaBuffer, NLA_F_NESTED, NLA_TYPE_MASK};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// An attribute as the kernel sent it: the number with its NESTED / NET_BYTEORDER bits, and the
@@ -71,16 +71,26 @@ pub fn value<'a>(a: &NlaBuffer<&'a [u8]>) -> &'a [u8] {
 
 /// Every attribute of `buf`, raw.
 pub fn raw_all(buf: &[u8]) -> Vec<RawNla> {
-    attrs(buf)
-        .filter_map(|a| RawNla::parse(&a).ok())
-        .collect()
+    attrs(buf).filter_map(|a| RawNla::parse(&a).ok()).collect()
 }
 
 /// The bytes of `attrs` as the kernel packs them (each aligned to 4).
 pub fn emit_all<N: Nla>(attrs: &[N]) -> Vec<u8> {
     let mut out = vec![0u8; attrs.buffer_len()];
-    attrs.emit(&mut out);
+    emit_into(attrs, &mut out);
     out
+}
+
+/// Emits `attrs` into `buf` (of `attrs.buffer_len()` bytes) through netlink-packet-core, then writes
+/// each type field whole: its `Emitable` drops NLA_F_NET_BYTEORDER when NLA_F_NESTED is set too
+/// (set_nested_flag re-reads the masked type), and an attribute kept raw must come out as it came.
+pub fn emit_into<N: Nla>(attrs: &[N], buf: &mut [u8]) {
+    attrs.emit(buf);
+    let mut at = 0;
+    for a in attrs {
+        buf[at + 2..at + 4].copy_from_slice(&a.kind().to_ne_bytes());
+        at += a.buffer_len();
+    }
 }
 
 // Payload readers: the first N bytes or an error naming the attribute.
@@ -160,6 +170,9 @@ mod tests {
     fn raw_attributes_keep_their_flag_bits_and_emit_the_same_bytes() {
         let mut b = attr(NLA_F_NESTED | 1, &attr(2, &[7, 0, 0, 0]));
         b.extend(attr(9, b"abcde"));
+        // Both flag bits (netlink-packet-core alone would drop NET_BYTEORDER here).
+        b.extend(attr(NLA_F_NESTED | 0x4000 | 0x20f, b"y"));
+        assert_eq!(&b[b.len() - 6..b.len() - 4], &(0xc20fu16).to_ne_bytes());
         let raw = raw_all(&b);
         assert_eq!(raw[0].kind, NLA_F_NESTED | 1);
         assert_eq!(raw[0].number(), 1);

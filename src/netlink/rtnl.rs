@@ -97,7 +97,9 @@ impl RtSocket {
         let mut hdr = [0u8; 16];
         hdr[4..8].copy_from_slice(&index.to_ne_bytes());
         let body = self.get(RTM_GETLINK, &hdr).ok()??;
-        LinkMsg::parse(&body).map(|l| l.name).filter(|n| !n.is_empty())
+        LinkMsg::parse(&body)
+            .map(|l| l.name)
+            .filter(|n| !n.is_empty())
     }
 
     /// The id this namespace gives the namespace open at `fd` (RTM_GETNSID), if it has one.
@@ -107,7 +109,10 @@ impl RtSocket {
         const NETNSA_FD: u16 = 3;
         // struct rtgenmsg (padded to 4), then NETNSA_FD.
         let mut req = vec![libc::AF_UNSPEC as u8, 0, 0, 0];
-        req.extend(nla::emit_all(&[RawNla::new(NETNSA_FD, (fd as u32).to_ne_bytes())]));
+        req.extend(nla::emit_all(&[RawNla::new(
+            NETNSA_FD,
+            (fd as u32).to_ne_bytes(),
+        )]));
         let answers = self.get(RTM_GETNSID, &req)?;
         Ok(answers.iter().find_map(|b| {
             attrs(b.get(4..)?)

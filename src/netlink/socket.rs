@@ -184,9 +184,9 @@ pub fn error_of(m: &Message) -> Option<(i32, Option<String>)> {
         let echoed = if m.flags & NLM_F_CAPPED != 0 {
             NLMSG_HDRLEN
         } else {
-            m.body
-                .get(4..8)
-                .map_or(NLMSG_HDRLEN, |b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]) as usize)
+            m.body.get(4..8).map_or(NLMSG_HDRLEN, |b| {
+                u32::from_ne_bytes([b[0], b[1], b[2], b[3]]) as usize
+            })
         };
         m.body.get(4 + ((echoed.max(NLMSG_HDRLEN) + 3) & !3)..)
     };
@@ -342,7 +342,10 @@ mod tests {
         d.extend(msg(NLMSG_DONE, 2, &0i32.to_ne_bytes()));
         let all: Vec<_> = messages(&d).collect::<Result<_, _>>().unwrap();
         assert_eq!(all.len(), 2);
-        assert_eq!((all[0].kind, all[0].seq, all[0].body), (0x1c, 7, &[1, 1, 0, 0][..]));
+        assert_eq!(
+            (all[0].kind, all[0].seq, all[0].body),
+            (0x1c, 7, &[1, 1, 0, 0][..])
+        );
         // A length below the header, or past the datagram: an error, nothing after it.
         for bad in [8u32, 64] {
             let mut d = msg(0x1c, 0, &[1, 1, 0, 0]);
@@ -359,7 +362,10 @@ mod tests {
         let request = msg(0x1c, 5, &[3, 1, 0, 0]);
         let mut body = (-22i32).to_ne_bytes().to_vec();
         body.extend(&request);
-        body.extend(emit_all(&[RawNla::new(NLMSGERR_ATTR_MSG, &b"missing attribute\0"[..])]));
+        body.extend(emit_all(&[RawNla::new(
+            NLMSGERR_ATTR_MSG,
+            &b"missing attribute\0"[..],
+        )]));
         let d = msg(NLMSG_ERROR, NLM_F_ACK_TLVS, &body);
         let m = messages(&d).next().unwrap().unwrap();
         assert_eq!(error_of(&m), Some((22, Some("missing attribute".into()))));

@@ -193,8 +193,7 @@ impl PmEvent {
 
     /// Server side of the connection (flag bit, or the older separate attribute).
     pub fn is_server_side(&self) -> bool {
-        self.flags
-            .is_some_and(|f| f & EVENT_FLAG_SERVER_SIDE != 0)
+        self.flags.is_some_and(|f| f & EVENT_FLAG_SERVER_SIDE != 0)
             || self.server_side.is_some_and(|s| s != 0)
     }
 }

@@ -3,10 +3,11 @@
 
 use super::facts::{endpoint_line, global_addrs, kernel_pm, multihomed, plays, roles};
 use super::{finding, namespaces, where_, DOCS_PM, DOCS_SETUP};
-use crate::report::{MPTCP_PM_ADDR_FLAG_BACKUP, MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_IMPLICIT,
+use crate::report::{Endpoint, Finding, Report, Severity, Status};
+use crate::report::{
+    MPTCP_PM_ADDR_FLAG_BACKUP, MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_IMPLICIT,
     MPTCP_PM_ADDR_FLAG_LAMINAR, MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW,
 };
-use crate::report::{Endpoint, Finding, Report, Severity, Status};
 
 pub fn mptcp_off(r: &Report) -> Vec<Finding> {
     let mut out = Vec::new();

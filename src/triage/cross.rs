@@ -4,10 +4,11 @@
 
 use super::facts::{global_addrs, parse_ip};
 use super::{finding, namespaces, DOCS_PM};
-use crate::views::formats::iproute::render_endpoints;
-use crate::report::{MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW,
-};
 use crate::report::{Finding, Report, Severity};
+use crate::report::{
+    MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW,
+};
+use crate::views::formats::iproute::render_endpoints;
 
 /// The namespace of a report that plays `role` ("client" or "server"): the first one whose counters or
 /// sockets show it initiating (client) or accepting (server) MPTCP connections, else the first one with

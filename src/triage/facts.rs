@@ -3,8 +3,8 @@
 //! connections, and counters. Each returns None when the data behind it was not collected, so a rule
 //! built on them says nothing rather than guessing.
 
-use crate::views::formats::iproute::render_endpoints;
 use crate::report::{Endpoint, Interfaces, Report};
+use crate::views::formats::iproute::render_endpoints;
 use std::net::IpAddr;
 
 /// The most loopback connections attributed to earlier self-tests. Each earlier run of the self-test

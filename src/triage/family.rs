@@ -6,10 +6,11 @@
 use super::facts::{connections, counter_line, endpoint_line, mptcp_counter};
 use super::routes::{endpoint_dev, routing};
 use super::{finding, namespaces, where_, DOCS_PM};
-use crate::report::{MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_LAMINAR, MPTCP_PM_ADDR_FLAG_SIGNAL,
+use crate::report::{Finding, Report, Severity};
+use crate::report::{
+    MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_LAMINAR, MPTCP_PM_ADDR_FLAG_SIGNAL,
     MPTCP_PM_ADDR_FLAG_SUBFLOW,
 };
-use crate::report::{Finding, Report, Severity};
 use std::net::IpAddr;
 
 const USED: u32 = MPTCP_PM_ADDR_FLAG_SIGNAL

@@ -5,8 +5,8 @@
 use super::facts::{counter_line, joins_unanswered, mptcp_counter, multihomed, tcp_counter};
 use super::routes::routing;
 use super::{finding, namespaces, where_, DOCS_PM};
-use crate::views::formats::iproute::render_endpoints;
 use crate::report::{Endpoint, Finding, Interfaces, Link, Report, Severity};
+use crate::views::formats::iproute::render_endpoints;
 use std::net::IpAddr;
 
 fn line(e: &Endpoint) -> String {

@@ -6,9 +6,10 @@ use super::facts::{
     counter_line, endpoint_line, kernel_pm, mptcp_opens, parse_ip, plays, selftest_traces,
 };
 use super::{finding, namespaces, where_, DOCS_PM, DOCS_SETUP};
-use crate::report::{MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_IMPLICIT, MPTCP_PM_ADDR_FLAG_SIGNAL,
-};
 use crate::report::{Finding, Report, Severity};
+use crate::report::{
+    MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_IMPLICIT, MPTCP_PM_ADDR_FLAG_SIGNAL,
+};
 use std::net::IpAddr;
 
 /// allow_join_initial_addr_port 0 makes the server set the C flag: clients may not join its initial

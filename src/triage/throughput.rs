@@ -7,10 +7,11 @@
 mod paths;
 
 use super::{finding, where_, DOCS_FAQ, DOCS_PM};
-use crate::views::formats::iproute::render_endpoints;
-use crate::report::{MPTCP_PM_ADDR_FLAG_BACKUP, MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW,
-};
 use crate::report::{Finding, LinkCounters, LinkDetail, Report, Severity};
+use crate::report::{
+    MPTCP_PM_ADDR_FLAG_BACKUP, MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW,
+};
+use crate::views::formats::iproute::render_endpoints;
 pub use paths::subflow_interfaces;
 use paths::{detail, ip_of, mtu, namespaces};
 use std::net::IpAddr;

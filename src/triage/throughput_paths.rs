@@ -1,8 +1,8 @@
 //! Which interfaces carry MPTCP traffic in a namespace, and the per-interface facts the throughput
 //! rules and the summary's interface table look up.
 
-use crate::views::formats::iproute::render_endpoints;
 use crate::report::{LinkDetail, Report};
+use crate::views::formats::iproute::render_endpoints;
 use std::net::{IpAddr, SocketAddr};
 
 /// Namespaces with per-namespace data of any collector this file reads.

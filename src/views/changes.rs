@@ -1,9 +1,9 @@
 //! Endpoint and limit changes between the two snapshots, as lines a maintainer reads at a glance
 //! (endpoints printed the way `ip mptcp endpoint show` prints them).
 
-use crate::views::formats::iproute::{render_endpoints, render_limits};
 use crate::report::Endpoint;
 use crate::report::Snapshot;
+use crate::views::formats::iproute::{render_endpoints, render_limits};
 
 fn line(e: &Endpoint) -> String {
     render_endpoints(std::slice::from_ref(e))

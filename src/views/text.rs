@@ -1,8 +1,8 @@
 //! Plain-text view: the same facts as the summary, for terminals and logs (no markdown).
 
 use crate::collect::collectors::sysctl;
-use crate::views::formats::iproute;
 use crate::report::Report;
+use crate::views::formats::iproute;
 use std::fmt::Write;
 
 /// The widest a padded column gets.

@@ -3,8 +3,8 @@
 
 use super::{Builtin, Ctx, Output, Result};
 use crate::netlink::PmError;
-use crate::views::formats::iproute;
 use crate::report::{Artifact, Data, Source};
+use crate::views::formats::iproute;
 
 pub struct Endpoints;
 

@@ -27,8 +27,8 @@ pub mod sockets;
 pub mod sockets_modules;
 pub mod sysctl;
 
-use crate::collect::spec::{artifact_name_for, artifact_name_for_file};
 use crate::collect::pm_source::PmSource;
+use crate::collect::spec::{artifact_name_for, artifact_name_for_file};
 use crate::report::{Artifact, Data, Source};
 use crate::sys::runner::CommandRequest;
 use crate::sys::{CommandOutput, Fs, Netns, Runner};

@@ -8,10 +8,10 @@
 
 use super::endpoints::netlink_artifact;
 use super::{command_problem, Builtin, Ctx, Output, Result};
-use crate::netlink::rtnl::{RtSocket, AF_INET, AF_INET6};
 use crate::collect::convert::links::report_links;
-use crate::views::formats::rtnl::{self as rtnl_text, Names};
+use crate::netlink::rtnl::{RtSocket, AF_INET, AF_INET6};
 use crate::report::{Artifact, Data, Interfaces, Link, Source};
+use crate::views::formats::rtnl::{self as rtnl_text, Names};
 
 pub struct Routing;
 

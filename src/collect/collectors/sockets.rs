@@ -8,10 +8,10 @@
 use super::endpoints::netlink_artifact;
 use super::sockets_modules::{self as modules, ModState};
 use super::{Builtin, Ctx, Output, Result, Stop};
-use crate::collect::spec::artifact_name_for;
 use crate::collect::convert::sockets::collect_netns;
-use crate::views::formats::ss::render_ss;
+use crate::collect::spec::artifact_name_for;
 use crate::report::{Data, MptcpSocket, SockDiagRun};
+use crate::views::formats::ss::render_ss;
 use std::collections::BTreeMap;
 
 pub struct Sockets;

@@ -24,4 +24,3 @@ pub fn report_links(links: &[LinkMsg], addrs: &[AddrMsg]) -> Vec<Link> {
         })
         .collect()
 }
-

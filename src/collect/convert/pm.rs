@@ -76,12 +76,30 @@ mod tests {
 
     #[test]
     fn the_reports_flag_bits_are_the_kernels() {
-        assert_eq!(flags::MPTCP_PM_ADDR_FLAG_SIGNAL, consts::MPTCP_PM_ADDR_FLAG_SIGNAL);
-        assert_eq!(flags::MPTCP_PM_ADDR_FLAG_SUBFLOW, consts::MPTCP_PM_ADDR_FLAG_SUBFLOW);
-        assert_eq!(flags::MPTCP_PM_ADDR_FLAG_BACKUP, consts::MPTCP_PM_ADDR_FLAG_BACKUP);
-        assert_eq!(flags::MPTCP_PM_ADDR_FLAG_FULLMESH, consts::MPTCP_PM_ADDR_FLAG_FULLMESH);
-        assert_eq!(flags::MPTCP_PM_ADDR_FLAG_IMPLICIT, consts::MPTCP_PM_ADDR_FLAG_IMPLICIT);
-        assert_eq!(flags::MPTCP_PM_ADDR_FLAG_LAMINAR, consts::MPTCP_PM_ADDR_FLAG_LAMINAR);
+        assert_eq!(
+            flags::MPTCP_PM_ADDR_FLAG_SIGNAL,
+            consts::MPTCP_PM_ADDR_FLAG_SIGNAL
+        );
+        assert_eq!(
+            flags::MPTCP_PM_ADDR_FLAG_SUBFLOW,
+            consts::MPTCP_PM_ADDR_FLAG_SUBFLOW
+        );
+        assert_eq!(
+            flags::MPTCP_PM_ADDR_FLAG_BACKUP,
+            consts::MPTCP_PM_ADDR_FLAG_BACKUP
+        );
+        assert_eq!(
+            flags::MPTCP_PM_ADDR_FLAG_FULLMESH,
+            consts::MPTCP_PM_ADDR_FLAG_FULLMESH
+        );
+        assert_eq!(
+            flags::MPTCP_PM_ADDR_FLAG_IMPLICIT,
+            consts::MPTCP_PM_ADDR_FLAG_IMPLICIT
+        );
+        assert_eq!(
+            flags::MPTCP_PM_ADDR_FLAG_LAMINAR,
+            consts::MPTCP_PM_ADDR_FLAG_LAMINAR
+        );
         assert_eq!(
             crate::report::event::EVENT_FLAG_SERVER_SIDE,
             consts::MPTCP_PM_EV_FLAG_SERVER_SIDE
@@ -98,7 +116,10 @@ mod tests {
             consts::MPTCP_EVENT_LISTENER_CREATED,
             consts::MPTCP_EVENT_LISTENER_CLOSED,
         ] {
-            assert!(!matches!(EventKind::from(code), EventKind::Unknown(_)), "{code}");
+            assert!(
+                !matches!(EventKind::from(code), EventKind::Unknown(_)),
+                "{code}"
+            );
         }
     }
 }

@@ -289,22 +289,22 @@ fn tcp_subflows(
         let mut malformed = 0;
         let st = sock
             .dump(&req, &mut |body| {
-            if !is_mptcp_subflow(body) {
-                return;
-            }
-            let Ok(m) = decode_msg(body) else {
-                malformed += 1;
-                return;
-            };
-            let attrs = m.ulp().and_then(|u| u.mptcp.as_ref());
-            let sf = subflow(&m, attrs, links);
-            let owner = match sf.token_loc {
-                _ if m.state == TCP_LISTEN => Owner::Listener(m.family, m.src, m.sport),
-                Some(t) => Owner::Token(t),
-                None => Owner::Unknown,
-            };
-            out.push((owner, sf));
-        })
+                if !is_mptcp_subflow(body) {
+                    return;
+                }
+                let Ok(m) = decode_msg(body) else {
+                    malformed += 1;
+                    return;
+                };
+                let attrs = m.ulp().and_then(|u| u.mptcp.as_ref());
+                let sf = subflow(&m, attrs, links);
+                let owner = match sf.token_loc {
+                    _ if m.state == TCP_LISTEN => Owner::Listener(m.family, m.src, m.sport),
+                    Some(t) => Owner::Token(t),
+                    None => Owner::Unknown,
+                };
+                out.push((owner, sf));
+            })
             .map_err(|e| nl_error(&what, e))?;
         note_stats(notes, &what, st, malformed);
     }

@@ -3,9 +3,9 @@
 //! totals over the window, and the `Samples` it hands back.
 
 use super::sampler::Options;
-use crate::netlink::sock_diag::{DiagSocket, TcpSubflow};
 use crate::netlink::link_stats::{link_stats, route_oif};
 use crate::netlink::rtnl::RtSocket;
+use crate::netlink::sock_diag::{DiagSocket, TcpSubflow};
 use crate::report::{
     samples::{MAX_CONNS, MAX_LINKS, MAX_PATHS, MAX_SUBFLOWS},
     ConnSample, LinkSample, PathTotal, Sample, Samples, SubflowSample,
@@ -205,10 +205,7 @@ impl NsState {
             // Subflows live in the family of their connection (IPv4 ones also under an IPv6
             // socket); without the connections listed, both are asked.
             let (v4, v6) = if opts.mptcp.is_ok() {
-                (
-                    !conns.is_empty(),
-                    conns.iter().any(|c| c.local.is_ipv6()),
-                )
+                (!conns.is_empty(), conns.iter().any(|c| c.local.is_ipv6()))
             } else {
                 (true, true)
             };

@@ -2,9 +2,9 @@
 //! `mptcp_pm_events`, then drains the socket whenever poll(2) says so until told to stop, when it
 //! drains once more and counts what the kernel dropped.
 
-use crate::report::PmEvent;
 use crate::netlink::monitor::Monitor;
 use crate::netlink::PmError;
+use crate::report::PmEvent;
 use crate::report::MAX_EVENTS;
 use crate::sys::signals::pipe;
 use crate::sys::Netns;

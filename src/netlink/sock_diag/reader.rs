@@ -83,13 +83,17 @@ impl DiagSocket {
     pub fn dump(&mut self, req: &Request, each: &mut dyn FnMut(&[u8])) -> Result<Stats, NlError> {
         let limit = self.limit;
         let mut seen = 0;
-        self.sock
-            .request(SOCK_DIAG_BY_FAMILY, true, &req.encode(), &mut |m: &Message| {
+        self.sock.request(
+            SOCK_DIAG_BY_FAMILY,
+            true,
+            &req.encode(),
+            &mut |m: &Message| {
                 if m.kind == SOCK_DIAG_BY_FAMILY && seen < limit {
                     seen += 1;
                     each(m.body);
                 }
-            })
+            },
+        )
     }
 
     /// Every MPTCP connection (IPv4 and IPv6) in a sampled state, with its `mptcp_info`.

@@ -100,7 +100,10 @@ fn decodes_an_mptcp_socket_with_its_info() {
     assert_eq!(m.attrs[2], DiagAttr::Mark(9));
     assert_eq!(m.attrs[3], DiagAttr::Other(RawNla::new(99, &b"new"[..])));
     // A known attribute of the wrong size is kept, not trusted.
-    assert_eq!(m.attrs[4], DiagAttr::Other(RawNla::new(INET_DIAG_SHUTDOWN, [1, 2])));
+    assert_eq!(
+        m.attrs[4],
+        DiagAttr::Other(RawNla::new(INET_DIAG_SHUTDOWN, [1, 2]))
+    );
     let i = decode_mptcp_info(m.info().unwrap());
     assert_eq!(
         (i.subflows, i.subflows_max, i.flags, i.token),

@@ -2,8 +2,8 @@
 //! `ip mptcp endpoint show` / `ip mptcp limits show` (one endpoint's line is the report's own
 //! `Display`, which triage quotes too), and parsed back (recorded outputs, comparisons).
 
-pub use crate::report::endpoint::{flag_words, fmt_ip};
 use crate::report::endpoint::ENDPOINT_FLAG_NAMES;
+pub use crate::report::endpoint::{flag_words, fmt_ip};
 use crate::report::{Endpoint, Limits};
 use std::fmt::Write;
 use std::net::IpAddr;
