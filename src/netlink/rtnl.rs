@@ -2,9 +2,9 @@
 //! plain structs. The socket belongs to the calling thread's network namespace, like every collector
 //! socket: open it on the thread that entered the namespace.
 //!
-//! A bare socket and a hand-written decoder rather than neli's typed rtnetlink: the rule header
-//! (`struct fib_rule_hdr`) and several route attributes are missing there, and a dump here is four
-//! requests whose answers we only read.
+//! The socket is the shared one (socket.rs) and attributes are the shared vocabulary, kept raw
+//! (`RawNla`): the iproute2 renderers (views::formats::rtnl) read them by number in iproute2's order,
+//! and netlink-packet-route's typed messages would only be turned back into those numbers.
 
 use super::nla::{self, RawNla};
 use super::socket::{Message, NlSocket, NETLINK_ROUTE};
