@@ -488,7 +488,8 @@ pub(crate) fn read_template(args: &CollectArgs) -> Result<Option<String>> {
 
 pub fn collect(args: &CollectArgs, argv: Vec<String>, mode: &str) -> Result<ExitCode> {
     // Ctrl-C or SIGTERM from here on removes what the run started writing and its commands.
-    crate::sys::interrupt::install().context("cannot install signal handlers")?;
+    crate::sys::signals::install(crate::sys::signals::First::Aborts)
+        .context("cannot install signal handlers")?;
     let dir = if args.no_archive {
         None
     } else {

@@ -8,6 +8,7 @@ pub mod interrupt;
 pub mod netns;
 pub mod never_read;
 pub mod nlsock;
+pub mod poll;
 pub mod resolve;
 pub mod runner;
 pub mod signals;
