@@ -105,7 +105,11 @@ pub fn spawn_registered(
 /// Sends `sig` to a started process if it is still registered (not reaped yet).
 pub fn signal(pid: i32, sig: Signal) {
     let s = state();
-    if let Some(p) = s.started.iter().find(|p| matches!(p, Started::Group(x) | Started::Process(x) if *x == pid)) {
+    if let Some(p) = s
+        .started
+        .iter()
+        .find(|p| matches!(p, Started::Group(x) | Started::Process(x) if *x == pid))
+    {
         p.signal(sig);
     }
 }

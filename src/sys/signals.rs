@@ -114,5 +114,11 @@ fn on_signal(shared: &Shared, sig: i32) {
     if n >= 2 {
         interrupt::abort(128 + sig, "aborted by a second signal");
     }
-    drop(shared.wake_w.lock().unwrap_or_else(|e| e.into_inner()).take());
+    drop(
+        shared
+            .wake_w
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take(),
+    );
 }

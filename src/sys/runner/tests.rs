@@ -49,9 +49,7 @@ fn gone(pid: &str) -> bool {
     for _ in 0..500 {
         match std::fs::read_to_string(&stat) {
             Err(_) => return true,
-            Ok(s) if s.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z')) => {
-                return true
-            }
+            Ok(s) if s.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z')) => return true,
             Ok(_) => std::thread::sleep(Duration::from_millis(10)),
         }
     }
@@ -218,12 +216,19 @@ fn a_stopped_command_is_terminated_and_marked() {
     let t = Instant::now();
     let r = s.stop(Duration::from_secs(2));
     assert!(t.elapsed() < Duration::from_secs(2));
-    assert_eq!((r.exit_code, r.signal, r.stopped), (None, Some(libc::SIGTERM), true));
+    assert_eq!(
+        (r.exit_code, r.signal, r.stopped),
+        (None, Some(libc::SIGTERM), true)
+    );
 }
 
 #[test]
 fn a_command_that_ignores_sigterm_is_killed_after_the_grace() {
-    let s = stream(streamed(&["sh", "-c", "trap '' TERM; echo ready; sleep 30"], 1024)).unwrap();
+    let s = stream(streamed(
+        &["sh", "-c", "trap '' TERM; echo ready; sleep 30"],
+        1024,
+    ))
+    .unwrap();
     std::thread::sleep(Duration::from_millis(200));
     let r = s.stop(Duration::from_millis(300));
     assert_eq!(r.signal, Some(libc::SIGKILL));
