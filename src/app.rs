@@ -28,7 +28,7 @@ pub const SYSTEM_COLLECTORS_DIR: &str = match option_env!("MPTCP_GET_DEBUG_COLLE
 };
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
-    one_malloc_arena();
+    crate::sys::alloc::one_malloc_arena();
     let argv: Vec<String> = std::env::args().collect();
     crate::triage::kernel::choose(cli.kernel_series.as_deref(), false)?;
     match cli.command {
@@ -52,19 +52,7 @@ fn reproduce(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
 
 /// Whether this process may do everything (root, or at least CAP_NET_ADMIN and CAP_SYS_ADMIN).
 pub fn privileged() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
-        return true;
-    }
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let cap = status
-        .lines()
-        .find_map(|l| l.strip_prefix("CapEff:"))
-        .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
-        .unwrap_or(0);
-    const CAP_NET_ADMIN: u64 = 1 << 12;
-    const CAP_SYS_ADMIN: u64 = 1 << 21;
-    cap & (CAP_NET_ADMIN | CAP_SYS_ADMIN) == CAP_NET_ADMIN | CAP_SYS_ADMIN
+    crate::sys::caps::privileged()
 }
 
 /// Specs to run: built-in + system dir + --collectors-dir, filtered by --only/--skip.
@@ -96,17 +84,6 @@ pub(crate) fn load_specs(
     }
     specs.retain(|s| !skip.contains(&s.name));
     Ok(specs)
-}
-
-/// Collector threads allocate little and live a few milliseconds: glibc would give each of them a
-/// fresh 64 MiB arena (mmap, trim, page faults), which costs more than the contention it avoids.
-fn one_malloc_arena() {
-    #[cfg(target_env = "gnu")]
-    {
-        const M_ARENA_MAX: libc::c_int = -8;
-        // SAFETY: mallopt only tunes the allocator; called before any other thread exists.
-        unsafe { libc::mallopt(M_ARENA_MAX, 1) };
-    }
 }
 
 /// The environment collectors see: files under --root, and commands/netlink from the live system, or
@@ -288,8 +265,7 @@ pub fn collect_report_with(
             finished_at: Utc::now(),
             mode: mode.into(),
             hostname,
-            // SAFETY: getuid has no preconditions.
-            uid: unsafe { libc::getuid() },
+            uid: crate::sys::ids::uid(),
             privileged,
             args: argv,
             root,
@@ -460,8 +436,7 @@ pub fn redact_options(args: &CollectArgs) -> RedactOptions {
         None => default_key_path(
             std::env::var("XDG_STATE_HOME").ok().as_deref(),
             std::env::var("HOME").ok().as_deref(),
-            // SAFETY: geteuid has no preconditions.
-            unsafe { libc::geteuid() } == 0,
+            crate::sys::ids::euid() == 0,
         )
         .map_or(KeyChoice::New, KeyChoice::Persistent),
     };
