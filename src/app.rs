@@ -30,7 +30,7 @@ pub const SYSTEM_COLLECTORS_DIR: &str = match option_env!("MPTCP_GET_DEBUG_COLLE
 pub fn run(cli: Cli) -> Result<ExitCode> {
     one_malloc_arena();
     let argv: Vec<String> = std::env::args().collect();
-    crate::triage::kernel::choose(cli.kernel_series.as_deref(), false)?;
+    crate::triage::kernel::choose(cli.kernel_series.as_deref(), false).map_err(usage)?;
     match cli.command {
         Some(Command::Collect(args)) => collect(&args, argv, "collect"),
         Some(Command::Reproduce(args)) => reproduce(&args, argv),
@@ -306,7 +306,7 @@ pub fn collect_report_with(
         redaction: None,
         reproduce,
     };
-    report.meta.side = crate::maintainer::side(&report, args.side);
+    report.meta.side = crate::maintainer::side(&report, args.side.map(Into::into));
     redactor.redact_report(&mut report)?;
     report.redaction = Some(redactor.summary());
     report.findings = crate::triage::evaluate(&report);

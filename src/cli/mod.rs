@@ -138,6 +138,15 @@ pub enum SideArg {
     Server,
 }
 
+impl From<SideArg> for crate::report::Role {
+    fn from(side: SideArg) -> Self {
+        match side {
+            SideArg::Client => crate::report::Role::Client,
+            SideArg::Server => crate::report::Role::Server,
+        }
+    }
+}
+
 #[derive(Debug, Args, Clone)]
 pub struct UnredactArgs {
     /// The private map written next to the archive (`<archive>.map.json`).

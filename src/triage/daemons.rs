@@ -209,7 +209,7 @@ mod tests {
     }
 
     #[test]
-    fn userspace_pm_with_nobody_driving_it() {
+    fn userspace_pm_no_daemon_with_nobody_driving_it() {
         use super::super::testkit::*;
         let pm = |name: &str, v: &str| section("sysctl", sysctls(&[("enabled", "1"), (name, v)]));
         let mptcpd = |installed, state: Option<&str>| {
@@ -243,20 +243,22 @@ mod tests {
                 with(vec![us(), mptcpd(true, Some("inactive"))]),
                 vec!["Problem:userspace-pm-no-daemon"],
             ),
-            (with(vec![us(), mptcpd(true, Some("active"))]), vec![]),
-            // State unknown (no systemd): only the kernel's counter can tell.
-            (with(vec![us(), mptcpd(true, None)]), vec![]),
             (
                 with(vec![us(), mib(&[("AddAddrDrop", 2)])]),
                 vec!["Warning:userspace-pm-no-daemon"],
             ),
-            (
-                with(vec![pm("path_manager", "kernel"), mptcpd(false, None)]),
-                vec![],
-            ),
         ];
         for (i, (r, want)) in cases.iter().enumerate() {
             assert_eq!(&says(userspace_pm_without_daemon, r), want, "case {i}");
+        }
+        // mptcpd active; its state unknown (no systemd: only the kernel's counter can tell); the
+        // in-kernel path manager: nothing.
+        for r in [
+            with(vec![us(), mptcpd(true, Some("active"))]),
+            with(vec![us(), mptcpd(true, None)]),
+            with(vec![pm("path_manager", "kernel"), mptcpd(false, None)]),
+        ] {
+            assert!(userspace_pm_without_daemon(&r).is_empty());
         }
         let r = with(vec![us(), mib(&[("AddAddrDrop", 2)]), mptcpd(false, None)]);
         assert_eq!(
@@ -267,6 +269,68 @@ mod tests {
                 "MPTcpExt AddAddrDrop = 2"
             ]
         );
+    }
+
+    #[test]
+    fn nm_and_mptcpd_both_managing_endpoints() {
+        use super::super::testkit::*;
+        let nm = |version: &str, active: Option<bool>, flags: Option<&str>| {
+            section(
+                "networkmanager",
+                Data::NetworkManager(NetworkManager {
+                    installed: true,
+                    version: Some(version.into()),
+                    running: Some(true),
+                    connections: vec![NmConnection {
+                        id: "Wired".into(),
+                        mptcp_flags: flags.map(str::to_string),
+                        mptcp_flags_decoded: "default".into(),
+                        active,
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }),
+            )
+        };
+        let mptcpd = |state: &str| {
+            let mut config = std::collections::BTreeMap::new();
+            config.insert("path-manager".to_string(), "addr_adv".to_string());
+            section(
+                "mptcpd",
+                Data::Mptcpd(Mptcpd {
+                    installed: true,
+                    service_state: Some(state.into()),
+                    config,
+                    ..Default::default()
+                }),
+            )
+        };
+        let r = with(vec![nm("1.46.0", Some(true), None), mptcpd("active")]);
+        assert_eq!(says(nm_and_mptcpd, &r), ["Problem:nm-and-mptcpd"]);
+        assert_eq!(
+            nm_and_mptcpd(&r)[0].evidence,
+            [
+                "NetworkManager 1.46.0: running",
+                "NetworkManager connection \"Wired\": mptcp-flags default, active",
+                "mptcp.service: active",
+                "mptcpd.conf path-manager=addr_adv"
+            ]
+        );
+        // Near misses: mptcpd not running, NetworkManager too old to manage endpoints, the only
+        // profile inactive or with MPTCP disabled, or one of the two not collected.
+        let quiet = [
+            with(vec![nm("1.46.0", Some(true), None), mptcpd("inactive")]),
+            with(vec![nm("1.36.6", Some(true), None), mptcpd("active")]),
+            with(vec![nm("1.46.0", Some(false), None), mptcpd("active")]),
+            with(vec![
+                nm("1.46.0", Some(true), Some("0x1")),
+                mptcpd("active"),
+            ]),
+            with(vec![mptcpd("active")]),
+        ];
+        for (i, r) in quiet.iter().enumerate() {
+            assert!(nm_and_mptcpd(r).is_empty(), "case {i}");
+        }
     }
 
     #[test]

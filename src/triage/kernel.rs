@@ -69,13 +69,14 @@ static DATA: OnceLock<SeriesData> = OnceLock::new();
 
 /// Chooses the table for this run: `--kernel-series FILE`, else $MPTCP_GET_DEBUG_DATA/kernel-series.toml,
 /// else the installed file or the built-in copy, whichever was updated last. A file named on the
-/// command line or in the environment must be valid (a usage error otherwise); a broken installed
-/// file is passed over with a note.
+/// command line or in the environment must be valid: the error (one line, naming the file) is how the
+/// program was called, so the caller makes it a usage error. A broken installed file is passed over
+/// with a note.
 pub fn choose(given: Option<&Path>, quiet: bool) -> anyhow::Result<()> {
     let read = |p: &Path, what: &str| -> anyhow::Result<Series> {
         let text = std::fs::read_to_string(p)
-            .map_err(|e| crate::exit::usage(anyhow::anyhow!("{what} {}: {e}", p.display())))?;
-        parse(&text).map_err(|e| crate::exit::usage(anyhow::anyhow!("{what} {}: {e}", p.display())))
+            .map_err(|e| anyhow::anyhow!("{what} {}: {e}", p.display()))?;
+        parse(&text).map_err(|e| anyhow::anyhow!("{what} {}: {e}", p.display()))
     };
     let env_dir = std::env::var_os(DATA_ENV).filter(|v| !v.is_empty());
     let data = if let Some(p) = given {
@@ -292,7 +293,78 @@ pub fn kernel_splat(r: &Report) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testkit::{says, section, with, without};
     use super::*;
+    use crate::report::{Data, Distro, KernelInfo, KernelLog};
+
+    fn kernel(release: &str, distro_id: &str) -> Report {
+        let distro = Distro {
+            fields: [("ID".to_string(), distro_id.to_string())].into(),
+            ..Default::default()
+        };
+        with(vec![
+            section(
+                "kernel",
+                Data::Kernel(KernelInfo {
+                    release: release.into(),
+                    ..Default::default()
+                }),
+            ),
+            section("distro", Data::Distro(distro)),
+        ])
+    }
+
+    #[test]
+    fn kernel_eol_upstream_or_distribution() {
+        let r = kernel("4.19.0", "arch");
+        assert_eq!(says(kernel_eol, &r), ["Warning:kernel-eol"]);
+        let ev = &kernel_eol(&r)[0].evidence;
+        assert_eq!(ev[0], "kernel 4.19.0");
+        assert!(
+            ev[1].contains("older than the oldest supported LTS"),
+            "{ev:?}"
+        );
+        assert!(ev[2].starts_with("kernel series data of "), "{ev:?}");
+        // A RHEL-family build of an old series: its vendor backports the fixes.
+        let rhel = kernel("5.14.0-570.12.1.el9_6.x86_64", "rhel");
+        assert_eq!(says(kernel_eol, &rhel), ["Info:kernel-eol"]);
+        assert!(kernel_eol(&rhel)[0]
+            .evidence
+            .contains(&"ID=rhel VERSION_ID=".to_string()));
+        // A supported series, or no kernel collected: nothing.
+        assert!(kernel_eol(&kernel("6.18.44", "arch")).is_empty());
+        assert!(kernel_eol(&without(&["kernel"])).is_empty());
+    }
+
+    #[test]
+    fn kernel_splat_in_mptcp_code() {
+        let log = |splats| {
+            section(
+                "kmsg",
+                Data::KernelLog(KernelLog {
+                    source: "/dev/kmsg".into(),
+                    lines: vec![
+                        "[  12.3] mptcp: something happened".into(),
+                        " WARNING: CPU: 1 PID: 42 at net/mptcp/protocol.c:123 __mptcp_x+0x1/0x2"
+                            .into(),
+                    ],
+                    splats,
+                }),
+            )
+        };
+        let r = with(vec![log(1)]);
+        assert_eq!(says(kernel_splat, &r), ["Problem:kernel-splat"]);
+        assert_eq!(
+            kernel_splat(&r)[0].evidence,
+            [
+                "WARNING: CPU: 1 PID: 42 at net/mptcp/protocol.c:123 __mptcp_x+0x1/0x2",
+                "1 splat(s) mentioning mptcp in /dev/kmsg"
+            ]
+        );
+        // MPTCP lines without a splat, or no kernel log: nothing.
+        assert!(kernel_splat(&with(vec![log(0)])).is_empty());
+        assert!(kernel_splat(&with(vec![])).is_empty());
+    }
 
     #[test]
     fn series_data_and_verdicts() {

@@ -93,7 +93,7 @@ pub fn routing_section(links: Vec<Link>, rp_all: u8, texts: &[(&[&str], &str)]) 
     s.artifacts = texts
         .iter()
         .map(|(argv, text)| Artifact {
-            name: crate::collect::spec::artifact_name_for(argv),
+            name: artifact_name_for(argv),
             source: Source::File { path: "-".into() },
             content: text.to_string(),
             truncated: false,

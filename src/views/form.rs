@@ -4,7 +4,7 @@
 //! edits. The link stays under GitHub's URL limit by leaving fields out, and says which.
 
 use super::sysinfo;
-use crate::report::{Report, Severity};
+use crate::report::{Report, Role, Severity};
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -31,7 +31,7 @@ pub struct Form {
 /// known for sure (given with `--side`, or by its position in `merge CLIENT SERVER`).
 pub struct Host<'a> {
     pub label: String,
-    pub side: Option<&'a str>,
+    pub side: Option<Role>,
     pub report: &'a Report,
 }
 
@@ -43,10 +43,10 @@ fn field(id: &str, label: &str, value: String) -> Field {
     }
 }
 
-fn side_label(side: &str) -> &'static str {
+fn side_label(side: Role) -> &'static str {
     match side {
-        "client" => "System info: Client",
-        _ => "System info: Server",
+        Role::Client => "System info: Client",
+        Role::Server => "System info: Server",
     }
 }
 
@@ -58,7 +58,7 @@ pub fn for_report(report: &Report) -> Form {
         .side
         .as_ref()
         .filter(|s| !s.guessed)
-        .map(|s| s.role.as_str());
+        .map(|s| s.role);
     let mut fields = vec![field("system", "System info", sysinfo::system_info(report))];
     if let Some(side) = side {
         fields.push(field(
@@ -75,7 +75,7 @@ pub fn for_report(report: &Report) -> Form {
 pub fn for_hosts(hosts: &[Host]) -> Form {
     let all = sysinfo::labelled(hosts.iter().map(|h| (h.label.as_str(), h.report)));
     let mut fields = vec![field("system", "System info", all)];
-    for side in ["client", "server"] {
+    for side in [Role::Client, Role::Server] {
         let of_side: Vec<&Host> = hosts.iter().filter(|h| h.side == Some(side)).collect();
         let value = match of_side.as_slice() {
             [] => continue,

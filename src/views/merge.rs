@@ -5,7 +5,7 @@
 
 use super::form::{self, Host};
 use super::sysinfo;
-use crate::report::{Finding, Report, Severity};
+use crate::report::{Finding, Report, Role, Severity};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -54,7 +54,7 @@ fn side_view(host: &Host) -> SideView {
                 "guessed {} from counters, sockets and endpoints",
                 s.role
             ))
-        } else if Some(s.role.as_str()) != host.side {
+        } else if Some(s.role) != host.side {
             Some(format!("labelled {} with --side", s.role))
         } else {
             None
@@ -107,20 +107,20 @@ pub fn hosts<'a>(reports: &[&'a Report]) -> Vec<Host<'a>> {
         return vec![
             Host {
                 label: "client".into(),
-                side: Some("client"),
+                side: Some(Role::Client),
                 report: client,
             },
             Host {
                 label: "server".into(),
-                side: Some("server"),
+                side: Some(Role::Server),
                 report: server,
             },
         ];
     }
-    let own: Vec<(String, Option<&str>)> = reports
+    let own: Vec<(String, Option<Role>)> = reports
         .iter()
         .map(|r| match r.meta.side.as_ref().filter(|s| !s.guessed) {
-            Some(s) => (s.role.clone(), Some(s.role.as_str())),
+            Some(s) => (s.role.to_string(), Some(s.role)),
             None => (r.meta.hostname.clone(), None),
         })
         .collect();
@@ -151,8 +151,8 @@ pub fn render_merged(client: &Report, server: &Report) -> anyhow::Result<String>
 pub fn render_hosts(hosts: &[Host]) -> anyhow::Result<String> {
     let mut findings: Vec<FindingView> = Vec::new();
     let mut cross = Vec::new();
-    for c in hosts.iter().filter(|h| h.side == Some("client")) {
-        for s in hosts.iter().filter(|h| h.side == Some("server")) {
+    for c in hosts.iter().filter(|h| h.side == Some(Role::Client)) {
+        for s in hosts.iter().filter(|h| h.side == Some(Role::Server)) {
             let label = if hosts.len() == 2 {
                 "both sides".to_string()
             } else {

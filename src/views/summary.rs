@@ -176,7 +176,7 @@ fn side_line(report: &Report) -> Option<String> {
                 s.role
             )
         } else {
-            s.role.clone()
+            s.role.to_string()
         }
     })
 }
