@@ -7,6 +7,7 @@ mod budget;
 mod cli;
 mod conformance;
 mod dropin;
+mod fixture_snapshots;
 mod fixtures;
 mod fuzz_corpus;
 mod fuzz_regressions;
