@@ -3,16 +3,13 @@
 //! Data flow: collector specs + builtins -> engine -> Report -> Redactor -> writers (archive, summary,
 //! stdout). See DESIGN.md.
 
-pub mod app;
 pub mod archive;
-pub mod check;
 pub mod cli;
 pub mod collect;
 pub mod commands;
 pub mod exit;
-pub mod generate;
-pub mod maintainer;
 pub mod netlink;
+pub mod pipeline;
 pub mod redact;
 pub mod report;
 pub mod sys;

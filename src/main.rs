@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = mptcp_get_debug::cli::Cli::parse();
-    match mptcp_get_debug::app::run(cli) {
+    match mptcp_get_debug::commands::run(cli) {
         Ok(code) => code,
         Err(e) if matches!(e.downcast_ref(), Some(StdoutError::Closed)) => {
             ExitCode::from(EXIT_BROKEN_PIPE)

@@ -23,9 +23,10 @@ pub use window::{CommandRun, CounterDelta, EndedBy, NsWindow, Reproduce, Snapsho
 /// Bumped whenever a field changes meaning or a required field is added (the JSON Schema of each
 /// version is fingerprinted in schema/versions.txt; a test fails when the shape changes without a
 /// bump). 2: native sockets with subflows, all nstat counters, host and links, samples, the typed
-/// redaction's notes, --sysroot. 3: `meta.side.role` and `selftest.result` are enums (the same words
-/// as before, now the only ones allowed).
-pub const SCHEMA_VERSION: u32 = 3;
+/// redaction's notes, --sysroot. 3: the tree redesign (meta.mode an enum of the same names, ...).
+/// 4: `meta.side.role` and `selftest.result` are enums (the same words as before, now the only ones
+/// allowed).
+pub const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Report {
@@ -55,8 +56,8 @@ pub struct Tool {
 pub struct Meta {
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
-    /// "collect" or "reproduce".
-    pub mode: String,
+    /// Which command produced the report.
+    pub mode: Mode,
     /// The machine's host name (redacted to a pseudonym in what leaves the process).
     pub hostname: String,
     pub uid: u32,
@@ -85,7 +86,7 @@ impl Meta {
         Meta {
             started_at: at,
             finished_at: at,
-            mode: "collect".into(),
+            mode: Mode::Collect,
             hostname: hostname.into(),
             uid: 0,
             privileged: true,
@@ -96,6 +97,34 @@ impl Meta {
             archive: None,
             sysroot: false,
         }
+    }
+}
+
+/// The command that produced a report (serialised as its name: "collect", "reproduce", "check").
+#[derive(
+    Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Collect,
+    Reproduce,
+    Check,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Collect => "collect",
+            Mode::Reproduce => "reproduce",
+            Mode::Check => "check",
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

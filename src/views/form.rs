@@ -270,3 +270,56 @@ fn filled(form: &Form, left_out: &[String]) -> String {
         .collect();
     quoted(&kept)
 }
+
+#[cfg(test)]
+mod link_tests {
+    use super::*;
+    use crate::views::form;
+
+    #[test]
+    fn encoding_round_trips() {
+        let s = "$ uname -a\nLinux host-1 6.18 #1 SMP x86_64 GNU/Linux\nNAME=\"Fedora Linux\" 100%&=?#+\n";
+        let enc = percent_encode(s);
+        assert!(enc
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.~%".contains(&b)));
+        let mut dec = Vec::new();
+        let b = enc.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%' {
+                dec.push(u8::from_str_radix(&enc[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            } else {
+                dec.push(b[i]);
+                i += 1;
+            }
+        }
+        assert_eq!(String::from_utf8(dec).unwrap(), s);
+        let big = |n: usize, narrative: usize| Form {
+            fields: vec![
+                form::Field {
+                    id: "system".into(),
+                    label: "System info".into(),
+                    value: "x".repeat(n),
+                },
+                form::Field {
+                    id: "what-did-you-do".into(),
+                    label: "What did you do?".into(),
+                    value: "y".repeat(narrative),
+                },
+            ],
+        };
+        assert!(form::link(&big(9000, 1)).is_none());
+        assert!(form::link_line(&big(9000, 1)).contains("by hand"));
+        // What does not fit is left out, and said.
+        let l = form::link(&big(4000, 5000)).unwrap();
+        assert!(l.url.len() <= MAX_URL);
+        assert_eq!(l.left_out, ["What did you do?"]);
+        assert!(form::link_line(&big(4000, 5000)).contains("\"What did you do?\" did not fit"));
+        assert!(form::link(&big(10, 10))
+            .unwrap()
+            .url
+            .ends_with("&what-did-you-do=yyyyyyyyyy"));
+    }
+}

@@ -220,3 +220,40 @@ pub fn render_hosts(hosts: &[Host]) -> anyhow::Result<String> {
     )
     .map(|s| super::escape::escape(&s).into_owned())
 }
+
+/// `merge --format json`: each side (archive, side label, its own findings) and the cross-side
+/// findings.
+/// `merge --format json`: each archive's findings, and the cross-side findings of every client/server
+/// pair with rule ids. With exactly two archives, `client` and `server` name them too.
+pub fn merged_json(hosts: &[super::form::Host], paths: &[std::path::PathBuf]) -> String {
+    let entry = |h: &super::form::Host, p: &std::path::Path| {
+        serde_json::json!({
+            "label": h.label,
+            "archive": p.display().to_string(),
+            "side": h.report.meta.side,
+            "findings": h.report.findings,
+        })
+    };
+    let mut pairs = Vec::new();
+    let mut cross = Vec::new();
+    for c in hosts.iter().filter(|h| h.side == Some(Role::Client)) {
+        for s in hosts.iter().filter(|h| h.side == Some(Role::Server)) {
+            let found = crate::triage::cross_side(c.report, s.report);
+            pairs
+                .push(serde_json::json!({"client": c.label, "server": s.label, "findings": found}));
+            cross.extend(found);
+        }
+    }
+    let listed: Vec<serde_json::Value> =
+        hosts.iter().zip(paths).map(|(h, p)| entry(h, p)).collect();
+    let mut v = serde_json::json!({
+        "hosts": listed,
+        "pairs": pairs,
+        "cross_side": cross,
+    });
+    if let ([c, s], [cp, sp]) = (hosts, paths) {
+        v["client"] = entry(c, cp);
+        v["server"] = entry(s, sp);
+    }
+    serde_json::to_string_pretty(&v).expect("plain JSON values") + "\n"
+}

@@ -10,6 +10,7 @@ pub mod changes;
 pub mod context_view;
 pub mod diff;
 pub mod escape;
+pub mod findings;
 pub mod form;
 pub mod merge;
 pub mod perf_view;

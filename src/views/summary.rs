@@ -254,7 +254,7 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
     let fixed = Fixed {
         tool: &report.tool.name,
         version: &report.tool.version,
-        mode: &report.meta.mode,
+        mode: report.meta.mode.as_str(),
         started_at: report
             .meta
             .started_at
