@@ -2,6 +2,7 @@
 //! runner, network namespaces through setns(2). Nothing else in the crate opens a file under / or
 //! spawns a process, so tests can swap in fixtures and `--root` can analyse a mounted image.
 
+pub mod escape;
 mod fd;
 pub mod fs;
 pub mod interrupt;

@@ -9,9 +9,9 @@ mod budget_sysinfo;
 pub mod changes;
 pub mod context_view;
 pub mod diff;
-pub mod escape;
 pub mod findings;
 pub mod form;
+pub mod formats;
 pub mod merge;
 pub mod perf_view;
 pub mod privilege;
@@ -79,4 +79,13 @@ pub fn render(report: &Report, format: Format, opts: &SummaryOptions) -> anyhow:
         Format::Text => render_text(report),
         Format::Json => render_json(report),
     })
+}
+
+/// How stdout treats a `--format` view's text: JSON is escaped for a terminal as JSON, the other views
+/// were escaped when rendered.
+pub fn stdout_kind(format: Format) -> crate::sys::stdio::Kind {
+    match format {
+        Format::Json => crate::sys::stdio::Kind::Json,
+        _ => crate::sys::stdio::Kind::Escaped,
+    }
 }
