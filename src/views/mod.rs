@@ -1,5 +1,7 @@
-//! Views of a Report: the issue-form summary (markdown, from templates/), plain text and JSON. Every
-//! view reads only the Report, so `show` on an archive prints exactly what the collecting run printed.
+//! Views of a Report: the issue-form summary (markdown, from templates/, within its budget), plain
+//! text, JSON, the merged and diff views, the bug-form link, and the text formats maintainers read
+//! (formats/: `sysctl`, `nstat`, ...). Every view reads only the Report, so `show` on an archive
+//! prints exactly what the collecting run printed.
 
 pub mod budget;
 mod budget_lists;
