@@ -2,8 +2,8 @@
 //! 141: stdout was a pipe whose reader went away, quiet like a tool killed by SIGPIPE).
 
 use clap::Parser;
+use mptcp_get_debug::sys::escape;
 use mptcp_get_debug::sys::stdio::{self, StdoutError, EXIT_BROKEN_PIPE};
-use mptcp_get_debug::views::escape;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

@@ -290,7 +290,7 @@ pub fn emit(
         }
     };
     // The archive is written; a closed or full stdout still gets its path said before the run ends.
-    let printed = stdio::print(&text, stdio::Kind::of(settings.format));
+    let printed = stdio::print(&text, crate::views::stdout_kind(settings.format));
     if let (Some((p, _)), false) = (&archive, settings.quiet) {
         stdio::say(&format!("report written to {}", p.display()));
     }

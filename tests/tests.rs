@@ -2,6 +2,7 @@
 
 mod util;
 
+mod architecture;
 mod archive;
 mod budget;
 mod cli;

@@ -1,4 +1,5 @@
-//! Command-line definitions only (clap derive). Turning these into settings happens in app.rs.
+//! The command line: clap's definitions (here) and their translation into one `Settings` value
+//! (settings.rs); nothing below the commands sees clap's structs.
 //!
 //! Compatible with the shell script it replaces: `-c/--collect`, `-r/--reproduce`, `-h`, `-v`.
 

@@ -5,8 +5,9 @@
 use crate::archive::read_report;
 use crate::cli::{DiffArgs, MergeArgs, MergeFormat, ShowArgs};
 use crate::report::Report;
+use crate::sys::escape;
 use crate::sys::stdio;
-use crate::views::{self, escape, SummaryOptions};
+use crate::views::{self, SummaryOptions};
 use anyhow::Result;
 use std::process::ExitCode;
 
@@ -57,7 +58,7 @@ pub fn show(args: &ShowArgs) -> Result<ExitCode> {
         template,
     };
     let text = views::render(&report, args.format, &opts)?;
-    stdio::print(&text, stdio::Kind::of(args.format))?;
+    stdio::print(&text, views::stdout_kind(args.format))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1073,3 +1073,24 @@ impl Report {
         })
     }
 }
+
+/// Where an artifact is in the archive: `raw/[netns-<ns>/]<collector>/<name>` (summaries point there).
+pub fn raw_path(netns: Option<&str>, collector: &str, name: &str) -> String {
+    let ns = netns
+        .map(|n| format!("netns-{}/", raw_name(n)))
+        .unwrap_or_default();
+    format!("raw/{ns}{collector}/{name}")
+}
+
+/// A namespace name as an archive path component: anything but `[A-Za-z0-9._-]` becomes `_`.
+pub fn raw_name(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}

@@ -218,7 +218,7 @@ pub fn render_hosts(hosts: &[Host]) -> anyhow::Result<String> {
         super::budget::SUMMARY_BUDGET,
         view,
     )
-    .map(|s| super::escape::escape(&s).into_owned())
+    .map(|s| crate::sys::escape::escape(&s).into_owned())
 }
 
 /// `merge --format json`: each side (archive, side label, its own findings) and the cross-side

@@ -20,7 +20,6 @@ pub mod nm_conf;
 pub mod nm_flags;
 pub mod nm_keyfile;
 pub mod nstat;
-pub mod nstat_text;
 pub mod routing;
 pub mod selftest;
 pub mod sockets;
