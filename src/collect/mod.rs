@@ -3,5 +3,7 @@
 
 pub mod collectors;
 pub mod engine;
+pub mod plan;
+pub mod source;
 pub mod spec;
 pub mod window;

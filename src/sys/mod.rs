@@ -3,15 +3,16 @@
 //! streaming for the reproduce command), network namespaces through setns(2) (netns), SIGINT/SIGTERM
 //! through one mechanism (signals, and interrupt for what an interrupted run undoes), waiting on
 //! descriptors (poll), sockets (socket, nlsock), who runs the tool (ids, caps), the kernel's uname
-//! (uname), thread CPU time (clock), the allocator (alloc), and stdout/stderr (stdio). Nothing else in the
-//! crate opens a file under /, spawns a process or makes a system call, so tests can swap in
-//! fixtures and `--root` can analyse a mounted image. Every `unsafe` block of the crate is here, each
-//! a call no well-kept crate wraps safely (system calls go through rustix, signals through
-//! signal-hook).
+//! (uname), thread CPU time (clock), the allocator (alloc), stdout/stderr and the terminal (stdio,
+//! escape). Nothing else in the crate opens a file under /, spawns a process or makes a system call,
+//! so tests can swap in fixtures and `--root` can analyse a mounted image; it imports nothing of the
+//! crate. Every `unsafe` block of the crate is here, each a call no well-kept crate wraps safely
+//! (system calls go through rustix, signals through signal-hook).
 
 pub mod alloc;
 pub mod caps;
 pub mod clock;
+pub mod escape;
 mod fd;
 pub mod fs;
 pub mod ids;

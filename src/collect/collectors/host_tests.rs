@@ -2,7 +2,8 @@ use super::*;
 use crate::collect::collectors::Env;
 
 fn env_for_root(root: &std::path::Path) -> Env {
-    crate::app::make_env(&Some(root.into()), &None, &None, 1.0).unwrap()
+    crate::collect::source::environment(&crate::collect::source::Source::Image(root.into()), 1.0)
+        .unwrap()
 }
 
 #[test]

@@ -98,7 +98,7 @@ impl Builtin for Kernel {
         }
         parts.push("GNU/Linux");
         info.uname = parts.join(" ");
-        if ctx.env.live {
+        if ctx.env.live() {
             if let Some(line) = uname_program(ctx, out) {
                 info.uname = line;
             }

@@ -9,7 +9,7 @@
 //! "after" snapshot and event watch. `--no-system-changes` skips it.
 
 use super::{Builtin, Ctx, Output, Result, Stop};
-use crate::report::{Data, SelfTest};
+use crate::report::{Data, SelfTest, SelfTestResult};
 use crate::sys::poll::{poll, PollFd};
 use crate::sys::socket::{interface_up, mptcp_info_flags, mptcp_stream, INFO_FLAG_FALLBACK};
 use rustix::net::{RecvFlags, SendFlags, SocketFlags};
@@ -23,21 +23,21 @@ pub struct Selftest;
 const STEP_TIMEOUT: Duration = Duration::from_millis(25);
 
 /// A failed step as the report says it: (result, detail).
-type Failure = (String, String);
+type Failure = (SelfTestResult, String);
 
 fn err(what: &str, e: impl Into<std::io::Error>) -> Failure {
     let e = e.into();
-    let result = match e.raw_os_error() {
-        Some(libc::EPROTONOSUPPORT) => "unsupported",
-        Some(libc::ENOPROTOOPT) => "disabled",
-        _ => "error",
-    };
-    let detail = match result {
-        "unsupported" => format!("{what}: {e} (kernel without MPTCP)"),
-        "disabled" => format!("{what}: {e} (net.mptcp.enabled = 0)"),
-        _ => format!("{what}: {e}"),
-    };
-    (result.into(), detail)
+    match e.raw_os_error() {
+        Some(libc::EPROTONOSUPPORT) => (
+            SelfTestResult::Unsupported,
+            format!("{what}: {e} (kernel without MPTCP)"),
+        ),
+        Some(libc::ENOPROTOOPT) => (
+            SelfTestResult::Disabled,
+            format!("{what}: {e} (net.mptcp.enabled = 0)"),
+        ),
+        _ => (SelfTestResult::Error, format!("{what}: {e}")),
+    }
 }
 
 fn mptcp_socket(what: &str) -> std::result::Result<OwnedFd, Failure> {
@@ -48,7 +48,7 @@ fn wait(fd: PollFd, what: &str) -> std::result::Result<(), Failure> {
     match poll(&mut [fd], Some(STEP_TIMEOUT)) {
         Err(e) => Err(err(what, e)),
         Ok(0) => Err((
-            "error".into(),
+            SelfTestResult::Error,
             format!("{what}: timed out after {} ms", STEP_TIMEOUT.as_millis()),
         )),
         Ok(_) => Ok(()),
@@ -56,7 +56,7 @@ fn wait(fd: PollFd, what: &str) -> std::result::Result<(), Failure> {
 }
 
 /// Runs the exchange; Ok(detail) or the failure (result, detail).
-fn exchange() -> std::result::Result<(String, String), Failure> {
+fn exchange() -> std::result::Result<(SelfTestResult, String), Failure> {
     let listener = mptcp_socket("socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP)")?;
     rustix::net::bind(&listener, &SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0))
         .map_err(|e| err("bind 127.0.0.1:0", e))?;
@@ -81,7 +81,7 @@ fn exchange() -> std::result::Result<(String, String), Failure> {
         Ok(n) if n == msg.len() => {}
         Ok(n) => {
             return Err((
-                "error".into(),
+                SelfTestResult::Error,
                 format!("send: {n} of {} bytes sent", msg.len()),
             ))
         }
@@ -93,27 +93,27 @@ fn exchange() -> std::result::Result<(String, String), Failure> {
         rustix::net::recv(&server, &mut buf[..], RecvFlags::empty()).map_err(|e| err("recv", e))?;
     if &buf[..n] != msg {
         return Err((
-            "error".into(),
+            SelfTestResult::Error,
             format!("received {n} bytes that differ from what was sent"),
         ));
     }
     let flags = match mptcp_info_flags(&client) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-            return Err(("error".into(), e.to_string()))
+            return Err((SelfTestResult::Error, e.to_string()))
         }
         Err(e) => return Err(err("getsockopt(SOL_MPTCP, MPTCP_INFO)", e)),
     };
     if flags & INFO_FLAG_FALLBACK != 0 {
         return Ok((
-            "fallback".into(),
+            SelfTestResult::Fallback,
             format!(
                 "connection to 127.0.0.1:{port} fell back to TCP (MPTCP_INFO flags {flags:#x})"
             ),
         ));
     }
     Ok((
-        "ok".into(),
+        SelfTestResult::Ok,
         format!(
             "MPTCP connection to 127.0.0.1:{port}, {} bytes exchanged, MPTCP_INFO flags {flags:#x}",
             msg.len()
@@ -162,7 +162,7 @@ impl Builtin for Selftest {
         let (result, detail) = if endpoints > 0 {
             match mptcp_socket("socket") {
                 Ok(_fd) => (
-                    "ok".to_string(),
+                    SelfTestResult::Ok,
                     format!("MPTCP socket created; no test connection made, because the {endpoints} endpoint(s) here would make the path manager act on it"),
                 ),
                 Err(e) => e,
