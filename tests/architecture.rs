@@ -23,7 +23,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("collect", &["report", "sys", "netlink", "views", "exit"]),
     ("archive", &["report", "sys", "views"]),
     // Settings look at the system too (who runs the tool decides the default redaction key).
-    ("cli", &["report", "redact", "views", "collect", "sys", "exit"]),
+    (
+        "cli",
+        &["report", "redact", "views", "collect", "sys", "exit"],
+    ),
     (
         "pipeline",
         &[
