@@ -98,8 +98,10 @@ fn watch(mut readers: Vec<(i32, UnixStream)>, shared: &Shared) {
             }
             let mut bytes = [0u8; 64];
             match r.read(&mut bytes) {
-                Ok(0) | Err(_) => return,
+                Ok(0) => return,
                 Ok(n) => (0..n).for_each(|_| on_signal(shared, *sig)),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return,
             }
         }
     }
@@ -121,4 +123,26 @@ fn on_signal(shared: &Shared, sig: i32) {
             .unwrap_or_else(|e| e.into_inner())
             .take(),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::poll::{poll, PollFd};
+    use std::time::Duration;
+
+    /// The one test of this process that installs the handlers and signals itself: once, so the
+    /// window ends and nothing aborts (a second signal would end the test run, as it ends a run).
+    #[test]
+    fn the_first_signal_of_a_window_wakes_the_waiting_code() {
+        let signals = install(First::EndsWindow).unwrap();
+        assert!(!signals.interrupted());
+        let mut fds = [PollFd::readable(signals.wake())];
+        assert_eq!(poll(&mut fds, Some(Duration::ZERO)).unwrap(), 0);
+        signal_hook::low_level::raise(SIGTERM).unwrap();
+        assert_eq!(poll(&mut fds, Some(Duration::from_secs(5))).unwrap(), 1);
+        assert!(signals.interrupted());
+        // A second install shares the same handlers and state.
+        assert!(install(First::EndsWindow).unwrap().interrupted());
+    }
 }
