@@ -2,11 +2,13 @@
 
 mod util;
 
+mod architecture;
 mod archive;
 mod budget;
 mod cli;
 mod conformance;
 mod dropin;
+mod fixture_snapshots;
 mod fixtures;
 mod fuzz_corpus;
 mod fuzz_regressions;
@@ -36,3 +38,4 @@ mod triage_live_faults;
 mod triage_live_healthy;
 mod triage_live_merge;
 mod triage_rules;
+mod unsafe_budget;

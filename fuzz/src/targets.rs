@@ -11,6 +11,7 @@ use mptcp_get_debug::collect::collectors::{
     kconfig, kernel, mib, mptcpd, mptcpd_unit, nm_conf, nm_flags, nm_keyfile, routing, sockets,
 };
 use mptcp_get_debug::collect::convert::{self, links::report_links};
+use mptcp_get_debug::collect::rtnl_text::{self, Names};
 use mptcp_get_debug::netlink::genl::{self, GenlMsg};
 use mptcp_get_debug::netlink::mptcp_pm::{self, PmAttr};
 use mptcp_get_debug::netlink::nla::emit_all;
@@ -19,7 +20,6 @@ use mptcp_get_debug::netlink::socket::{error_of, messages, Message};
 use mptcp_get_debug::netlink::{event, family};
 use mptcp_get_debug::redact::{KeyChoice, RedactOptions, Redactor};
 use mptcp_get_debug::report::Report;
-use mptcp_get_debug::views::formats::rtnl::{self as rtnl_text, Names};
 use mptcp_get_debug::views::formats::{iproute, monitor as monitor_text};
 use mptcp_get_debug::views::{self, form, merge, Format, SummaryOptions};
 use std::collections::HashMap;
@@ -113,7 +113,7 @@ fn views(r: &Report) {
         let _ = views::render(r, format, &opts);
     }
     let _ = form::link_line(&form::for_report(r));
-    let _ = mptcp_get_debug::maintainer::diff_reports(r, r);
+    let _ = mptcp_get_debug::views::diff::diff_reports(r, r);
     let _ = merge::render_merged(r, r);
 }
 

@@ -4,6 +4,9 @@
 pub mod collectors;
 pub mod convert;
 pub mod engine;
+pub mod plan;
 pub mod pm_source;
+pub mod rtnl_text;
+pub mod source;
 pub mod spec;
 pub mod window;

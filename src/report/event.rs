@@ -1,7 +1,7 @@
 //! Path-manager events as the report keeps them (the `mptcp_pm_events` multicast group): every event
 //! type the kernel has, and a type or attribute this version does not know kept (`unknown(N)`, raw
 //! bytes in hex), never dropped, so a report from a newer kernel still shows everything. Decoding
-//! the wire format is netlink's (`crate::netlink::event`); collect turns its messages into these.
+//! the wire format is netlink's (`netlink::event`); collect turns its messages into these.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

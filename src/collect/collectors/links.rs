@@ -31,7 +31,7 @@ const OPERSTATES: [&str; 7] = [
 ];
 
 fn needs_kernel(ctx: &Ctx) -> std::result::Result<(), String> {
-    if ctx.env.native {
+    if ctx.env.native() {
         Ok(())
     } else {
         Err(
@@ -251,10 +251,11 @@ mod tests {
         )
         .unwrap();
         std::fs::write(cmds.path().join("ethtool -k eth1.exit"), "0").unwrap();
-        let env = crate::app::make_env(
-            &Some(root.path().into()),
-            &None,
-            &Some(cmds.path().into()),
+        let env = crate::collect::source::environment(
+            &crate::collect::source::Source::Recorded {
+                root: Some(root.path().into()),
+                commands: cmds.path().into(),
+            },
             1.0,
         )
         .unwrap();

@@ -9,9 +9,9 @@
 use super::endpoints::netlink_artifact;
 use super::{command_problem, Builtin, Ctx, Output, Result};
 use crate::collect::convert::links::report_links;
+use crate::collect::rtnl_text::{self, Names};
 use crate::netlink::rtnl::{RtSocket, AF_INET, AF_INET6};
 use crate::report::{Artifact, Data, Interfaces, Link, Source};
-use crate::views::formats::rtnl::{self as rtnl_text, Names};
 
 pub struct Routing;
 
@@ -202,7 +202,7 @@ impl Builtin for Routing {
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
         let mut ifs = Interfaces::default();
         let fs = ctx.fs();
-        if ctx.env.native {
+        if ctx.env.native() {
             let names = Names::load(
                 |p| fs.read_to_string(p).ok(),
                 |d| fs.list_dir(d).unwrap_or_default(),
@@ -217,7 +217,7 @@ impl Builtin for Routing {
                     from_commands(ctx, out, &mut ifs);
                 }
             }
-        } else if ctx.env.live {
+        } else if ctx.env.live() {
             from_commands(ctx, out, &mut ifs);
         } else {
             out.notes.push(

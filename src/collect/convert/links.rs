@@ -1,9 +1,9 @@
 //! Route-netlink links and addresses into the report's `Link`s (name, index, state, flags, MTU,
 //! `addr/len` of each address), which triage reads.
 
+use crate::collect::rtnl_text::{link_flags, operstate};
 use crate::netlink::rtnl::{AddrMsg, LinkMsg};
 use crate::report::Link;
-use crate::views::formats::rtnl::{link_flags, operstate};
 
 /// The report's view of links: name, index, state, flags, MTU, and `addr/len` of each address.
 pub fn report_links(links: &[LinkMsg], addrs: &[AddrMsg]) -> Vec<Link> {

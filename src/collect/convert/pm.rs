@@ -72,34 +72,16 @@ pub fn event(m: &EventMsg, time: DateTime<Utc>) -> PmEvent {
 mod tests {
     use super::*;
     use crate::netlink::consts;
-    use crate::report::endpoint as flags;
+    use crate::report::Endpoint;
 
     #[test]
     fn the_reports_flag_bits_are_the_kernels() {
-        assert_eq!(
-            flags::MPTCP_PM_ADDR_FLAG_SIGNAL,
-            consts::MPTCP_PM_ADDR_FLAG_SIGNAL
-        );
-        assert_eq!(
-            flags::MPTCP_PM_ADDR_FLAG_SUBFLOW,
-            consts::MPTCP_PM_ADDR_FLAG_SUBFLOW
-        );
-        assert_eq!(
-            flags::MPTCP_PM_ADDR_FLAG_BACKUP,
-            consts::MPTCP_PM_ADDR_FLAG_BACKUP
-        );
-        assert_eq!(
-            flags::MPTCP_PM_ADDR_FLAG_FULLMESH,
-            consts::MPTCP_PM_ADDR_FLAG_FULLMESH
-        );
-        assert_eq!(
-            flags::MPTCP_PM_ADDR_FLAG_IMPLICIT,
-            consts::MPTCP_PM_ADDR_FLAG_IMPLICIT
-        );
-        assert_eq!(
-            flags::MPTCP_PM_ADDR_FLAG_LAMINAR,
-            consts::MPTCP_PM_ADDR_FLAG_LAMINAR
-        );
+        assert_eq!(Endpoint::FLAG_SIGNAL, consts::MPTCP_PM_ADDR_FLAG_SIGNAL);
+        assert_eq!(Endpoint::FLAG_SUBFLOW, consts::MPTCP_PM_ADDR_FLAG_SUBFLOW);
+        assert_eq!(Endpoint::FLAG_BACKUP, consts::MPTCP_PM_ADDR_FLAG_BACKUP);
+        assert_eq!(Endpoint::FLAG_FULLMESH, consts::MPTCP_PM_ADDR_FLAG_FULLMESH);
+        assert_eq!(Endpoint::FLAG_IMPLICIT, consts::MPTCP_PM_ADDR_FLAG_IMPLICIT);
+        assert_eq!(Endpoint::FLAG_LAMINAR, consts::MPTCP_PM_ADDR_FLAG_LAMINAR);
         assert_eq!(
             crate::report::event::EVENT_FLAG_SERVER_SIDE,
             consts::MPTCP_PM_EV_FLAG_SERVER_SIDE

@@ -1,20 +1,16 @@
 //! iproute2's text format for endpoints and limits: rendered byte for byte like current
-//! `ip mptcp endpoint show` / `ip mptcp limits show` (one endpoint's line is the report's own
-//! `Display`, which triage quotes too), and parsed back (recorded outputs, comparisons).
+//! `ip mptcp endpoint show` / `ip mptcp limits show`, and parsed back (recorded outputs, comparisons).
 
-use crate::report::endpoint::ENDPOINT_FLAG_NAMES;
-pub use crate::report::endpoint::{flag_words, fmt_ip};
 use crate::report::{Endpoint, Limits};
 use std::fmt::Write;
 use std::net::IpAddr;
 
+// One definition of the endpoint line, in the report's model (triage quotes it as evidence).
+pub use crate::report::endpoint::{flag_words, fmt_ip};
+
 /// One line per endpoint, each with iproute2's trailing space and a newline.
 pub fn render_endpoints(eps: &[Endpoint]) -> String {
-    let mut out = String::new();
-    for e in eps {
-        let _ = writeln!(out, "{e}");
-    }
-    out
+    eps.iter().map(|e| e.iproute_line() + "\n").collect()
 }
 
 pub fn render_limits(l: &Limits) -> String {
@@ -80,7 +76,7 @@ pub fn parse_endpoints(text: &str) -> Result<Vec<Endpoint>, String> {
                     ep.flags |= u32::from_str_radix(v.trim_start_matches("0x"), 16)
                         .map_err(|e| format!("line {}: rawflags: {e}", n + 1))?;
                 }
-                flag => match ENDPOINT_FLAG_NAMES.iter().find(|(name, _)| *name == flag) {
+                flag => match Endpoint::FLAG_NAMES.iter().find(|(name, _)| *name == flag) {
                     Some((_, bit)) => ep.flags |= bit,
                     None => return Err(format!("line {}: unknown word {flag:?}", n + 1)),
                 },
@@ -116,7 +112,7 @@ mod tests {
     fn capture_round_trips() {
         let text = "127.0.0.2 id 1 subflow dev lo \n";
         let eps = parse_endpoints(text).unwrap();
-        assert_eq!(eps[0].flags, crate::report::MPTCP_PM_ADDR_FLAG_SUBFLOW);
+        assert_eq!(eps[0].flags, Endpoint::FLAG_SUBFLOW);
         assert_eq!(eps[0].dev.as_deref(), Some("lo"));
         assert_eq!(render_endpoints(&eps), text);
         let l = "add_addr_accepted 0 subflows 2 \n";
