@@ -1,8 +1,11 @@
 //! The few socket calls the netlink layer needs that its crate (netlink-sys) does not offer, behind
-//! a safe API: a receive buffer past net.core.rmem_max (SO_RCVBUFFORCE), the count of messages the
-//! kernel dropped for a socket (SO_MEMINFO), and an interface's driver info (the SIOCETHTOOL ioctl;
-//! ethtool netlink has no driver-info message). Each takes a descriptor the caller owns.
+//! a safe API: a receive buffer past net.core.rmem_max (SO_RCVBUFFORCE, by rustix), the count of
+//! messages the kernel dropped for a socket (SO_MEMINFO) and an interface's driver info (the
+//! SIOCETHTOOL ioctl; ethtool netlink has no driver-info message). rustix wraps neither of the last
+//! two, so they are the `unsafe` blocks here, each filling a buffer of ours whose size the kernel is
+//! told. Each call takes a descriptor the caller owns.
 
+use rustix::net::sockopt;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
 
@@ -15,64 +18,39 @@ const ETHTOOL_GDRVINFO: u32 = 0x0000_0003;
 pub const DRVINFO_LEN: usize = 196;
 const IFNAMSIZ: usize = 16;
 
-/// The socket options read or written here, each an array of ints.
-enum Opt<'a> {
-    SetInt(libc::c_int, libc::c_int),
-    GetInts(libc::c_int, &'a mut [u32]),
-}
-
-/// setsockopt/getsockopt at SOL_SOCKET; for a get, the number of bytes the kernel wrote.
-fn sockopt(fd: BorrowedFd, opt: Opt) -> io::Result<usize> {
-    let (rc, len) = match opt {
-        Opt::SetInt(name, val) => {
-            let len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-            // SAFETY: `val` is an int of `len` bytes living across the call; fd is borrowed, open.
-            let rc = unsafe {
-                libc::setsockopt(
-                    fd.as_raw_fd(),
-                    libc::SOL_SOCKET,
-                    name,
-                    (&val as *const libc::c_int).cast(),
-                    len,
-                )
-            };
-            (rc, 0)
-        }
-        Opt::GetInts(name, out) => {
-            let mut len = std::mem::size_of_val(out) as libc::socklen_t;
-            // SAFETY: `out` is writable for `len` bytes and the kernel writes at most `len`.
-            let rc = unsafe {
-                libc::getsockopt(
-                    fd.as_raw_fd(),
-                    libc::SOL_SOCKET,
-                    name,
-                    out.as_mut_ptr().cast(),
-                    &mut len,
-                )
-            };
-            (rc, len as usize)
-        }
+/// getsockopt(SOL_SOCKET, `name`) into `out`; the number of bytes the kernel wrote.
+fn getsockopt_ints(fd: BorrowedFd, name: libc::c_int, out: &mut [u32]) -> io::Result<usize> {
+    let mut len = std::mem::size_of_val(out) as libc::socklen_t;
+    // SAFETY: `out` is writable for `len` bytes and the kernel writes at most `len`; fd is open.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            name,
+            out.as_mut_ptr().cast(),
+            &mut len,
+        )
     };
     if rc < 0 {
         return Err(io::Error::last_os_error());
     }
-    Ok(len)
+    Ok(len as usize)
 }
 
 /// Asks for a receive buffer of `bytes` (the kernel doubles it): SO_RCVBUFFORCE goes past
 /// net.core.rmem_max (needs CAP_NET_ADMIN); without it SO_RCVBUF, capped by rmem_max.
 pub fn set_rcvbuf(fd: BorrowedFd, bytes: usize) -> io::Result<()> {
-    let bytes = bytes.min(i32::MAX as usize) as libc::c_int;
-    sockopt(fd, Opt::SetInt(libc::SO_RCVBUFFORCE, bytes))
-        .or_else(|_| sockopt(fd, Opt::SetInt(libc::SO_RCVBUF, bytes)))
-        .map(drop)
+    let bytes = bytes.min(i32::MAX as usize);
+    sockopt::set_socket_recv_buffer_size_force(fd, bytes)
+        .or_else(|_| sockopt::set_socket_recv_buffer_size(fd, bytes))
+        .map_err(io::Error::from)
 }
 
 /// Messages the kernel dropped for this socket (receive buffer full); None when the kernel does not
 /// say (before 4.12).
 pub fn dropped(fd: BorrowedFd) -> Option<u64> {
     let mut mem = [0u32; 16];
-    let len = sockopt(fd, Opt::GetInts(SO_MEMINFO, &mut mem)).ok()?;
+    let len = getsockopt_ints(fd, SO_MEMINFO, &mut mem).ok()?;
     let idx = libc::SK_MEMINFO_DROPS as usize;
     (len > idx * 4).then(|| u64::from(mem[idx]))
 }
