@@ -2,17 +2,21 @@
 
 mod util;
 
+mod architecture;
 mod archive;
 mod budget;
 mod cli;
 mod conformance;
 mod dropin;
+mod fixture_snapshots;
 mod fixtures;
 mod fuzz_corpus;
 mod fuzz_regressions;
 mod hardening;
 mod live;
+mod netlink_fixtures;
 mod netlink_live;
+mod netlink_record;
 mod nm_mptcpd;
 mod packaging;
 mod perf_live;
@@ -34,3 +38,4 @@ mod triage_live_faults;
 mod triage_live_healthy;
 mod triage_live_merge;
 mod triage_rules;
+mod unsafe_budget;

@@ -30,6 +30,7 @@ pub(crate) fn ep(addr: &str, id: u8, flags: u32, dev: Option<&str>) -> Endpoint 
         flags,
         ifindex: dev.map(|_| 2),
         dev: dev.map(str::to_string),
+        unknown_attrs: Vec::new(),
     }
 }
 
@@ -366,7 +367,7 @@ fn cross_side_findings_and_key_mismatch() {
     // One side not redacted; archives given in the wrong order.
     b.redaction.as_mut().unwrap().enabled = false;
     a.meta.side = Some(Side {
-        role: "server".into(),
+        role: Role::Server,
         guessed: false,
     });
     let mut ids: Vec<String> = mptcp_get_debug::triage::cross_side(&a, &b)

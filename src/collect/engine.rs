@@ -28,7 +28,7 @@ pub type Progress<'a> = &'a (dyn Fn(usize, usize, &str) + Sync);
 /// Why a spec would not run here (None = it would). Used by the engine and by `list`.
 pub fn would_skip(spec: &Spec, ctx: &Ctx) -> Option<String> {
     let env = ctx.env;
-    if spec.triggers.live && !env.live {
+    if spec.triggers.live && !env.live() {
         return Some("needs the live system".into());
     }
     if let Some(p) = spec.triggers.paths.iter().find(|p| !env.fs.exists(p)) {
@@ -43,7 +43,7 @@ pub fn would_skip(spec: &Spec, ctx: &Ctx) -> Option<String> {
         ));
     }
     if !spec.commands.is_empty() || !spec.triggers.commands.is_empty() {
-        if !env.live {
+        if !env.live() {
             return Some("commands are not run under --root (no recorded outputs given)".into());
         }
         if let Some(c) = spec.triggers.commands.iter().find(|c| !env.runner.has(c)) {

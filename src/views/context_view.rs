@@ -3,8 +3,8 @@
 //! splats and latest lines) and the self-test, so the template stays free of logic.
 
 use super::budget::{clip, fence_for};
-use crate::collect::collectors::kmsg_filter::{ends_splat, starts_splat};
 use crate::report::{Interfaces, Report, SelfTest};
+use crate::views::formats::kmsg::{ends_splat, starts_splat};
 use serde::Serialize;
 use std::ops::Range;
 
@@ -156,7 +156,7 @@ pub fn raw_of(report: &Report, collector: &str, ns: Option<&str>) -> String {
         .iter()
         .find(|s| s.collector == collector && s.netns.as_deref() == ns)
         .and_then(|s| s.artifacts.first())
-        .map(|a| crate::archive::raw_path(ns, collector, &a.name))
+        .map(|a| crate::report::raw_path(ns, collector, &a.name))
         .unwrap_or_else(|| "report.json".into())
 }
 

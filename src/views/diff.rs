@@ -1,8 +1,8 @@
 //! `mptcp-get-debug diff A B`: what changed between two reports (before/after a change, or two hosts),
 //! area by area: versions, sysctls, endpoints, limits, counters, NetworkManager and mptcpd.
 
-use crate::netlink::iproute;
 use crate::report::Report;
+use crate::views::formats::iproute;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 

@@ -6,7 +6,7 @@ use crate::report::{EndedBy, NsWindow, PathTotal, Reproduce, Samples, Snapshot};
 
 fn report(sections: Vec<Section>) -> Report {
     let mut meta = Meta::new(chrono::Utc::now(), "h");
-    meta.mode = "reproduce".into();
+    meta.mode = crate::report::Mode::Reproduce;
     meta.netns = vec![];
     Report::new(meta, sections)
 }
@@ -80,6 +80,7 @@ fn one_row_per_interface_mptcp_ones_first() {
             flags: 2,
             ifindex: Some(3),
             dev: Some("eth|1".into()),
+            unknown_attrs: Vec::new(),
         }])],
         ..links_section(None, vec![])
     });

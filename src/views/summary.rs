@@ -159,7 +159,7 @@ fn sockets_levels(report: &Report, ns: Option<&str>) -> Vec<SocketsLevel> {
             a.content.len()
         )
     });
-    let raw = crate::archive::raw_path(ns, "sockets", &a.name);
+    let raw = crate::report::raw_path(ns, "sockets", &a.name);
     // A truncated output starts in the middle of a line: begin at the next one.
     let text = match a.truncated {
         true => a.content.split_once('\n').map_or("", |(_, rest)| rest),
@@ -177,7 +177,7 @@ fn side_line(report: &Report) -> Option<String> {
                 s.role
             )
         } else {
-            s.role.clone()
+            s.role.to_string()
         }
     })
 }
@@ -255,7 +255,7 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
     let fixed = Fixed {
         tool: &report.tool.name,
         version: &report.tool.version,
-        mode: &report.meta.mode,
+        mode: report.meta.mode.as_str(),
         started_at: report
             .meta
             .started_at
@@ -328,5 +328,5 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         SUMMARY_BUDGET,
         view,
     )
-    .map(|s| super::escape::escape(&s).into_owned())
+    .map(|s| crate::sys::escape::escape(&s).into_owned())
 }

@@ -1,8 +1,7 @@
 //! Plain-text view: the same facts as the summary, for terminals and logs (no markdown).
 
-use crate::collect::collectors::sysctl;
-use crate::netlink::iproute;
 use crate::report::Report;
+use crate::views::formats::{iproute, sysctl};
 use std::fmt::Write;
 
 /// The widest a padded column gets.
@@ -12,7 +11,7 @@ const FINDINGS_LISTED: usize = 20;
 
 pub fn render_text(report: &Report) -> String {
     // The one place this view is made terminal-safe.
-    super::escape::escape(&text(report)).into_owned()
+    crate::sys::escape::escape(&text(report)).into_owned()
 }
 
 fn text(report: &Report) -> String {
@@ -201,7 +200,7 @@ fn reproduce_text(o: &mut String, rep: &crate::report::Reproduce) {
         if let Some(e) = &w.subscribe_error {
             let _ = writeln!(o, "    not subscribed: {e}");
         }
-        for line in crate::netlink::monitor_text::render_events(&w.events)
+        for line in crate::views::formats::monitor::render_events(&w.events)
             .lines()
             .take(20)
         {

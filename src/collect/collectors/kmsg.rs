@@ -90,7 +90,7 @@ impl Builtin for Kmsg {
                 Err(e) => out.notes.push(e),
             }
         }
-        if all.is_none() && ctx.env.live {
+        if all.is_none() && ctx.env.live() {
             for argv in [
                 &["dmesg"][..],
                 &["journalctl", "-k", "-n", "2000", "--no-pager"],

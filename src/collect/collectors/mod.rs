@@ -20,15 +20,14 @@ pub mod nm_conf;
 pub mod nm_flags;
 pub mod nm_keyfile;
 pub mod nstat;
-pub mod nstat_text;
 pub mod routing;
 pub mod selftest;
 pub mod sockets;
 pub mod sockets_modules;
 pub mod sysctl;
 
+use crate::collect::pm_source::PmSource;
 use crate::collect::spec::{artifact_name_for, artifact_name_for_file};
-use crate::netlink::PmSource;
 use crate::report::{Artifact, Data, Source};
 use crate::sys::runner::CommandRequest;
 use crate::sys::{CommandOutput, Fs, Netns, Runner};
@@ -46,14 +45,24 @@ pub struct Env {
     pub cap: usize,
     /// Running with root / CAP_NET_ADMIN.
     pub privileged: bool,
-    /// Commands and netlink may be used (live system, or recorded outputs with --root).
-    pub live: bool,
-    /// The running kernel is asked directly over netlink (not replayed from recorded outputs).
-    pub native: bool,
+    /// Where everything is read from (see `Env::live` and `Env::native` for what it allows).
+    pub source: crate::collect::source::Source,
     /// `--no-system-changes`: nothing that changes the system (no module load, no test connection).
     pub read_only: bool,
     /// The kernel build config, read once: (where from, text). Several collectors consult it.
     pub kconfig: std::sync::OnceLock<Option<(String, String)>>,
+}
+
+impl Env {
+    /// Commands and the path manager may be used (the live system, or outputs recorded for --root).
+    pub fn live(&self) -> bool {
+        self.source.runs_commands()
+    }
+
+    /// The running kernel is asked directly over netlink (not replayed from recorded outputs).
+    pub fn native(&self) -> bool {
+        self.source.native()
+    }
 }
 
 /// The view of one collector run: the environment plus the namespace the thread is in.

@@ -140,7 +140,7 @@ impl Builtin for Mptcpd {
         }
         d.installed = d.binary.is_some();
         d.mptcpize = runner.has("mptcpize");
-        if ctx.env.live && d.installed {
+        if ctx.env.live() && d.installed {
             // Independent queries (journalctl can take tens of milliseconds): all at once.
             const IS_ACTIVE: &[&str] = &["systemctl", "is-active", "mptcp.service"];
             const SHOW: &[&str] = &[

@@ -97,7 +97,7 @@ impl Builtin for NetworkManager {
         ];
         const PRINT_CONFIG: &[&str] = &["NetworkManager", "--print-config"];
         let mut argvs: Vec<&[&str]> = Vec::new();
-        if ctx.env.live {
+        if ctx.env.live() {
             argvs.push(if has_nm { NM_VERSION } else { NMCLI_VERSION });
             if has_nmcli {
                 argvs.extend([GENERAL, PROFILES]);
@@ -117,7 +117,7 @@ impl Builtin for NetworkManager {
         if let Some(ver) = result(NM_VERSION).or(result(NMCLI_VERSION)) {
             nm.version = ver.stdout.split_whitespace().last().map(str::to_string);
         }
-        if ctx.env.live && has_nmcli {
+        if ctx.env.live() && has_nmcli {
             match result(GENERAL) {
                 Some(g) => {
                     let fields = nmcli_fields(g.stdout.lines().next().unwrap_or(""));

@@ -8,8 +8,9 @@
 
 use super::endpoints::netlink_artifact;
 use super::{command_problem, Builtin, Ctx, Output, Result};
+use crate::collect::convert::links::report_links;
+use crate::collect::rtnl_text::{self, Names};
 use crate::netlink::rtnl::{RtSocket, AF_INET, AF_INET6};
-use crate::netlink::rtnl_text::{self, Names};
 use crate::report::{Artifact, Data, Interfaces, Link, Source};
 
 pub struct Routing;
@@ -42,7 +43,7 @@ fn native(
     } else {
         Default::default()
     };
-    ifs.links = rtnl_text::report_links(&links, &addrs);
+    ifs.links = report_links(&links, &addrs);
     ifs.default_route_v4 = Some(rtnl_text::has_main_default(&r4, AF_INET));
     ifs.default_route_v6 = Some(rtnl_text::has_main_default(&r6, AF_INET6));
     let texts = [
@@ -201,7 +202,7 @@ impl Builtin for Routing {
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
         let mut ifs = Interfaces::default();
         let fs = ctx.fs();
-        if ctx.env.native {
+        if ctx.env.native() {
             let names = Names::load(
                 |p| fs.read_to_string(p).ok(),
                 |d| fs.list_dir(d).unwrap_or_default(),
@@ -216,7 +217,7 @@ impl Builtin for Routing {
                     from_commands(ctx, out, &mut ifs);
                 }
             }
-        } else if ctx.env.live {
+        } else if ctx.env.live() {
             from_commands(ctx, out, &mut ifs);
         } else {
             out.notes.push(

@@ -2,11 +2,11 @@
 //! `mptcp_pm_events`, then drains the socket whenever poll(2) says so until told to stop, when it
 //! drains once more and counts what the kernel dropped.
 
-use crate::netlink::event::PmEvent;
 use crate::netlink::monitor::Monitor;
 use crate::netlink::PmError;
+use crate::report::PmEvent;
 use crate::report::MAX_EVENTS;
-use crate::sys::signals::pipe;
+use crate::sys::poll::{poll, wake_pipe, PollFd};
 use crate::sys::Netns;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::mpsc;
@@ -68,30 +68,23 @@ fn run(ns: Option<Netns>, stop: RawFd, ready: mpsc::Sender<Result<(), String>>) 
     let mut w = Watched::default();
     let mut batch = Vec::new();
     loop {
-        let mut fds = [
-            libc::pollfd {
-                fd: mon.fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-            libc::pollfd {
-                fd: stop,
-                events: libc::POLLIN,
-                revents: 0,
-            },
-        ];
-        // SAFETY: fds is a valid array of two pollfd.
-        let rc = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
-        if rc < 0 {
-            continue; // EINTR
+        let mut fds = [PollFd::readable(&mon.fd()), PollFd::readable(&stop)];
+        if let Err(e) = poll(&mut fds, None) {
+            w.error = Some(format!("poll: {e}"));
+            break;
         }
-        let stopping = fds[1].revents != 0;
+        let stopping = fds[1].ready();
         if let Err(e) = mon.drain(&mut batch) {
             w.error = Some(e.to_string());
         }
         w.total += batch.len() as u64;
         let room = MAX_EVENTS.saturating_sub(w.events.len());
-        w.events.extend(batch.drain(..).take(room));
+        w.events.extend(
+            batch
+                .drain(..)
+                .take(room)
+                .map(|r| crate::collect::convert::pm::event(&r.msg, r.time)),
+        );
         batch.clear();
         if stopping || w.error.is_some() {
             break;
@@ -111,7 +104,7 @@ fn run(ns: Option<Netns>, stop: RawFd, ready: mpsc::Sender<Result<(), String>>) 
 impl Watch {
     /// Subscribes in every namespace; returns once each has subscribed or failed.
     pub fn start(namespaces: &[Option<Netns>]) -> std::io::Result<Watch> {
-        let (stop_r, stop_w) = pipe()?;
+        let (stop_r, stop_w) = wake_pipe()?;
         let mut threads = Vec::new();
         let mut failed = Vec::new();
         for ns in namespaces {
