@@ -283,12 +283,13 @@ pub fn collect_netns(subflows: bool) -> Result<SocketDump, DiagError> {
     let socks = socks?;
     out.notes.extend(tcp_notes);
     let mut index: HashMap<Owner, usize> = HashMap::with_capacity(socks.len());
-    for (i, (owner, s)) in socks.into_iter().enumerate() {
-        if owner != Owner::Unknown {
-            index.insert(owner, i);
+    for (i, (owner, _)) in socks.iter().enumerate() {
+        if *owner != Owner::Unknown {
+            index.insert(*owner, i);
         }
-        out.sockets.push(s);
     }
+    // In place: the (owner, socket) buffer becomes the sockets' buffer (no second copy).
+    out.sockets = socks.into_iter().map(|(_, s)| s).collect();
     match tcp {
         None => {}
         Some(Err(e)) => out.subflows_missing = Some(format!("subflows not listed: {e}")),
@@ -297,7 +298,12 @@ pub fn collect_netns(subflows: bool) -> Result<SocketDump, DiagError> {
             for (owner, sf) in subs {
                 tokenless += (owner == Owner::Unknown) as usize;
                 match index.get(&owner) {
-                    Some(&i) => out.sockets[i].subflows.push(sf),
+                    Some(&i) => {
+                        // Exactly as many as there are (a first push would reserve room for four).
+                        let v = &mut out.sockets[i].subflows;
+                        v.reserve_exact(1);
+                        v.push(sf)
+                    }
                     None => out.unmatched.push(sf),
                 }
             }
