@@ -187,10 +187,6 @@ pub(crate) fn namespaces(specs: &[String]) -> Result<Vec<Option<Netns>>> {
 pub fn list(args: &ListArgs) -> Result<ExitCode> {
     let env = make_env(&args.root, &args.sysroot, &args.commands_from, 10.0)?;
     let specs = load_specs(&args.collectors_dir, env.fs.kernel_is_live(), &[], &[])?;
-    let ctx = Ctx {
-        env: &env,
-        netns: None,
-    };
     let w = specs
         .iter()
         .map(|s| s.name.len())
@@ -199,6 +195,11 @@ pub fn list(args: &ListArgs) -> Result<ExitCode> {
         .min(60);
     let mut out = String::new();
     for s in &specs {
+        let ctx = Ctx {
+            env: &env,
+            netns: None,
+            spec: Some(s),
+        };
         let verdict = match engine::would_skip(s, &ctx) {
             None => "yes".to_string(),
             Some(reason) => format!("no: {reason}"),
@@ -308,6 +309,8 @@ pub fn collect_report_with(
     };
     report.meta.side = crate::maintainer::side(&report, args.side);
     redactor.redact_report(&mut report)?;
+    // What every view shows, built from the redacted facts.
+    crate::collect::present::present(&mut report);
     report.redaction = Some(redactor.summary());
     report.findings = crate::triage::evaluate(&report);
     Ok(Collected { report, redactor })

@@ -37,6 +37,8 @@ fn load(path: &std::path::Path) -> Result<Report> {
         crate::usage_bail!("{}: no such archive", path.display());
     }
     let mut r = read_report(path)?;
+    // An older archive's sections get what this version shows of them.
+    crate::collect::present::upgrade(&mut r);
     // Findings of this version, which may know more rules than the collecting one.
     r.findings = crate::triage::evaluate(&r);
     Ok(r)
@@ -240,6 +242,9 @@ mod tests {
             )],
             artifacts: vec![],
             notes: vec![],
+            facts: None,
+            title: None,
+            entries: vec![],
         };
         r.sections = vec![endpoints(&[1])];
         assert_eq!(role(&r, None), Some(("server".into(), true)));

@@ -1,11 +1,14 @@
-//! Runs collectors: those that start programs on a thread each, the in-process ones from one queue per
+//! Runs collectors: copies each spec's files and runs its commands, then hands what they gave to its
+//! builtin. Collectors that start programs get a thread each, the in-process ones from one queue per
 //! namespace (a second thread joins a queue that stalls), each thread in its namespace through setns(2),
-//! so a hanging collector costs only its own section. Produces one `Section` per run, in spec order,
-//! with status, duration, artifacts and notes.
+//! so a hanging collector costs only its own section. Produces one `Section` per run, in the specs'
+//! `order`, with status, duration, artifacts, notes, and the entries of a `show = "artifacts"` spec.
 
-use crate::collect::collectors::{builtin, command_artifact, Ctx, Env, Output, Stop};
-use crate::collect::spec::{artifact_name_for_file, Spec};
-use crate::report::{Artifact, Section, Source, Status};
+use crate::collect::collectors::{
+    builtin, command_artifact, command_problem, installed, Ctx, Env, Output, Stop,
+};
+use crate::collect::spec::{artifact_name_for_file, CommandSpec, Show, Spec};
+use crate::report::{Artifact, Body, Entry, Format, Section, Source, Status};
 use crate::sys::fs::wildcard;
 use crate::sys::runner::CommandRequest;
 use crate::sys::{CommandOutput, Netns};
@@ -27,28 +30,48 @@ pub type Progress<'a> = &'a (dyn Fn(usize, usize, &str) + Sync);
 
 /// Why a spec would not run here (None = it would). Used by the engine and by `list`.
 pub fn would_skip(spec: &Spec, ctx: &Ctx) -> Option<String> {
+    let why = triggers_fail(spec, ctx)?;
+    Some(spec.triggers.reason.clone().unwrap_or(why))
+}
+
+/// Why the spec's triggers (or its builtin's own check) do not hold here, in generic words.
+fn triggers_fail(spec: &Spec, ctx: &Ctx) -> Option<String> {
     let env = ctx.env;
-    if spec.triggers.live && !env.live {
+    let t = &spec.triggers;
+    if t.live && !env.live {
         return Some("needs the live system".into());
     }
-    if let Some(p) = spec.triggers.paths.iter().find(|p| !env.fs.exists(p)) {
+    if t.running_kernel && !env.native {
+        return Some("needs the running kernel, not --root or recorded outputs".into());
+    }
+    if t.this_machine && !env.fs.is_live() {
+        return Some("describes the running machine only, not the files under --root".into());
+    }
+    if let Some(p) = t.paths.iter().find(|p| !env.fs.exists(p)) {
         return Some(format!("{p} does not exist"));
     }
-    if !spec.triggers.any_paths.is_empty()
-        && !spec.triggers.any_paths.iter().any(|p| env.fs.exists(p))
+    if (!t.any_paths.is_empty() || !t.any_commands.is_empty())
+        && !t.any_paths.iter().any(|p| env.fs.exists(p))
+        && !t.any_commands.iter().any(|c| installed(env, c))
     {
-        return Some(format!(
-            "none of {} exists",
-            spec.triggers.any_paths.join(", ")
-        ));
+        let all: Vec<&str> = t
+            .any_paths
+            .iter()
+            .chain(&t.any_commands)
+            .map(String::as_str)
+            .collect();
+        return Some(format!("none of {} exists", all.join(", ")));
     }
-    if !spec.commands.is_empty() || !spec.triggers.commands.is_empty() {
-        if !env.live {
-            return Some("commands are not run under --root (no recorded outputs given)".into());
-        }
-        if let Some(c) = spec.triggers.commands.iter().find(|c| !env.runner.has(c)) {
-            return Some(format!("{c} is not installed"));
-        }
+    if let Some(m) = t.kernel_modules.iter().find(|m| !module_present(ctx, m)) {
+        return Some(format!("kernel module {m} is neither loaded nor built in"));
+    }
+    // Commands are the spec's whole work, or its triggers need programs: not under --root alone.
+    let only_commands = spec.files.is_empty() && spec.builtin.is_none();
+    if (only_commands || !t.commands.is_empty()) && !env.live {
+        return Some("commands are not run under --root (no recorded outputs given)".into());
+    }
+    if let Some(c) = t.commands.iter().find(|c| !installed(env, c)) {
+        return Some(format!("{c} is not installed"));
     }
     if let Some(b) = spec.builtin.as_deref().and_then(builtin) {
         if let Err(reason) = b.applies(ctx) {
@@ -58,12 +81,27 @@ pub fn would_skip(spec: &Spec, ctx: &Ctx) -> Option<String> {
     None
 }
 
-/// Runs one collector in the calling thread (which is already in the right namespace).
-pub fn run_one(spec: &Spec, ctx: &Ctx) -> (Status, Output) {
-    let mut out = Output::default();
-    if let Some(reason) = would_skip(spec, ctx) {
-        return (Status::Skipped { reason }, out);
+/// Whether kernel module `name` is loaded or built in (`-` and `_` are the same in module names).
+fn module_present(ctx: &Ctx, name: &str) -> bool {
+    let fs = ctx.fs();
+    let name = name.replace('-', "_");
+    let loaded = fs.read_to_string("/proc/modules").is_ok_and(|t| {
+        t.lines()
+            .any(|l| l.split_whitespace().next() == Some(name.as_str()))
+    });
+    if loaded || fs.exists(&format!("/sys/module/{name}")) {
+        return true;
     }
+    let release = fs
+        .read_trimmed("/proc/sys/kernel/osrelease")
+        .unwrap_or_default();
+    let ko = format!("/{name}.ko");
+    fs.read_to_string(&format!("/lib/modules/{release}/modules.builtin"))
+        .is_ok_and(|t| t.lines().any(|l| l.replace('-', "_").ends_with(&ko)))
+}
+
+/// Copies the spec's files into `out` (as artifacts), with a note for each that could not be read.
+fn copy_files(spec: &Spec, ctx: &Ctx, out: &mut Output) {
     let env = ctx.env;
     for pattern in &spec.files {
         let matches = if pattern.contains(['*', '?']) {
@@ -101,35 +139,45 @@ pub fn run_one(spec: &Spec, ctx: &Ctx) -> (Status, Output) {
             }
         }
     }
-    // A spec's commands run concurrently (threads inherit this thread's network namespace); their
-    // artifacts keep the spec's order.
+}
+
+/// Runs the spec's commands that are not deferred, concurrently (threads inherit this thread's
+/// network namespace); their artifacts keep the spec's order, and the outputs of those with an id
+/// are handed to the builtin.
+fn run_commands(spec: &Spec, ctx: &Ctx, out: &mut Output) {
+    let env = ctx.env;
+    let commands: Vec<&CommandSpec> = spec.commands.iter().filter(|c| !c.deferred).collect();
+    if !env.live {
+        for c in commands.iter().filter(|c| !c.optional) {
+            out.notes.push(format!(
+                "`{}` not run: commands are not run under --root (no recorded outputs given)",
+                c.argv.join(" ")
+            ));
+        }
+        return;
+    }
     let results: Vec<Option<CommandOutput>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = spec
-            .commands
+        let handles: Vec<_> = commands
             .iter()
             .map(|c| {
-                let needs: Vec<&String> = if c.skip_unless.is_empty() {
-                    vec![&c.argv[0]]
-                } else {
-                    c.skip_unless.iter().collect()
-                };
-                if let Some(missing) = needs.iter().find(|p| !env.runner.has(p)) {
-                    out.notes.push(format!(
-                        "`{}` not run: {missing} is not installed",
-                        c.argv.join(" ")
-                    ));
+                if let Some(missing) = c.needs().into_iter().find(|p| !env.runner.has(p)) {
+                    if !c.optional {
+                        out.notes.push(format!(
+                            "`{}` not run: {missing} is not installed",
+                            c.argv.join(" ")
+                        ));
+                    }
                     return None;
                 }
-                let timeout = c
-                    .timeout
-                    .map(Duration::from_secs_f64)
-                    .unwrap_or(env.timeout);
                 let req = CommandRequest {
                     argv: c.argv.clone(),
                     env: c.env.clone(),
-                    timeout,
+                    timeout: c
+                        .timeout
+                        .map(Duration::from_secs_f64)
+                        .unwrap_or(env.timeout),
                     cap: env.cap,
-                    stdin: None,
+                    stdin: c.stdin.clone().map(String::into_bytes),
                 };
                 Some(scope.spawn(move || env.runner.run(&req)))
             })
@@ -139,10 +187,11 @@ pub fn run_one(spec: &Spec, ctx: &Ctx) -> (Status, Output) {
             .map(|h| h.map(|h| h.join().unwrap_or_default()))
             .collect()
     });
-    for (c, res) in spec.commands.iter().zip(results) {
+    for (c, res) in commands.into_iter().zip(results) {
         let Some(res) = res else { continue };
+        // A command with an id is the builtin's to judge: it says what went wrong in its own words.
         let argv: Vec<&str> = c.argv.iter().map(String::as_str).collect();
-        if let Some(problem) = crate::collect::collectors::command_problem(&argv, &res) {
+        if let Some(problem) = command_problem(&argv, &res).filter(|_| c.id.is_none()) {
             out.notes.push(problem);
         }
         if res.truncated {
@@ -154,7 +203,21 @@ pub fn run_one(spec: &Spec, ctx: &Ctx) -> (Status, Output) {
         }
         out.artifacts
             .push(command_artifact(c.artifact_name(), &c.argv, &res));
+        if let Some(id) = &c.id {
+            out.ran.push((id.clone(), res));
+        }
     }
+}
+
+/// Runs one collector in the calling thread (which is already in the right namespace): the spec's
+/// files and commands, then its builtin on what they gave.
+pub fn run_one(spec: &Spec, ctx: &Ctx) -> (Status, Output) {
+    let mut out = Output::default();
+    if let Some(reason) = would_skip(spec, ctx) {
+        return (Status::Skipped { reason }, out);
+    }
+    copy_files(spec, ctx, &mut out);
+    run_commands(spec, ctx, &mut out);
     let status = match spec.builtin.as_deref().map(|name| (name, builtin(name))) {
         None => Status::Ok,
         Some((name, None)) => Status::Failed {
@@ -167,6 +230,33 @@ pub fn run_one(spec: &Spec, ctx: &Ctx) -> (Status, Output) {
         },
     };
     (status, out)
+}
+
+/// What the views show of a `show = "artifacts"` spec: each artifact as it is, saying where it came
+/// from (references, not copies: redaction treats the artifacts themselves).
+fn artifact_entries(spec: &Spec, artifacts: &[Artifact]) -> Vec<Entry> {
+    if spec.show != Show::Artifacts {
+        return Vec::new();
+    }
+    artifacts
+        .iter()
+        .map(|a| {
+            let from = match &a.source {
+                Source::Command { argv, .. } => format!("$ {}", argv.join(" ")),
+                Source::File { path } => path.clone(),
+            };
+            let mut e = Entry::new(Body::Artifact {
+                name: a.name.clone(),
+                format: Format::Plain,
+                marks: Vec::new(),
+            })
+            .when_empty("(empty)")
+            .counted_as("lines")
+            .all_in(Some(&a.name));
+            e.caption = Some(from);
+            e
+        })
+        .collect()
 }
 
 fn path_matches(pattern: &str, path: &str) -> bool {
@@ -186,7 +276,14 @@ fn path_matches(pattern: &str, path: &str) -> bool {
 /// section.
 fn run_guarded(spec: &Spec, env: &Env, ns: Option<&Netns>) -> (Status, Output) {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run_one(spec, &Ctx { env, netns: ns })
+        run_one(
+            spec,
+            &Ctx {
+                env,
+                netns: ns,
+                spec: Some(spec),
+            },
+        )
     }))
     .unwrap_or_else(|p| {
         let why = p
@@ -228,7 +325,7 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
     // the others read is not disturbed. Sections keep the spec order regardless.
     const STALL: Duration = Duration::from_millis(250);
     let runs_programs = |spec: &Spec| {
-        !spec.commands.is_empty()
+        spec.commands.iter().any(|c| !c.deferred)
             || spec
                 .builtin
                 .as_deref()
@@ -360,7 +457,8 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
         }
     }
     let timeout_ms = plan.collector_timeout.as_millis() as u64;
-    jobs.into_iter()
+    let mut sections: Vec<(u32, Section)> = jobs
+        .into_iter()
         .zip(results)
         .map(|((spec, ns), res)| {
             let (status, out, ms) = res.unwrap_or((
@@ -370,7 +468,8 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
                 Output::default(),
                 timeout_ms as f64,
             ));
-            Section {
+            let entries = artifact_entries(&spec, &out.artifacts);
+            let section = Section {
                 collector: spec.name.clone(),
                 description: spec.description.clone(),
                 netns: ns.map(|n| n.label),
@@ -379,9 +478,20 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
                 data: out.data,
                 artifacts: out.artifacts,
                 notes: out.notes,
-            }
+                facts: spec
+                    .builtin
+                    .as_deref()
+                    .and_then(builtin)
+                    .and_then(|b| b.facts()),
+                title: spec.title.clone(),
+                entries,
+            };
+            (spec.order_key(), section)
         })
-        .collect()
+        .collect();
+    // The spec's `order` decides where its sections go, whatever order the specs were given in.
+    sections.sort_by_key(|(order, _)| *order);
+    sections.into_iter().map(|(_, s)| s).collect()
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! Collection: the collector specs (`collectors/*.toml`), the engine that runs them per network namespace
-//! (parallel, timeouts, manifest), and the builtins that parse what a spec collected into typed facts.
+//! (parallel, timeouts, manifest), the builtins that parse what a spec collected into typed facts, and
+//! the presentation pass that turns those facts into the entries every view shows.
 
 pub mod collectors;
 pub mod engine;
+pub mod present;
 pub mod spec;
 pub mod window;

@@ -9,9 +9,14 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+pub mod kinds;
+pub mod present;
 pub mod samples;
 pub mod schema;
 pub mod window;
+
+pub use kinds::Facts;
+pub use present::{Body, Column, Entry, Format, Span, View};
 
 pub use samples::{ConnSample, LinkSample, PathTotal, Sample, Samples, SubflowSample};
 pub use window::{CommandRun, CounterDelta, EndedBy, NsWindow, Reproduce, Snapshot, MAX_EVENTS};
@@ -19,8 +24,9 @@ pub use window::{CommandRun, CounterDelta, EndedBy, NsWindow, Reproduce, Snapsho
 /// Bumped whenever a field changes meaning or a required field is added (the JSON Schema of each
 /// version is fingerprinted in schema/versions.txt; a test fails when the shape changes without a
 /// bump). 2: native sockets with subflows, all nstat counters, host and links, samples, the typed
-/// redaction's notes, --sysroot.
-pub const SCHEMA_VERSION: u32 = 2;
+/// redaction's notes, --sysroot. 3: each section's presentation entries (every view walks them), its
+/// kind of facts and its title.
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Report {
@@ -118,6 +124,15 @@ pub struct Section {
     /// Human notes: what could not be read and why, without failing the section.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// The kind of facts its collector gives (set whether or not it gave them), for typed queries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facts: Option<Facts>,
+    /// The heading of its part in the views (the spec's `title`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// What it shows in every view (summary, text, diff), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entries: Vec<Entry>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
@@ -142,6 +157,9 @@ impl Section {
             data,
             artifacts: Vec::new(),
             notes: Vec::new(),
+            facts: None,
+            title: None,
+            entries: Vec::new(),
         }
     }
 }

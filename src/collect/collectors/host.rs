@@ -3,20 +3,11 @@
 //! expected" are these. Read with `sysinfo` from the running system only: under `--root` the files are
 //! another machine's, and sysinfo would describe this one.
 
-use super::{Builtin, Ctx, Output, Result, Stop};
-use crate::report::{Data, Host as HostData};
+use super::{Builtin, Ctx, Output, Result};
+use crate::report::{Data, Entry, Facts, Host as HostData, Section, View};
 use sysinfo::{CpuRefreshKind, MemoryRefreshKind, System};
 
 pub struct Host;
-
-/// Why the collector does not run here, if it does not.
-fn live_only(ctx: &Ctx) -> std::result::Result<(), String> {
-    if ctx.fs().is_live() {
-        Ok(())
-    } else {
-        Err("describes the running machine only, not the files under --root".into())
-    }
-}
 
 /// What sysinfo says, as the report's facts.
 pub fn read() -> HostData {
@@ -52,12 +43,42 @@ impl Builtin for Host {
         "host"
     }
 
-    fn applies(&self, ctx: &Ctx) -> std::result::Result<(), String> {
-        live_only(ctx)
+    fn facts(&self) -> Option<Facts> {
+        Some(Facts::Host)
     }
 
-    fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
-        live_only(ctx).map_err(Stop::Skipped)?;
+    fn present(&self, section: &Section) -> Vec<Entry> {
+        let Some(h) = section.data.iter().find_map(|d| match d {
+            Data::Host(h) => Some(h),
+            _ => None,
+        }) else {
+            return Vec::new();
+        };
+        let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
+        let model = h
+            .cpu_model
+            .as_deref()
+            .map(|m| format!(" ({m})"))
+            .unwrap_or_default();
+        vec![Entry::text(format!(
+            "{} CPUs online{model}; memory {:.1} GiB, {:.1} GiB available; swap {:.1} GiB, {:.1} GiB free; load {:.2} {:.2} {:.2}; up {} s.",
+            h.cpus_online,
+            gib(h.memory_total_bytes),
+            gib(h.memory_available_bytes),
+            gib(h.swap_total_bytes),
+            gib(h.swap_free_bytes),
+            h.load_1,
+            h.load_5,
+            h.load_15,
+            h.uptime_seconds
+        ))
+        .titled("Machine")
+        .only(&[View::Text])]
+    }
+
+    /// The running machine only (the spec's `this_machine` trigger): under --root the files are
+    /// another machine's, and sysinfo would describe this one.
+    fn collect(&self, _ctx: &Ctx, out: &mut Output) -> Result {
         let host = read();
         if host.cpus_online == 0 {
             out.notes
@@ -106,14 +127,18 @@ mod tests {
     fn skipped_under_root() {
         let dir = tempfile::tempdir().unwrap();
         let env = crate::app::make_env(&Some(dir.path().into()), &None, &None, 1.0).unwrap();
+        let spec = crate::collect::spec::load_all(&[])
+            .unwrap()
+            .into_iter()
+            .find(|s| s.name == "host")
+            .unwrap();
         let ctx = Ctx {
             env: &env,
             netns: None,
+            spec: Some(&spec),
         };
-        let why = Host.applies(&ctx).unwrap_err();
-        assert!(why.contains("--root"), "{why}");
-        let mut out = Output::default();
-        assert_eq!(Host.collect(&ctx, &mut out), Err(Stop::Skipped(why)));
+        let (status, out) = crate::collect::engine::run_one(&spec, &ctx);
+        assert!(status.detail().contains("--root"), "{status:?}");
         assert!(out.data.is_empty());
     }
 }

@@ -1,11 +1,11 @@
 //! Kernel and distribution identity: the `uname -a` line, /proc/version, the taint mask decoded, and
 //! os-release. Read from /proc/sys/kernel so `--root` fixtures and mounted images work too. The
-//! `uname -a` line is what the program prints when it can run (distributions patch it: RHEL's coreutils
-//! print processor and platform, `... x86_64 x86_64 x86_64 GNU/Linux`), else assembled as coreutils
-//! upstream prints it.
+//! `uname -a` line is what the program prints when the spec's `uname -a` ran (distributions patch it:
+//! RHEL's coreutils print processor and platform, `... x86_64 x86_64 x86_64 GNU/Linux`), else
+//! assembled as coreutils upstream prints it.
 
 use super::{Builtin, Ctx, Output, Result, Stop};
-use crate::report::{Data, Distro as DistroData, KernelInfo};
+use crate::report::{Data, Distro as DistroData, Entry, Facts, KernelInfo, Section, View};
 use std::collections::BTreeMap;
 
 pub struct Kernel;
@@ -64,6 +64,39 @@ impl Builtin for Kernel {
         "kernel"
     }
 
+    fn facts(&self) -> Option<Facts> {
+        Some(Facts::Kernel)
+    }
+
+    fn present(&self, section: &Section) -> Vec<Entry> {
+        let Some(k) = section.data.iter().find_map(|d| match d {
+            Data::Kernel(k) => Some(k),
+            _ => None,
+        }) else {
+            return Vec::new();
+        };
+        let mut out = vec![
+            Entry::code(format!("{}\n", k.uname))
+                .titled("kernel")
+                .only(&[View::Text]),
+            Entry::facts(
+                "versions",
+                vec![
+                    ("kernel release".into(), k.release.clone()),
+                    ("kernel build".into(), k.version.clone()),
+                ],
+            ),
+        ];
+        if !k.taint_flags.is_empty() {
+            out.push(
+                Entry::list(k.taint_flags.clone())
+                    .titled("Kernel taint")
+                    .only(&[View::Summary, View::Text]),
+            );
+        }
+        out
+    }
+
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
         let fs = ctx.fs();
         let k = |f: &str| fs.read_trimmed(&format!("/proc/sys/kernel/{f}"));
@@ -98,15 +131,10 @@ impl Builtin for Kernel {
         }
         parts.push("GNU/Linux");
         info.uname = parts.join(" ");
-        if ctx.env.live {
-            if let Some(line) = uname_program(ctx, out) {
-                info.uname = line;
-            }
+        if let Some(line) = uname_program(ctx, out) {
+            info.uname = line;
         }
-        info.proc_version = ctx
-            .read_kept("/proc/version", out)
-            .ok()
-            .map(|s| s.trim_end().to_string());
+        info.proc_version = out.file("/proc/version").map(|s| s.trim_end().to_string());
         if let Some(t) = k("tainted").and_then(|t| t.parse::<u64>().ok()) {
             info.taint = Some(t);
             info.taint_flags = decode_taint(t);
@@ -116,29 +144,22 @@ impl Builtin for Kernel {
     }
 }
 
-/// The line `uname -a` prints (and its output kept under raw/), when the program ran and printed one
-/// line; None when it is not on the safe PATH or failed (the assembled line is used then).
+/// The line the spec's `uname -a` printed, when it ran and printed one line; None when it did not
+/// run (not installed, --root) or failed: the assembled line is used then, and a note says why.
 fn uname_program(ctx: &Ctx, out: &mut Output) -> Option<String> {
-    let argv = ["uname", "-a"];
-    let res = ctx.run(&argv);
+    let res = out.ran("uname")?;
     let line = res.stdout.trim_end_matches('\n');
-    if !res.success() || line.is_empty() || line.contains('\n') {
-        if !res.missing {
-            if let Some(p) = super::command_problem(&argv, &res) {
-                out.notes
-                    .push(format!("{p}; the uname -a line is assembled from uname(2)"));
-            }
-        }
-        return None;
+    if res.success() && !line.is_empty() && !line.contains('\n') {
+        return Some(line.to_string());
     }
-    let line = line.to_string();
-    let owned: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
-    out.artifacts.push(super::command_artifact(
-        crate::collect::spec::artifact_name_for(&owned),
-        &owned,
-        &res,
-    ));
-    Some(line)
+    if !res.missing {
+        let problem = super::command_problem(&ctx.argv_of("uname"), res)
+            .unwrap_or_else(|| "`uname -a` printed no single line".into());
+        out.notes.push(format!(
+            "{problem}; the uname -a line is assembled from uname(2)"
+        ));
+    }
+    None
 }
 
 /// The live system's uname(2), which also knows the machine on kernels without /proc/sys/kernel/arch.
@@ -204,6 +225,30 @@ pub fn parse_os_release(text: &str) -> BTreeMap<String, String> {
 impl Builtin for Distro {
     fn name(&self) -> &'static str {
         "distro"
+    }
+
+    fn facts(&self) -> Option<Facts> {
+        Some(Facts::Distro)
+    }
+
+    fn present(&self, section: &Section) -> Vec<Entry> {
+        let Some(d) = section.data.iter().find_map(|d| match d {
+            Data::Distro(d) => Some(d),
+            _ => None,
+        }) else {
+            return Vec::new();
+        };
+        let name = d.fields.get("PRETTY_NAME").or_else(|| d.fields.get("NAME"));
+        let versions = ["PRETTY_NAME", "VERSION_ID"]
+            .iter()
+            .filter_map(|k| Some((format!("os-release {k}"), d.fields.get(*k)?.clone())))
+            .collect();
+        vec![
+            Entry::text(name.cloned().unwrap_or_default())
+                .titled("distribution")
+                .only(&[View::Text]),
+            Entry::facts("versions", versions),
+        ]
     }
 
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {

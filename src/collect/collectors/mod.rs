@@ -1,6 +1,9 @@
-//! Collector builtins: the parts of collectors that need code. Each lives in its own file as a unit
-//! struct implementing `Builtin`, and is listed once in `BUILTINS`; a spec in `collectors/*.toml`
-//! names it with `builtin = "..."`.
+//! Collector builtins: the parts of collectors that need code. Each is a unit struct implementing
+//! `Builtin`, listed once in `BUILTINS`; a spec in `collectors/*.toml` names it with `builtin = "..."`.
+//! A builtin parses what its spec collected (files, command outputs) into one kind of typed facts,
+//! and presents those facts as generic entries for every view. It runs a command only when the spec
+//! declares it `deferred` (its argv or whether it runs depends on what another gave), through
+//! `Ctx::run_declared`: there is no way to run an undeclared argv.
 
 pub mod endpoints;
 pub mod host;
@@ -11,9 +14,11 @@ pub mod kmsg;
 pub mod kmsg_filter;
 pub mod limits;
 pub mod links;
+pub mod links_present;
 pub mod links_text;
 pub mod mib;
 pub mod mptcpd;
+pub mod mptcpd_present;
 pub mod mptcpd_unit;
 pub mod networkmanager;
 pub mod nm_conf;
@@ -27,10 +32,10 @@ pub mod sockets;
 pub mod sockets_modules;
 pub mod sysctl;
 
-use crate::collect::spec::{artifact_name_for, artifact_name_for_file};
+use crate::collect::spec::{artifact_name_for, artifact_name_for_file, placeholder, Spec};
 use crate::netlink::PmSource;
-use crate::report::{Artifact, Data, Source};
-use crate::sys::runner::CommandRequest;
+use crate::report::{Artifact, Data, Entry, Facts, Section, Source};
+use crate::sys::runner::{CommandRequest, SAFE_PATH};
 use crate::sys::{CommandOutput, Fs, Netns, Runner};
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,18 +61,37 @@ pub struct Env {
     pub kconfig: std::sync::OnceLock<Option<(String, String)>>,
 }
 
-/// The view of one collector run: the environment plus the namespace the thread is in.
+/// The view of one collector run: the environment, the namespace the thread is in, and the spec that
+/// declares what the collector may read and run (None outside a collector run: `list`, tests).
 pub struct Ctx<'a> {
     pub env: &'a Env,
     pub netns: Option<&'a Netns>,
+    pub spec: Option<&'a Spec>,
 }
 
-/// What a builtin hands back; the engine adds status and timing.
+/// What a collector run produced; the engine adds status and timing.
 #[derive(Debug, Default)]
 pub struct Output {
     pub data: Vec<Data>,
     pub artifacts: Vec<Artifact>,
     pub notes: Vec<String>,
+    /// The outputs of the spec's commands that the engine ran and that have an `id`, for the builtin.
+    pub ran: Vec<(String, CommandOutput)>,
+}
+
+impl Output {
+    /// What the spec's command `id` gave, when the engine ran it (None: not run, e.g. not installed).
+    pub fn ran(&self, id: &str) -> Option<&CommandOutput> {
+        self.ran.iter().find(|(i, _)| i == id).map(|(_, r)| r)
+    }
+
+    /// The text of a file the engine copied for the spec's `files`, when it could be read.
+    pub fn file(&self, path: &str) -> Option<&str> {
+        self.artifacts.iter().find_map(|a| match &a.source {
+            Source::File { path: p } if p == path => Some(a.content.as_str()),
+            _ => None,
+        })
+    }
 }
 
 /// Why a builtin produced no section data.
@@ -80,13 +104,30 @@ pub enum Stop {
 
 pub type Result<T = ()> = std::result::Result<T, Stop>;
 
+/// What fills a declared command's `{word}`s: each word with its values.
+pub type Fill<'a> = &'a [(&'a str, &'a [&'a str])];
+/// A declared command to run: its id, and what fills its words.
+pub type Run<'a> = (&'a str, Fill<'a>);
+
 pub trait Builtin: Send + Sync {
     fn name(&self) -> &'static str;
-    /// Whether it would run here; Err(reason) when not. Must be cheap and have no side effects.
+    /// The kind of typed facts it gives (views and triage find its sections by it).
+    fn facts(&self) -> Option<Facts> {
+        None
+    }
+    /// Whether it would run here, beyond the spec's triggers; Err(reason) when not. Must be cheap
+    /// and have no side effects.
     fn applies(&self, _ctx: &Ctx) -> std::result::Result<(), String> {
         Ok(())
     }
+    /// Parses what the spec collected (in `out`: files and the outputs of the commands the engine
+    /// ran) and reads what only code can, into typed facts in `out.data`.
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result;
+    /// Its part in every view, from the section it gave, after redaction (so the entries hold
+    /// nothing the redacted facts do not).
+    fn present(&self, _section: &Section) -> Vec<Entry> {
+        Vec::new()
+    }
     /// Whether it usually starts programs: the engine starts such collectors first, so the slowest
     /// thing a collector does overlaps with everything else.
     fn runs_programs(&self) -> bool {
@@ -119,6 +160,45 @@ pub fn builtin(name: &str) -> Option<&'static dyn Builtin> {
     BUILTINS.iter().copied().find(|b| b.name() == name)
 }
 
+/// The builtin giving `facts`.
+pub fn builtin_for(facts: Facts) -> Option<&'static dyn Builtin> {
+    BUILTINS.iter().copied().find(|b| b.facts() == Some(facts))
+}
+
+/// Whether `program` is installed: on the safe PATH of the system commands run on (with recorded
+/// outputs: recorded); for files only (--root), in the image's safe PATH directories.
+pub fn installed(env: &Env, program: &str) -> bool {
+    if env.live {
+        return env.runner.has(program);
+    }
+    if program.starts_with('/') {
+        return env.fs.is_file(program);
+    }
+    SAFE_PATH
+        .split(':')
+        .any(|dir| env.fs.is_file(&format!("{dir}/{program}")))
+}
+
+/// Fills the `{word}`s of a declared argv: each with its values (one word each), in place.
+fn fill_argv(
+    argv: &[String],
+    fill: &[(&str, &[&str])],
+) -> std::result::Result<Vec<String>, String> {
+    let mut out = Vec::with_capacity(argv.len());
+    for word in argv {
+        match placeholder(word) {
+            None => out.push(word.clone()),
+            Some(name) => match fill.iter().find(|(n, _)| *n == name) {
+                Some((_, values)) if !values.is_empty() => {
+                    out.extend(values.iter().map(|v| v.to_string()))
+                }
+                _ => return Err(format!("no value for {{{name}}}")),
+            },
+        }
+    }
+    Ok(out)
+}
+
 impl Ctx<'_> {
     pub fn fs(&self) -> &Fs {
         &self.env.fs
@@ -132,39 +212,88 @@ impl Ctx<'_> {
             .as_ref()
     }
 
-    /// Runs a command through the runner with the default timeout and cap.
-    pub fn run(&self, argv: &[&str]) -> CommandOutput {
-        self.env
-            .runner
-            .run(&CommandRequest::new(argv, self.env.timeout, self.env.cap))
+    /// The request for the spec's command `id` with its `{word}`s filled, or why there is none.
+    fn declared(&self, id: &str, fill: Fill) -> std::result::Result<CommandRequest, String> {
+        let spec = self.spec.ok_or("no spec")?;
+        let c = spec
+            .command(id)
+            .ok_or_else(|| format!("the {} spec declares no command {id:?}", spec.name))?;
+        let argv = fill_argv(&c.argv, fill)?;
+        Ok(CommandRequest {
+            argv,
+            env: c.env.clone(),
+            timeout: c
+                .timeout
+                .map(Duration::from_secs_f64)
+                .unwrap_or(self.env.timeout),
+            cap: self.env.cap,
+            stdin: c.stdin.clone().map(String::into_bytes),
+        })
     }
 
-    /// Runs a command and keeps its output as an artifact. Returns the output for parsing.
-    pub fn run_kept(&self, argv: &[&str], out: &mut Output) -> CommandOutput {
-        let res = self.run(argv);
-        let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
-        out.artifacts
-            .push(command_artifact(artifact_name_for(&argv), &argv, &res));
-        res
+    /// The declared argv of command `id` (its `{word}`s unfilled), for messages.
+    pub fn argv_of<'s>(&'s self, id: &'s str) -> Vec<&'s str> {
+        self.spec
+            .and_then(|s| s.command(id))
+            .map(|c| c.argv.iter().map(String::as_str).collect())
+            .unwrap_or_else(|| vec![id])
     }
 
-    /// Runs several commands at once (threads inherit this thread's namespace) and keeps each output as
-    /// an artifact, in the given order. Returns the outputs in the same order.
-    pub fn run_kept_all(&self, argvs: &[&[&str]], out: &mut Output) -> Vec<CommandOutput> {
+    /// Whether the spec declares command `id` and the programs it needs are installed.
+    pub fn can_run(&self, id: &str) -> bool {
+        self.spec
+            .and_then(|s| s.command(id))
+            .is_some_and(|c| c.needs().iter().all(|p| self.env.runner.has(p)))
+    }
+
+    /// Runs the spec's deferred command `id` (its `{word}`s filled from `fill`) and keeps its output
+    /// as an artifact; returns the output for parsing. A command the spec does not declare is not
+    /// run: the output says so (exit status none, not found) and a note names it.
+    pub fn run_declared(&self, id: &str, fill: Fill, out: &mut Output) -> CommandOutput {
+        self.run_declared_all(&[(id, fill)], out)
+            .pop()
+            .unwrap_or_default()
+    }
+
+    /// `run_declared` for several commands at once (threads inherit this thread's namespace); the
+    /// artifacts and outputs keep the given order.
+    pub fn run_declared_all(&self, runs: &[Run], out: &mut Output) -> Vec<CommandOutput> {
+        let reqs: Vec<std::result::Result<CommandRequest, String>> = runs
+            .iter()
+            .map(|(id, fill)| self.declared(id, fill))
+            .collect();
         let results: Vec<CommandOutput> = std::thread::scope(|scope| {
-            let handles: Vec<_> = argvs
+            let handles: Vec<_> = reqs
                 .iter()
-                .map(|argv| scope.spawn(move || self.run(argv)))
+                .map(|r| {
+                    r.as_ref()
+                        .ok()
+                        .map(|req| scope.spawn(move || self.env.runner.run(req)))
+                })
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_default())
+                .map(|h| match h {
+                    Some(h) => h.join().unwrap_or_default(),
+                    None => CommandOutput {
+                        missing: true,
+                        ..Default::default()
+                    },
+                })
                 .collect()
         });
-        for (argv, res) in argvs.iter().zip(&results) {
-            let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
-            out.artifacts
-                .push(command_artifact(artifact_name_for(&argv), &argv, res));
+        for ((id, _), (req, res)) in runs.iter().zip(reqs.iter().zip(&results)) {
+            match req {
+                Ok(req) => {
+                    let name = self
+                        .spec
+                        .and_then(|s| s.command(id))
+                        .and_then(|c| c.output.clone())
+                        .unwrap_or_else(|| artifact_name_for(&req.argv));
+                    out.artifacts.push(command_artifact(name, &req.argv, res));
+                }
+                Err(why) => out.notes.push(format!("`{id}` not run: {why}")),
+            }
         }
         results
     }

@@ -3,29 +3,35 @@
 //! need an address on an up interface and a route out of it, so triage needs these.
 //!
 //! On the running system everything comes from one route-netlink socket (four dumps, no process), and
-//! the texts are rendered as iproute2 prints them. With recorded outputs (or if netlink fails) the
-//! same texts come from `ip` itself and the links are parsed from `ip addr show`.
+//! the texts are rendered as the spec's `ip` commands print them. With recorded outputs (or if netlink
+//! fails) the same texts come from those commands themselves and the links are parsed from
+//! `ip addr show`.
 
 use super::endpoints::netlink_artifact;
 use super::{command_problem, Builtin, Ctx, Output, Result};
 use crate::netlink::rtnl::{RtSocket, AF_INET, AF_INET6};
 use crate::netlink::rtnl_text::{self, Names};
-use crate::report::{Artifact, Data, Interfaces, Link, Source};
+use crate::report::{Artifact, Data, Entry, Facts, Interfaces, Link, Section, Source, View};
 
 pub struct Routing;
 
 const CONF: &str = "/proc/sys/net/ipv4/conf";
 
-/// The iproute2 commands whose output the collector keeps, in archive order.
-const ADDR: &[&str] = &["ip", "addr", "show"];
-const ROUTES4: &[&str] = &["ip", "-4", "route", "show", "table", "all"];
-const ROUTES6: &[&str] = &["ip", "-6", "route", "show", "table", "all"];
-const RULES4: &[&str] = &["ip", "rule", "show"];
-const RULES6: &[&str] = &["ip", "-6", "rule", "show"];
-const COMMANDS: [&[&str]; 5] = [ADDR, ROUTES4, ROUTES6, RULES4, RULES6];
+/// The spec's iproute2 commands (ids), in archive order: addresses, IPv4 and IPv6 routes of all
+/// tables, IPv4 and IPv6 rules.
+const COMMANDS: [&str; 5] = ["addr", "routes4", "routes6", "rules4", "rules6"];
+
+/// The raw/ name of each of the `COMMANDS`' texts.
+fn artifact_names(ctx: &Ctx) -> Vec<String> {
+    COMMANDS
+        .iter()
+        .map(|id| crate::collect::spec::artifact_name_for(&ctx.argv_of(id)))
+        .collect()
+}
 
 /// Links, addresses, routes and rules over route netlink, rendered like the `COMMANDS`.
 fn native(
+    artifacts: &[String],
     names: &Names,
     ifs: &mut Interfaces,
     cap: usize,
@@ -68,17 +74,12 @@ fn native(
             crate::netlink::rtnl::DUMP_LIMIT
         ));
     }
-    Ok(COMMANDS
+    Ok(artifacts
         .iter()
         .zip(texts)
-        .map(|(argv, (what, text))| {
+        .map(|(name, (what, text))| {
             let original = text.len() as u64;
-            let mut art = netlink_artifact(
-                &crate::collect::spec::artifact_name_for(argv),
-                "rtnetlink",
-                what,
-                head(text, cap),
-            );
+            let mut art = netlink_artifact(name, "rtnetlink", what, head(text, cap));
             art.truncated = art.content.len() as u64 != original;
             art.original_size = original;
             art
@@ -98,7 +99,8 @@ fn head(mut text: String, cap: usize) -> String {
 /// The same from the `ip` commands (recorded outputs, or the fallback when netlink fails).
 fn from_commands(ctx: &Ctx, out: &mut Output, ifs: &mut Interfaces) {
     let kept = out.artifacts.len();
-    let res = ctx.run_kept_all(&COMMANDS, out);
+    let runs: Vec<super::Run> = COMMANDS.iter().map(|id| (*id, &[][..])).collect();
+    let res = ctx.run_declared_all(&runs, out);
     // A result with neither exit status nor timeout: not recorded (--commands-from) or killed.
     if res[0].exit_code.is_none() && !res[0].timed_out && !res[0].missing {
         out.artifacts.truncate(kept);
@@ -107,8 +109,8 @@ fn from_commands(ctx: &Ctx, out: &mut Output, ifs: &mut Interfaces) {
         );
         return;
     }
-    for (argv, r) in COMMANDS.iter().zip(&res) {
-        if let Some(p) = command_problem(argv, r) {
+    for (id, r) in COMMANDS.iter().zip(&res) {
+        if let Some(p) = command_problem(&ctx.argv_of(id), r) {
             out.notes.push(p);
         }
     }
@@ -198,6 +200,43 @@ impl Builtin for Routing {
         "routing"
     }
 
+    fn facts(&self) -> Option<Facts> {
+        Some(Facts::Interfaces)
+    }
+
+    /// One line per link (shortened to the first ones), then rp_filter and the default routes.
+    fn present(&self, section: &Section) -> Vec<Entry> {
+        let Some(i) = section.data.iter().find_map(|d| match d {
+            Data::Interfaces(i) => Some(i),
+            _ => None,
+        }) else {
+            return Vec::new();
+        };
+        let raw = section.artifacts.first().map(|a| a.name.as_str());
+        let views = [View::Summary, View::Text];
+        let opt = |v: Option<u8>| v.map_or("?".to_string(), |v| v.to_string());
+        let yn = |v: Option<bool>| match v {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "unknown",
+        };
+        vec![
+            Entry::code(link_lines(i).concat())
+                .counted_as("interfaces")
+                .when_empty("No interfaces.")
+                .all_in(raw)
+                .only(&views),
+            Entry::text(format!(
+                "rp_filter all={} default={}; default route (main table): IPv4 {}, IPv6 {}.",
+                opt(i.rp_filter_all),
+                opt(i.rp_filter_default),
+                yn(i.default_route_v4),
+                yn(i.default_route_v6)
+            ))
+            .only(&views),
+        ]
+    }
+
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
         let mut ifs = Interfaces::default();
         let fs = ctx.fs();
@@ -206,7 +245,13 @@ impl Builtin for Routing {
                 |p| fs.read_to_string(p).ok(),
                 |d| fs.list_dir(d).unwrap_or_default(),
             );
-            match native(&names, &mut ifs, ctx.env.cap, &mut out.notes) {
+            match native(
+                &artifact_names(ctx),
+                &names,
+                &mut ifs,
+                ctx.env.cap,
+                &mut out.notes,
+            ) {
                 Ok(arts) => out.artifacts.extend(arts),
                 Err(e) => {
                     out.notes.push(format!(
@@ -265,6 +310,30 @@ impl Builtin for Routing {
         out.data.push(Data::Interfaces(ifs));
         Ok(())
     }
+}
+
+/// One line per link, e.g. `eth0 UP mtu 1500 10.0.0.5/24 rp_filter=2`.
+fn link_lines(i: &Interfaces) -> Vec<String> {
+    i.links
+        .iter()
+        .map(|l| {
+            let mut s = l.name.clone();
+            if !l.state.is_empty() {
+                s.push_str(&format!(" {}", l.state));
+            }
+            if let Some(m) = l.mtu {
+                s.push_str(&format!(" mtu {m}"));
+            }
+            for a in &l.addrs {
+                s.push_str(&format!(" {a}"));
+            }
+            if let Some(r) = l.rp_filter {
+                s.push_str(&format!(" rp_filter={r}"));
+            }
+            s.push('\n');
+            s
+        })
+        .collect()
 }
 
 #[cfg(test)]
