@@ -183,7 +183,7 @@ fn report(text: &str) -> Report {
         meta: Meta {
             started_at: now,
             finished_at: now,
-            mode: "collect".into(),
+            mode: mptcp_get_debug::report::Mode::Collect,
             hostname: "myhost".into(),
             uid: 0,
             privileged: true,

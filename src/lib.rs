@@ -1,18 +1,28 @@
 //! mptcp-get-debug: collect everything needed to report or triage a Linux MPTCP problem.
 //!
-//! Data flow: collector specs + builtins -> engine -> Report -> Redactor -> writers (archive, summary,
-//! stdout). See DESIGN.md.
+//! The tree is the pipeline, and dependencies point one way (checked by tests/architecture.rs):
+//!
+//! ```text
+//! main -> commands -> pipeline: collect -> Report -> redact -> triage -> views -> archive
+//!           cli (flags -> Settings)      |
+//!                                        +-- netlink, sys (the kernel and the OS, at the bottom)
+//! ```
+//!
+//! - `cli`: clap's flags, turned into one `Settings` value (the source is one enum).
+//! - `commands`: one thin orchestrator per mode; nothing imports them.
+//! - `pipeline`: what collect, reproduce and check share.
+//! - `collect`: specs, the engine, the builtins, the reproduce window's collection.
+//! - `report`: the typed record of a run (and of a reproduce window); imports nothing.
+//! - `redact`, `triage`, `views`, `archive`: the stages after collection, each reading the Report.
+//! - `netlink`: the kernel's protocols; `sys`: the OS boundary (files, commands, namespaces, signals).
 
-pub mod app;
 pub mod archive;
-pub mod check;
 pub mod cli;
 pub mod collect;
 pub mod commands;
 pub mod exit;
-pub mod generate;
-pub mod maintainer;
 pub mod netlink;
+pub mod pipeline;
 pub mod redact;
 pub mod report;
 pub mod sys;

@@ -2,13 +2,13 @@
 //! 141: stdout was a pipe whose reader went away, quiet like a tool killed by SIGPIPE).
 
 use clap::Parser;
+use mptcp_get_debug::sys::escape;
 use mptcp_get_debug::sys::stdio::{self, StdoutError, EXIT_BROKEN_PIPE};
-use mptcp_get_debug::views::escape;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = mptcp_get_debug::cli::Cli::parse();
-    match mptcp_get_debug::app::run(cli) {
+    match mptcp_get_debug::commands::run(cli) {
         Ok(code) => code,
         Err(e) if matches!(e.downcast_ref(), Some(StdoutError::Closed)) => {
             ExitCode::from(EXIT_BROKEN_PIPE)

@@ -51,7 +51,7 @@ fn members_mode_and_report_round_trip() {
     let report: Report =
         serde_json::from_slice(&members.iter().find(|(p, _)| p == "report.json").unwrap().1)
             .unwrap();
-    assert_eq!(report.meta.mode, "collect");
+    assert_eq!(report.meta.mode.as_str(), "collect");
     let manifest: serde_json::Value = serde_json::from_slice(
         &members
             .iter()

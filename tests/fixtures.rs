@@ -1,9 +1,7 @@
-//! Fixture cases rendered end to end through the real binary: one snapshot of summary.md and one of the
-//! text format per case, plus the facts each case must show.
+//! Fixture cases rendered end to end through the real binary: the facts each case must show (every
+//! case's summary.md, text view and findings are snapshotted in fixture_snapshots.rs).
 
-use crate::util::{bin, fixture_args, insta_filters, OkStdout};
-
-const CASES: &[&str] = &["modern", "enabled0", "no-mptcp"];
+use crate::util::{bin, fixture_args, OkStdout};
 
 fn run(case: &str, format: &str) -> String {
     let out = bin()
@@ -11,26 +9,6 @@ fn run(case: &str, format: &str) -> String {
         .args(["--no-archive", "--batch", "--format", format])
         .ok_stdout();
     String::from_utf8(out).unwrap()
-}
-
-#[test]
-fn summary_snapshots() {
-    for case in CASES {
-        let md = run(case, "md");
-        insta::with_settings!({filters => insta_filters(), snapshot_suffix => *case}, {
-            insta::assert_snapshot!("summary", md);
-        });
-    }
-}
-
-#[test]
-fn text_snapshots() {
-    for case in CASES {
-        let text = run(case, "text");
-        insta::with_settings!({filters => insta_filters(), snapshot_suffix => *case}, {
-            insta::assert_snapshot!("text", text);
-        });
-    }
 }
 
 /// The System info block pastes into the bug form: the five commands, each `$ cmd` then its output.

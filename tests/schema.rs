@@ -46,7 +46,7 @@ fn a_change_of_shape_needs_a_new_schema_version() {
     assert_eq!(
         recorded.map(|(_, f)| *f),
         Some(now.as_str()),
-        "report.json's shape is not the one recorded for schema_version {SCHEMA_VERSION}: bump SCHEMA_VERSION in src/report.rs and append `{} {now}` to schema/versions.txt",
+        "report.json's shape is not the one recorded for schema_version {SCHEMA_VERSION}: bump SCHEMA_VERSION in src/report/mod.rs and append `{} {now}` to schema/versions.txt",
         SCHEMA_VERSION + 1
     );
     // Prose is not shape: a reworded description keeps the fingerprint.

@@ -87,11 +87,11 @@ fn self_test_ok_when_enabled_and_disabled_when_not() {
     let Some(ns) = TestNs::new() else { return };
     ns.exec(&["sysctl", "-qw", "net.mptcp.enabled=1"]);
     let t = self_test(&collect(&ns), &ns);
-    assert_eq!(t.result, "ok", "{}", t.detail);
+    assert_eq!(t.result.as_str(), "ok", "{}", t.detail);
     assert!(t.detail.contains("127.0.0.1:"), "{}", t.detail);
     ns.exec(&["sysctl", "-qw", "net.mptcp.enabled=0"]);
     let t = self_test(&collect(&ns), &ns);
-    assert_eq!(t.result, "disabled", "{}", t.detail);
+    assert_eq!(t.result.as_str(), "disabled", "{}", t.detail);
     assert!(t.detail.contains("net.mptcp.enabled = 0"), "{}", t.detail);
 }
 

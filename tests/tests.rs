@@ -2,11 +2,13 @@
 
 mod util;
 
+mod architecture;
 mod archive;
 mod budget;
 mod cli;
 mod conformance;
 mod dropin;
+mod fixture_snapshots;
 mod fixtures;
 mod fuzz_corpus;
 mod fuzz_regressions;

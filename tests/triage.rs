@@ -366,7 +366,7 @@ fn cross_side_findings_and_key_mismatch() {
     // One side not redacted; archives given in the wrong order.
     b.redaction.as_mut().unwrap().enabled = false;
     a.meta.side = Some(Side {
-        role: "server".into(),
+        role: Role::Server,
         guessed: false,
     });
     let mut ids: Vec<String> = mptcp_get_debug::triage::cross_side(&a, &b)

@@ -371,7 +371,7 @@ fn real_client_and_server_merge() {
 #[test]
 fn diff_across_namespaces_and_daemons() {
     use crate::triage::{healthy, report, section};
-    use mptcp_get_debug::maintainer::diff_reports;
+    use mptcp_get_debug::views::diff::diff_reports;
     let build = |ns: &str, subflows: u32, nm_running: bool, addr_flags: &str| {
         let mut r = report(healthy());
         for s in r.sections.iter_mut().filter(|s| s.collector != "kernel") {

@@ -467,7 +467,7 @@ fn interface_and_counter_rules() {
             with(vec![section(
                 "selftest",
                 Data::SelfTest(SelfTest {
-                    result: "fallback".into(),
+                    result: SelfTestResult::Fallback,
                     detail: "MPTCP_INFO says fallback".into(),
                     duration_ms: 1.0,
                 }),

@@ -111,7 +111,7 @@ fn views(r: &Report) {
         let _ = views::render(r, format, &opts);
     }
     let _ = form::link_line(&form::for_report(r));
-    let _ = mptcp_get_debug::maintainer::diff_reports(r, r);
+    let _ = mptcp_get_debug::views::diff::diff_reports(r, r);
     let _ = merge::render_merged(r, r);
 }
 

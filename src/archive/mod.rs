@@ -35,7 +35,7 @@ pub fn raw_entries(report: &Report) -> Vec<Entry<'_>> {
     let mut out = Vec::new();
     for s in &report.sections {
         for a in &s.artifacts {
-            let path = raw_path(s.netns.as_deref(), &s.collector, &a.name);
+            let path = crate::report::raw_path(s.netns.as_deref(), &s.collector, &a.name);
             if let Source::Command { stderr, .. } = &a.source {
                 if !stderr.is_empty() {
                     out.push(Entry::bytes(format!("{path}.stderr"), stderr.as_bytes()));
@@ -66,24 +66,4 @@ pub fn raw_entries(report: &Report) -> Vec<Entry<'_>> {
         }
     }
     out
-}
-
-/// Where an artifact is in the archive: `raw/[netns-<ns>/]<collector>/<name>` (summaries point there).
-pub fn raw_path(netns: Option<&str>, collector: &str, name: &str) -> String {
-    let ns = netns
-        .map(|n| format!("netns-{}/", sanitize(n)))
-        .unwrap_or_default();
-    format!("raw/{ns}{collector}/{name}")
-}
-
-fn sanitize(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }

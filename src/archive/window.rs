@@ -138,7 +138,7 @@ pub fn archive_members(report: &Report) -> Vec<Member> {
         // What the script's `nstat -n` before and `nstat` after the reproduction print.
         out.push(Member {
             path: format!("{dir}/nstat.txt"),
-            data: crate::collect::collectors::nstat_text::render_increments(
+            data: crate::views::formats::nstat::render_increments(
                 &w.before.counters,
                 &w.after.counters,
             )

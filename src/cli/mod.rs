@@ -1,8 +1,10 @@
-//! Command-line definitions only (clap derive). Turning these into settings happens in app.rs.
+//! The command line: clap's definitions (here) and their translation into one `Settings` value
+//! (settings.rs); nothing below the commands sees clap's structs.
 //!
 //! Compatible with the shell script it replaces: `-c/--collect`, `-r/--reproduce`, `-h`, `-v`.
 
 use crate::views::Format;
+pub mod settings;
 pub mod values;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
@@ -64,7 +66,7 @@ pub enum Command {
     Diff(DiffArgs),
     /// Quick diagnosis, no archive: print only the findings; exit 0 when none is a warning or a
     /// problem, 1 when one is, 2 when the checks could not run.
-    Check(crate::check::CheckArgs),
+    Check(CheckArgs),
 
     /// Print the man page or a shell completion script (for packagers; `make` uses it).
     #[command(hide = true)]
@@ -118,7 +120,7 @@ pub struct MergeArgs {
     pub issue_url: bool,
     /// What to print: the merged summary (md), or each side's and the cross-side findings (json).
     #[arg(short, long, value_enum, default_value = "md")]
-    pub format: crate::maintainer::MergeFormat,
+    pub format: MergeFormat,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -136,6 +138,15 @@ pub struct DiffArgs {
 pub enum SideArg {
     Client,
     Server,
+}
+
+impl From<SideArg> for crate::report::Role {
+    fn from(side: SideArg) -> Self {
+        match side {
+            SideArg::Client => crate::report::Role::Client,
+            SideArg::Server => crate::report::Role::Server,
+        }
+    }
 }
 
 #[derive(Debug, Args, Clone)]
@@ -264,4 +275,61 @@ pub struct ListArgs {
 
     #[arg(long, value_name = "DIR", hide = true)]
     pub commands_from: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct CheckArgs {
+    /// What to print: text for people, json for machines.
+    #[arg(short, long, value_enum, default_value = "text")]
+    pub format: CheckFormat,
+
+    /// Check these network namespaces (a name under /run/netns, a PID, or `all`); repeatable.
+    #[arg(long, value_name = "NAME|PID|all")]
+    pub netns: Vec<String>,
+
+    /// Label this host as the client or the server (guessed from counters and sockets if not given).
+    #[arg(long, value_enum)]
+    pub side: Option<SideArg>,
+
+    /// Show addresses and names as they are (redacted by default, as in a report, since check output
+    /// often lands in public CI logs).
+    #[arg(long)]
+    pub no_redact: bool,
+
+    /// Timeout for each command, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
+
+    /// List every rule, the collectors it needs and what triggers it, then exit.
+    #[arg(long)]
+    pub rules: bool,
+
+    /// No summary or notes on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Read files under DIR instead of / (tests, offline analysis).
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub root: Option<PathBuf>,
+
+    /// Replay command outputs recorded in DIR (tests).
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub commands_from: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// What `merge` prints.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum MergeFormat {
+    /// The merged summary (markdown).
+    #[default]
+    Md,
+    /// Each side's findings and the cross-side ones, with rule ids.
+    Json,
 }

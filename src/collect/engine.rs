@@ -38,10 +38,10 @@ pub fn would_skip(spec: &Spec, ctx: &Ctx) -> Option<String> {
 fn triggers_fail(spec: &Spec, ctx: &Ctx) -> Option<String> {
     let env = ctx.env;
     let t = &spec.triggers;
-    if t.live && !env.live {
+    if t.live && !env.live() {
         return Some("needs the live system".into());
     }
-    if t.running_kernel && !env.native {
+    if t.running_kernel && !env.native() {
         return Some("needs the running kernel, not --root or recorded outputs".into());
     }
     if t.this_machine && !env.fs.is_live() {
@@ -67,7 +67,7 @@ fn triggers_fail(spec: &Spec, ctx: &Ctx) -> Option<String> {
     }
     // Commands are the spec's whole work, or its triggers need programs: not under --root alone.
     let only_commands = spec.files.is_empty() && spec.builtin.is_none();
-    if (only_commands || !t.commands.is_empty()) && !env.live {
+    if (only_commands || !t.commands.is_empty()) && !env.live() {
         return Some("commands are not run under --root (no recorded outputs given)".into());
     }
     if let Some(c) = t.commands.iter().find(|c| !installed(env, c)) {
@@ -147,7 +147,7 @@ fn copy_files(spec: &Spec, ctx: &Ctx, out: &mut Output) {
 fn run_commands(spec: &Spec, ctx: &Ctx, out: &mut Output) {
     let env = ctx.env;
     let commands: Vec<&CommandSpec> = spec.commands.iter().filter(|c| !c.deferred).collect();
-    if !env.live {
+    if !env.live() {
         for c in commands.iter().filter(|c| !c.optional) {
             out.notes.push(format!(
                 "`{}` not run: commands are not run under --root (no recorded outputs given)",

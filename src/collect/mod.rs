@@ -4,6 +4,8 @@
 
 pub mod collectors;
 pub mod engine;
+pub mod plan;
 pub mod present;
+pub mod source;
 pub mod spec;
 pub mod window;

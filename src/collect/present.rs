@@ -1,11 +1,14 @@
 //! The presentation pass: each section's entries (report/present.rs) from its builtin, built after
 //! redaction from the redacted facts, so an entry never holds more than the facts it shows; and the
 //! "not collected" entry of a titled collector that gave nothing. Archives from before sections
-//! carried entries (schema 2) are brought up to date the same way when they are read.
+//! carried entries (before schema 5) are brought up to date the same way when they are read.
 
 use crate::collect::collectors::{builtin, builtin_for};
 use crate::collect::spec::{load_all, Spec};
 use crate::report::{Body, Entry, Report, Section, Status};
+
+/// The schema version from which sections carry their entries.
+const ENTRIES_SINCE: u32 = 5;
 
 /// Adds every section's entries: its builtin's presentation when it ran, why not when it has a title.
 pub fn present(report: &mut Report) {
@@ -27,7 +30,7 @@ fn present_section(s: &mut Section) {
 /// collector's kind, title and entries from the built-in specs (by collector name, the only link an
 /// old report has), in the specs' order.
 pub fn upgrade(report: &mut Report) {
-    if report.schema_version >= 3 {
+    if report.schema_version >= ENTRIES_SINCE {
         return;
     }
     let specs = load_all(&[]).unwrap_or_default();

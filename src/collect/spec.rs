@@ -168,30 +168,8 @@ pub fn placeholder(word: &str) -> Option<&str> {
         .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
 }
 
-/// `ip mptcp endpoint show` -> `ip_mptcp_endpoint_show.txt`.
-pub fn artifact_name_for<S: AsRef<str>>(argv: &[S]) -> String {
-    let mut s: String = argv
-        .iter()
-        .map(AsRef::as_ref)
-        .collect::<Vec<&str>>()
-        .join("_")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    s = s.trim_start_matches(['-', '.']).to_string();
-    format!("{s}.txt")
-}
-
-/// `/etc/os-release` -> `etc/os-release` (raw/ mirrors the file tree).
-pub fn artifact_name_for_file(path: &str) -> String {
-    path.trim_start_matches('/').to_string()
-}
+/// Raw outputs are named as the report's model says (a reader finds them by these names).
+pub use crate::report::{artifact_name_for, artifact_name_for_file};
 
 #[derive(Debug, Error)]
 pub enum SpecError {

@@ -4,67 +4,14 @@
 use super::ENDPOINT_FLAG_NAMES;
 use crate::report::{Endpoint, Limits};
 use std::fmt::Write;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 
-/// An IP address as glibc's inet_ntop prints it (`::10.1.2.3`, not Rust's `::a01:203`).
-pub fn fmt_ip(addr: &IpAddr) -> String {
-    match addr {
-        IpAddr::V4(a) => a.to_string(),
-        IpAddr::V6(a) => fmt_ipv6(a),
-    }
-}
-
-fn fmt_ipv6(a: &Ipv6Addr) -> String {
-    let w = a.segments();
-    // inet_ntop prints an embedded IPv4 address for ::a.b.c.d (not ::, not ::1) and ::ffff:a.b.c.d.
-    let compat = w[..6].iter().all(|&x| x == 0) && (w[6] != 0);
-    let mapped = w[..5].iter().all(|&x| x == 0) && w[5] == 0xffff;
-    if compat || mapped {
-        let o = a.octets();
-        let prefix = if mapped { "::ffff:" } else { "::" };
-        return format!("{prefix}{}.{}.{}.{}", o[12], o[13], o[14], o[15]);
-    }
-    a.to_string()
-}
-
-pub fn flag_words(flags: u32) -> String {
-    let mut out = String::new();
-    let mut rest = flags;
-    for (name, bit) in ENDPOINT_FLAG_NAMES {
-        if flags & bit != 0 {
-            let _ = write!(out, "{name} ");
-        }
-        rest &= !bit;
-    }
-    if rest != 0 {
-        let _ = write!(out, "rawflags {rest:02x} ");
-    }
-    out
-}
+// One definition of the endpoint line, in the report's model (triage quotes it as evidence).
+pub use crate::report::endpoint::{flag_words, fmt_ip};
 
 /// One line per endpoint, each with iproute2's trailing space and a newline.
 pub fn render_endpoints(eps: &[Endpoint]) -> String {
-    let mut out = String::new();
-    for e in eps {
-        let _ = write!(out, "{} ", fmt_ip(&e.addr));
-        if e.port != 0 {
-            let _ = write!(out, "port {} ", e.port);
-        }
-        let _ = write!(out, "id {} ", e.id);
-        out.push_str(&flag_words(e.flags));
-        // iproute2 names the device; an index without a name (device removed) prints as `if<N>`.
-        match (&e.dev, e.ifindex) {
-            (Some(dev), _) => {
-                let _ = write!(out, "dev {dev} ");
-            }
-            (None, Some(i)) if i != 0 => {
-                let _ = write!(out, "dev if{i} ");
-            }
-            _ => {}
-        }
-        out.push('\n');
-    }
-    out
+    eps.iter().map(|e| e.iproute_line() + "\n").collect()
 }
 
 pub fn render_limits(l: &Limits) -> String {

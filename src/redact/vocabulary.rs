@@ -239,7 +239,7 @@ impl Vocabulary {
     pub fn of(report: &Report) -> Vocabulary {
         let mut v = Vocabulary::fixed();
         v.add_words(&report.tool.name);
-        v.add_words(&report.meta.mode);
+        v.add_words(report.meta.mode.as_str());
         for s in &report.sections {
             v.add_words(&s.collector);
             v.add_words(&s.description);

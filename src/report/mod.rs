@@ -9,12 +9,15 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+pub mod artifact;
+pub mod endpoint;
 pub mod kinds;
 pub mod present;
 pub mod samples;
 pub mod schema;
 pub mod window;
 
+pub use artifact::{artifact_name_for, artifact_name_for_file};
 pub use kinds::Facts;
 pub use present::{Body, Column, Entry, Format, Span, View};
 
@@ -24,9 +27,11 @@ pub use window::{CommandRun, CounterDelta, EndedBy, NsWindow, Reproduce, Snapsho
 /// Bumped whenever a field changes meaning or a required field is added (the JSON Schema of each
 /// version is fingerprinted in schema/versions.txt; a test fails when the shape changes without a
 /// bump). 2: native sockets with subflows, all nstat counters, host and links, samples, the typed
-/// redaction's notes, --sysroot. 3: each section's presentation entries (every view walks them), its
-/// kind of facts and its title.
-pub const SCHEMA_VERSION: u32 = 3;
+/// redaction's notes, --sysroot. 3: the tree redesign (meta.mode an enum of the same names, ...).
+/// 4: `meta.side.role` and `selftest.result` are enums (the same words as before, now the only ones
+/// allowed). 5: each section's presentation entries (every view walks them), its kind of facts and
+/// its title.
+pub const SCHEMA_VERSION: u32 = 5;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Report {
@@ -56,8 +61,8 @@ pub struct Tool {
 pub struct Meta {
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
-    /// "collect" or "reproduce".
-    pub mode: String,
+    /// Which command produced the report.
+    pub mode: Mode,
     /// The machine's host name (redacted to a pseudonym in what leaves the process).
     pub hostname: String,
     pub uid: u32,
@@ -71,7 +76,7 @@ pub struct Meta {
     pub sysroot: bool,
     /// Network namespaces collected ("" is the tool's own namespace).
     pub netns: Vec<String>,
-    /// "client" / "server", when given or guessed.
+    /// The host's side of the connection, when given or guessed.
     #[serde(default)]
     pub side: Option<Side>,
     /// The archive path as the collecting run showed it (so `show` re-renders the same summary).
@@ -86,7 +91,7 @@ impl Meta {
         Meta {
             started_at: at,
             finished_at: at,
-            mode: "collect".into(),
+            mode: Mode::Collect,
             hostname: hostname.into(),
             uid: 0,
             privileged: true,
@@ -100,11 +105,63 @@ impl Meta {
     }
 }
 
+/// The command that produced a report (serialised as its name: "collect", "reproduce", "check").
+#[derive(
+    Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Collect,
+    Reproduce,
+    Check,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Collect => "collect",
+            Mode::Reproduce => "reproduce",
+            Mode::Check => "check",
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Side {
-    pub role: String,
+    pub role: Role,
     /// True when guessed from sockets and endpoints rather than given with --side.
     pub guessed: bool,
+}
+
+/// Which end of the MPTCP connection a host is: the client initiates it, the server accepts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Client,
+    Server,
+}
+
+impl Role {
+    /// `client` or `server`, as report.json, `--side` and the bug form spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Client => "client",
+            Role::Server => "server",
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
@@ -717,11 +774,48 @@ pub struct Mptcpd {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct SelfTest {
-    /// "ok", "unsupported" (EPROTONOSUPPORT), "disabled" (ENOPROTOOPT), "fallback", "error".
-    pub result: String,
+    pub result: SelfTestResult,
     pub detail: String,
     #[serde(default)]
     pub duration_ms: f64,
+}
+
+/// How the loopback self-test ended.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum SelfTestResult {
+    /// An MPTCP connection worked (or, with endpoints configured, an MPTCP socket was created).
+    #[default]
+    Ok,
+    /// EPROTONOSUPPORT: a kernel without MPTCP.
+    Unsupported,
+    /// ENOPROTOOPT: net.mptcp.enabled = 0.
+    Disabled,
+    /// The connection fell back to TCP.
+    Fallback,
+    /// Anything else went wrong (the detail says what).
+    Error,
+}
+
+impl SelfTestResult {
+    /// The word report.json and the views use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SelfTestResult::Ok => "ok",
+            SelfTestResult::Unsupported => "unsupported",
+            SelfTestResult::Disabled => "disabled",
+            SelfTestResult::Fallback => "fallback",
+            SelfTestResult::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for SelfTestResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
@@ -995,4 +1089,25 @@ impl Report {
             _ => None,
         })
     }
+}
+
+/// Where an artifact is in the archive: `raw/[netns-<ns>/]<collector>/<name>` (summaries point there).
+pub fn raw_path(netns: Option<&str>, collector: &str, name: &str) -> String {
+    let ns = netns
+        .map(|n| format!("netns-{}/", raw_name(n)))
+        .unwrap_or_default();
+    format!("raw/{ns}{collector}/{name}")
+}
+
+/// A namespace name as an archive path component: anything but `[A-Za-z0-9._-]` becomes `_`.
+pub fn raw_name(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }

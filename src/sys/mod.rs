@@ -1,7 +1,9 @@
-//! How the tool touches the system: files through one root-relative reader, commands through one
-//! runner, network namespaces through setns(2). Nothing else in the crate opens a file under / or
-//! spawns a process, so tests can swap in fixtures and `--root` can analyse a mounted image.
+//! The OS boundary: how the tool touches the system. Files through one sealed root-relative reader,
+//! commands through one runner, network namespaces through setns(2), signals, stdout/stderr and the
+//! terminal (escaping). Nothing else in the crate opens a file under / or spawns a process, so tests
+//! can swap in fixtures and `--root` can analyse a mounted image; it imports nothing of the crate.
 
+pub mod escape;
 mod fd;
 pub mod fs;
 pub mod interrupt;

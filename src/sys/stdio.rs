@@ -3,7 +3,7 @@
 //! panic. Text headed for a terminal has its control characters escaped here (views that are always
 //! escaped did so when rendered).
 
-use crate::views::escape;
+use super::escape;
 use std::io::{IsTerminal, Write};
 
 /// Exit status of a run whose stdout reader went away (128 + SIGPIPE, what the shell shows for a
@@ -40,16 +40,6 @@ pub enum Kind {
     /// JSON: on a terminal, the characters JSON allows raw (DEL, C1, bidi controls) become `\uXXXX`,
     /// which leaves the same JSON value.
     Json,
-}
-
-impl Kind {
-    /// The kind of a `--format` view's text.
-    pub fn of(format: crate::views::Format) -> Kind {
-        match format {
-            crate::views::Format::Json => Kind::Json,
-            _ => Kind::Escaped,
-        }
-    }
 }
 
 /// Writes `text` to stdout and flushes.

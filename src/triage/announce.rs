@@ -7,8 +7,7 @@
 
 use super::facts::{counter_line, kernel_pm, mptcp_counter};
 use super::{finding, namespaces, where_, DOCS_PM};
-use crate::netlink::MPTCP_PM_ADDR_FLAG_SUBFLOW;
-use crate::report::{Finding, Report, Severity};
+use crate::report::{Endpoint, Finding, Report, Severity};
 
 /// AddAddr > 0 with add_addr_accepted 0 and the in-kernel path manager. Certain (a warning) when this
 /// host made no join at all or has no `subflow` endpoint; otherwise the one exception, a peer that
@@ -26,7 +25,7 @@ pub fn add_addr_ignored(r: &Report) -> Vec<Finding> {
         let joins = mptcp_counter(r, ns, "MPJoinSynTx").unwrap_or(0);
         let subflow_endpoints = r
             .endpoints(ns)
-            .map(|e| e.iter().any(|e| e.flags & MPTCP_PM_ADDR_FLAG_SUBFLOW != 0));
+            .map(|e| e.iter().any(|e| e.has(Endpoint::FLAG_SUBFLOW)));
         let certain = joins == 0 || subflow_endpoints == Some(false);
         let mut ev = vec![counter_line("AddAddr", add_addr)];
         if let Some(echo) = mptcp_counter(r, ns, "EchoAddTx") {
@@ -75,7 +74,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn announcements_ignored_with_add_addr_accepted_0() {
+    fn add_addr_ignored_with_add_addr_accepted_0() {
         // The 6.18 signature: AddAddr and EchoAddTx rise, AddAddrDrop stays 0.
         let counters = |joins| {
             mib(&[
@@ -114,7 +113,7 @@ mod tests {
     }
 
     #[test]
-    fn drops_with_the_in_kernel_path_manager() {
+    fn add_addr_dropped_with_the_in_kernel_path_manager() {
         let r = with(vec![mib(&[("MPCapableSYNTX", 3), ("AddAddrDrop", 2)])]);
         assert_eq!(says(add_addr_dropped, &r), ["Info:add-addr-dropped"]);
         let userspace = section(

@@ -3,11 +3,7 @@
 
 use super::facts::{endpoint_line, global_addrs, kernel_pm, multihomed, plays, roles};
 use super::{finding, namespaces, where_, DOCS_PM, DOCS_SETUP};
-use crate::netlink::{
-    MPTCP_PM_ADDR_FLAG_BACKUP, MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_IMPLICIT,
-    MPTCP_PM_ADDR_FLAG_LAMINAR, MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW,
-};
-use crate::report::{Endpoint, Finding, Report, Severity, Status};
+use crate::report::{Endpoint, Finding, Report, Role, Severity, Status};
 
 pub fn mptcp_off(r: &Report) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -44,7 +40,7 @@ pub fn mptcp_off(r: &Report) -> Vec<Finding> {
 /// Endpoints with any of `flag`, as evidence lines.
 fn lines_with(eps: &[Endpoint], flag: u32) -> Vec<String> {
     eps.iter()
-        .filter(|e| e.flags & flag != 0)
+        .filter(|e| e.has(flag))
         .map(endpoint_line)
         .collect()
 }
@@ -56,7 +52,7 @@ pub fn no_endpoints(r: &Report) -> Vec<Finding> {
     for ns in namespaces(r) {
         let ready = r.sysctl(ns, "enabled") == Some("1") && kernel_pm(r, ns) == Some(true);
         let empty = r.endpoints(ns).is_some_and(|e| e.is_empty());
-        if !(ready && empty && plays(r, ns, "client") == Some(true)) {
+        if !(ready && empty && plays(r, ns, Role::Client) == Some(true)) {
             continue;
         }
         if multihomed(r, ns) != Some(true) {
@@ -81,7 +77,7 @@ pub fn subflows_limit_zero(r: &Report) -> Vec<Finding> {
         let (Some(eps), Some(limits)) = (r.endpoints(ns), r.limits(ns)) else {
             continue;
         };
-        let mut evidence = lines_with(eps, MPTCP_PM_ADDR_FLAG_SUBFLOW);
+        let mut evidence = lines_with(eps, Endpoint::FLAG_SUBFLOW);
         if !evidence.is_empty() && limits.subflows == Some(0) {
             evidence.push("limits: subflows 0".into());
             out.push(finding("subflows-limit-zero", Severity::Problem, format!("`subflow` endpoints exist but the subflows limit is 0{}: no additional subflow is ever created", where_(ns)), evidence, DOCS_PM));
@@ -96,13 +92,13 @@ pub fn endpoint_roles(r: &Report) -> Vec<Finding> {
         let (Some(eps), Some((initiates, accepts))) = (r.endpoints(ns), roles(r, ns)) else {
             continue;
         };
-        let signal = lines_with(eps, MPTCP_PM_ADDR_FLAG_SIGNAL);
+        let signal = lines_with(eps, Endpoint::FLAG_SIGNAL);
         if initiates && !accepts && !signal.is_empty() {
             let mut ev = signal;
             ev.push("this host only initiates connections".into());
             out.push(finding("endpoint-roles", Severity::Warning, format!("`signal` endpoints on a host that only initiates connections{}: clients need `subflow` endpoints", where_(ns)), ev, DOCS_PM));
         }
-        let subflow = lines_with(eps, MPTCP_PM_ADDR_FLAG_SUBFLOW);
+        let subflow = lines_with(eps, Endpoint::FLAG_SUBFLOW);
         if accepts && !initiates && !subflow.is_empty() {
             let mut ev = subflow;
             ev.push("this host only accepts connections".into());
@@ -114,11 +110,11 @@ pub fn endpoint_roles(r: &Report) -> Vec<Finding> {
 
 /// Flags that give an endpoint a job: announced, subflows created from it, or used to answer the
 /// peer's announcements (fullmesh, laminar); implicit ones are the kernel's own bookkeeping.
-const JOB: u32 = MPTCP_PM_ADDR_FLAG_SIGNAL
-    | MPTCP_PM_ADDR_FLAG_SUBFLOW
-    | MPTCP_PM_ADDR_FLAG_FULLMESH
-    | MPTCP_PM_ADDR_FLAG_LAMINAR
-    | MPTCP_PM_ADDR_FLAG_IMPLICIT;
+const JOB: u32 = Endpoint::FLAG_SIGNAL
+    | Endpoint::FLAG_SUBFLOW
+    | Endpoint::FLAG_FULLMESH
+    | Endpoint::FLAG_LAMINAR
+    | Endpoint::FLAG_IMPLICIT;
 
 /// Endpoints with neither `signal` nor `subflow` (nor fullmesh/laminar): the in-kernel path manager
 /// never announces them nor creates a subflow from them. `backup` alone only marks as backup the
@@ -131,9 +127,9 @@ pub fn endpoint_flags(r: &Report) -> Vec<Finding> {
         if kernel_pm(r, ns) == Some(false) {
             continue;
         }
-        let server = plays(r, ns, "server") == Some(true);
-        for e in eps.iter().filter(|e| e.flags & JOB == 0) {
-            let backup = e.flags & MPTCP_PM_ADDR_FLAG_BACKUP != 0;
+        let server = plays(r, ns, Role::Server) == Some(true);
+        for e in eps.iter().filter(|e| !e.has(JOB)) {
+            let backup = e.has(Endpoint::FLAG_BACKUP);
             let (sev, title) = if backup && server {
                 (Severity::Info, format!("Endpoint {} has `backup` but neither `signal` nor `subflow`{}: it is never announced and no subflow is created from it; it only marks as backup the subflows that arrive on that address", e.addr, where_(ns)))
             } else if backup {
@@ -205,7 +201,7 @@ mod tests {
         let selftest = section(
             "selftest",
             Data::SelfTest(SelfTest {
-                result: "ok".into(),
+                result: SelfTestResult::Ok,
                 ..Default::default()
             }),
         );
@@ -246,32 +242,32 @@ mod tests {
             )])])
         };
         assert_eq!(
-            says(endpoint_flags, &r(MPTCP_PM_ADDR_FLAG_BACKUP)),
+            says(endpoint_flags, &r(Endpoint::FLAG_BACKUP)),
             ["Warning:endpoint-flags"]
         );
         assert_eq!(says(endpoint_flags, &r(0)), ["Warning:endpoint-flags"]);
         assert_eq!(
-            endpoint_flags(&r(MPTCP_PM_ADDR_FLAG_BACKUP))[0].evidence,
+            endpoint_flags(&r(Endpoint::FLAG_BACKUP))[0].evidence,
             ["10.0.2.1 id 1 backup dev eth1"]
         );
         for ok in [
-            MPTCP_PM_ADDR_FLAG_SUBFLOW | MPTCP_PM_ADDR_FLAG_BACKUP,
-            MPTCP_PM_ADDR_FLAG_SIGNAL,
-            MPTCP_PM_ADDR_FLAG_FULLMESH,
-            MPTCP_PM_ADDR_FLAG_LAMINAR,
-            MPTCP_PM_ADDR_FLAG_IMPLICIT,
+            Endpoint::FLAG_SUBFLOW | Endpoint::FLAG_BACKUP,
+            Endpoint::FLAG_SIGNAL,
+            Endpoint::FLAG_FULLMESH,
+            Endpoint::FLAG_LAMINAR,
+            Endpoint::FLAG_IMPLICIT,
         ] {
             assert!(endpoint_flags(&r(ok)).is_empty(), "{ok:#x}");
         }
         // On a server, `backup` alone still marks the subflows arriving there.
-        let mut s = r(MPTCP_PM_ADDR_FLAG_BACKUP);
+        let mut s = r(Endpoint::FLAG_BACKUP);
         s.sections.retain(|x| x.collector != "mib");
         s.sections.push(mib(&[("MPCapableSYNRX", 3)]));
         assert_eq!(says(endpoint_flags, &s), ["Info:endpoint-flags"]);
     }
 
     #[test]
-    fn subflow_endpoints_with_a_zero_limit() {
+    fn subflows_limit_zero_with_subflow_endpoints() {
         assert_eq!(
             says(subflows_limit_zero, &with(vec![limits(0, 0)])),
             ["Problem:subflows-limit-zero"]
@@ -281,13 +277,13 @@ mod tests {
     }
 
     #[test]
-    fn roles_swapped() {
+    fn endpoint_roles_swapped() {
         let server = mib(&[("MPCapableSYNRX", 5)]);
         assert_eq!(
             says(endpoint_roles, &with(vec![server])),
             ["Warning:endpoint-roles"]
         );
-        let signal = endpoints(vec![ep("10.0.2.1", 1, MPTCP_PM_ADDR_FLAG_SIGNAL, None)]);
+        let signal = endpoints(vec![ep("10.0.2.1", 1, Endpoint::FLAG_SIGNAL, None)]);
         assert_eq!(
             says(endpoint_roles, &with(vec![signal])),
             ["Warning:endpoint-roles"]
@@ -299,6 +295,35 @@ mod tests {
     fn mptcp_off_or_absent() {
         let off = section("sysctl", sysctls(&[("enabled", "0")]));
         assert_eq!(says(mptcp_off, &with(vec![off])), ["Problem:mptcp-off"]);
+        // No /proc/sys/net/mptcp: the kernel has no MPTCP, with its config as evidence.
+        let absent = Section {
+            status: Status::Skipped {
+                reason: "/proc/sys/net/mptcp does not exist: kernel without MPTCP".into(),
+            },
+            data: vec![],
+            ..section("sysctl", sysctls(&[]))
+        };
+        let kconfig = section(
+            "kconfig",
+            Data::KernelConfig(KernelConfig {
+                source: "/proc/config.gz".into(),
+                symbols: [("CONFIG_MPTCP".to_string(), "not set".to_string())].into(),
+            }),
+        );
+        let r = with(vec![absent.clone(), kconfig]);
+        assert_eq!(says(mptcp_off, &r), ["Problem:mptcp-off"]);
+        assert_eq!(
+            mptcp_off(&r)[0].evidence,
+            ["/proc/sys/net/mptcp does not exist", "CONFIG_MPTCP=not set"]
+        );
+        // Enabled, or skipped for another reason (not collected): nothing.
         assert!(mptcp_off(&report(healthy())).is_empty());
+        let other = Section {
+            status: Status::Skipped {
+                reason: "--only leaves it out".into(),
+            },
+            ..absent
+        };
+        assert!(mptcp_off(&with(vec![other])).is_empty());
     }
 }

@@ -3,7 +3,7 @@
 
 use super::facts::{counter_line, mptcp_counter};
 use super::{finding, namespaces, where_, DOCS_FAQ, DOCS_PM};
-use crate::report::{Finding, Report, SelfTest, Severity};
+use crate::report::{Finding, Report, SelfTest, SelfTestResult, Severity};
 
 /// Non-zero counters among `names`, as evidence lines.
 fn nonzero(r: &Report, ns: Option<&str>, names: &[&str]) -> Vec<String> {
@@ -142,7 +142,11 @@ pub fn joins_unanswered(r: &Report) -> Vec<Finding> {
 /// own connection goes out as TCP: it falls back, or MPTCP_INFO is refused on the fallen-back socket
 /// (EOPNOTSUPP, which the self-test reports as an error).
 fn explained_by_blackhole(t: &SelfTest) -> bool {
-    t.result == "fallback" || (t.result == "error" && t.detail.contains("MPTCP_INFO"))
+    match t.result {
+        SelfTestResult::Fallback => true,
+        SelfTestResult::Error => t.detail.contains("MPTCP_INFO"),
+        _ => false,
+    }
 }
 
 /// The self-test did not pass. A failure a detected blackhole explains is not reported on its own:
@@ -152,13 +156,18 @@ pub fn self_test(r: &Report) -> Vec<Finding> {
         .into_iter()
         .filter_map(|ns| r.self_test(ns).map(|t| (ns, t)))
         // "disabled" and "unsupported" are what mptcp-off already reports.
-        .filter(|(_, t)| !matches!(t.result.as_str(), "ok" | "disabled" | "unsupported"))
+        .filter(|(_, t)| {
+            !matches!(
+                t.result,
+                SelfTestResult::Ok | SelfTestResult::Disabled | SelfTestResult::Unsupported
+            )
+        })
         .filter(|(ns, t)| {
             !explained_by_blackhole(t)
                 || nonzero(r, *ns, &["Blackhole", "MPCapableSYNTXDisabled"]).is_empty()
         })
         .map(|(ns, t)| {
-            let sev = if t.result == "fallback" {
+            let sev = if t.result == SelfTestResult::Fallback {
                 Severity::Warning
             } else {
                 Severity::Problem
@@ -210,7 +219,7 @@ mod tests {
     }
 
     #[test]
-    fn joins_sent_and_not_answered() {
+    fn joins_unanswered_when_few_come_back() {
         let r = |tx, ack| with(vec![mib(&[("MPJoinSynTx", tx), ("MPJoinSynAckRx", ack)])]);
         assert_eq!(
             says(joins_unanswered, &r(3, 0)),
@@ -236,7 +245,7 @@ mod tests {
         let st = section(
             "selftest",
             Data::SelfTest(SelfTest {
-                result: "fallback".into(),
+                result: SelfTestResult::Fallback,
                 detail: "connection fell back".into(),
                 duration_ms: 1.0,
             }),
@@ -254,9 +263,28 @@ mod tests {
     }
 
     #[test]
-    fn fallback_and_join_failure_counters() {
-        let r = with(vec![mib(&[("MPCapableFallbackSYNACK", 2)])]);
+    fn fallback_counters() {
+        let r = with(vec![mib(&[
+            ("MPCapableFallbackSYNACK", 2),
+            ("DssFallback", 0),
+        ])]);
         assert_eq!(says(fallback, &r), ["Warning:fallback"]);
+        assert_eq!(
+            fallback(&r)[0].evidence,
+            ["MPTcpExt MPCapableFallbackSYNACK = 2"]
+        );
+        // The counters there but all zero, or not collected: nothing.
+        let zero = with(vec![mib(&[
+            ("MPCapableFallbackSYNACK", 0),
+            ("MPFailTx", 0),
+        ])]);
+        assert!(fallback(&zero).is_empty());
+        assert!(fallback(&report(healthy())).is_empty());
+        assert!(fallback(&without(&["mib"])).is_empty());
+    }
+
+    #[test]
+    fn join_failures_by_kind() {
         let r = with(vec![mib(&[
             ("MPJoinNoTokenFound", 1),
             ("MPJoinSynTxBindErr", 1),
@@ -265,6 +293,13 @@ mod tests {
             says(join_failures, &r),
             ["Problem:join-failures", "Warning:join-failures"]
         );
-        assert!(fallback(&report(healthy())).is_empty());
+        let rejected = with(vec![mib(&[("MPJoinRejected", 3)])]);
+        assert_eq!(says(join_failures, &rejected), ["Warning:join-failures"]);
+        assert_eq!(
+            join_failures(&rejected)[0].evidence,
+            ["MPTcpExt MPJoinRejected = 3"]
+        );
+        // Joins that worked are not failures.
+        assert!(join_failures(&report(healthy())).is_empty());
     }
 }

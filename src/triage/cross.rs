@@ -4,21 +4,17 @@
 
 use super::facts::{global_addrs, parse_ip};
 use super::{finding, namespaces, DOCS_PM};
-use crate::netlink::iproute::render_endpoints;
-use crate::netlink::{
-    MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW,
-};
-use crate::report::{Finding, Report, Severity};
+use crate::report::{Endpoint, Finding, Report, Role, Severity};
 
-/// The namespace of a report that plays `role` ("client" or "server"): the first one whose counters or
-/// sockets show it initiating (client) or accepting (server) MPTCP connections, else the first one with
-/// path-manager limits, else the first one. A report can hold several namespaces (`--netns`); the
-/// other side's connection lives in one of them.
-pub fn role_ns<'a>(r: &'a Report, role: &str) -> Option<&'a str> {
+/// The namespace of a report that plays `role`: the first one whose counters or sockets show it
+/// initiating (client) or accepting (server) MPTCP connections, else the first one with path-manager
+/// limits, else the first one. A report can hold several namespaces (`--netns`); the other side's
+/// connection lives in one of them.
+pub fn role_ns(r: &Report, role: Role) -> Option<&str> {
     let all = namespaces(r);
     let acts = |ns: Option<&str>| match (super::facts::roles(r, ns), role) {
-        (Some((initiates, _)), "client") => initiates,
-        (Some((_, accepts)), "server") => accepts,
+        (Some((initiates, _)), Role::Client) => initiates,
+        (Some((_, accepts)), Role::Server) => accepts,
         _ => false,
     };
     all.iter()
@@ -38,7 +34,7 @@ pub(super) struct Party<'a> {
 }
 
 impl<'a> Party<'a> {
-    pub fn new(r: &'a Report, role: &str) -> Party<'a> {
+    pub fn new(r: &'a Report, role: Role) -> Party<'a> {
         let ns = role_ns(r, role);
         let label = match ns {
             Some(ns) if namespaces(r).len() > 1 => format!("{role} (netns {ns})"),
@@ -49,14 +45,12 @@ impl<'a> Party<'a> {
 
     /// `label: <endpoint line>` for each of its endpoints with `flag`.
     pub fn endpoint_lines(&self, flag: u32) -> Vec<String> {
-        let eps: Vec<_> = self
-            .r
+        self.r
             .endpoints(self.ns)
-            .map(|e| e.iter().filter(|e| e.flags & flag != 0).cloned().collect())
-            .unwrap_or_default();
-        render_endpoints(&eps)
-            .lines()
-            .map(|l| format!("{}: {}", self.label, l.trim_end()))
+            .into_iter()
+            .flatten()
+            .filter(|e| e.has(flag))
+            .map(|e| format!("{}: {}", self.label, e.iproute_line().trim_end()))
             .collect()
     }
 
@@ -72,17 +66,13 @@ impl<'a> Party<'a> {
 }
 
 /// The role a report was explicitly labelled with (`--side`), not a guess.
-fn given_side(r: &Report) -> Option<&str> {
-    r.meta
-        .side
-        .as_ref()
-        .filter(|s| !s.guessed)
-        .map(|s| s.role.as_str())
+fn given_side(r: &Report) -> Option<Role> {
+    r.meta.side.as_ref().filter(|s| !s.guessed).map(|s| s.role)
 }
 
 pub fn cross_side(client: &Report, server: &Report) -> Vec<Finding> {
     let mut out = Vec::new();
-    if given_side(client) == Some("server") || given_side(server) == Some("client") {
+    if given_side(client) == Some(Role::Server) || given_side(server) == Some(Role::Client) {
         out.push(finding(
             "cross-sides-swapped",
             Severity::Warning,
@@ -91,18 +81,21 @@ pub fn cross_side(client: &Report, server: &Report) -> Vec<Finding> {
             vec![
                 format!(
                     "first archive: --side {}",
-                    given_side(client).unwrap_or("not given")
+                    given_side(client).map_or("not given", Role::as_str)
                 ),
                 format!(
                     "second archive: --side {}",
-                    given_side(server).unwrap_or("not given")
+                    given_side(server).map_or("not given", Role::as_str)
                 ),
             ],
             DOCS_PM,
         ));
     }
-    let (c, sv) = (Party::new(client, "client"), Party::new(server, "server"));
-    let signals = sv.endpoint_lines(MPTCP_PM_ADDR_FLAG_SIGNAL);
+    let (c, sv) = (
+        Party::new(client, Role::Client),
+        Party::new(server, Role::Server),
+    );
+    let signals = sv.endpoint_lines(Endpoint::FLAG_SIGNAL);
     if !signals.is_empty() && client.limits(c.ns).and_then(|l| l.add_addr_accepted) == Some(0) {
         let mut ev = signals;
         ev.push(format!("{}: limits add_addr_accepted 0", c.label));
@@ -120,7 +113,7 @@ pub fn cross_side(client: &Report, server: &Report) -> Vec<Finding> {
             DOCS_PM,
         ));
     }
-    let subflows = c.endpoint_lines(MPTCP_PM_ADDR_FLAG_SUBFLOW);
+    let subflows = c.endpoint_lines(Endpoint::FLAG_SUBFLOW);
     if !subflows.is_empty() && server.limits(sv.ns).and_then(|l| l.subflows) == Some(0) {
         let mut ev = subflows;
         ev.push(format!("{}: limits subflows 0", sv.label));
@@ -163,7 +156,7 @@ pub fn cross_side(client: &Report, server: &Report) -> Vec<Finding> {
 /// The client has `subflow` endpoints, and the server forbids joins to its initial address (the C
 /// flag) and announces no other: none of them can ever be used.
 fn join_initial_denied(c: &Party, sv: &Party) -> Option<Finding> {
-    let subflows = c.endpoint_lines(MPTCP_PM_ADDR_FLAG_SUBFLOW);
+    let subflows = c.endpoint_lines(Endpoint::FLAG_SUBFLOW);
     if subflows.is_empty() || sv.r.sysctl(sv.ns, "allow_join_initial_addr_port") != Some("0") {
         return None;
     }
@@ -171,7 +164,7 @@ fn join_initial_denied(c: &Party, sv: &Party) -> Option<Finding> {
         .r
         .endpoints(sv.ns)?
         .iter()
-        .any(|e| e.flags & MPTCP_PM_ADDR_FLAG_SIGNAL != 0)
+        .any(|e| e.has(Endpoint::FLAG_SIGNAL))
     {
         return None;
     }
@@ -195,7 +188,7 @@ fn announce_family(c: &Party, sv: &Party) -> Option<Finding> {
     let signals: Vec<_> =
         sv.r.endpoints(sv.ns)?
             .iter()
-            .filter(|e| e.flags & MPTCP_PM_ADDR_FLAG_SIGNAL != 0)
+            .filter(|e| e.has(Endpoint::FLAG_SIGNAL))
             .collect();
     let v6 = signals.first()?.addr.is_ipv6();
     if signals.iter().any(|e| e.addr.is_ipv6() != v6) {
@@ -208,7 +201,7 @@ fn announce_family(c: &Party, sv: &Party) -> Option<Finding> {
     if has_family {
         return None;
     }
-    let mut ev = sv.endpoint_lines(MPTCP_PM_ADDR_FLAG_SIGNAL);
+    let mut ev = sv.endpoint_lines(Endpoint::FLAG_SIGNAL);
     ev.push(c.says(format!("no usable {} address on any interface", family(v6))));
     Some(finding("cross-announce-family", Severity::Warning, format!("The server announces only {} addresses, which the client can never use: it has no {} address", family(v6), family(v6)), ev, DOCS_PM))
 }
@@ -219,21 +212,21 @@ fn fullmesh(c: &Party, sv: &Party) -> Option<Finding> {
     let n =
         c.r.endpoints(c.ns)?
             .iter()
-            .filter(|e| e.flags & MPTCP_PM_ADDR_FLAG_FULLMESH != 0)
+            .filter(|e| e.has(Endpoint::FLAG_FULLMESH))
             .count() as u32;
     let limits = c.r.limits(c.ns)?;
     let (limit, accepted) = (limits.subflows?, limits.add_addr_accepted?);
     let signals =
         sv.r.endpoints(sv.ns)?
             .iter()
-            .filter(|e| e.flags & MPTCP_PM_ADDR_FLAG_SIGNAL != 0)
+            .filter(|e| e.has(Endpoint::FLAG_SIGNAL))
             .count() as u32;
     let peers = 1 + signals.min(accepted);
     let need = (n * peers).saturating_sub(1);
     if n == 0 || limit >= need {
         return None;
     }
-    let mut ev = c.endpoint_lines(MPTCP_PM_ADDR_FLAG_FULLMESH);
+    let mut ev = c.endpoint_lines(Endpoint::FLAG_FULLMESH);
     ev.push(c.says(format!(
         "limits subflows {limit} add_addr_accepted {accepted}"
     )));
@@ -245,104 +238,5 @@ fn fullmesh(c: &Party, sv: &Party) -> Option<Finding> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::testkit::*;
-    use super::*;
-
-    fn ids(c: &Report, s: &Report) -> Vec<String> {
-        let mut v: Vec<String> = cross_side(c, s)
-            .into_iter()
-            .map(|f| format!("{:?}:{}", f.severity, f.rule))
-            .collect();
-        v.sort();
-        v
-    }
-
-    /// A server that accepted connections, with these sections.
-    fn server(changes: Vec<Section>) -> Report {
-        let mut s = vec![mib(&[("MPCapableSYNRX", 3)]), endpoints(vec![])];
-        s.extend(changes);
-        with(s)
-    }
-
-    #[test]
-    fn join_initial_address_denied() {
-        let c_flag = section(
-            "sysctl",
-            sysctls(&[("enabled", "1"), ("allow_join_initial_addr_port", "0")]),
-        );
-        let client = report(healthy());
-        assert_eq!(
-            ids(&client, &server(vec![c_flag.clone()])),
-            ["Problem:cross-join-initial-denied"]
-        );
-        let ev = &cross_side(&client, &server(vec![c_flag.clone()]))[0].evidence;
-        assert_eq!(
-            ev,
-            &[
-                "client: 10.0.2.1 id 1 subflow dev eth1",
-                "server: net.mptcp.allow_join_initial_addr_port = 0",
-                "server: no `signal` endpoint"
-            ]
-        );
-        let signal = endpoints(vec![ep("10.0.9.3", 1, MPTCP_PM_ADDR_FLAG_SIGNAL, None)]);
-        assert!(ids(&client, &server(vec![c_flag, signal])).is_empty());
-        assert!(ids(&client, &server(vec![])).is_empty());
-    }
-
-    #[test]
-    fn announcements_of_a_family_the_client_lacks() {
-        let v6 = endpoints(vec![ep(
-            "2001:db8:9::3",
-            1,
-            MPTCP_PM_ADDR_FLAG_SIGNAL,
-            None,
-        )]);
-        let client = report(healthy());
-        assert_eq!(
-            ids(&client, &server(vec![v6.clone()])),
-            ["Warning:cross-announce-family"]
-        );
-        // A client with an IPv6 address (an encrypted one can look like anything but link-local).
-        let dual = routing_section(
-            vec![
-                link("eth0", &["10.0.1.1/24", "fe80::1/64"], 0),
-                link("eth1", &["10.0.2.1/24", "2001:db8:2::1/64"], 0),
-            ],
-            0,
-            &[],
-        );
-        assert!(ids(&with(vec![dual]), &server(vec![v6.clone()])).is_empty());
-        let link_local_only = routing_section(
-            vec![link("eth0", &["10.0.1.1/24", "fe80::1/64"], 0)],
-            0,
-            &[],
-        );
-        assert_eq!(
-            ids(&with(vec![link_local_only]), &server(vec![v6])).len(),
-            1
-        );
-    }
-
-    #[test]
-    fn fullmesh_against_the_server_addresses() {
-        let fm = MPTCP_PM_ADDR_FLAG_FULLMESH | MPTCP_PM_ADDR_FLAG_SUBFLOW;
-        let client = with(vec![
-            endpoints(vec![
-                ep("10.0.1.1", 1, fm, Some("eth0")),
-                ep("10.0.2.1", 2, fm, Some("eth1")),
-            ]),
-            limits(1, 2),
-        ]);
-        let two_signals = endpoints(vec![
-            ep("10.0.9.3", 1, MPTCP_PM_ADDR_FLAG_SIGNAL, None),
-            ep("10.0.9.4", 2, MPTCP_PM_ADDR_FLAG_SIGNAL, None),
-        ]);
-        // 2 endpoints x (1 + min(2 signals, 1 accepted)) - 1 = 3 > 2.
-        assert_eq!(
-            ids(&client, &server(vec![two_signals.clone()])),
-            ["Warning:cross-fullmesh"]
-        );
-        assert!(ids(&client, &server(vec![])).is_empty());
-    }
-}
+#[path = "cross_tests.rs"]
+mod tests;

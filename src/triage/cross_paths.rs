@@ -96,7 +96,6 @@ fn joins(c: &Party, sv: &Party) -> Option<Finding> {
 mod tests {
     use super::super::cross_side;
     use super::super::testkit::*;
-    use crate::report::Report;
 
     fn ids(c: &Report, s: &Report) -> Vec<String> {
         let mut v: Vec<String> = cross_side(c, s)
@@ -107,22 +106,29 @@ mod tests {
         v
     }
 
-    #[test]
-    fn stripped_option_or_peer_without_mptcp() {
-        let client = with(vec![mib(&[
+    /// A client whose connections fell back to TCP.
+    fn fell_back() -> Report {
+        with(vec![mib(&[
             ("MPCapableSYNTX", 4),
             ("MPCapableFallbackSYNACK", 4),
-        ])]);
+        ])])
+    }
+
+    /// A server that received `syn_rx` MP_CAPABLE SYNs, with these sockets.
+    fn server(syn_rx: u64, socks: Section) -> Report {
+        let mut r = with(vec![
+            mib(&[("MPCapableSYNRX", syn_rx)]),
+            endpoints(vec![]),
+            socks,
+        ]);
+        r.sections.retain(|s| s.collector != "routing");
+        r
+    }
+
+    #[test]
+    fn cross_middlebox_strips_the_option() {
+        let client = fell_back();
         let listener = sockets(&[("LISTEN", "10.0.1.2:80", "0.0.0.0:*")]);
-        let server = |syn_rx, socks| {
-            let mut r = with(vec![
-                mib(&[("MPCapableSYNRX", syn_rx)]),
-                endpoints(vec![]),
-                socks,
-            ]);
-            r.sections.retain(|s| s.collector != "routing");
-            r
-        };
         assert_eq!(
             ids(&client, &server(0, listener.clone())),
             ["Problem:cross-middlebox"]
@@ -137,9 +143,16 @@ mod tests {
             ]
         );
         assert_eq!(
-            ids(&client, &server(3, listener)),
+            ids(&client, &server(3, listener.clone())),
             ["Warning:cross-middlebox"]
         );
+        // A client that did not fall back: nothing to explain.
+        assert!(ids(&report(healthy()), &server(0, listener)).is_empty());
+    }
+
+    #[test]
+    fn cross_peer_no_mptcp_off_or_plain_tcp() {
+        let client = fell_back();
         assert_eq!(
             ids(&client, &server(0, sockets(&[]))),
             ["Problem:cross-peer-no-mptcp"]
@@ -149,6 +162,8 @@ mod tests {
         off.sections
             .push(section("sysctl", sysctls(&[("enabled", "0")])));
         assert_eq!(ids(&client, &off), ["Problem:cross-peer-no-mptcp"]);
+        // The server accepted MPTCP connections (its listener closed since): not a plain-TCP server.
+        assert!(ids(&client, &server(3, sockets(&[]))).is_empty());
         // Server sockets not collected: nothing is claimed.
         let mut blind = server(0, sockets(&[]));
         blind.sections.retain(|s| s.collector != "sockets");
@@ -156,7 +171,7 @@ mod tests {
     }
 
     #[test]
-    fn joins_dropped_refused_or_lost_on_the_way_back() {
+    fn cross_joins_dropped_refused_or_lost_on_the_way_back() {
         let client = with(vec![mib(&[
             ("MPCapableSYNTX", 2),
             ("MPJoinSynTx", 2),

@@ -3,8 +3,7 @@
 //! connections, and counters. Each returns None when the data behind it was not collected, so a rule
 //! built on them says nothing rather than guessing.
 
-use crate::netlink::iproute::render_endpoints;
-use crate::report::{Endpoint, Interfaces, Report};
+use crate::report::{Endpoint, Interfaces, Report, Role};
 use std::net::IpAddr;
 
 /// The most loopback connections attributed to earlier self-tests. Each earlier run of the self-test
@@ -95,14 +94,17 @@ pub fn roles(r: &Report, ns: Option<&str>) -> Option<(bool, bool)> {
     (initiates || accepts).then_some((initiates, accepts))
 }
 
-/// Whether the host plays `role` ("client" or "server"): as labelled with --side, else as its
-/// counters and sockets show. None when neither says.
-pub fn plays(r: &Report, ns: Option<&str>, role: &str) -> Option<bool> {
+/// Whether the host plays `role`: as labelled with --side, else as its counters and sockets show.
+/// None when neither says.
+pub fn plays(r: &Report, ns: Option<&str>, role: Role) -> Option<bool> {
     if let Some(side) = r.meta.side.as_ref().filter(|s| !s.guessed) {
         return Some(side.role == role);
     }
     let (initiates, accepts) = roles(r, ns)?;
-    Some(if role == "client" { initiates } else { accepts })
+    Some(match role {
+        Role::Client => initiates,
+        Role::Server => accepts,
+    })
 }
 
 /// The in-kernel path manager is in use (the default; path_manager absent before 6.15). None when the
@@ -191,9 +193,7 @@ pub fn connections(r: &Report, ns: Option<&str>) -> Option<Vec<(IpAddr, IpAddr)>
 
 /// The endpoint as `ip mptcp endpoint show` prints it.
 pub fn endpoint_line(e: &Endpoint) -> String {
-    render_endpoints(std::slice::from_ref(e))
-        .trim_end()
-        .to_string()
+    e.iproute_line().trim_end().to_string()
 }
 
 /// Unanswered joins it takes to say joins fail: one can be a join that lost the race with its

@@ -6,17 +6,13 @@
 use super::facts::{connections, counter_line, endpoint_line, mptcp_counter};
 use super::routes::{endpoint_dev, routing};
 use super::{finding, namespaces, where_, DOCS_PM};
-use crate::netlink::{
-    MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_LAMINAR, MPTCP_PM_ADDR_FLAG_SIGNAL,
-    MPTCP_PM_ADDR_FLAG_SUBFLOW,
-};
-use crate::report::{Finding, Report, Severity};
+use crate::report::{Endpoint, Finding, Report, Severity};
 use std::net::IpAddr;
 
-const USED: u32 = MPTCP_PM_ADDR_FLAG_SIGNAL
-    | MPTCP_PM_ADDR_FLAG_SUBFLOW
-    | MPTCP_PM_ADDR_FLAG_FULLMESH
-    | MPTCP_PM_ADDR_FLAG_LAMINAR;
+const USED: u32 = Endpoint::FLAG_SIGNAL
+    | Endpoint::FLAG_SUBFLOW
+    | Endpoint::FLAG_FULLMESH
+    | Endpoint::FLAG_LAMINAR;
 
 fn family(a: &IpAddr) -> &'static str {
     if a.is_ipv4() {
@@ -37,11 +33,7 @@ pub fn endpoint_family(r: &Report) -> Vec<Finding> {
 
 /// Every open MPTCP connection is of one family and every endpoint with a job is of the other.
 fn mismatch(r: &Report, ns: Option<&str>) -> Option<Finding> {
-    let eps: Vec<_> = r
-        .endpoints(ns)?
-        .iter()
-        .filter(|e| e.flags & USED != 0)
-        .collect();
+    let eps: Vec<_> = r.endpoints(ns)?.iter().filter(|e| e.has(USED)).collect();
     let conns = connections(r, ns)?;
     let conn_family = family(&conns.first()?.0);
     if eps.is_empty() || conns.iter().any(|(l, _)| family(l) != conn_family) {
@@ -87,7 +79,7 @@ fn v6_without_route(r: &Report, ns: Option<&str>) -> Vec<Finding> {
     let mut out = Vec::new();
     for e in eps
         .iter()
-        .filter(|e| e.addr.is_ipv6() && e.flags & MPTCP_PM_ADDR_FLAG_SUBFLOW != 0)
+        .filter(|e| e.addr.is_ipv6() && e.has(Endpoint::FLAG_SUBFLOW))
     {
         let dev = endpoint_dev(r, ns, e);
         let tables = rt.tables_for(e.addr, dev);
@@ -122,11 +114,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn endpoints_of_the_other_family() {
+    fn endpoint_family_of_the_other_family() {
         let v6 = endpoints(vec![ep(
             "2001:db8:2::1",
             1,
-            MPTCP_PM_ADDR_FLAG_SUBFLOW,
+            Endpoint::FLAG_SUBFLOW,
             Some("eth1"),
         )]);
         let v4_conn = sockets(&[
@@ -145,8 +137,8 @@ mod tests {
         // An IPv4 endpoint beside it, v4-mapped connections on an IPv6 socket counted as IPv4, or no
         // connection open: nothing.
         let both = endpoints(vec![
-            ep("2001:db8:2::1", 1, MPTCP_PM_ADDR_FLAG_SUBFLOW, Some("eth1")),
-            ep("10.0.2.1", 2, MPTCP_PM_ADDR_FLAG_SUBFLOW, Some("eth1")),
+            ep("2001:db8:2::1", 1, Endpoint::FLAG_SUBFLOW, Some("eth1")),
+            ep("10.0.2.1", 2, Endpoint::FLAG_SUBFLOW, Some("eth1")),
         ]);
         assert!(endpoint_family(&with(vec![both, v4_conn])).is_empty());
         let mapped = sockets(&[("ESTAB", "[::ffff:10.0.1.1]:40000", "[::ffff:10.0.9.2]:80")]);
@@ -158,11 +150,11 @@ mod tests {
     }
 
     #[test]
-    fn ipv6_endpoint_without_ipv6_route() {
+    fn endpoint_family_ipv6_without_a_route() {
         let v6 = endpoints(vec![ep(
             "2001:db8:2::1",
             1,
-            MPTCP_PM_ADDR_FLAG_SUBFLOW,
+            Endpoint::FLAG_SUBFLOW,
             Some("eth1"),
         )]);
         let conn = sockets(&[("ESTAB", "[2001:db8:1::1]:40000", "[2001:db8:1::2]:80")]);

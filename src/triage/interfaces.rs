@@ -2,18 +2,13 @@
 //! that drops the packets of additional subflows, each weighed against what the counters and the
 //! routing show (joins failing, source routing, packets actually dropped).
 
-use super::facts::{counter_line, joins_unanswered, mptcp_counter, multihomed, tcp_counter};
+use super::facts::{
+    counter_line, endpoint_line as line, joins_unanswered, mptcp_counter, multihomed, tcp_counter,
+};
 use super::routes::routing;
 use super::{finding, namespaces, where_, DOCS_PM};
-use crate::netlink::iproute::render_endpoints;
 use crate::report::{Endpoint, Finding, Interfaces, Link, Report, Severity};
 use std::net::IpAddr;
-
-fn line(e: &Endpoint) -> String {
-    render_endpoints(std::slice::from_ref(e))
-        .trim_end()
-        .to_string()
-}
 
 /// The link that carries the endpoint's address (addresses compared as addresses, not as text).
 fn holder<'a>(ifs: &'a Interfaces, e: &Endpoint) -> Option<&'a Link> {
@@ -82,7 +77,7 @@ pub fn endpoint_interface(r: &Report) -> Vec<Finding> {
                 ));
             } else if e.dev.is_none()
                 && e.ifindex.is_none_or(|i| i == 0)
-                && e.flags & crate::netlink::MPTCP_PM_ADDR_FLAG_SUBFLOW != 0
+                && e.has(Endpoint::FLAG_SUBFLOW)
             {
                 out.push(no_dev(r, ns, e));
             }
@@ -208,13 +203,48 @@ mod tests {
     use super::*;
 
     #[test]
-    fn endpoint_without_dev_weighed_by_failing_joins() {
-        let nodev = endpoints(vec![ep(
-            "10.0.2.1",
-            1,
-            crate::netlink::MPTCP_PM_ADDR_FLAG_SUBFLOW,
-            None,
-        )]);
+    fn endpoint_interface_gone_unknown_or_down() {
+        let one = |e: Endpoint| with(vec![endpoints(vec![e])]);
+        // The device was removed: the kernel still has its index.
+        let gone = Endpoint {
+            dev: None,
+            ..ep("10.0.2.1", 1, Endpoint::FLAG_SUBFLOW, Some("eth1"))
+        };
+        assert_eq!(
+            says(endpoint_interface, &one(gone)),
+            ["Problem:endpoint-interface"]
+        );
+        let nowhere = ep("10.0.7.1", 1, Endpoint::FLAG_SUBFLOW, Some("eth1"));
+        assert_eq!(
+            says(endpoint_interface, &one(nowhere)),
+            ["Problem:endpoint-interface"]
+        );
+        let down = |state: &str, flags: &[&str]| {
+            let mut eth1 = link("eth1", &["10.0.2.1/24"], 0);
+            eth1.state = state.into();
+            eth1.flags = flags.iter().map(|f| f.to_string()).collect();
+            routing_section(vec![link("eth0", &["10.0.1.1/24"], 0), eth1], 0, &[])
+        };
+        let r = with(vec![down("DOWN", &["BROADCAST"])]);
+        assert_eq!(says(endpoint_interface, &r), ["Warning:endpoint-interface"]);
+        assert_eq!(
+            endpoint_interface(&r)[0].evidence,
+            [
+                "10.0.2.1 id 1 subflow dev eth1",
+                "eth1: state DOWN <BROADCAST>"
+            ]
+        );
+        // Near miss: `state DOWN` lagging behind a carrier that is already up (linkwatch).
+        let lagging = with(vec![down("DOWN", &["BROADCAST", "UP", "LOWER_UP"])]);
+        assert!(endpoint_interface(&lagging).is_empty());
+        assert!(endpoint_interface(&report(healthy())).is_empty());
+        // Interfaces not collected: nothing is known.
+        assert!(endpoint_interface(&without(&["routing"])).is_empty());
+    }
+
+    #[test]
+    fn endpoint_interface_without_dev_weighed_by_failing_joins() {
+        let nodev = endpoints(vec![ep("10.0.2.1", 1, Endpoint::FLAG_SUBFLOW, None)]);
         let r = with(vec![nodev.clone()]);
         assert_eq!(says(endpoint_interface, &r), ["Info:endpoint-interface"]);
         let failing = mib(&[

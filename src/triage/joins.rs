@@ -6,10 +6,7 @@ use super::facts::{
     counter_line, endpoint_line, kernel_pm, mptcp_opens, parse_ip, plays, selftest_traces,
 };
 use super::{finding, namespaces, where_, DOCS_PM, DOCS_SETUP};
-use crate::netlink::{
-    MPTCP_PM_ADDR_FLAG_FULLMESH, MPTCP_PM_ADDR_FLAG_IMPLICIT, MPTCP_PM_ADDR_FLAG_SIGNAL,
-};
-use crate::report::{Finding, Report, Severity};
+use crate::report::{Endpoint, Finding, Report, Role, Severity};
 use std::net::IpAddr;
 
 /// allow_join_initial_addr_port 0 makes the server set the C flag: clients may not join its initial
@@ -24,10 +21,10 @@ pub fn joins_impossible(r: &Report) -> Vec<Finding> {
         ) else {
             continue;
         };
-        if kernel_pm(r, ns) != Some(true) || plays(r, ns, "server") != Some(true) {
+        if kernel_pm(r, ns) != Some(true) || plays(r, ns, Role::Server) != Some(true) {
             continue;
         }
-        if eps.iter().any(|e| e.flags & MPTCP_PM_ADDR_FLAG_SIGNAL != 0) {
+        if eps.iter().any(|e| e.has(Endpoint::FLAG_SIGNAL)) {
             continue;
         }
         let mut ev = vec!["net.mptcp.allow_join_initial_addr_port = 0".to_string()];
@@ -59,8 +56,8 @@ pub fn fullmesh_limit(r: &Report) -> Vec<Finding> {
         };
         let mesh: Vec<_> = eps
             .iter()
-            .filter(|e| e.flags & MPTCP_PM_ADDR_FLAG_FULLMESH != 0)
-            .filter(|e| e.flags & MPTCP_PM_ADDR_FLAG_IMPLICIT == 0)
+            .filter(|e| e.has(Endpoint::FLAG_FULLMESH))
+            .filter(|e| !e.has(Endpoint::FLAG_IMPLICIT))
             .collect();
         if mesh.is_empty() || kernel_pm(r, ns) == Some(false) {
             continue;
@@ -122,7 +119,7 @@ pub fn announce_not_listening(r: &Report) -> Vec<Finding> {
         }
         for e in eps
             .iter()
-            .filter(|e| e.flags & MPTCP_PM_ADDR_FLAG_SIGNAL != 0 && e.port == 0)
+            .filter(|e| e.has(Endpoint::FLAG_SIGNAL) && e.port == 0)
             .filter(|e| !listeners.iter().any(|(a, _)| *a == e.addr))
         {
             let mut ev = vec![endpoint_line(e)];
@@ -144,11 +141,7 @@ fn snmp_tcp(r: &Report, ns: Option<&str>, name: &str) -> Option<u64> {
         .sections
         .iter()
         .find(|s| s.collector == "mib" && s.netns.as_deref() == ns)?;
-    let text = &sec
-        .artifacts
-        .iter()
-        .find(|a| a.name == "proc/net/snmp")?
-        .content;
+    let text = &sec.file_copy("/proc/net/snmp")?.content;
     let mut lines = text.lines().filter(|l| l.starts_with("Tcp:"));
     let (names, values) = (lines.next()?, lines.next()?);
     let i = names.split_whitespace().position(|n| n == name)?;
@@ -200,11 +193,9 @@ pub fn mptcp_not_requested(r: &Report) -> Vec<Finding> {
 mod tests {
     use super::super::testkit::*;
     use super::*;
-    use crate::netlink::MPTCP_PM_ADDR_FLAG_SUBFLOW;
-    use crate::report::{Artifact, Source};
 
     #[test]
-    fn c_flag_server_without_signal_endpoint() {
+    fn joins_impossible_on_a_c_flag_server_without_signal_endpoint() {
         let c_flag = section(
             "sysctl",
             sysctls(&[("enabled", "1"), ("allow_join_initial_addr_port", "0")]),
@@ -220,7 +211,7 @@ mod tests {
                 "MPTCP connections accepted: 4 (MPCapableSYNRX)"
             ]
         );
-        let signal = endpoints(vec![ep("10.0.2.1", 1, MPTCP_PM_ADDR_FLAG_SIGNAL, None)]);
+        let signal = endpoints(vec![ep("10.0.2.1", 1, Endpoint::FLAG_SIGNAL, None)]);
         assert!(joins_impossible(&with(vec![c_flag.clone(), server.clone(), signal])).is_empty());
         // A client with the sysctl at 0 (it only matters to servers), or the default value.
         assert!(joins_impossible(&with(vec![c_flag, endpoints(vec![])])).is_empty());
@@ -228,13 +219,8 @@ mod tests {
     }
 
     #[test]
-    fn announced_address_without_a_listener() {
-        let signal = endpoints(vec![ep(
-            "10.0.2.2",
-            1,
-            MPTCP_PM_ADDR_FLAG_SIGNAL,
-            Some("eth1"),
-        )]);
+    fn announce_not_listening_on_the_announced_address() {
+        let signal = endpoints(vec![ep("10.0.2.2", 1, Endpoint::FLAG_SIGNAL, Some("eth1"))]);
         let bound = sockets(&[("LISTEN", "10.0.1.2:80", "0.0.0.0:*")]);
         let r = with(vec![signal.clone(), bound]);
         assert_eq!(
@@ -260,8 +246,8 @@ mod tests {
     }
 
     #[test]
-    fn fullmesh_endpoints_beyond_the_limit() {
-        let fm = MPTCP_PM_ADDR_FLAG_FULLMESH | MPTCP_PM_ADDR_FLAG_SUBFLOW;
+    fn fullmesh_limit_below_what_the_mesh_needs() {
+        let fm = Endpoint::FLAG_FULLMESH | Endpoint::FLAG_SUBFLOW;
         let eps = endpoints(vec![
             ep("10.0.1.1", 1, fm, Some("eth0")),
             ep("10.0.2.1", 2, fm, Some("eth1")),
@@ -288,7 +274,7 @@ mod tests {
     }
 
     #[test]
-    fn endpoints_but_only_tcp() {
+    fn mptcp_not_requested_when_only_tcp_is_used() {
         let snmp = |active: u64, passive: u64| {
             let mut s = mib(&[("MPCapableSYNTX", 0), ("MPCapableSYNRX", 0)]);
             let text =

@@ -69,13 +69,14 @@ static DATA: OnceLock<SeriesData> = OnceLock::new();
 
 /// Chooses the table for this run: `--kernel-series FILE`, else $MPTCP_GET_DEBUG_DATA/kernel-series.toml,
 /// else the installed file or the built-in copy, whichever was updated last. A file named on the
-/// command line or in the environment must be valid (a usage error otherwise); a broken installed
-/// file is passed over with a note.
+/// command line or in the environment must be valid: the error (one line, naming the file) is how the
+/// program was called, so the caller makes it a usage error. A broken installed file is passed over
+/// with a note.
 pub fn choose(given: Option<&Path>, quiet: bool) -> anyhow::Result<()> {
     let read = |p: &Path, what: &str| -> anyhow::Result<Series> {
         let text = std::fs::read_to_string(p)
-            .map_err(|e| crate::exit::usage(anyhow::anyhow!("{what} {}: {e}", p.display())))?;
-        parse(&text).map_err(|e| crate::exit::usage(anyhow::anyhow!("{what} {}: {e}", p.display())))
+            .map_err(|e| anyhow::anyhow!("{what} {}: {e}", p.display()))?;
+        parse(&text).map_err(|e| anyhow::anyhow!("{what} {}: {e}", p.display()))
     };
     let env_dir = std::env::var_os(DATA_ENV).filter(|v| !v.is_empty());
     let data = if let Some(p) = given {
@@ -291,104 +292,5 @@ pub fn kernel_splat(r: &Report) -> Vec<Finding> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn series_data_and_verdicts() {
-        let data = parse(BUILTIN).unwrap();
-        let eol_reason = |r: &str, t: &str| eol_reason_by(&data, r, t);
-        assert_eq!(eol_reason("6.18.44-fc-v769", "2026-11-25"), None);
-        assert_eq!(eol_reason("6.12.57-1-lts", "2026-11-25"), None);
-        assert!(eol_reason("5.15.0-100-generic", "2027-01-05")
-            .unwrap()
-            .contains("end of life on 2026-12-31"));
-        assert!(eol_reason("5.4.0-216-generic", "2026-11-25")
-            .unwrap()
-            .contains("older than the oldest"));
-        assert!(eol_reason("6.14.2", "2026-11-25")
-            .unwrap()
-            .contains("not a long-term"));
-        assert_eq!(eol_reason("7.3.1", "2026-11-25"), None);
-        assert_eq!(eol_reason("garbage", "2026-11-25"), None);
-    }
-
-    #[test]
-    fn data_files_are_checked_and_the_newer_copy_wins() {
-        assert!(parse(BUILTIN).unwrap().updated().len() == 10);
-        assert!(
-            parse("oldest_lts = \"5.10\"\noldest_current_stable = \"7.2\"\nlts = []\n")
-                .unwrap_err()
-                .contains("updated")
-        );
-        let older = BUILTIN.replace(
-            &format!("updated = {}", parse(BUILTIN).unwrap().updated()),
-            "updated = 2020-01-01",
-        );
-        assert!(parse(&older).unwrap().updated() == "2020-01-01");
-        let bad = BUILTIN.replace("oldest_lts = \"5.10\"", "oldest_lts = \"five\"");
-        assert!(parse(&bad).unwrap_err().contains("five"));
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join(FILE);
-        // Missing, older, broken: the built-in copy; newer: the installed file.
-        assert_eq!(installed_or_builtin(&file, true).origin, "built-in copy");
-        std::fs::write(&file, &older).unwrap();
-        assert_eq!(installed_or_builtin(&file, true).origin, "built-in copy");
-        std::fs::write(&file, &bad).unwrap();
-        assert_eq!(installed_or_builtin(&file, true).origin, "built-in copy");
-        let newer = BUILTIN.replace(
-            &format!("updated = {}", parse(BUILTIN).unwrap().updated()),
-            "updated = 2099-01-01",
-        );
-        std::fs::write(&file, &newer).unwrap();
-        let d = installed_or_builtin(&file, true);
-        assert_eq!(d.origin, "installed data file");
-        assert_eq!(d.series.updated(), "2099-01-01");
-        // The age is said; a stale table says so.
-        let b = builtin();
-        assert_eq!(
-            data_age(&b, &b.series.updated()),
-            format!(
-                "kernel series data of {} (built-in copy)",
-                b.series.updated()
-            )
-        );
-        assert!(data_age(
-            &SeriesData {
-                series: parse(&older).unwrap(),
-                origin: "x"
-            },
-            "2026-11-25"
-        )
-        .contains("days older than this report"));
-    }
-
-    #[test]
-    fn distribution_kernels_are_recognised() {
-        assert_eq!(
-            maintained_by(
-                "5.14.0-570.12.1.el9_6.x86_64",
-                "rocky",
-                "rhel centos fedora"
-            ),
-            Some("the RHEL-family vendor")
-        );
-        assert_eq!(
-            maintained_by("6.8.0-85-generic", "ubuntu", "debian"),
-            Some("Ubuntu")
-        );
-        assert_eq!(
-            maintained_by("6.1.0-18-amd64", "debian", ""),
-            Some("Debian")
-        );
-        assert_eq!(
-            maintained_by("6.4.0-150600.23.7-default", "sles", "suse"),
-            Some("SUSE")
-        );
-        // Upstream-tracking distributions and self-built kernels are not exempt.
-        assert_eq!(maintained_by("6.14.2-arch1-1", "arch", ""), None);
-        assert_eq!(maintained_by("6.14.2-200.fc42.x86_64", "fedora", ""), None);
-        assert_eq!(maintained_by("6.14.2", "ubuntu", "debian"), None);
-        assert_eq!(maintained_by("5.15.0-100-generic", "", ""), None);
-    }
-}
+#[path = "kernel_tests.rs"]
+mod tests;

@@ -43,14 +43,21 @@ pub struct RuleInfo {
     pub triggers: &'static str,
 }
 
+/// Declares `RULES` and, for tests, where each rule's function lives (so a test can check that
+/// every rule has its own tests next to it).
 macro_rules! rules {
     ($($id:literal => $f:path, [$($need:literal),*], $triggers:literal;)*) => {
-        &[$(RuleInfo { id: $id, eval: $f, needs: &[$($need),*], triggers: $triggers }),*]
+        /// Every single-report rule, once.
+        pub static RULES: &[RuleInfo] =
+            &[$(RuleInfo { id: $id, eval: $f, needs: &[$($need),*], triggers: $triggers }),*];
+
+        /// Each rule id with its function's path (`module::function`).
+        #[cfg(test)]
+        static RULE_FUNCTIONS: &[(&str, &str)] = &[$(($id, stringify!($f))),*];
     };
 }
 
-/// Every single-report rule, once.
-pub static RULES: &[RuleInfo] = rules! {
+rules! {
     "mptcp-off" => config::mptcp_off, ["sysctl", "kconfig"], "net.mptcp.enabled = 0, or no /proc/sys/net/mptcp (kernel without MPTCP)";
     "no-endpoints" => config::no_endpoints, ["sysctl", "endpoints", "mib", "routing"], "a client (it initiates MPTCP connections, or --side client) with usable addresses on more than one interface, the in-kernel path manager and no endpoint";
     "subflows-limit-zero" => config::subflows_limit_zero, ["endpoints", "limits"], "`subflow` endpoints with limits subflows 0";
@@ -74,8 +81,12 @@ pub static RULES: &[RuleInfo] = rules! {
     "self-test" => counters::self_test, ["selftest", "mib"], "the loopback MPTCP self-test failed or fell back (not when a detected blackhole explains the fallback)";
     "kernel-eol" => kernel::kernel_eol, ["kernel", "distro"], "a kernel series out of upstream support (data/kernel-series.toml)";
     "kernel-splat" => kernel::kernel_splat, ["kmsg"], "WARNING:/BUG: splats mentioning mptcp in the kernel log";
-    "throughput" => throughput::all, ["links", "host", "endpoints", "sockets"], "subflow-mtu-mismatch: MTUs of MPTCP interfaces differ by 25% or more; interface-loss: errors or drops on an MPTCP interface; offload-off: GRO/GSO/TSO off on an MPTCP interface; single-busy-cpu: one CPU online with load above 0.9; backup-only-paths: every additional endpoint is a backup";
-};
+    "subflow-mtu-mismatch" => throughput::mtu_mismatch, ["links", "routing", "endpoints", "sockets"], "MTUs of MPTCP interfaces differ by 25% or more";
+    "interface-loss" => throughput::interface_loss, ["links", "routing", "endpoints", "sockets"], "errors or drops on an MPTCP interface";
+    "offload-off" => throughput::offloads_off, ["links", "routing", "endpoints", "sockets"], "GRO/GSO/TSO off on an MPTCP interface";
+    "single-busy-cpu" => throughput::single_cpu, ["host"], "one CPU online with load above 0.9";
+    "backup-only-paths" => throughput::backup_only, ["endpoints", "sockets"], "every additional endpoint is a backup";
+}
 
 /// Rules that need both sides (`merge`), with what triggers them.
 pub static CROSS_RULES: &[(&str, &str)] = &[
@@ -146,30 +157,5 @@ pub fn finding(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rule_ids_are_unique_and_needs_are_collectors() {
-        let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
-        ids.extend(CROSS_RULES.iter().map(|(id, _)| *id));
-        let n = ids.len();
-        ids.sort();
-        ids.dedup();
-        assert_eq!(ids.len(), n, "duplicate rule id");
-        let specs = crate::collect::spec::load_all(&[]).unwrap();
-        for need in needed_collectors() {
-            assert!(
-                specs.iter().any(|s| s.name == need),
-                "unknown collector {need}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_report_without_data_raises_nothing() {
-        assert!(evaluate(&testkit::report(vec![])).is_empty());
-        // The healthy client of the rules' own tests raises nothing either.
-        assert!(evaluate(&testkit::report(testkit::healthy())).is_empty());
-    }
-}
+#[path = "rule_tests.rs"]
+mod tests;

@@ -174,13 +174,7 @@ pub fn routing(r: &Report, ns: Option<&str>, v6: bool) -> Option<Routing> {
             &["ip", "rule", "show"],
         )
     };
-    let text = |argv: &[&str]| {
-        let name = crate::collect::spec::artifact_name_for(argv);
-        sec.artifacts
-            .iter()
-            .find(|a| a.name == name)
-            .map(|a| a.content.as_str())
-    };
+    let text = |argv: &[&str]| sec.command_output(argv).map(|a| a.content.as_str());
     Some(Routing {
         routes: parse_routes(text(routes)?, v6),
         rules: text(rules).map(parse_rules).unwrap_or_default(),

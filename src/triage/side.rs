@@ -2,25 +2,19 @@
 //! marked as a guess) from what the host did, else from its endpoints. Used to label the report and
 //! to pair a client with a server in `merge`.
 
-use crate::cli::SideArg;
-use crate::report::{Report, Side};
+use crate::report::{Endpoint, Report, Role, Side};
 
 /// The report's side: as given, else guessed (and marked as a guess) from what the host did (counters,
 /// sockets), else from its endpoints: only `signal` ones make a server, only `subflow` ones a client.
-pub fn side(report: &Report, given: Option<SideArg>) -> Option<Side> {
+pub fn side(report: &Report, given: Option<Role>) -> Option<Side> {
     let (role, guessed) = match given {
-        Some(SideArg::Client) => ("client", false),
-        Some(SideArg::Server) => ("server", false),
+        Some(role) => (role, false),
         None => (guess_role(report)?, true),
     };
-    Some(Side {
-        role: role.into(),
-        guessed,
-    })
+    Some(Side { role, guessed })
 }
 
-fn guess_role(report: &Report) -> Option<&'static str> {
-    use crate::netlink::{MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW};
+fn guess_role(report: &Report) -> Option<Role> {
     // What the namespaces did, together: one role only when no namespace did the other.
     let all = super::namespaces(report);
     let (mut initiates, mut accepts) = (false, false);
@@ -31,8 +25,8 @@ fn guess_role(report: &Report) -> Option<&'static str> {
         }
     }
     match (initiates, accepts) {
-        (true, false) => return Some("client"),
-        (false, true) => return Some("server"),
+        (true, false) => return Some(Role::Client),
+        (false, true) => return Some(Role::Server),
         (true, true) => return None,
         (false, false) => {}
     }
@@ -41,13 +35,53 @@ fn guess_role(report: &Report) -> Option<&'static str> {
         .find(|ns| report.endpoints(*ns).is_some())
         .flatten();
     let eps = report.endpoints(ns)?;
-    let has = |flag: u32| eps.iter().any(|e| e.flags & flag != 0);
-    match (
-        has(MPTCP_PM_ADDR_FLAG_SUBFLOW),
-        has(MPTCP_PM_ADDR_FLAG_SIGNAL),
-    ) {
-        (true, false) => Some("client"),
-        (false, true) => Some("server"),
+    let has = |flag: u32| eps.iter().any(|e| e.has(flag));
+    match (has(Endpoint::FLAG_SUBFLOW), has(Endpoint::FLAG_SIGNAL)) {
+        (true, false) => Some(Role::Client),
+        (false, true) => Some(Role::Server),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+    use super::*;
+
+    fn role(r: &Report, given: Option<Role>) -> Option<(Role, bool)> {
+        side(r, given).map(|s| (s.role, s.guessed))
+    }
+
+    #[test]
+    fn side_is_given_or_guessed() {
+        let mut r = report(vec![]);
+        assert_eq!(role(&r, None), None);
+        assert_eq!(role(&r, Some(Role::Server)), Some((Role::Server, false)));
+        // From the endpoints, when nothing shows what the host did.
+        let eps = |flags: &[u32]| {
+            endpoints(
+                flags
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &f)| ep("10.0.0.1", i as u8 + 1, f, None))
+                    .collect(),
+            )
+        };
+        r.sections = vec![eps(&[Endpoint::FLAG_SIGNAL])];
+        assert_eq!(role(&r, None), Some((Role::Server, true)));
+        r.sections = vec![eps(&[Endpoint::FLAG_SUBFLOW, Endpoint::FLAG_SUBFLOW])];
+        assert_eq!(role(&r, None), Some((Role::Client, true)));
+        r.sections = vec![eps(&[Endpoint::FLAG_SIGNAL, Endpoint::FLAG_SUBFLOW])];
+        assert_eq!(role(&r, None), None);
+        // Counters of every namespace count: a second namespace that initiated makes a client, one
+        // that initiated beside one that accepted makes no guess.
+        let mib_in = |ns: &str, name: &str| Section {
+            netns: Some(ns.into()),
+            ..mib(&[(name, 4)])
+        };
+        r.sections = vec![eps(&[Endpoint::FLAG_SIGNAL]), mib_in("a", "MPCapableSYNTX")];
+        assert_eq!(role(&r, None), Some((Role::Client, true)));
+        r.sections.push(mib_in("b", "MPCapableSYNRX"));
+        assert_eq!(role(&r, None), None);
     }
 }

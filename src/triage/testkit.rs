@@ -1,6 +1,8 @@
 //! Report builders for the rules' unit tests: a healthy client (MPTCP on, a `subflow` endpoint on the
 //! second of two up interfaces, limits allowing it, counters showing it initiated and joined) to which
-//! each test applies the one change that triggers, or nearly triggers, its rule.
+//! each test applies the one change that triggers, or nearly triggers, its rule. Each rule has a test
+//! in its module named after the rule id that asserts both (`says` gives `"Severity:rule-id"`, a near
+//! miss is `.is_empty()`); rule_tests.rs fails when one is missing.
 
 pub use crate::report::*;
 use std::collections::BTreeMap;
@@ -93,7 +95,7 @@ pub fn routing_section(links: Vec<Link>, rp_all: u8, texts: &[(&[&str], &str)]) 
     s.artifacts = texts
         .iter()
         .map(|(argv, text)| Artifact {
-            name: crate::collect::spec::artifact_name_for(argv),
+            name: artifact_name_for(argv),
             source: Source::File { path: "-".into() },
             content: text.to_string(),
             truncated: false,

@@ -7,11 +7,7 @@
 mod paths;
 
 use super::{finding, where_, DOCS_FAQ, DOCS_PM};
-use crate::netlink::iproute::render_endpoints;
-use crate::netlink::{
-    MPTCP_PM_ADDR_FLAG_BACKUP, MPTCP_PM_ADDR_FLAG_SIGNAL, MPTCP_PM_ADDR_FLAG_SUBFLOW,
-};
-use crate::report::{Finding, LinkCounters, LinkDetail, Report, Severity};
+use crate::report::{Endpoint, Finding, LinkCounters, LinkDetail, Report, Severity};
 pub use paths::subflow_interfaces;
 use paths::{detail, ip_of, mtu, namespaces};
 use std::net::IpAddr;
@@ -235,23 +231,15 @@ pub fn backup_only(r: &Report) -> Vec<Finding> {
             .collect();
         let extra: Vec<_> = eps
             .iter()
-            .filter(|e| e.flags & (MPTCP_PM_ADDR_FLAG_SUBFLOW | MPTCP_PM_ADDR_FLAG_SIGNAL) != 0)
+            .filter(|e| e.has(Endpoint::FLAG_SUBFLOW | Endpoint::FLAG_SIGNAL))
             .filter(|e| !initial.contains(&e.addr))
             .collect();
-        if extra.is_empty()
-            || extra
-                .iter()
-                .any(|e| e.flags & MPTCP_PM_ADDR_FLAG_BACKUP == 0)
-        {
+        if extra.is_empty() || extra.iter().any(|e| !e.has(Endpoint::FLAG_BACKUP)) {
             continue;
         }
         let mut evidence: Vec<String> = extra
             .iter()
-            .map(|e| {
-                render_endpoints(std::slice::from_ref(*e))
-                    .trim_end()
-                    .to_string()
-            })
+            .map(|e| e.iproute_line().trim_end().to_string())
             .collect();
         let windows = r.reproduce.iter().flat_map(|rep| &rep.namespaces);
         for w in windows.filter(|w| w.netns.as_deref() == ns) {
@@ -278,20 +266,6 @@ pub fn backup_only(r: &Report) -> Vec<Finding> {
         ));
     }
     out
-}
-
-/// Every throughput rule (registered once in `RULES`; each finding carries its own rule id).
-pub fn all(r: &Report) -> Vec<Finding> {
-    [
-        mtu_mismatch,
-        interface_loss,
-        offloads_off,
-        single_cpu,
-        backup_only,
-    ]
-    .iter()
-    .flat_map(|rule| rule(r))
-    .collect()
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! Which interfaces carry MPTCP traffic in a namespace, and the per-interface facts the throughput
 //! rules and the summary's interface table look up.
 
-use crate::netlink::iproute::render_endpoints;
 use crate::report::{LinkDetail, Report};
 use std::net::{IpAddr, SocketAddr};
 
@@ -55,13 +54,7 @@ pub fn subflow_interfaces(r: &Report, ns: Option<&str>) -> Vec<(String, String)>
     };
     for e in r.endpoints(ns).into_iter().flatten() {
         let dev = e.dev.clone().or_else(|| holder(r, ns, e.addr));
-        add(
-            dev,
-            format!(
-                "endpoint {}",
-                render_endpoints(std::slice::from_ref(e)).trim_end()
-            ),
-        );
+        add(dev, format!("endpoint {}", e.iproute_line().trim_end()));
     }
     for s in r.sockets(ns).into_iter().flatten() {
         if s.state == "LISTEN" {

@@ -1,40 +1,14 @@
 //! Each throughput rule: the report that triggers it, the evidence it gives, and the near misses and
 //! missing data that must keep it quiet.
 
+use super::super::testkit::*;
 use super::*;
-use crate::report::*;
-use crate::report::{
-    EndedBy, LinkSample, NsWindow, PathTotal, Reproduce, Sample, Samples, Snapshot,
-};
 
-fn section(collector: &str, data: Data) -> Section {
-    Section::ok(collector, vec![data])
-}
-
-fn report(sections: Vec<Section>) -> Report {
-    Report::new(Meta::new(chrono::Utc::now(), "h"), sections)
-}
-
-fn ep(addr: &str, id: u8, flags: u32, dev: &str) -> Endpoint {
-    Endpoint {
-        id,
-        addr: addr.parse().unwrap(),
-        port: 0,
-        flags,
-        ifindex: Some(id as i32 + 1),
-        dev: Some(dev.into()),
-    }
-}
-
+/// An interface of the routing collector with this MTU and a /24 address.
 fn iface(name: &str, mtu: u32, addr: &str) -> Link {
     Link {
-        name: name.into(),
-        index: 2,
-        state: "UP".into(),
-        flags: vec!["UP".into(), "LOWER_UP".into()],
         mtu: Some(mtu),
-        addrs: vec![format!("{addr}/24")],
-        rp_filter: None,
+        ..link(name, &[&format!("{addr}/24")], 0)
     }
 }
 
@@ -64,7 +38,7 @@ fn client(eth1_mtu: u32, links: Vec<LinkDetail>, ep_flags: u32) -> Report {
     report(vec![
         section(
             "endpoints",
-            Data::Endpoints(vec![ep("10.0.2.1", 2, ep_flags, "eth1")]),
+            Data::Endpoints(vec![ep("10.0.2.1", 2, ep_flags, Some("eth1"))]),
         ),
         section(
             "sockets",
@@ -90,13 +64,9 @@ fn client(eth1_mtu: u32, links: Vec<LinkDetail>, ep_flags: u32) -> Report {
     ])
 }
 
-fn ids(f: &[Finding]) -> Vec<&str> {
-    f.iter().map(|f| f.rule.as_str()).collect()
-}
-
 #[test]
 fn subflow_interfaces_come_from_endpoints_sockets_and_samples() {
-    let r = client(1500, vec![], MPTCP_PM_ADDR_FLAG_SUBFLOW);
+    let r = client(1500, vec![], Endpoint::FLAG_SUBFLOW);
     let names: Vec<String> = subflow_interfaces(&r, None)
         .into_iter()
         .map(|(n, _)| n)
@@ -106,9 +76,10 @@ fn subflow_interfaces_come_from_endpoints_sockets_and_samples() {
 }
 
 #[test]
-fn very_different_mtus() {
-    let f = mtu_mismatch(&client(9000, vec![], MPTCP_PM_ADDR_FLAG_SUBFLOW));
-    assert_eq!(ids(&f), ["subflow-mtu-mismatch"]);
+fn subflow_mtu_mismatch_between_very_different_mtus() {
+    let r = client(9000, vec![], Endpoint::FLAG_SUBFLOW);
+    assert_eq!(says(mtu_mismatch, &r), ["Warning:subflow-mtu-mismatch"]);
+    let f = mtu_mismatch(&r);
     assert!(
         f[0].title.contains("1500 bytes on eth0 and 9000 on eth1"),
         "{}",
@@ -124,17 +95,17 @@ fn very_different_mtus() {
     );
     // The links collector's MTU wins over the routing collector's.
     let links = vec![detail("eth1", 1500, None, ALL_ON, &[])];
-    assert!(mtu_mismatch(&client(9000, links, MPTCP_PM_ADDR_FLAG_SUBFLOW)).is_empty());
+    assert!(mtu_mismatch(&client(9000, links, Endpoint::FLAG_SUBFLOW)).is_empty());
     // Near miss: 1500 vs 1280 (a tunnel) is not "very" different.
-    assert!(mtu_mismatch(&client(1280, vec![], MPTCP_PM_ADDR_FLAG_SUBFLOW)).is_empty());
+    assert!(mtu_mismatch(&client(1280, vec![], Endpoint::FLAG_SUBFLOW)).is_empty());
     // One interface only: nothing to compare.
-    let mut r = client(9000, vec![], MPTCP_PM_ADDR_FLAG_SUBFLOW);
+    let mut r = client(9000, vec![], Endpoint::FLAG_SUBFLOW);
     r.sections.retain(|s| s.collector != "sockets");
     assert!(mtu_mismatch(&r).is_empty());
 }
 
 #[test]
-fn drops_and_errors_with_their_numbers() {
+fn interface_loss_with_the_numbers() {
     let mut eth1 = detail("eth1", 1500, None, ALL_ON, &[]);
     eth1.counters = Some(LinkCounters {
         rx_packets: 5000,
@@ -148,29 +119,26 @@ fn drops_and_errors_with_their_numbers() {
     let r = client(
         1500,
         vec![detail("eth0", 1500, None, ALL_ON, &[]), eth1, eth9.clone()],
-        MPTCP_PM_ADDR_FLAG_SUBFLOW,
+        Endpoint::FLAG_SUBFLOW,
     );
+    // eth9 carries no MPTCP traffic.
+    assert_eq!(says(interface_loss, &r), ["Warning:interface-loss"]);
     let f = interface_loss(&r);
-    assert_eq!(ids(&f), ["interface-loss"], "eth9 carries no MPTCP traffic");
-    assert_eq!(f[0].severity, Severity::Warning);
     assert_eq!(f[0].evidence, ["eth1: rx_dropped 17, tx_errors 2 (since it was created; rx_packets 5000, tx_packets 4000)"]);
     // No MPTCP interface known: every interface is looked at, as information only.
     let r = report(vec![section("links", Data::Links(vec![eth9]))]);
-    let f = interface_loss(&r);
-    assert_eq!((f.len(), f[0].severity), (1, Severity::Info));
+    assert_eq!(says(interface_loss, &r), ["Info:interface-loss"]);
     // Clean counters, or none at all: quiet.
     let mut no_counters = detail("eth1", 1500, None, ALL_ON, &[]);
     no_counters.counters = None;
-    assert!(
-        interface_loss(&client(1500, vec![no_counters], MPTCP_PM_ADDR_FLAG_SUBFLOW)).is_empty()
-    );
+    assert!(interface_loss(&client(1500, vec![no_counters], Endpoint::FLAG_SUBFLOW)).is_empty());
 }
 
 #[test]
-fn drops_during_the_window_are_evidence() {
+fn interface_loss_during_the_window_is_evidence() {
     let mut eth1 = detail("eth1", 1500, None, ALL_ON, &[]);
     eth1.counters.as_mut().unwrap().rx_dropped = 40;
-    let mut r = client(1500, vec![eth1], MPTCP_PM_ADDR_FLAG_SUBFLOW);
+    let mut r = client(1500, vec![eth1], Endpoint::FLAG_SUBFLOW);
     let ls = |t, d| Sample {
         t_ms: t,
         links: vec![LinkSample {
@@ -189,7 +157,7 @@ fn drops_during_the_window_are_evidence() {
 }
 
 #[test]
-fn offloads_off_on_a_subflow_interface() {
+fn offload_off_on_a_subflow_interface() {
     let links = vec![
         detail("eth0", 1500, None, ALL_ON, &[]),
         detail(
@@ -200,8 +168,9 @@ fn offloads_off_on_a_subflow_interface() {
             &["rx-gro"],
         ),
     ];
-    let f = offloads_off(&client(1500, links, MPTCP_PM_ADDR_FLAG_SUBFLOW));
-    assert_eq!(ids(&f), ["offload-off"]);
+    let r = client(1500, links, Endpoint::FLAG_SUBFLOW);
+    assert_eq!(says(offloads_off, &r), ["Warning:offload-off"]);
+    let f = offloads_off(&r);
     assert_eq!(
         f[0].evidence[..2],
         [
@@ -217,21 +186,16 @@ fn offloads_off_on_a_subflow_interface() {
         &["tx-tcp-segmentation", "tx-generic-segmentation"],
         &["rx-gro"],
     )];
-    assert!(offloads_off(&client(1500, veth, MPTCP_PM_ADDR_FLAG_SUBFLOW)).is_empty());
+    assert!(offloads_off(&client(1500, veth, Endpoint::FLAG_SUBFLOW)).is_empty());
     // Off on an interface without MPTCP traffic, or offloads unknown: quiet.
     let mut unknown = detail("eth1", 1500, None, &[], &[]);
     unknown.offloads = None;
     let other = detail("eth7", 1500, None, &[], &[]);
-    assert!(offloads_off(&client(
-        1500,
-        vec![unknown, other],
-        MPTCP_PM_ADDR_FLAG_SUBFLOW
-    ))
-    .is_empty());
+    assert!(offloads_off(&client(1500, vec![unknown, other], Endpoint::FLAG_SUBFLOW)).is_empty());
 }
 
 #[test]
-fn one_busy_cpu() {
+fn single_busy_cpu() {
     let host = |cpus, load| {
         report(vec![section(
             "host",
@@ -245,8 +209,11 @@ fn one_busy_cpu() {
             }),
         )])
     };
+    assert_eq!(
+        says(single_cpu, &host(1, 0.97)),
+        ["Warning:single-busy-cpu"]
+    );
     let f = single_cpu(&host(1, 0.97));
-    assert_eq!(ids(&f), ["single-busy-cpu"]);
     assert_eq!(
         f[0].evidence,
         [
@@ -291,8 +258,8 @@ fn window(samples: Samples) -> Reproduce {
 }
 
 #[test]
-fn every_additional_path_a_backup() {
-    let backup = MPTCP_PM_ADDR_FLAG_SUBFLOW | MPTCP_PM_ADDR_FLAG_BACKUP;
+fn backup_only_paths_when_every_additional_path_is_a_backup() {
+    let backup = Endpoint::FLAG_SUBFLOW | Endpoint::FLAG_BACKUP;
     let mut r = client(1500, vec![], backup);
     let path = |local: &str, backup, bytes| PathTotal {
         local: local.into(),
@@ -308,8 +275,8 @@ fn every_additional_path_a_backup() {
         ],
         ..Default::default()
     }));
+    assert_eq!(says(backup_only, &r), ["Info:backup-only-paths"]);
     let f = backup_only(&r);
-    assert_eq!(ids(&f), ["backup-only-paths"]);
     assert_eq!(
         f[0].evidence,
         [
@@ -320,17 +287,17 @@ fn every_additional_path_a_backup() {
     // One additional path that is not a backup: aggregation is possible.
     let mut r = client(1500, vec![], backup);
     if let Some(Data::Endpoints(e)) = r.sections[0].data.first_mut() {
-        e.push(ep("10.0.3.1", 3, MPTCP_PM_ADDR_FLAG_SUBFLOW, "eth2"));
+        e.push(ep("10.0.3.1", 3, Endpoint::FLAG_SUBFLOW, Some("eth2")));
     }
     assert!(backup_only(&r).is_empty());
     // An endpoint on the initial path's address is not an additional path: the only one left is a
     // backup.
     let mut r = client(1500, vec![], backup);
     if let Some(Data::Endpoints(e)) = r.sections[0].data.first_mut() {
-        e.push(ep("10.0.1.1", 1, MPTCP_PM_ADDR_FLAG_SUBFLOW, "eth0"));
+        e.push(ep("10.0.1.1", 1, Endpoint::FLAG_SUBFLOW, Some("eth0")));
     }
-    assert_eq!(ids(&backup_only(&r)), ["backup-only-paths"]);
+    assert_eq!(says(backup_only, &r), ["Info:backup-only-paths"]);
     // No endpoints, or endpoints without subflow/signal: quiet.
     assert!(backup_only(&report(vec![])).is_empty());
-    assert!(backup_only(&client(1500, vec![], MPTCP_PM_ADDR_FLAG_BACKUP)).is_empty());
+    assert!(backup_only(&client(1500, vec![], Endpoint::FLAG_BACKUP)).is_empty());
 }

@@ -102,7 +102,7 @@ pub fn all_at(section: &Section, entry: &Entry) -> String {
         .raw
         .as_deref()
         .filter(|n| artifact(section, n).is_some())
-        .map(|n| crate::archive::raw_path(section.netns.as_deref(), &section.collector, n))
+        .map(|n| crate::report::raw_path(section.netns.as_deref(), &section.collector, n))
         .unwrap_or_else(|| "report.json".into())
 }
 
@@ -342,7 +342,7 @@ pub fn raw_of(report: &Report, facts: Facts, ns: Option<&str>) -> String {
     report
         .section(facts, ns)
         .and_then(|s| Some((s, s.artifacts.first()?)))
-        .map(|(s, a)| crate::archive::raw_path(ns, &s.collector, &a.name))
+        .map(|(s, a)| crate::report::raw_path(ns, &s.collector, &a.name))
         .unwrap_or_else(|| "report.json".into())
 }
 

@@ -4,7 +4,7 @@
 //! edits. The link stays under GitHub's URL limit by leaving fields out, and says which.
 
 use super::sysinfo;
-use crate::report::{Report, Severity};
+use crate::report::{Report, Role, Severity};
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -31,7 +31,7 @@ pub struct Form {
 /// known for sure (given with `--side`, or by its position in `merge CLIENT SERVER`).
 pub struct Host<'a> {
     pub label: String,
-    pub side: Option<&'a str>,
+    pub side: Option<Role>,
     pub report: &'a Report,
 }
 
@@ -43,10 +43,10 @@ fn field(id: &str, label: &str, value: String) -> Field {
     }
 }
 
-fn side_label(side: &str) -> &'static str {
+fn side_label(side: Role) -> &'static str {
     match side {
-        "client" => "System info: Client",
-        _ => "System info: Server",
+        Role::Client => "System info: Client",
+        Role::Server => "System info: Server",
     }
 }
 
@@ -58,7 +58,7 @@ pub fn for_report(report: &Report) -> Form {
         .side
         .as_ref()
         .filter(|s| !s.guessed)
-        .map(|s| s.role.as_str());
+        .map(|s| s.role);
     let mut fields = vec![field("system", "System info", sysinfo::system_info(report))];
     if let Some(side) = side {
         fields.push(field(
@@ -75,7 +75,7 @@ pub fn for_report(report: &Report) -> Form {
 pub fn for_hosts(hosts: &[Host]) -> Form {
     let all = sysinfo::labelled(hosts.iter().map(|h| (h.label.as_str(), h.report)));
     let mut fields = vec![field("system", "System info", all)];
-    for side in ["client", "server"] {
+    for side in [Role::Client, Role::Server] {
         let of_side: Vec<&Host> = hosts.iter().filter(|h| h.side == Some(side)).collect();
         let value = match of_side.as_slice() {
             [] => continue,
@@ -269,4 +269,57 @@ fn filled(form: &Form, left_out: &[String]) -> String {
         .map(|f| f.label.clone())
         .collect();
     quoted(&kept)
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::*;
+    use crate::views::form;
+
+    #[test]
+    fn encoding_round_trips() {
+        let s = "$ uname -a\nLinux host-1 6.18 #1 SMP x86_64 GNU/Linux\nNAME=\"Fedora Linux\" 100%&=?#+\n";
+        let enc = percent_encode(s);
+        assert!(enc
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.~%".contains(&b)));
+        let mut dec = Vec::new();
+        let b = enc.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%' {
+                dec.push(u8::from_str_radix(&enc[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            } else {
+                dec.push(b[i]);
+                i += 1;
+            }
+        }
+        assert_eq!(String::from_utf8(dec).unwrap(), s);
+        let big = |n: usize, narrative: usize| Form {
+            fields: vec![
+                form::Field {
+                    id: "system".into(),
+                    label: "System info".into(),
+                    value: "x".repeat(n),
+                },
+                form::Field {
+                    id: "what-did-you-do".into(),
+                    label: "What did you do?".into(),
+                    value: "y".repeat(narrative),
+                },
+            ],
+        };
+        assert!(form::link(&big(9000, 1)).is_none());
+        assert!(form::link_line(&big(9000, 1)).contains("by hand"));
+        // What does not fit is left out, and said.
+        let l = form::link(&big(4000, 5000)).unwrap();
+        assert!(l.url.len() <= MAX_URL);
+        assert_eq!(l.left_out, ["What did you do?"]);
+        assert!(form::link_line(&big(4000, 5000)).contains("\"What did you do?\" did not fit"));
+        assert!(form::link(&big(10, 10))
+            .unwrap()
+            .url
+            .ends_with("&what-did-you-do=yyyyyyyyyy"));
+    }
 }

@@ -5,7 +5,7 @@
 
 use super::form::{self, Host};
 use super::sysinfo;
-use crate::report::{Finding, Report, Severity};
+use crate::report::{Finding, Report, Role, Severity};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -54,7 +54,7 @@ fn side_view(host: &Host) -> SideView {
                 "guessed {} from counters, sockets and endpoints",
                 s.role
             ))
-        } else if Some(s.role.as_str()) != host.side {
+        } else if Some(s.role) != host.side {
             Some(format!("labelled {} with --side", s.role))
         } else {
             None
@@ -107,20 +107,20 @@ pub fn hosts<'a>(reports: &[&'a Report]) -> Vec<Host<'a>> {
         return vec![
             Host {
                 label: "client".into(),
-                side: Some("client"),
+                side: Some(Role::Client),
                 report: client,
             },
             Host {
                 label: "server".into(),
-                side: Some("server"),
+                side: Some(Role::Server),
                 report: server,
             },
         ];
     }
-    let own: Vec<(String, Option<&str>)> = reports
+    let own: Vec<(String, Option<Role>)> = reports
         .iter()
         .map(|r| match r.meta.side.as_ref().filter(|s| !s.guessed) {
-            Some(s) => (s.role.clone(), Some(s.role.as_str())),
+            Some(s) => (s.role.to_string(), Some(s.role)),
             None => (r.meta.hostname.clone(), None),
         })
         .collect();
@@ -151,8 +151,8 @@ pub fn render_merged(client: &Report, server: &Report) -> anyhow::Result<String>
 pub fn render_hosts(hosts: &[Host]) -> anyhow::Result<String> {
     let mut findings: Vec<FindingView> = Vec::new();
     let mut cross = Vec::new();
-    for c in hosts.iter().filter(|h| h.side == Some("client")) {
-        for s in hosts.iter().filter(|h| h.side == Some("server")) {
+    for c in hosts.iter().filter(|h| h.side == Some(Role::Client)) {
+        for s in hosts.iter().filter(|h| h.side == Some(Role::Server)) {
             let label = if hosts.len() == 2 {
                 "both sides".to_string()
             } else {
@@ -218,5 +218,42 @@ pub fn render_hosts(hosts: &[Host]) -> anyhow::Result<String> {
         super::budget::SUMMARY_BUDGET,
         view,
     )
-    .map(|s| super::escape::escape(&s).into_owned())
+    .map(|s| crate::sys::escape::escape(&s).into_owned())
+}
+
+/// `merge --format json`: each side (archive, side label, its own findings) and the cross-side
+/// findings.
+/// `merge --format json`: each archive's findings, and the cross-side findings of every client/server
+/// pair with rule ids. With exactly two archives, `client` and `server` name them too.
+pub fn merged_json(hosts: &[super::form::Host], paths: &[std::path::PathBuf]) -> String {
+    let entry = |h: &super::form::Host, p: &std::path::Path| {
+        serde_json::json!({
+            "label": h.label,
+            "archive": p.display().to_string(),
+            "side": h.report.meta.side,
+            "findings": h.report.findings,
+        })
+    };
+    let mut pairs = Vec::new();
+    let mut cross = Vec::new();
+    for c in hosts.iter().filter(|h| h.side == Some(Role::Client)) {
+        for s in hosts.iter().filter(|h| h.side == Some(Role::Server)) {
+            let found = crate::triage::cross_side(c.report, s.report);
+            pairs
+                .push(serde_json::json!({"client": c.label, "server": s.label, "findings": found}));
+            cross.extend(found);
+        }
+    }
+    let listed: Vec<serde_json::Value> =
+        hosts.iter().zip(paths).map(|(h, p)| entry(h, p)).collect();
+    let mut v = serde_json::json!({
+        "hosts": listed,
+        "pairs": pairs,
+        "cross_side": cross,
+    });
+    if let ([c, s], [cp, sp]) = (hosts, paths) {
+        v["client"] = entry(c, cp);
+        v["server"] = entry(s, sp);
+    }
+    serde_json::to_string_pretty(&v).expect("plain JSON values") + "\n"
 }

@@ -1,5 +1,7 @@
-//! Views of a Report: the issue-form summary (markdown, from templates/), plain text and JSON. Every
-//! view reads only the Report, so `show` on an archive prints exactly what the collecting run printed.
+//! Views of a Report: the issue-form summary (markdown, from templates/, within its budget), plain
+//! text, JSON, the merged and diff views, the bug-form link, and the text formats maintainers read
+//! (formats/: `sysctl`, `nstat`, ...). Every view reads only the Report, so `show` on an archive
+//! prints exactly what the collecting run printed.
 
 pub mod budget;
 mod budget_lists;
@@ -9,8 +11,9 @@ mod budget_sysinfo;
 pub mod changes;
 pub mod context_view;
 pub mod diff;
-pub mod escape;
+pub mod findings;
 pub mod form;
+pub mod formats;
 pub mod merge;
 pub mod perf_view;
 pub mod privilege;
@@ -78,4 +81,13 @@ pub fn render(report: &Report, format: Format, opts: &SummaryOptions) -> anyhow:
         Format::Text => render_text(report),
         Format::Json => render_json(report),
     })
+}
+
+/// How stdout treats a `--format` view's text: JSON is escaped for a terminal as JSON, the other views
+/// were escaped when rendered.
+pub fn stdout_kind(format: Format) -> crate::sys::stdio::Kind {
+    match format {
+        Format::Json => crate::sys::stdio::Kind::Json,
+        _ => crate::sys::stdio::Kind::Escaped,
+    }
 }

@@ -6,7 +6,7 @@ use crate::report::{EndedBy, NsWindow, PathTotal, Reproduce, Samples, Snapshot};
 
 fn report(sections: Vec<Section>) -> Report {
     let mut meta = Meta::new(chrono::Utc::now(), "h");
-    meta.mode = "reproduce".into();
+    meta.mode = crate::report::Mode::Reproduce;
     meta.netns = vec![];
     Report::new(meta, sections)
 }

@@ -113,7 +113,7 @@ fn report() -> Report {
         meta: Meta {
             started_at: DateTime::UNIX_EPOCH,
             finished_at: DateTime::UNIX_EPOCH,
-            mode: "reproduce".into(),
+            mode: crate::report::Mode::Reproduce,
             hostname: "h".into(),
             uid: 0,
             privileged: true,

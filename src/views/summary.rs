@@ -136,7 +136,7 @@ fn side_line(report: &Report) -> Option<String> {
                 s.role
             )
         } else {
-            s.role.clone()
+            s.role.to_string()
         }
     })
 }
@@ -202,7 +202,7 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
     let fixed = Fixed {
         tool: &report.tool.name,
         version: &report.tool.version,
-        mode: &report.meta.mode,
+        mode: report.meta.mode.as_str(),
         started_at: report
             .meta
             .started_at
@@ -270,5 +270,5 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         SUMMARY_BUDGET,
         view,
     )
-    .map(|s| super::escape::escape(&s).into_owned())
+    .map(|s| crate::sys::escape::escape(&s).into_owned())
 }

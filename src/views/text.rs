@@ -17,7 +17,7 @@ const ITEMS_SHOWN: usize = 50;
 
 pub fn render_text(report: &Report) -> String {
     // The one place this view is made terminal-safe.
-    super::escape::escape(&text(report)).into_owned()
+    crate::sys::escape::escape(&text(report)).into_owned()
 }
 
 fn text(report: &Report) -> String {

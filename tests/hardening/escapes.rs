@@ -4,7 +4,7 @@
 
 use super::{archive_with_report, fixture_archive, report_json, run_on_tty};
 use crate::util::bin;
-use mptcp_get_debug::views::escape::is_unsafe;
+use mptcp_get_debug::sys::escape::is_unsafe;
 
 const HOSTILE: &str = "\x1b[2J\x1b[H\x1b]0;owned\x07\x1b]52;c;ZWNobyBvd25lZA==\x07\u{9b}31mred\x08\x08\rFAKE\u{202e}gnp.exe\u{2066}\u{7f}\u{85}";
 

@@ -126,7 +126,11 @@ mod tests {
     #[test]
     fn skipped_under_root() {
         let dir = tempfile::tempdir().unwrap();
-        let env = crate::app::make_env(&Some(dir.path().into()), &None, &None, 1.0).unwrap();
+        let env = crate::collect::source::environment(
+            &crate::collect::source::Source::Image(dir.path().into()),
+            1.0,
+        )
+        .unwrap();
         let spec = crate::collect::spec::load_all(&[])
             .unwrap()
             .into_iter()

@@ -8,10 +8,11 @@
 //! found", "-- No entries --", the hint about other users' messages), and that says nothing about
 //! the kernel's log.
 
-use super::kmsg_filter::{ends_splat, starts_splat, Extractor};
+use super::kmsg_filter::Extractor;
 use super::{command_artifact, command_problem, Builtin, Ctx, Output, Result, Stop};
 use crate::report::{Artifact, Body, Data, Entry, Facts, Format, KernelLog, Section, Source, Span};
 use crate::sys::CommandOutput;
+use crate::views::formats::kmsg::{ends_splat, starts_splat};
 
 /// The spec's fallbacks when /dev/kmsg cannot be read, in order.
 const FALLBACKS: [&str; 2] = ["dmesg", "journal"];
@@ -128,7 +129,7 @@ impl Builtin for Kmsg {
                 Err(e) => out.notes.push(e),
             }
         }
-        if all.is_none() && ctx.env.live {
+        if all.is_none() && ctx.env.live() {
             for id in FALLBACKS {
                 let mut kept = Output::default();
                 // Only the MPTCP-related lines are kept (below), not the whole log.

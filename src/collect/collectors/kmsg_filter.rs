@@ -3,6 +3,7 @@
 //! the latest ones, `MAX_SPLAT_LINES` in all), in log order. Memory holds only what is kept and the
 //! splat being read, however long the log: the ring buffer is never copied whole.
 
+use crate::views::formats::kmsg::{ends_splat, starts_splat};
 use std::collections::VecDeque;
 
 /// At most this many plain MPTCP lines are kept (the most recent).
@@ -11,30 +12,6 @@ pub const MAX_LINES: usize = 200;
 pub const MAX_SPLAT_LINES: usize = 400;
 /// A splat without an end marker is closed after this many lines.
 const SPLAT_MAX: usize = 300;
-
-/// Strips a `[   12.345678] ` dmesg timestamp so splat markers are found at the start.
-fn body(line: &str) -> &str {
-    let t = line.trim_start();
-    if t.starts_with('[') {
-        if let Some(i) = t.find("] ") {
-            return &t[i + 2..];
-        }
-    }
-    t
-}
-
-pub(crate) fn starts_splat(line: &str) -> bool {
-    let b = body(line);
-    b.starts_with("WARNING:")
-        || b.starts_with("BUG:")
-        || b.starts_with("Oops")
-        || b.starts_with("kernel BUG at")
-        || b.starts_with("------------[ cut here ]")
-}
-
-pub(crate) fn ends_splat(line: &str) -> bool {
-    body(line).starts_with("---[ end trace")
-}
 
 fn mentions_mptcp(line: &str) -> bool {
     line.as_bytes()

@@ -258,10 +258,11 @@ mod tests {
         )
         .unwrap();
         std::fs::write(cmds.path().join("ethtool -k eth1.exit"), "0").unwrap();
-        let env = crate::app::make_env(
-            &Some(root.path().into()),
-            &None,
-            &Some(cmds.path().into()),
+        let env = crate::collect::source::environment(
+            &crate::collect::source::Source::Recorded {
+                root: Some(root.path().into()),
+                commands: cmds.path().into(),
+            },
             1.0,
         )
         .unwrap();

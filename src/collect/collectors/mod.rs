@@ -25,7 +25,6 @@ pub mod nm_conf;
 pub mod nm_flags;
 pub mod nm_keyfile;
 pub mod nstat;
-pub mod nstat_text;
 pub mod routing;
 pub mod selftest;
 pub mod sockets;
@@ -51,14 +50,24 @@ pub struct Env {
     pub cap: usize,
     /// Running with root / CAP_NET_ADMIN.
     pub privileged: bool,
-    /// Commands and netlink may be used (live system, or recorded outputs with --root).
-    pub live: bool,
-    /// The running kernel is asked directly over netlink (not replayed from recorded outputs).
-    pub native: bool,
+    /// Where everything is read from (see `Env::live` and `Env::native` for what it allows).
+    pub source: crate::collect::source::Source,
     /// `--no-system-changes`: nothing that changes the system (no module load, no test connection).
     pub read_only: bool,
     /// The kernel build config, read once: (where from, text). Several collectors consult it.
     pub kconfig: std::sync::OnceLock<Option<(String, String)>>,
+}
+
+impl Env {
+    /// Commands and the path manager may be used (the live system, or outputs recorded for --root).
+    pub fn live(&self) -> bool {
+        self.source.runs_commands()
+    }
+
+    /// The running kernel is asked directly over netlink (not replayed from recorded outputs).
+    pub fn native(&self) -> bool {
+        self.source.native()
+    }
 }
 
 /// The view of one collector run: the environment, the namespace the thread is in, and the spec that
@@ -168,7 +177,7 @@ pub fn builtin_for(facts: Facts) -> Option<&'static dyn Builtin> {
 /// Whether `program` is installed: on the safe PATH of the system commands run on (with recorded
 /// outputs: recorded); for files only (--root), in the image's safe PATH directories.
 pub fn installed(env: &Env, program: &str) -> bool {
-    if env.live {
+    if env.live() {
         return env.runner.has(program);
     }
     if program.starts_with('/') {

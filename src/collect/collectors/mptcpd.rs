@@ -156,7 +156,7 @@ impl Builtin for Mptcpd {
         }
         d.installed = d.binary.is_some();
         d.mptcpize = runner.has("mptcpize");
-        if ctx.env.live && d.installed {
+        if ctx.env.live() && d.installed {
             // Independent queries (journalctl can take tens of milliseconds): all at once.
             let bin = d.binary.clone().unwrap_or_default();
             let binary: [&str; 1] = [bin.as_str()];

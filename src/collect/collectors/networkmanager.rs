@@ -94,7 +94,7 @@ impl Builtin for NetworkManager {
         };
         let answered = |out: &Output, id: &str| out.ran(id).filter(|r| r.success()).cloned();
         let mut version = answered(out, "version");
-        if version.is_none() && ctx.env.live && ctx.can_run("nmcli_version") {
+        if version.is_none() && ctx.env.live() && ctx.can_run("nmcli_version") {
             version = Some(ctx.run_declared("nmcli_version", &[], out)).filter(|r| r.success());
         }
         if let Some(ver) = version {

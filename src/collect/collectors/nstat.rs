@@ -2,10 +2,10 @@
 //! process, no history file read or written, no nstat daemon asked): what the script's `nstat`
 //! shows, for the namespace the thread is in.
 
-use super::nstat_text::{parse_good, parse_ugly, render_zas, Table, FILES};
 use super::{Builtin, Ctx, Output, Result, Stop};
 use crate::report::{Artifact, Counter, Source};
 use crate::sys::Fs;
+use crate::views::formats::nstat::{parse_good, parse_ugly, render_zas, Table, FILES};
 
 pub struct Nstat;
 

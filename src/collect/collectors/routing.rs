@@ -240,7 +240,7 @@ impl Builtin for Routing {
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
         let mut ifs = Interfaces::default();
         let fs = ctx.fs();
-        if ctx.env.native {
+        if ctx.env.native() {
             let names = Names::load(
                 |p| fs.read_to_string(p).ok(),
                 |d| fs.list_dir(d).unwrap_or_default(),
@@ -261,7 +261,7 @@ impl Builtin for Routing {
                     from_commands(ctx, out, &mut ifs);
                 }
             }
-        } else if ctx.env.live {
+        } else if ctx.env.live() {
             from_commands(ctx, out, &mut ifs);
         } else {
             out.notes.push(

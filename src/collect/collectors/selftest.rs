@@ -9,7 +9,7 @@
 //! "after" snapshot and event watch. `--no-system-changes` skips it.
 
 use super::{Builtin, Ctx, Output, Result, Stop};
-use crate::report::{Data, Entry, Facts, Section, SelfTest, View};
+use crate::report::{Data, Entry, Facts, Section, SelfTest, SelfTestResult, View};
 use std::time::{Duration, Instant};
 
 pub struct Selftest;
@@ -36,22 +36,22 @@ fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
 
-fn err(what: &str) -> (String, String) {
+fn err(what: &str) -> (SelfTestResult, String) {
     let e = std::io::Error::last_os_error();
-    let result = match e.raw_os_error() {
-        Some(libc::EPROTONOSUPPORT) => "unsupported",
-        Some(libc::ENOPROTOOPT) => "disabled",
-        _ => "error",
-    };
-    let detail = match result {
-        "unsupported" => format!("{what}: {e} (kernel without MPTCP)"),
-        "disabled" => format!("{what}: {e} (net.mptcp.enabled = 0)"),
-        _ => format!("{what}: {e}"),
-    };
-    (result.into(), detail)
+    match e.raw_os_error() {
+        Some(libc::EPROTONOSUPPORT) => (
+            SelfTestResult::Unsupported,
+            format!("{what}: {e} (kernel without MPTCP)"),
+        ),
+        Some(libc::ENOPROTOOPT) => (
+            SelfTestResult::Disabled,
+            format!("{what}: {e} (net.mptcp.enabled = 0)"),
+        ),
+        _ => (SelfTestResult::Error, format!("{what}: {e}")),
+    }
 }
 
-fn mptcp_socket(what: &str) -> std::result::Result<Fd, (String, String)> {
+fn mptcp_socket(what: &str) -> std::result::Result<Fd, (SelfTestResult, String)> {
     // SAFETY: plain syscall; the result is checked.
     let fd = unsafe {
         libc::socket(
@@ -66,7 +66,11 @@ fn mptcp_socket(what: &str) -> std::result::Result<Fd, (String, String)> {
     Ok(Fd(fd))
 }
 
-fn wait(fd: &Fd, events: libc::c_short, what: &str) -> std::result::Result<(), (String, String)> {
+fn wait(
+    fd: &Fd,
+    events: libc::c_short,
+    what: &str,
+) -> std::result::Result<(), (SelfTestResult, String)> {
     let mut p = libc::pollfd {
         fd: fd.0,
         events,
@@ -77,7 +81,7 @@ fn wait(fd: &Fd, events: libc::c_short, what: &str) -> std::result::Result<(), (
     match n {
         n if n < 0 => Err(err(what)),
         0 => Err((
-            "error".into(),
+            SelfTestResult::Error,
             format!("{what}: timed out after {} ms", STEP_TIMEOUT.as_millis()),
         )),
         _ => Ok(()),
@@ -96,7 +100,7 @@ fn sockaddr(port: u16) -> libc::sockaddr_in {
 const ALEN: libc::socklen_t = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
 
 /// Runs the exchange; Ok(detail) or the failure (result, detail).
-fn exchange() -> std::result::Result<(String, String), (String, String)> {
+fn exchange() -> std::result::Result<(SelfTestResult, String), (SelfTestResult, String)> {
     let listener = mptcp_socket("socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP)")?;
     let a = sockaddr(0);
     // SAFETY: valid fd and sockaddr_in of the given length.
@@ -160,7 +164,7 @@ fn exchange() -> std::result::Result<(String, String), (String, String)> {
     }
     if &buf[..n as usize] != msg {
         return Err((
-            "error".into(),
+            SelfTestResult::Error,
             format!("received {n} bytes that differ from what was sent"),
         ));
     }
@@ -181,7 +185,7 @@ fn exchange() -> std::result::Result<(String, String), (String, String)> {
     }
     if (ilen as usize) < INFO_FLAGS_OFFSET + 4 {
         return Err((
-            "error".into(),
+            SelfTestResult::Error,
             format!("MPTCP_INFO returned only {ilen} bytes"),
         ));
     }
@@ -193,14 +197,14 @@ fn exchange() -> std::result::Result<(String, String), (String, String)> {
     let port = u16::from_be(bound.sin_port);
     if flags & INFO_FLAG_FALLBACK != 0 {
         return Ok((
-            "fallback".into(),
+            SelfTestResult::Fallback,
             format!(
                 "connection to 127.0.0.1:{port} fell back to TCP (MPTCP_INFO flags {flags:#x})"
             ),
         ));
     }
     Ok((
-        "ok".into(),
+        SelfTestResult::Ok,
         format!(
             "MPTCP connection to 127.0.0.1:{port}, {} bytes exchanged, MPTCP_INFO flags {flags:#x}",
             msg.len()
@@ -285,7 +289,7 @@ impl Builtin for Selftest {
         let (result, detail) = if endpoints > 0 {
             match mptcp_socket("socket") {
                 Ok(_fd) => (
-                    "ok".to_string(),
+                    SelfTestResult::Ok,
                     format!("MPTCP socket created; no test connection made, because the {endpoints} endpoint(s) here would make the path manager act on it"),
                 ),
                 Err(e) => e,

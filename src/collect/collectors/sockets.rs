@@ -146,7 +146,7 @@ fn from_ss(ctx: &Ctx, out: &mut Output) -> Result {
             Stop::Failed(problem)
         });
     }
-    let modules_loaded = if ctx.env.native {
+    let modules_loaded = if ctx.env.native() {
         modules::newly_loaded(&before, &modules::loaded(ctx.fs()))
     } else {
         Vec::new()
@@ -199,7 +199,7 @@ impl Builtin for Sockets {
     }
 
     fn applies(&self, ctx: &Ctx) -> std::result::Result<(), String> {
-        if !ctx.env.native && !ctx.env.live {
+        if !ctx.env.native() && !ctx.env.live() {
             return Err("needs the live system (or recorded `ss -ManiH` output)".into());
         }
         plan(ctx).map(|_| ())
@@ -207,7 +207,7 @@ impl Builtin for Sockets {
 
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
         let plan = plan(ctx).map_err(Stop::Skipped)?;
-        if !ctx.env.native {
+        if !ctx.env.native() {
             return from_ss(ctx, out);
         }
         let before = modules::loaded(ctx.fs());
@@ -280,8 +280,8 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, text).unwrap();
         }
-        let root = Some(d.path().to_path_buf());
-        let mut env = crate::app::make_env(&root, &None, &None, 1.0).unwrap();
+        let source = crate::collect::source::Source::Image(d.path().to_path_buf());
+        let mut env = crate::collect::source::environment(&source, 1.0).unwrap();
         env.read_only = read_only;
         (d, env)
     }

@@ -3,18 +3,11 @@
 
 use super::{Builtin, Ctx, Output, Result, Stop};
 use crate::report::{Artifact, Data, Entry, Facts, Section, Source, Sysctl as SysctlData, View};
+use crate::views::formats::sysctl::render;
 
 pub struct Sysctl;
 
 pub const DIR: &str = "/proc/sys/net/mptcp";
-
-/// `sysctl net.mptcp` output: `name = value` lines.
-pub fn render(sysctls: &[SysctlData]) -> String {
-    sysctls
-        .iter()
-        .map(|s| format!("{} = {}\n", s.name, s.value))
-        .collect()
-}
 
 impl Builtin for Sysctl {
     fn name(&self) -> &'static str {

@@ -6,10 +6,15 @@
 mod command;
 mod wait;
 
-use crate::app;
+use crate::cli::settings::Settings;
 use crate::cli::CollectArgs;
+use crate::collect::plan;
+use crate::collect::source::environment;
 use crate::collect::window::{sampler, snapshot, watch};
+use crate::commands::collect::{output_dir, read_template};
 use crate::exit::usage;
+use crate::pipeline;
+use crate::report::Mode;
 use crate::report::{NsWindow, Reproduce};
 use crate::sys::signals;
 use crate::usage_bail;
@@ -19,30 +24,8 @@ use std::process::{ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The manifest's view of the window: how it ended and what was watched or lost.
-pub fn manifest_entry(r: &Reproduce) -> serde_json::Value {
-    let lost: u64 = r.namespaces.iter().map(|w| w.events_lost).sum();
-    serde_json::json!({
-        "ended_by": r.ended_by,
-        "duration_ms": r.duration_ms,
-        "command": r.command.as_ref().map(|c| serde_json::json!({
-            "argv": c.argv, "status": c.status(), "duration_ms": c.duration_ms,
-        })),
-        "events": r.namespaces.iter().map(|w| w.events_total).sum::<u64>(),
-        "events_lost": lost,
-        "events_lost_text": format!("{lost} events lost"),
-        "namespaces": r.namespaces.iter().map(|w| serde_json::json!({
-            "netns": w.netns,
-            "subscribed": w.subscribed,
-            "subscribe_error": w.subscribe_error,
-            "events": w.events_total,
-            "events_lost": w.events_lost,
-        })).collect::<Vec<_>>(),
-    })
-}
-
 /// What the throughput sampler may read here: sock_diag requests must not load a module.
-fn sample_options(env: &crate::collect::collectors::Env, args: &CollectArgs) -> sampler::Options {
+fn sample_options(env: &crate::collect::collectors::Env, settings: &Settings) -> sampler::Options {
     let ctx = crate::collect::collectors::Ctx {
         env,
         netns: None,
@@ -57,7 +40,10 @@ fn sample_options(env: &crate::collect::collectors::Env, args: &CollectArgs) -> 
     });
     sampler::Options {
         interval: Duration::from_millis(
-            args.sample_interval.unwrap_or(sampler::DEFAULT_INTERVAL_MS),
+            settings
+                .window
+                .sample_interval
+                .unwrap_or(sampler::DEFAULT_INTERVAL_MS),
         ),
         mptcp: crate::collect::collectors::sockets::diag_available(&ctx)
             .map_err(|why| format!("MPTCP connections not sampled: {why}")),
@@ -66,39 +52,39 @@ fn sample_options(env: &crate::collect::collectors::Env, args: &CollectArgs) -> 
 }
 
 pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
+    let settings = Settings::new(args, Mode::Reproduce, argv);
     if args.root.is_some() || args.commands_from.is_some() {
         usage_bail!(
             "reproduce needs the live system: --root and --commands-from only work with collect"
         );
     }
     let stdin = wait::StdinMode::for_run(
-        args.batch,
-        std::env::var_os("CI").is_some(),
+        settings.window.batch,
+        settings.window.ci,
         std::io::stdin().is_terminal(),
     );
-    if args.command.is_empty() && args.duration.is_none() && stdin == wait::StdinMode::Ignore {
+    if settings.window.command.is_empty()
+        && settings.window.duration.is_none()
+        && stdin == wait::StdinMode::Ignore
+    {
         usage_bail!("reproduce --batch: give --duration TIME or `-- CMD ARGS` to say when the reproduction ends");
     }
-    if let Some(prog) = args.command.first() {
+    if let Some(prog) = settings.window.command.first() {
         command::check_program(prog).map_err(|e| usage(anyhow!("reproduce -- {e}")))?;
     }
     // A bad --redact-key is a usage error now, not after the window.
-    crate::redact::Redactor::new(&app::redact_options(args)).map_err(usage)?;
-    let dir = if args.no_archive {
-        None
-    } else {
-        Some(app::output_dir(args)?)
-    };
-    let template = app::read_template(args)?;
-    let mut env = app::make_env(&None, &args.sysroot, &None, args.timeout)?;
-    env.read_only = args.no_system_changes;
+    crate::redact::Redactor::new(&settings.redact).map_err(usage)?;
+    let dir = output_dir(&settings)?;
+    let template = read_template(&settings)?;
+    let mut env = environment(&settings.source, settings.timeout)?;
+    env.read_only = settings.read_only;
     let env = Arc::new(env);
-    let namespaces = app::namespaces(&args.netns)?;
+    let namespaces = plan::namespaces(&settings.netns)?;
     if namespaces.iter().any(Option::is_some) && !env.privileged {
         usage_bail!("--netns: entering a network namespace needs root (CAP_SYS_ADMIN)");
     }
-    let specs = app::load_specs(&args.collectors_dir, true, &[], &[])?;
-    let timeout = Duration::from_secs_f64(args.timeout * 3.0 + 5.0);
+    let specs = plan::load_specs(&settings.collectors_dirs, true, &[], &[])?;
+    let timeout = settings.collector_timeout();
     let signals = signals::install(move || {
         command::signal_child(libc::SIGKILL);
         // Half-written archive and map, and the process groups of running commands.
@@ -106,7 +92,7 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
     })
     .map_err(|e| anyhow!("cannot install signal handlers: {e}"))?;
     let say = |msg: &str| {
-        if !args.quiet {
+        if !settings.quiet {
             eprintln!("mptcp-get-debug: {msg}");
         }
     };
@@ -123,19 +109,19 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
             );
         }
     }
-    let sampling = sampler::Sampler::start(&namespaces, sample_options(&env, args))
+    let sampling = sampler::Sampler::start(&namespaces, sample_options(&env, &settings))
         .map_err(|e| anyhow!("cannot start the throughput sampler: {e}"))?;
     let started_at = chrono::Utc::now();
     let t0 = Instant::now();
     let interactive = stdin == wait::StdinMode::Terminal;
-    let command = (!args.command.is_empty()).then(|| {
+    let command = (!settings.window.command.is_empty()).then(|| {
         let ns = namespaces.iter().flatten().next().cloned();
         let stdin = if interactive {
             Stdio::inherit()
         } else {
             Stdio::null()
         };
-        command::spawn(&args.command, ns, !args.quiet, stdin)
+        command::spawn(&settings.window.command, ns, !settings.quiet, stdin)
     });
     // Like the script: Enter on a terminal ends the window; a stdin that is not a terminal (a pipe, a
     // file, /dev/null) ends it with its first line or its end, unless --duration says when (a cron job
@@ -143,13 +129,13 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
     let enter = command.is_none()
         && match stdin {
             wait::StdinMode::Terminal => true,
-            wait::StdinMode::Input => args.duration.is_none(),
+            wait::StdinMode::Input => settings.window.duration.is_none(),
             wait::StdinMode::Ignore => false,
         };
     if enter && !interactive {
         say(&format!(
             "watching MPTCP events; stdin is not a terminal: the window ends at its first line or its end{}",
-            args.duration
+            settings.window.duration
                 .map(|d| format!(" (or after {d:.0?})"))
                 .unwrap_or_default()
         ));
@@ -162,14 +148,14 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
     } else if command.is_none() {
         say(&format!(
             "watching MPTCP events for {:?}; Ctrl-C ends the window early",
-            args.duration.unwrap_or_default()
+            settings.window.duration.unwrap_or_default()
         ));
     }
     let (ended_by, command_run) = wait::wait(wait::Ends {
         signals: &signals,
         enter,
         terminal: interactive,
-        deadline: args.duration.map(|d| t0 + d),
+        deadline: settings.window.duration.map(|d| t0 + d),
         command,
     });
     let ended_at = chrono::Utc::now();
@@ -219,16 +205,10 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
         ended_at,
         duration_ms: (window.as_secs_f64() * 1_000_000.0).round() / 1000.0,
         ended_by,
-        requested_duration_ms: args.duration.map(|d| d.as_millis() as u64),
+        requested_duration_ms: settings.window.duration.map(|d| d.as_millis() as u64),
         command: command_run,
         namespaces: windows,
     };
-    let collected = app::collect_report_with(
-        args,
-        argv,
-        "reproduce",
-        &app::redact_options(args),
-        Some(record),
-    )?;
-    app::emit(args, collected, dir, template)
+    let collected = pipeline::collect(&settings, Some(record))?;
+    pipeline::emit(&settings, collected, dir, template)
 }

@@ -121,7 +121,7 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
                     .replace("@DATADIR@", &roff_text(crate::triage::kernel::DATA_DIR))
                     .replace(
                         "@COLLECTORS@",
-                        &roff_text(crate::app::SYSTEM_COLLECTORS_DIR),
+                        &roff_text(crate::collect::plan::SYSTEM_COLLECTORS_DIR),
                     )
                     .as_bytes(),
             );
