@@ -190,7 +190,11 @@ fn every_command_run_is_declared_in_a_spec() {
         let extra = case.join("collectors");
         let (seen, specs) = argv_run(source, extra.is_dir().then_some(extra.as_path()));
         let bad = undeclared(&seen, &specs);
-        assert!(bad.is_empty(), "{}: run but not declared: {bad:?}", case.display());
+        assert!(
+            bad.is_empty(),
+            "{}: run but not declared: {bad:?}",
+            case.display()
+        );
         all.extend(seen.iter().map(|a| a.join(" ")));
     }
     // The test sees the commands it is about (else it would pass by running nothing).
@@ -207,7 +211,8 @@ fn every_command_run_is_declared_in_a_spec() {
         assert!(all.contains(argv), "{argv} was never run: {all:?}");
     }
     assert!(
-        all.iter().any(|a| a.ends_with(" --version") && a.contains("mptcpd")),
+        all.iter()
+            .any(|a| a.ends_with(" --version") && a.contains("mptcpd")),
         "mptcpd's version, from the binary found: {all:?}"
     );
 }

@@ -58,13 +58,22 @@ fn case(dir: &Path, state: &str) -> Vec<String> {
 fn archive(dir: &Path, args: &[String]) -> PathBuf {
     let out = dir.join("out");
     std::fs::create_dir_all(&out).unwrap();
-    bin().args(args).args(["-q", "--batch", "-o"]).arg(&out).assert().success();
+    bin()
+        .args(args)
+        .args(["-q", "--batch", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
     only_archive(&out)
 }
 
 fn stdout(args: &[String], extra: &[&str]) -> String {
     let out = bin().args(args).args(extra).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -85,12 +94,21 @@ fn a_drop_in_spec_shows_in_the_summary_text_json_and_diff() {
         context.starts_with("## Additional context\n\n### Example service\n\n"),
         "{context}"
     );
-    assert!(context.contains("`/etc/example/example.conf`:\n\n```\nmode = green\n"), "{context}");
-    assert!(context.contains("`$ example-tool --status`:\n\n```\nstatus: green\n```\n"), "{context}");
+    assert!(
+        context.contains("`/etc/example/example.conf`:\n\n```\nmode = green\n"),
+        "{context}"
+    );
+    assert!(
+        context.contains("`$ example-tool --status`:\n\n```\nstatus: green\n```\n"),
+        "{context}"
+    );
     assert!(!md.contains("10.1.2.3"), "the address is redacted: {md}");
     assert!(md.contains("| example |  | ok |"), "{md}");
     let table = &md[md.find("| collector | netns |").unwrap()..];
-    assert!(table.lines().nth(2).unwrap().starts_with("| example |"), "{table}");
+    assert!(
+        table.lines().nth(2).unwrap().starts_with("| example |"),
+        "{table}"
+    );
 
     // report.json (the archive's, and --format json): the first section, with its entries.
     for json in [
@@ -104,7 +122,12 @@ fn a_drop_in_spec_shows_in_the_summary_text_json_and_diff() {
         let entries = s["entries"].as_array().unwrap();
         let kinds: Vec<(&str, &str)> = entries
             .iter()
-            .map(|e| (e["body"]["kind"].as_str().unwrap(), e["caption"].as_str().unwrap()))
+            .map(|e| {
+                (
+                    e["body"]["kind"].as_str().unwrap(),
+                    e["caption"].as_str().unwrap(),
+                )
+            })
             .collect();
         assert_eq!(
             kinds,
@@ -120,8 +143,14 @@ fn a_drop_in_spec_shows_in_the_summary_text_json_and_diff() {
     let text = stdout(&args_a, &["--no-archive", "--format", "text"]);
     let first = text.lines().find(|l| l.starts_with("== ")).unwrap();
     assert_eq!(first, "== Example service", "{text}");
-    assert!(text.contains("$ example-tool --status:\nstatus: green\n"), "{text}");
-    assert!(text.contains("/etc/example/example.conf:\nmode = green\n"), "{text}");
+    assert!(
+        text.contains("$ example-tool --status:\nstatus: green\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("/etc/example/example.conf:\nmode = green\n"),
+        "{text}"
+    );
 
     // `show` re-renders the same summary from report.json.
     let shown = stdout(&["show".into(), archive_a.display().to_string()], &[]);
@@ -136,7 +165,7 @@ fn a_drop_in_spec_shows_in_the_summary_text_json_and_diff() {
         ],
         &[],
     );
-    let area = &diff[diff.find("## Example service\n").expect("its area") ..];
+    let area = &diff[diff.find("## Example service\n").expect("its area")..];
     for line in [
         "- only in A: /etc/example/example.conf: mode = green",
         "- only in A: $ example-tool --status: status: green",

@@ -9,8 +9,9 @@
 
 use crate::sys::never_read;
 use serde::Deserialize;
-use std::collections::BTreeMap;
 use thiserror::Error;
+
+pub use super::spec_command::{placeholder, CommandSpec};
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -97,75 +98,6 @@ pub struct Triggers {
     /// Said instead of the generic reason when a trigger does not hold.
     #[serde(default)]
     pub reason: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct CommandSpec {
-    pub argv: Vec<String>,
-    /// The name the builtin knows this command by.
-    #[serde(default)]
-    pub id: Option<String>,
-    /// Seconds; defaults to --timeout.
-    #[serde(default)]
-    pub timeout: Option<f64>,
-    #[serde(default)]
-    pub env: BTreeMap<String, String>,
-    /// Written to the program's stdin (`ip -batch -`), which is then closed; closed at once without.
-    #[serde(default)]
-    pub stdin: Option<String>,
-    /// Name of the raw/ file; defaults to the argv joined with '_'.
-    #[serde(default)]
-    pub output: Option<String>,
-    /// Programs that must exist for this command to run (defaults to argv[0]).
-    #[serde(default)]
-    pub skip_unless: Vec<String>,
-    /// Run by the builtin, not by the engine: whether it runs, or a `{word}` of its argv, depends on
-    /// what another command or file gave (the spec says which, in a comment).
-    #[serde(default)]
-    pub deferred: bool,
-    /// A program that is not installed is not worth a note: the builtin has another way.
-    #[serde(default)]
-    pub optional: bool,
-}
-
-impl CommandSpec {
-    pub fn artifact_name(&self) -> String {
-        self.output
-            .clone()
-            .unwrap_or_else(|| artifact_name_for(&self.argv))
-    }
-
-    /// The programs that must be installed for it to run.
-    pub fn needs(&self) -> Vec<&str> {
-        match self.skip_unless.is_empty() {
-            true => vec![self.argv[0].as_str()],
-            false => self.skip_unless.iter().map(String::as_str).collect(),
-        }
-    }
-
-    /// Whether `argv` is what this command runs: word for word, a `{name}` word standing for one or
-    /// more words (a `{name}` at the end of the argv) or exactly one word (anywhere else).
-    pub fn matches(&self, argv: &[String]) -> bool {
-        let mut i = 0;
-        for (n, word) in self.argv.iter().enumerate() {
-            let last = n + 1 == self.argv.len();
-            match (placeholder(word), last) {
-                (Some(_), true) => return argv.len() > i,
-                (Some(_), false) if i < argv.len() => i += 1,
-                (None, _) if argv.get(i) == Some(word) => i += 1,
-                _ => return false,
-            }
-        }
-        i == argv.len()
-    }
-}
-
-/// `{name}` -> `name`: a word the builtin fills in.
-pub fn placeholder(word: &str) -> Option<&str> {
-    word.strip_prefix('{')?
-        .strip_suffix('}')
-        .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
 }
 
 /// Raw outputs are named as the report's model says (a reader finds them by these names).
@@ -327,46 +259,32 @@ fn line_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
     }
 }
 
+/// `(file, text)` of each collectors/ file named.
+macro_rules! embedded {
+    ($($file:literal),* $(,)?) => {
+        &[$(($file, include_str!(concat!("../../collectors/", $file)))),*]
+    };
+}
+
 /// The specs shipped inside the binary, so the single file in /usr/libexec works alone.
-pub const EMBEDDED: &[(&str, &str)] = &[
-    ("kernel.toml", include_str!("../../collectors/kernel.toml")),
-    ("distro.toml", include_str!("../../collectors/distro.toml")),
-    (
-        "kconfig.toml",
-        include_str!("../../collectors/kconfig.toml"),
-    ),
-    ("sysctl.toml", include_str!("../../collectors/sysctl.toml")),
-    (
-        "endpoints.toml",
-        include_str!("../../collectors/endpoints.toml"),
-    ),
-    ("limits.toml", include_str!("../../collectors/limits.toml")),
-    ("mib.toml", include_str!("../../collectors/mib.toml")),
-    (
-        "sockets.toml",
-        include_str!("../../collectors/sockets.toml"),
-    ),
-    (
-        "iproute2.toml",
-        include_str!("../../collectors/iproute2.toml"),
-    ),
-    ("nstat.toml", include_str!("../../collectors/nstat.toml")),
-    (
-        "routing.toml",
-        include_str!("../../collectors/routing.toml"),
-    ),
-    ("kmsg.toml", include_str!("../../collectors/kmsg.toml")),
-    (
-        "selftest.toml",
-        include_str!("../../collectors/selftest.toml"),
-    ),
-    (
-        "networkmanager.toml",
-        include_str!("../../collectors/networkmanager.toml"),
-    ),
-    ("mptcpd.toml", include_str!("../../collectors/mptcpd.toml")),
-    ("host.toml", include_str!("../../collectors/host.toml")),
-    ("links.toml", include_str!("../../collectors/links.toml")),
+pub const EMBEDDED: &[(&str, &str)] = embedded![
+    "kernel.toml",
+    "distro.toml",
+    "kconfig.toml",
+    "sysctl.toml",
+    "endpoints.toml",
+    "limits.toml",
+    "mib.toml",
+    "sockets.toml",
+    "iproute2.toml",
+    "nstat.toml",
+    "routing.toml",
+    "kmsg.toml",
+    "selftest.toml",
+    "networkmanager.toml",
+    "mptcpd.toml",
+    "host.toml",
+    "links.toml",
 ];
 
 /// Embedded specs plus the `*.toml` files of extra directories (later names override earlier ones),

@@ -2,7 +2,7 @@
 //! table its largest rows in table order, a list its first items; headings and "not collected".
 
 use super::*;
-use crate::report::{Column, Entry, Facts, Section, Status};
+use crate::report::{Column, Entry, Facts, Section, Span, Status};
 
 fn section(entries: Vec<Entry>, artifacts: Vec<Artifact>) -> Section {
     Section {

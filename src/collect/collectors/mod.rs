@@ -5,6 +5,9 @@
 //! declares it `deferred` (its argv or whether it runs depends on what another gave), through
 //! `Ctx::run_declared`: there is no way to run an undeclared argv.
 
+pub mod declared;
+
+pub use declared::{Fill, Run};
 pub mod endpoints;
 pub mod host;
 pub mod iproute2;
@@ -24,17 +27,19 @@ pub mod networkmanager;
 pub mod nm_conf;
 pub mod nm_flags;
 pub mod nm_keyfile;
+pub mod nm_present;
 pub mod nstat;
 pub mod routing;
+pub mod routing_present;
 pub mod selftest;
 pub mod sockets;
 pub mod sockets_modules;
 pub mod sysctl;
 
-use crate::collect::spec::{artifact_name_for, artifact_name_for_file, placeholder, Spec};
+use crate::collect::spec::{artifact_name_for_file, Spec};
 use crate::netlink::PmSource;
 use crate::report::{Artifact, Data, Entry, Facts, Section, Source};
-use crate::sys::runner::{CommandRequest, SAFE_PATH};
+use crate::sys::runner::SAFE_PATH;
 use crate::sys::{CommandOutput, Fs, Netns, Runner};
 use std::sync::Arc;
 use std::time::Duration;
@@ -113,11 +118,6 @@ pub enum Stop {
 
 pub type Result<T = ()> = std::result::Result<T, Stop>;
 
-/// What fills a declared command's `{word}`s: each word with its values.
-pub type Fill<'a> = &'a [(&'a str, &'a [&'a str])];
-/// A declared command to run: its id, and what fills its words.
-pub type Run<'a> = (&'a str, Fill<'a>);
-
 pub trait Builtin: Send + Sync {
     fn name(&self) -> &'static str;
     /// The kind of typed facts it gives (views and triage find its sections by it).
@@ -188,26 +188,6 @@ pub fn installed(env: &Env, program: &str) -> bool {
         .any(|dir| env.fs.is_file(&format!("{dir}/{program}")))
 }
 
-/// Fills the `{word}`s of a declared argv: each with its values (one word each), in place.
-fn fill_argv(
-    argv: &[String],
-    fill: &[(&str, &[&str])],
-) -> std::result::Result<Vec<String>, String> {
-    let mut out = Vec::with_capacity(argv.len());
-    for word in argv {
-        match placeholder(word) {
-            None => out.push(word.clone()),
-            Some(name) => match fill.iter().find(|(n, _)| *n == name) {
-                Some((_, values)) if !values.is_empty() => {
-                    out.extend(values.iter().map(|v| v.to_string()))
-                }
-                _ => return Err(format!("no value for {{{name}}}")),
-            },
-        }
-    }
-    Ok(out)
-}
-
 impl Ctx<'_> {
     pub fn fs(&self) -> &Fs {
         &self.env.fs
@@ -219,92 +199,6 @@ impl Ctx<'_> {
             .kconfig
             .get_or_init(|| kconfig::read_config(&self.env.fs))
             .as_ref()
-    }
-
-    /// The request for the spec's command `id` with its `{word}`s filled, or why there is none.
-    fn declared(&self, id: &str, fill: Fill) -> std::result::Result<CommandRequest, String> {
-        let spec = self.spec.ok_or("no spec")?;
-        let c = spec
-            .command(id)
-            .ok_or_else(|| format!("the {} spec declares no command {id:?}", spec.name))?;
-        let argv = fill_argv(&c.argv, fill)?;
-        Ok(CommandRequest {
-            argv,
-            env: c.env.clone(),
-            timeout: c
-                .timeout
-                .map(Duration::from_secs_f64)
-                .unwrap_or(self.env.timeout),
-            cap: self.env.cap,
-            stdin: c.stdin.clone().map(String::into_bytes),
-        })
-    }
-
-    /// The declared argv of command `id` (its `{word}`s unfilled), for messages.
-    pub fn argv_of<'s>(&'s self, id: &'s str) -> Vec<&'s str> {
-        self.spec
-            .and_then(|s| s.command(id))
-            .map(|c| c.argv.iter().map(String::as_str).collect())
-            .unwrap_or_else(|| vec![id])
-    }
-
-    /// Whether the spec declares command `id` and the programs it needs are installed.
-    pub fn can_run(&self, id: &str) -> bool {
-        self.spec
-            .and_then(|s| s.command(id))
-            .is_some_and(|c| c.needs().iter().all(|p| self.env.runner.has(p)))
-    }
-
-    /// Runs the spec's deferred command `id` (its `{word}`s filled from `fill`) and keeps its output
-    /// as an artifact; returns the output for parsing. A command the spec does not declare is not
-    /// run: the output says so (exit status none, not found) and a note names it.
-    pub fn run_declared(&self, id: &str, fill: Fill, out: &mut Output) -> CommandOutput {
-        self.run_declared_all(&[(id, fill)], out)
-            .pop()
-            .unwrap_or_default()
-    }
-
-    /// `run_declared` for several commands at once (threads inherit this thread's namespace); the
-    /// artifacts and outputs keep the given order.
-    pub fn run_declared_all(&self, runs: &[Run], out: &mut Output) -> Vec<CommandOutput> {
-        let reqs: Vec<std::result::Result<CommandRequest, String>> = runs
-            .iter()
-            .map(|(id, fill)| self.declared(id, fill))
-            .collect();
-        let results: Vec<CommandOutput> = std::thread::scope(|scope| {
-            let handles: Vec<_> = reqs
-                .iter()
-                .map(|r| {
-                    r.as_ref()
-                        .ok()
-                        .map(|req| scope.spawn(move || self.env.runner.run(req)))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| match h {
-                    Some(h) => h.join().unwrap_or_default(),
-                    None => CommandOutput {
-                        missing: true,
-                        ..Default::default()
-                    },
-                })
-                .collect()
-        });
-        for ((id, _), (req, res)) in runs.iter().zip(reqs.iter().zip(&results)) {
-            match req {
-                Ok(req) => {
-                    let name = self
-                        .spec
-                        .and_then(|s| s.command(id))
-                        .and_then(|c| c.output.clone())
-                        .unwrap_or_else(|| artifact_name_for(&req.argv));
-                    out.artifacts.push(command_artifact(name, &req.argv, res));
-                }
-                Err(why) => out.notes.push(format!("`{id}` not run: {why}")),
-            }
-        }
-        results
     }
 
     /// Reads a file and keeps it as an artifact under raw/ (named after its path).
