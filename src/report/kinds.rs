@@ -52,11 +52,10 @@ impl Data {
 }
 
 impl Section {
-    /// The kind of facts this section's collector gives (for a report that does not say, the kind
-    /// of its first typed data).
+    /// The kind of facts this section holds: that of its first typed data, else (a section that gave
+    /// none: skipped, failed) the kind its collector gives.
     pub fn kind(&self) -> Option<Facts> {
-        self.facts
-            .or_else(|| self.data.iter().find_map(Data::facts))
+        self.data.iter().find_map(Data::facts).or(self.facts)
     }
 }
 

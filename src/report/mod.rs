@@ -202,8 +202,9 @@ pub enum Status {
 }
 
 impl Section {
-    /// A section of `collector` that ran fine with `data`, in the tool's own namespace, with no
-    /// description, artifacts or notes; callers change what differs.
+    /// A section of `collector` that ran fine with `data` (its kind is that of its first typed data),
+    /// in the tool's own namespace, with no description, artifacts, notes or entries; callers change
+    /// what differs.
     pub fn ok(collector: &str, data: Vec<Data>) -> Section {
         Section {
             collector: collector.into(),
@@ -211,10 +212,10 @@ impl Section {
             netns: None,
             status: Status::Ok,
             duration_ms: 0.0,
+            facts: data.iter().find_map(Data::facts),
             data,
             artifacts: Vec::new(),
             notes: Vec::new(),
-            facts: None,
             title: None,
             entries: Vec::new(),
         }
