@@ -73,8 +73,7 @@ pub fn collect(settings: &Settings, window: Option<Reproduce>) -> Result<Collect
     let meta = Meta {
         finished_at: Utc::now(),
         mode: settings.mode,
-        // SAFETY: getuid has no preconditions.
-        uid: unsafe { libc::getuid() },
+        uid: crate::sys::ids::uid(),
         privileged,
         args: settings.argv.clone(),
         root,

@@ -22,7 +22,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("views", &["report", "triage", "sys", "exit"]),
     ("collect", &["report", "sys", "netlink", "views", "exit"]),
     ("archive", &["report", "sys", "views"]),
-    ("cli", &["report", "redact", "views", "collect", "exit"]),
+    // Settings look at the system too (who runs the tool decides the default redaction key).
+    (
+        "cli",
+        &["report", "redact", "views", "collect", "sys", "exit"],
+    ),
     (
         "pipeline",
         &[

@@ -37,3 +37,4 @@ mod triage_live_faults;
 mod triage_live_healthy;
 mod triage_live_merge;
 mod triage_rules;
+mod unsafe_budget;

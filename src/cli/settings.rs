@@ -112,8 +112,7 @@ pub fn redact_options(args: &CollectArgs) -> RedactOptions {
         None => default_key_path(
             std::env::var("XDG_STATE_HOME").ok().as_deref(),
             std::env::var("HOME").ok().as_deref(),
-            // SAFETY: geteuid has no preconditions.
-            unsafe { libc::geteuid() } == 0,
+            crate::sys::ids::euid() == 0,
         )
         .map_or(KeyChoice::New, KeyChoice::Persistent),
     };

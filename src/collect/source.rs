@@ -116,19 +116,7 @@ pub fn environment(source: &Source, timeout: f64) -> Result<Env> {
 
 /// Whether this process may do everything (root, or at least CAP_NET_ADMIN and CAP_SYS_ADMIN).
 pub fn privileged() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
-        return true;
-    }
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let cap = status
-        .lines()
-        .find_map(|l| l.strip_prefix("CapEff:"))
-        .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
-        .unwrap_or(0);
-    const CAP_NET_ADMIN: u64 = 1 << 12;
-    const CAP_SYS_ADMIN: u64 = 1 << 21;
-    cap & (CAP_NET_ADMIN | CAP_SYS_ADMIN) == CAP_NET_ADMIN | CAP_SYS_ADMIN
+    crate::sys::caps::privileged()
 }
 
 #[cfg(test)]

@@ -15,7 +15,8 @@ use std::process::ExitCode;
 pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
     let settings = Settings::new(args, Mode::Collect, argv);
     // Ctrl-C or SIGTERM from here on removes what the run started writing and its commands.
-    crate::sys::interrupt::install().context("cannot install signal handlers")?;
+    crate::sys::signals::install(crate::sys::signals::First::Aborts)
+        .context("cannot install signal handlers")?;
     let dir = output_dir(&settings)?;
     let template = read_template(&settings)?;
     if settings.window.given() {

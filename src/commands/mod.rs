@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 /// Runs the command the flags name (collect when none does, as the script did).
 pub fn run(cli: Cli) -> Result<ExitCode> {
-    one_malloc_arena();
+    crate::sys::alloc::one_malloc_arena();
     let argv: Vec<String> = std::env::args().collect();
     crate::triage::kernel::choose(cli.kernel_series.as_deref(), false)
         .map_err(crate::exit::usage)?;
@@ -32,16 +32,5 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Check(args)) => check::run(&args, argv),
         None if cli.reproduce => reproduce::run(&cli.opts, argv),
         None => collect::run(&cli.opts, argv),
-    }
-}
-
-/// Collector threads allocate little and live a few milliseconds: glibc would give each of them a
-/// fresh 64 MiB arena (mmap, trim, page faults), which costs more than the contention it avoids.
-fn one_malloc_arena() {
-    #[cfg(target_env = "gnu")]
-    {
-        const M_ARENA_MAX: libc::c_int = -8;
-        // SAFETY: mallopt only tunes the allocator; called before any other thread exists.
-        unsafe { libc::mallopt(M_ARENA_MAX, 1) };
     }
 }

@@ -166,22 +166,7 @@ pub fn home_users(text: &str) -> impl Iterator<Item = &str> {
 pub fn running_users(uid: u32) -> Vec<String> {
     let mut out: Vec<String> = std::env::var("SUDO_USER").into_iter().collect();
     if uid != 0 {
-        let mut buf = vec![0 as libc::c_char; 4096];
-        // SAFETY: a zeroed passwd is a valid out-parameter; buf outlives the call and the CStr read.
-        unsafe {
-            let mut pw: libc::passwd = std::mem::zeroed();
-            let mut res: *mut libc::passwd = std::ptr::null_mut();
-            if libc::getpwuid_r(uid, &mut pw, buf.as_mut_ptr(), buf.len(), &mut res) == 0
-                && !res.is_null()
-                && !pw.pw_name.is_null()
-            {
-                out.push(
-                    std::ffi::CStr::from_ptr(pw.pw_name)
-                        .to_string_lossy()
-                        .into_owned(),
-                );
-            }
-        }
+        out.extend(crate::sys::ids::user_name(uid));
     }
     out.retain(|u| u != "root");
     out

@@ -253,7 +253,7 @@ impl Fs {
             return Err(io::Error::from_raw_os_error(libc::ENOTDIR));
         }
         let dir = fd::openat(f.as_fd(), c".", libc::O_RDONLY | libc::O_DIRECTORY)?;
-        let mut names: Vec<String> = fd::dir_names(&dir)?
+        let mut names: Vec<String> = fd::dir_names(dir)?
             .iter()
             .map(|n| String::from_utf8_lossy(n).into_owned())
             .collect();

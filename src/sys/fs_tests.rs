@@ -211,9 +211,14 @@ fn profiles_open_only_to_the_allowlisting_reader() {
 #[test]
 fn only_regular_files_are_read() {
     let t = Tree::new();
-    let fifo = fd::cstr(t.root().join("run/fifo").as_os_str().as_encoded_bytes()).unwrap();
-    // SAFETY: a NUL-terminated path, borrowed for the call.
-    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        t.root().join("run/fifo"),
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
     let _sock = std::os::unix::net::UnixListener::bind(t.root().join("run/sock")).unwrap();
     t.link("run/fifo-link", "/run/fifo");
     for r in BOTH {

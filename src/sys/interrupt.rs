@@ -1,30 +1,46 @@
-//! What an interrupted run must undo: the files it is writing and the process groups of the commands
-//! it is running. Writers register a file before it can exist and forget it once it is complete (and
-//! the run has committed to it); the runner registers each command's process group. `cleanup` kills
-//! the groups and removes the files, all under one lock, so a file is never created after it ran.
-//!
-//! `install` sets SIGINT/SIGTERM handlers for collect: the handler only writes the signal number to
-//! a pipe (async-signal-safe); a watcher thread reads it, runs `cleanup` and exits 130 or 143 (128 +
-//! the signal, as a shell reports it). Reproduce has its own handlers (the first signal ends its
-//! window) and calls `cleanup` from its abort path.
+//! What an interrupted run must undo: the files it is writing and the processes it started. Writers
+//! register a file before it can exist and forget it once it is complete (and the run has committed
+//! to it); the runner registers each command (its process group, or the process of the reproduce
+//! command, which stays in the terminal's group) and forgets it before reaping it, so a kill never
+//! reaches a recycled pid. `abort` kills and removes everything under one lock and exits holding it,
+//! so a file is never created after it ran. `signals` calls it on SIGINT/SIGTERM.
 
+use rustix::process::{kill_process, kill_process_group, Pid, Signal};
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Mutex, MutexGuard};
+
+/// A process the run started, as it must be signalled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Started {
+    /// A collector command in its own process group (the group id is its pid).
+    Group(i32),
+    /// The reproduce command, in the tool's own process group (so it keeps the terminal).
+    Process(i32),
+}
+
+impl Started {
+    /// Sends `sig`; the caller makes sure the process is not reaped yet (its pid not reused).
+    pub fn signal(self, sig: Signal) {
+        // A process already gone gives ESRCH: nothing to do then.
+        let _ = match self {
+            Started::Group(g) => Pid::from_raw(g).map(|g| kill_process_group(g, sig)),
+            Started::Process(p) => Pid::from_raw(p).map(|p| kill_process(p, sig)),
+        };
+    }
+}
 
 #[derive(Default)]
 struct State {
     files: Vec<PathBuf>,
-    groups: Vec<libc::pid_t>,
+    started: Vec<Started>,
     /// The archive a run has completed (its path is still worth telling when interrupted afterwards).
     written: Option<String>,
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
     files: Vec::new(),
-    groups: Vec::new(),
+    started: Vec::new(),
     written: None,
 });
 
@@ -34,7 +50,7 @@ fn state() -> MutexGuard<'static, State> {
 }
 
 /// Creates a file through `create` (which must fail if it exists, e.g. O_EXCL) and registers it for
-/// removal, atomically with respect to `cleanup`.
+/// removal, atomically with respect to `abort`.
 pub fn create_registered<T>(
     path: &Path,
     create: impl FnOnce(&Path) -> io::Result<T>,
@@ -46,7 +62,7 @@ pub fn create_registered<T>(
 }
 
 /// Registers `path` as ours, then runs `make` (a link(2) that creates it), atomically with respect
-/// to `cleanup`; unregisters it again when `make` fails (the file then is not ours).
+/// to `abort`; unregisters it again when `make` fails (the file then is not ours).
 pub fn make_registered(path: &Path, make: impl FnOnce() -> io::Result<()>) -> io::Result<()> {
     let mut s = state();
     make()?;
@@ -69,90 +85,56 @@ pub fn commit(paths: &[&Path], archive: &str) {
     s.written = Some(archive.to_string());
 }
 
-/// Spawns `cmd` (set up with `process_group(0)`) and registers its process group, atomically with
-/// respect to `cleanup`.
-pub fn spawn_group(cmd: &mut std::process::Command) -> io::Result<std::process::Child> {
+/// Spawns `cmd` and registers what it started (`group`: set up with `process_group(0)`), atomically
+/// with respect to `abort`.
+pub fn spawn_registered(
+    cmd: &mut std::process::Command,
+    group: bool,
+) -> io::Result<std::process::Child> {
     let mut s = state();
     let child = cmd.spawn()?;
-    s.groups.push(child.id() as libc::pid_t);
+    let pid = child.id() as i32;
+    s.started.push(if group {
+        Started::Group(pid)
+    } else {
+        Started::Process(pid)
+    });
     Ok(child)
 }
 
-pub fn remove_group(pgid: libc::pid_t) {
-    state().groups.retain(|g| *g != pgid);
+/// Sends `sig` to a started process if it is still registered (not reaped yet).
+pub fn signal(pid: i32, sig: Signal) {
+    let s = state();
+    if let Some(p) = s
+        .started
+        .iter()
+        .find(|p| matches!(p, Started::Group(x) | Started::Process(x) if *x == pid))
+    {
+        p.signal(sig);
+    }
 }
 
-/// Kills every registered process group and removes every registered file. Returns the completed
-/// archive, if any, and holds the lock until the process exits when `then_exit` is given.
-pub fn cleanup(then_exit: Option<i32>) -> Option<String> {
+/// Forgets a started process: call it before reaping the child, whose pid may then be reused.
+pub fn forget(pid: i32) {
+    state()
+        .started
+        .retain(|p| !matches!(p, Started::Group(x) | Started::Process(x) if *x == pid));
+}
+
+/// Kills everything the run started, removes every registered file, says so on stderr (`why`, and the
+/// archive if one was completed), and exits with `code`, holding the lock until the process is gone.
+pub fn abort(code: i32, why: &str) -> ! {
     let mut s = state();
-    for g in s.groups.drain(..) {
-        // SAFETY: kill(2) on a process group we started; a group already gone gives ESRCH.
-        unsafe { libc::kill(-g, libc::SIGKILL) };
+    for p in s.started.drain(..) {
+        p.signal(Signal::KILL);
     }
     for f in s.files.drain(..) {
         let _ = std::fs::remove_file(f);
     }
-    if let Some(code) = then_exit {
-        let msg = match &s.written {
-            Some(a) => format!("\nmptcp-get-debug: interrupted; report written to {a}\n"),
-            None => "\nmptcp-get-debug: interrupted: no report written\n".to_string(),
-        };
-        crate::sys::stdio::note(&msg);
-        std::process::exit(code);
-    }
-    s.written.clone()
-}
-
-static PIPE_W: AtomicI32 = AtomicI32::new(-1);
-
-extern "C" fn on_signal(sig: libc::c_int) {
-    let fd = PIPE_W.load(Ordering::SeqCst);
-    if fd >= 0 {
-        let b = sig as u8;
-        // SAFETY: write(2) is async-signal-safe; the buffer is a live local byte.
-        unsafe { libc::write(fd, &b as *const u8 as *const libc::c_void, 1) };
-    }
-}
-
-/// Installs the SIGINT/SIGTERM handlers of a collect run (see the module comment).
-pub fn install() -> io::Result<()> {
-    let mut fds = [0; 2];
-    // SAFETY: fds has room for the two descriptors pipe2 writes.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: pipe2 just returned these descriptors; nothing else owns them.
-    let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-    // The reading end blocks (the watcher waits on it); the handler's end never does.
-    // SAFETY: fcntl on a descriptor we own.
-    unsafe { libc::fcntl(r.as_raw_fd(), libc::F_SETFL, 0) };
-    PIPE_W.store(w.as_raw_fd(), Ordering::SeqCst);
-    std::mem::forget(w); // open for the life of the process, like the handler
-    std::thread::Builder::new()
-        .name("interrupt".into())
-        .spawn(move || loop {
-            let mut b = 0u8;
-            // SAFETY: reads one byte into a live local from a pipe we own.
-            let n = unsafe { libc::read(r.as_raw_fd(), &mut b as *mut u8 as *mut libc::c_void, 1) };
-            if n == 1 {
-                cleanup(Some(128 + b as i32));
-            }
-            if n == 0 || n < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
-                return;
-            }
-        })?;
-    for sig in [libc::SIGINT, libc::SIGTERM] {
-        // SAFETY: a zeroed sigaction with a valid handler and an empty mask is well formed.
-        unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = on_signal as *const () as libc::sighandler_t;
-            sa.sa_flags = libc::SA_RESTART;
-            libc::sigemptyset(&mut sa.sa_mask);
-            if libc::sigaction(sig, &sa, std::ptr::null_mut()) != 0 {
-                return Err(io::Error::last_os_error());
-            }
-        }
-    }
-    Ok(())
+    let msg = match &s.written {
+        Some(a) => format!("\nmptcp-get-debug: {why}; report written to {a}\n"),
+        None => format!("\nmptcp-get-debug: {why}: no report written\n"),
+    };
+    crate::sys::stdio::note(&msg);
+    std::process::exit(code);
 }

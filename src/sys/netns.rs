@@ -1,9 +1,10 @@
-//! Entering network namespaces with setns(2). setns affects only the calling thread, so the engine
-//! runs each per-namespace collector on its own thread and enters the namespace there first; sockets
-//! and child processes created afterwards on that thread live in the namespace.
+//! Entering network namespaces with setns(2) (rustix's safe wrapper). setns affects only the calling
+//! thread, so the engine runs each per-namespace collector on its own thread and enters the namespace
+//! there first; sockets and child processes created afterwards on that thread live in the namespace.
 
+use rustix::thread::{move_into_link_name_space, LinkNameSpaceType};
 use std::fs::File;
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 
 /// A namespace to collect in.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,11 +63,7 @@ impl Netns {
     /// Moves the calling thread into this namespace.
     pub fn enter(&self) -> std::io::Result<()> {
         let f = File::open(&self.path)?;
-        // SAFETY: setns with a valid fd owned by `f`; affects only this thread.
-        let rc = unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) };
-        if rc != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
+        move_into_link_name_space(f.as_fd(), Some(LinkNameSpaceType::Network))?;
         Ok(())
     }
 }

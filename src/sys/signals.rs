@@ -1,114 +1,148 @@
-//! SIGINT/SIGTERM during a reproduce run: the first one ends the window (the report is still
-//! written), a second one aborts at once without leaving a partial archive.
+//! SIGINT and SIGTERM, one mechanism for every command, on `signal-hook` (its self-pipe handlers are
+//! async-signal-safe and need no `unsafe` of ours).
 //!
-//! The handler only does async-signal-safe work (an atomic increment and a write(2) to a pipe). A
-//! watcher thread reads that pipe: on the first signal it wakes the waiting code through a second
-//! pipe; on the second it runs the clean-up (remove partial files, stop the child) and exits 130.
+//! Each delivery writes one byte to a socket pair of its own signal; a watcher thread reads them, so
+//! every delivery is counted, even two that arrive before the watcher runs (signal-hook's iterator
+//! would merge those). What a signal does depends on the run (`First`):
+//! - `First::Aborts` (collect): the run is undone (`interrupt::abort`: the files it is writing and the
+//!   process groups of its commands) and the process exits 128 + the signal, as a shell reports it.
+//! - `First::EndsWindow` (reproduce): the first signal ends the window (`Signals::wake` becomes
+//!   readable; the report is still written); a second one aborts as above.
 
-use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+use super::interrupt;
+use signal_hook::consts::{SIGINT, SIGTERM};
+use std::io::{self, Read};
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
-static COUNT: AtomicUsize = AtomicUsize::new(0);
-static PIPE_W: AtomicI32 = AtomicI32::new(-1);
-
-/// The exit status of a run aborted by a second signal (128 + SIGINT, like a shell).
-pub const ABORT_EXIT: i32 = 130;
-
-extern "C" fn on_signal(_sig: libc::c_int) {
-    let n = COUNT.fetch_add(1, Ordering::SeqCst) + 1;
-    let fd = PIPE_W.load(Ordering::SeqCst);
-    if fd >= 0 {
-        let b = n.min(255) as u8;
-        // SAFETY: write(2) is async-signal-safe; the buffer is a live local byte.
-        unsafe { libc::write(fd, &b as *const u8 as *const libc::c_void, 1) };
-    }
+/// What the first signal does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum First {
+    Aborts,
+    EndsWindow,
 }
 
-pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
-    let mut fds = [0; 2];
-    // SAFETY: fds has room for the two descriptors pipe2 writes.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: pipe2 just returned these descriptors; nothing else owns them.
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
-}
-
-/// Installed handlers; `wake_fd` becomes readable at the first signal.
-pub struct Signals {
+struct Shared {
+    ends_window: AtomicBool,
+    count: AtomicUsize,
+    /// Closed (dropped) at the first signal of a window: `wake_r` then reads as ended.
+    wake_w: Mutex<Option<OwnedFd>>,
     wake_r: OwnedFd,
 }
 
+static INSTALLED: Mutex<Option<Arc<Shared>>> = Mutex::new(None);
+
+/// The installed handlers, for the code that waits on them.
+pub struct Signals(Arc<Shared>);
+
 impl Signals {
-    pub fn wake_fd(&self) -> RawFd {
-        self.wake_r.as_raw_fd()
+    /// Becomes readable (end of file) at the first signal of a window.
+    pub fn wake(&self) -> &OwnedFd {
+        &self.0.wake_r
     }
 
     /// Whether a signal has arrived.
     pub fn interrupted(&self) -> bool {
-        COUNT.load(Ordering::SeqCst) > 0
+        self.0.count.load(Ordering::SeqCst) > 0
     }
 }
 
-/// Installs the handlers. `abort` runs on the watcher thread at the second signal, before exit(130).
-pub fn install(abort: impl Fn() + Send + 'static) -> io::Result<Signals> {
-    let (sig_r, sig_w) = pipe()?;
-    let (wake_r, wake_w) = pipe()?;
-    // The handler must never block: a full pipe just loses a byte (the count is in COUNT anyway).
-    // SAFETY: fcntl on a descriptor we own.
-    unsafe {
-        let fl = libc::fcntl(sig_w.as_raw_fd(), libc::F_GETFL);
-        libc::fcntl(sig_w.as_raw_fd(), libc::F_SETFL, fl | libc::O_NONBLOCK);
+/// Installs the SIGINT/SIGTERM handlers (once per process; a later call only changes `first`).
+pub fn install(first: First) -> io::Result<Signals> {
+    let mut installed = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(s) = &*installed {
+        s.ends_window
+            .store(first == First::EndsWindow, Ordering::SeqCst);
+        return Ok(Signals(s.clone()));
     }
-    PIPE_W.store(sig_w.as_raw_fd(), Ordering::SeqCst);
-    std::mem::forget(sig_w); // stays open for the life of the process, like the handler
+    let (wake_r, wake_w) = crate::sys::poll::wake_pipe()?;
+    let shared = Arc::new(Shared {
+        ends_window: AtomicBool::new(first == First::EndsWindow),
+        count: AtomicUsize::new(0),
+        wake_w: Mutex::new(Some(wake_w)),
+        wake_r,
+    });
+    let (mut readers, mut writers) = (Vec::new(), Vec::new());
+    for sig in [SIGINT, SIGTERM] {
+        let (r, w) = UnixStream::pair()?;
+        readers.push((sig, r));
+        writers.push((sig, w));
+    }
+    // The watcher first: a handler whose bytes nobody reads would swallow Ctrl-C.
+    let watched = shared.clone();
     std::thread::Builder::new()
         .name("signals".into())
-        .spawn(move || watch(sig_r, wake_w, abort))?;
-    for sig in [libc::SIGINT, libc::SIGTERM] {
-        // SAFETY: a zeroed sigaction with a valid handler and an empty mask is well formed.
-        unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = on_signal as *const () as libc::sighandler_t;
-            sa.sa_flags = libc::SA_RESTART;
-            libc::sigemptyset(&mut sa.sa_mask);
-            if libc::sigaction(sig, &sa, std::ptr::null_mut()) != 0 {
-                return Err(io::Error::last_os_error());
+        .spawn(move || watch(readers, &watched))?;
+    for (sig, w) in writers {
+        // The handler sends with MSG_DONTWAIT: a full socket loses a byte, never blocks the handler.
+        signal_hook::low_level::pipe::register(sig, w)?;
+    }
+    *installed = Some(shared.clone());
+    Ok(Signals(shared))
+}
+
+fn watch(mut readers: Vec<(i32, UnixStream)>, shared: &Shared) {
+    loop {
+        let mut fds: Vec<_> = readers
+            .iter()
+            .map(|(_, r)| super::poll::PollFd::readable(r))
+            .collect();
+        if super::poll::poll(&mut fds, None).is_err() {
+            return;
+        }
+        for (p, (sig, r)) in fds.iter().zip(readers.iter_mut()) {
+            if !p.ready() {
+                continue;
+            }
+            let mut bytes = [0u8; 64];
+            match r.read(&mut bytes) {
+                Ok(0) => return,
+                Ok(n) => (0..n).for_each(|_| on_signal(shared, *sig)),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return,
             }
         }
     }
-    Ok(Signals { wake_r })
 }
 
-fn watch(sig_r: OwnedFd, wake_w: OwnedFd, abort: impl Fn()) {
-    let mut woke = false;
-    loop {
-        let mut b = 0u8;
-        // SAFETY: reads one byte into a live local.
-        let n = unsafe { libc::read(sig_r.as_raw_fd(), &mut b as *mut u8 as *mut libc::c_void, 1) };
-        if n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
-            continue;
-        }
-        if n <= 0 {
-            return;
-        }
-        let count = COUNT.load(Ordering::SeqCst);
-        if count >= 2 {
-            abort();
-            eprintln!("\nmptcp-get-debug: aborted by a second signal: no report written");
-            std::process::exit(ABORT_EXIT);
-        }
-        if !woke {
-            woke = true;
-            // SAFETY: writes one byte from a live local to a pipe we own.
-            unsafe {
-                libc::write(
-                    wake_w.as_raw_fd(),
-                    &b as *const u8 as *const libc::c_void,
-                    1,
-                )
-            };
-        }
+fn on_signal(shared: &Shared, sig: i32) {
+    let n = shared.count.fetch_add(1, Ordering::SeqCst) + 1;
+    let window = shared.ends_window.load(Ordering::SeqCst);
+    if !window {
+        interrupt::abort(128 + sig, "interrupted");
+    }
+    if n >= 2 {
+        interrupt::abort(128 + sig, "aborted by a second signal");
+    }
+    drop(
+        shared
+            .wake_w
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take(),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::poll::{poll, PollFd};
+    use std::time::Duration;
+
+    /// The one test of this process that installs the handlers and signals itself: once, so the
+    /// window ends and nothing aborts (a second signal would end the test run, as it ends a run).
+    #[test]
+    fn the_first_signal_of_a_window_wakes_the_waiting_code() {
+        let signals = install(First::EndsWindow).unwrap();
+        assert!(!signals.interrupted());
+        let mut fds = [PollFd::readable(signals.wake())];
+        assert_eq!(poll(&mut fds, Some(Duration::ZERO)).unwrap(), 0);
+        signal_hook::low_level::raise(SIGTERM).unwrap();
+        assert_eq!(poll(&mut fds, Some(Duration::from_secs(5))).unwrap(), 1);
+        assert!(signals.interrupted());
+        // A second install shares the same handlers and state.
+        assert!(install(First::EndsWindow).unwrap().interrupted());
     }
 }

@@ -1,41 +1,145 @@
 //! The machine behind a throughput report: how many CPUs are online and what they are, memory and
 //! swap, load averages, uptime and boot time. A maintainer's first questions about "slower than
-//! expected" are these. Read with `sysinfo` from the running system only: under `--root` the files are
-//! another machine's, and sysinfo would describe this one.
+//! expected" are these. Read through the sealed reader and parsed by procfs-core (/proc/stat,
+//! /proc/cpuinfo, /proc/meminfo, /proc/loadavg, /proc/uptime): the running kernel's files on the live
+//! system and under `--sysroot`, and a `--root` image's when it holds a captured /proc (an image
+//! without one is skipped).
 
-use super::{Builtin, Ctx, Output, Result};
+use super::{Builtin, Ctx, Output, Result, Stop};
 use crate::report::{Data, Entry, Facts, Host as HostData, Section, View};
-use sysinfo::{CpuRefreshKind, MemoryRefreshKind, System};
+use crate::sys::Fs;
+use procfs_core::{CpuInfo, ExplicitSystemInfo, FromRead, FromReadSI, KernelStats, LoadAverage};
+use procfs_core::{Meminfo, Uptime};
+use std::collections::BTreeSet;
 
 pub struct Host;
 
-/// What sysinfo says, as the report's facts.
-pub fn read() -> HostData {
-    let mut sys = System::new();
-    sys.refresh_memory_specifics(MemoryRefreshKind::everything());
-    sys.refresh_cpu_list(CpuRefreshKind::nothing());
-    let cpus = sys.cpus();
-    let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-    let load = System::load_average();
-    let boot = System::boot_time();
-    HostData {
-        cpus_online: cpus.len(),
-        physical_cores: System::physical_core_count(),
-        cpu_model: cpus.first().and_then(|c| text(c.brand())),
-        cpu_vendor: cpus.first().and_then(|c| text(c.vendor_id())),
-        arch: text(&System::cpu_arch()),
-        memory_total_bytes: sys.total_memory(),
-        memory_available_bytes: sys.available_memory(),
-        swap_total_bytes: sys.total_swap(),
-        swap_free_bytes: sys.free_swap(),
-        load_1: load.one,
-        load_5: load.five,
-        load_15: load.fifteen,
-        uptime_seconds: System::uptime(),
-        boot_time: (boot > 0)
-            .then(|| chrono::DateTime::from_timestamp(boot as i64, 0))
-            .flatten(),
+/// Why the collector does not run here, if it does not.
+fn describable(ctx: &Ctx) -> std::result::Result<(), String> {
+    let fs = ctx.fs();
+    if fs.kernel_is_live() || fs.exists("/proc/meminfo") {
+        Ok(())
+    } else {
+        Err("no /proc/meminfo under --root: an image without a captured /proc".into())
     }
+}
+
+/// A /proc file parsed by procfs-core; Err names the file.
+fn parse<T>(
+    fs: &Fs,
+    path: &str,
+    from: impl FnOnce(&[u8]) -> procfs_core::ProcResult<T>,
+) -> std::result::Result<T, String> {
+    let bytes = fs.read_bytes(path).map_err(|e| format!("{path}: {e}"))?;
+    from(&bytes).map_err(|e| format!("{path}: {e}"))
+}
+
+/// /proc/stat needs no system facts for what is used here (CPU lines and btime): the tick rate and
+/// page size given only satisfy the parser.
+const STAT_INFO: ExplicitSystemInfo = ExplicitSystemInfo {
+    boot_time_secs: 0,
+    ticks_per_second: 100,
+    page_size: 4096,
+    is_little_endian: cfg!(target_endian = "little"),
+};
+
+/// A load average as the file wrote it (procfs-core keeps an f32: 0.15 would read 0.15000000596).
+fn load(v: f32) -> f64 {
+    v.to_string().parse().unwrap_or(v as f64)
+}
+
+/// ARM's MIDR implementer codes (/proc/cpuinfo `CPU implementer`), for CPUs without a vendor_id.
+const ARM_IMPLEMENTERS: &[(&str, &str)] = &[
+    ("0x41", "ARM"),
+    ("0x42", "Broadcom"),
+    ("0x43", "Cavium"),
+    ("0x46", "Fujitsu"),
+    ("0x48", "HiSilicon"),
+    ("0x4e", "NVIDIA"),
+    ("0x50", "APM"),
+    ("0x51", "Qualcomm"),
+    ("0x53", "Samsung"),
+    ("0x56", "Marvell"),
+    ("0x61", "Apple"),
+    ("0x69", "Intel"),
+    ("0xc0", "Ampere"),
+];
+
+/// (model, vendor, physical cores) from /proc/cpuinfo.
+fn cpu_identity(info: &CpuInfo) -> (Option<String>, Option<String>, Option<usize>) {
+    let text = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(String::from);
+    let model = text(info.model_name(0))
+        .or_else(|| text(info.get_field(0, "CPU part")).map(|p| format!("CPU part {p}")));
+    let vendor = text(info.vendor_id(0)).or_else(|| {
+        let code = text(info.get_field(0, "CPU implementer"))?;
+        Some(
+            ARM_IMPLEMENTERS
+                .iter()
+                .find(|(c, _)| c.eq_ignore_ascii_case(&code))
+                .map_or_else(|| format!("CPU implementer {code}"), |(_, n)| n.to_string()),
+        )
+    });
+    // Distinct (physical id, core id) pairs; a CPU without them (most ARM boards) is a core of its own.
+    let cores: BTreeSet<(String, String)> = (0..info.num_cores())
+        .map(|i| {
+            match (
+                info.get_field(i, "physical id"),
+                info.get_field(i, "core id"),
+            ) {
+                (Some(p), Some(c)) => (p.trim().to_string(), c.trim().to_string()),
+                _ => ("cpu".into(), i.to_string()),
+            }
+        })
+        .collect();
+    let cores = Some(cores.len()).filter(|&n| n > 0);
+    (model, vendor, cores)
+}
+
+/// The host facts `fs` describes, and what could not be read.
+pub fn read(fs: &Fs) -> (HostData, Vec<String>) {
+    let mut h = HostData::default();
+    let mut problems = Vec::new();
+    match parse(fs, "/proc/stat", |b| KernelStats::from_read(b, &STAT_INFO)) {
+        Ok(stat) => {
+            h.cpus_online = stat.cpu_time.len();
+            h.boot_time = (stat.btime > 0)
+                .then(|| chrono::DateTime::from_timestamp(stat.btime as i64, 0))
+                .flatten();
+        }
+        Err(e) => problems.push(format!("no CPU was listed ({e})")),
+    }
+    match parse(fs, "/proc/cpuinfo", |b| CpuInfo::from_read(b)) {
+        Ok(info) => (h.cpu_model, h.cpu_vendor, h.physical_cores) = cpu_identity(&info),
+        Err(e) => problems.push(e),
+    }
+    match parse(fs, "/proc/meminfo", |b| Meminfo::from_read(b)) {
+        Ok(m) => {
+            h.memory_total_bytes = m.mem_total;
+            // Kernels before 3.14 have no MemAvailable: the estimate free(1) made before it.
+            h.memory_available_bytes = m.mem_available.unwrap_or_else(|| {
+                (m.mem_free + m.buffers + m.cached + m.s_reclaimable.unwrap_or(0))
+                    .saturating_sub(m.shmem.unwrap_or(0))
+            });
+            h.swap_total_bytes = m.swap_total;
+            h.swap_free_bytes = m.swap_free;
+        }
+        Err(e) => problems.push(format!("memory sizes could not be read ({e})")),
+    }
+    match parse(fs, "/proc/loadavg", |b| LoadAverage::from_read(b)) {
+        Ok(l) => (h.load_1, h.load_5, h.load_15) = (load(l.one), load(l.five), load(l.fifteen)),
+        Err(e) => problems.push(e),
+    }
+    match parse(fs, "/proc/uptime", |b| Uptime::from_read(b)) {
+        Ok(u) => h.uptime_seconds = u.uptime as u64,
+        Err(e) => problems.push(e),
+    }
+    h.arch = if fs.kernel_is_live() {
+        Some(crate::sys::uname::uname().machine)
+    } else {
+        fs.read_trimmed("/proc/sys/kernel/arch")
+    }
+    .filter(|a| !a.is_empty());
+    (h, problems)
 }
 
 impl Builtin for Host {
@@ -76,73 +180,19 @@ impl Builtin for Host {
         .only(&[View::Text])]
     }
 
-    /// The running machine only (the spec's `this_machine` trigger): under --root the files are
-    /// another machine's, and sysinfo would describe this one.
-    fn collect(&self, _ctx: &Ctx, out: &mut Output) -> Result {
-        let host = read();
-        if host.cpus_online == 0 {
-            out.notes
-                .push("no CPU was listed (is /proc/stat readable?)".into());
-        }
-        if host.memory_total_bytes == 0 {
-            out.notes
-                .push("memory sizes could not be read (/proc/meminfo)".into());
-        }
+    fn applies(&self, ctx: &Ctx) -> std::result::Result<(), String> {
+        describable(ctx)
+    }
+
+    fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
+        describable(ctx).map_err(Stop::Skipped)?;
+        let (host, problems) = read(ctx.fs());
+        out.notes.extend(problems);
         out.data.push(Data::Host(host));
         Ok(())
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_this_machine() {
-        let h = read();
-        let online = std::thread::available_parallelism().map_or(1, |n| n.get());
-        // available_parallelism honours affinity masks and cgroup quotas: never more than online.
-        assert!(h.cpus_online >= online, "{} < {online}", h.cpus_online);
-        assert!(h.memory_total_bytes > 0 && h.memory_available_bytes <= h.memory_total_bytes);
-        assert!(h.swap_free_bytes <= h.swap_total_bytes);
-        assert!(h.uptime_seconds > 0);
-        assert!(h.load_1 >= 0.0 && h.load_5 >= 0.0 && h.load_15 >= 0.0);
-        let boot = h.boot_time.expect("boot time");
-        let age = (chrono::Utc::now() - boot).num_seconds() as u64;
-        assert!(
-            age.abs_diff(h.uptime_seconds) <= 2,
-            "{age} vs {}",
-            h.uptime_seconds
-        );
-        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap();
-        let kb: u64 = meminfo
-            .lines()
-            .find_map(|l| l.strip_prefix("MemTotal:"))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .unwrap();
-        assert_eq!(h.memory_total_bytes, kb * 1024);
-    }
-
-    #[test]
-    fn skipped_under_root() {
-        let dir = tempfile::tempdir().unwrap();
-        let env = crate::collect::source::environment(
-            &crate::collect::source::Source::Image(dir.path().into()),
-            1.0,
-        )
-        .unwrap();
-        let spec = crate::collect::spec::load_all(&[])
-            .unwrap()
-            .into_iter()
-            .find(|s| s.name == "host")
-            .unwrap();
-        let ctx = Ctx {
-            env: &env,
-            netns: None,
-            spec: Some(&spec),
-        };
-        let (status, out) = crate::collect::engine::run_one(&spec, &ctx);
-        assert!(status.detail().contains("--root"), "{status:?}");
-        assert!(out.data.is_empty());
-    }
-}
+#[path = "host_tests.rs"]
+mod tests;

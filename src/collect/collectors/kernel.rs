@@ -164,24 +164,12 @@ fn uname_program(ctx: &Ctx, out: &mut Output) -> Option<String> {
 
 /// The live system's uname(2), which also knows the machine on kernels without /proc/sys/kernel/arch.
 fn fill_from_uname(info: &mut KernelInfo) {
-    // SAFETY: utsname is plain old data; uname fills it.
-    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
-    if unsafe { libc::uname(&mut u) } != 0 {
-        return;
-    }
-    let s = |f: &[libc::c_char]| {
-        let bytes: Vec<u8> = f
-            .iter()
-            .take_while(|&&c| c != 0)
-            .map(|&c| c as u8)
-            .collect();
-        String::from_utf8_lossy(&bytes).into_owned()
-    };
-    info.sysname = s(&u.sysname);
-    info.nodename = s(&u.nodename);
-    info.release = s(&u.release);
-    info.version = s(&u.version);
-    info.machine = s(&u.machine);
+    let u = crate::sys::uname::uname();
+    info.sysname = u.sysname;
+    info.nodename = u.nodename;
+    info.release = u.release;
+    info.version = u.version;
+    info.machine = u.machine;
 }
 
 pub struct Distro;

@@ -1,6 +1,8 @@
 //! MIB counters: the MPTcpExt and TcpExt groups of /proc/net/netstat by group (names from each
 //! header line, since counters are added and removed between kernel versions), and every SNMP/netstat
 //! counter in nstat's names and order, which reproduce mode compares before and after its window.
+//! Our own parser, not procfs-core's: it has none for /proc/net/netstat, and its fixed-field `Snmp`
+//! would drop the counters a kernel adds (see views/formats/nstat.rs).
 
 use super::{Builtin, Ctx, Output, Result, Stop};
 use crate::collect::spec::artifact_name_for_file;

@@ -10,34 +10,23 @@
 
 use super::{Builtin, Ctx, Output, Result, Stop};
 use crate::report::{Data, Entry, Facts, Section, SelfTest, SelfTestResult, View};
+use crate::sys::poll::{poll, PollFd};
+use crate::sys::socket::{interface_up, mptcp_info_flags, mptcp_stream, INFO_FLAG_FALLBACK};
+use rustix::net::{RecvFlags, SendFlags, SocketFlags};
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::os::fd::OwnedFd;
 use std::time::{Duration, Instant};
 
 pub struct Selftest;
 
-const IPPROTO_MPTCP: libc::c_int = 262;
-const SOL_MPTCP: libc::c_int = 284;
-const MPTCP_INFO: libc::c_int = 1;
-/// struct mptcp_info: six u8 counters, a 2-byte hole, then the u32 flags.
-const INFO_FLAGS_OFFSET: usize = 8;
-const INFO_FLAG_FALLBACK: u32 = 1;
 /// Budget for each wait (connect, accept, read).
 const STEP_TIMEOUT: Duration = Duration::from_millis(25);
 
-/// An owned fd, closed on drop (every path).
-struct Fd(libc::c_int);
-impl Drop for Fd {
-    fn drop(&mut self) {
-        // SAFETY: the fd is owned by this guard and closed once.
-        unsafe { libc::close(self.0) };
-    }
-}
+/// A failed step as the report says it: (result, detail).
+type Failure = (SelfTestResult, String);
 
-fn errno() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-}
-
-fn err(what: &str) -> (SelfTestResult, String) {
-    let e = std::io::Error::last_os_error();
+fn err(what: &str, e: impl Into<std::io::Error>) -> Failure {
+    let e = e.into();
     match e.raw_os_error() {
         Some(libc::EPROTONOSUPPORT) => (
             SelfTestResult::Unsupported,
@@ -51,150 +40,70 @@ fn err(what: &str) -> (SelfTestResult, String) {
     }
 }
 
-fn mptcp_socket(what: &str) -> std::result::Result<Fd, (SelfTestResult, String)> {
-    // SAFETY: plain syscall; the result is checked.
-    let fd = unsafe {
-        libc::socket(
-            libc::AF_INET,
-            libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
-            IPPROTO_MPTCP,
-        )
-    };
-    if fd < 0 {
-        return Err(err(what));
-    }
-    Ok(Fd(fd))
+fn mptcp_socket(what: &str) -> std::result::Result<OwnedFd, Failure> {
+    mptcp_stream().map_err(|e| err(what, e))
 }
 
-fn wait(
-    fd: &Fd,
-    events: libc::c_short,
-    what: &str,
-) -> std::result::Result<(), (SelfTestResult, String)> {
-    let mut p = libc::pollfd {
-        fd: fd.0,
-        events,
-        revents: 0,
-    };
-    // SAFETY: one valid pollfd.
-    let n = unsafe { libc::poll(&mut p, 1, STEP_TIMEOUT.as_millis() as libc::c_int) };
-    match n {
-        n if n < 0 => Err(err(what)),
-        0 => Err((
+fn wait(fd: PollFd, what: &str) -> std::result::Result<(), Failure> {
+    match poll(&mut [fd], Some(STEP_TIMEOUT)) {
+        Err(e) => Err(err(what, e)),
+        Ok(0) => Err((
             SelfTestResult::Error,
             format!("{what}: timed out after {} ms", STEP_TIMEOUT.as_millis()),
         )),
-        _ => Ok(()),
+        Ok(_) => Ok(()),
     }
 }
-
-fn sockaddr(port: u16) -> libc::sockaddr_in {
-    // SAFETY: sockaddr_in is plain data; all-zero is valid.
-    let mut a: libc::sockaddr_in = unsafe { std::mem::zeroed() };
-    a.sin_family = libc::AF_INET as libc::sa_family_t;
-    a.sin_port = port.to_be();
-    a.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::LOCALHOST).to_be();
-    a
-}
-
-const ALEN: libc::socklen_t = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
 
 /// Runs the exchange; Ok(detail) or the failure (result, detail).
-fn exchange() -> std::result::Result<(SelfTestResult, String), (SelfTestResult, String)> {
+fn exchange() -> std::result::Result<(SelfTestResult, String), Failure> {
     let listener = mptcp_socket("socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP)")?;
-    let a = sockaddr(0);
-    // SAFETY: valid fd and sockaddr_in of the given length.
-    if unsafe { libc::bind(listener.0, &a as *const _ as *const libc::sockaddr, ALEN) } < 0 {
-        return Err(err("bind 127.0.0.1:0"));
-    }
-    // SAFETY: valid fd.
-    if unsafe { libc::listen(listener.0, 1) } < 0 {
-        return Err(err("listen"));
-    }
-    let mut bound = sockaddr(0);
-    let mut len = ALEN;
-    // SAFETY: out-pointer to a sockaddr_in with its length.
-    if unsafe {
-        libc::getsockname(
-            listener.0,
-            &mut bound as *mut _ as *mut libc::sockaddr,
-            &mut len,
-        )
-    } < 0
-    {
-        return Err(err("getsockname"));
-    }
+    rustix::net::bind(&listener, &SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0))
+        .map_err(|e| err("bind 127.0.0.1:0", e))?;
+    rustix::net::listen(&listener, 1).map_err(|e| err("listen", e))?;
+    let bound = rustix::net::getsockname(&listener)
+        .map_err(|e| err("getsockname", e))
+        .and_then(|a| {
+            SocketAddrV4::try_from(a).map_err(|e| err("getsockname", std::io::Error::from(e)))
+        })?;
+    let port = bound.port();
     let client = mptcp_socket("client socket")?;
-    // SAFETY: valid fd and address.
-    let rc = unsafe { libc::connect(client.0, &bound as *const _ as *const libc::sockaddr, ALEN) };
-    if rc < 0 && errno() != libc::EINPROGRESS {
-        return Err(err(&format!(
-            "connect 127.0.0.1:{}",
-            u16::from_be(bound.sin_port)
-        )));
+    match rustix::net::connect(&client, &bound) {
+        Ok(()) | Err(rustix::io::Errno::INPROGRESS) => {}
+        Err(e) => return Err(err(&format!("connect 127.0.0.1:{port}"), e)),
     }
-    wait(&listener, libc::POLLIN, "accept")?;
-    // SAFETY: valid listener fd; the peer address is not needed.
-    let afd = unsafe {
-        libc::accept4(
-            listener.0,
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
-        )
-    };
-    if afd < 0 {
-        return Err(err("accept"));
-    }
-    let server = Fd(afd);
-    wait(&client, libc::POLLOUT, "connect")?;
+    wait(PollFd::readable(&listener), "accept")?;
+    let server = rustix::net::accept_with(&listener, SocketFlags::NONBLOCK | SocketFlags::CLOEXEC)
+        .map_err(|e| err("accept", e))?;
+    wait(PollFd::writable(&client), "connect")?;
     let msg = b"mptcp-get-debug";
-    // SAFETY: buffer valid for its length.
-    if unsafe { libc::send(client.0, msg.as_ptr().cast(), msg.len(), libc::MSG_NOSIGNAL) }
-        != msg.len() as isize
-    {
-        return Err(err("send"));
+    match rustix::net::send(&client, msg, SendFlags::NOSIGNAL) {
+        Ok(n) if n == msg.len() => {}
+        Ok(n) => {
+            return Err((
+                SelfTestResult::Error,
+                format!("send: {n} of {} bytes sent", msg.len()),
+            ))
+        }
+        Err(e) => return Err(err("send", e)),
     }
-    wait(&server, libc::POLLIN, "read on the server side")?;
+    wait(PollFd::readable(&server), "read on the server side")?;
     let mut buf = [0u8; 64];
-    // SAFETY: buffer valid for its length.
-    let n = unsafe { libc::recv(server.0, buf.as_mut_ptr().cast(), buf.len(), 0) };
-    if n < 0 {
-        return Err(err("recv"));
-    }
-    if &buf[..n as usize] != msg {
+    let (n, _) =
+        rustix::net::recv(&server, &mut buf[..], RecvFlags::empty()).map_err(|e| err("recv", e))?;
+    if &buf[..n] != msg {
         return Err((
             SelfTestResult::Error,
             format!("received {n} bytes that differ from what was sent"),
         ));
     }
-    let mut info = [0u8; 256];
-    let mut ilen = info.len() as libc::socklen_t;
-    // SAFETY: out-buffer with its length; the kernel copies at most ilen bytes.
-    if unsafe {
-        libc::getsockopt(
-            client.0,
-            SOL_MPTCP,
-            MPTCP_INFO,
-            info.as_mut_ptr().cast(),
-            &mut ilen,
-        )
-    } < 0
-    {
-        return Err(err("getsockopt(SOL_MPTCP, MPTCP_INFO)"));
-    }
-    if (ilen as usize) < INFO_FLAGS_OFFSET + 4 {
-        return Err((
-            SelfTestResult::Error,
-            format!("MPTCP_INFO returned only {ilen} bytes"),
-        ));
-    }
-    let flags = u32::from_ne_bytes(
-        info[INFO_FLAGS_OFFSET..INFO_FLAGS_OFFSET + 4]
-            .try_into()
-            .unwrap(),
-    );
-    let port = u16::from_be(bound.sin_port);
+    let flags = match mptcp_info_flags(&client) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            return Err((SelfTestResult::Error, e.to_string()))
+        }
+        Err(e) => return Err(err("getsockopt(SOL_MPTCP, MPTCP_INFO)", e)),
+    };
     if flags & INFO_FLAG_FALLBACK != 0 {
         return Ok((
             SelfTestResult::Fallback,
@@ -212,26 +121,9 @@ fn exchange() -> std::result::Result<(SelfTestResult, String), (SelfTestResult, 
     ))
 }
 
-/// Whether `lo` is up in the calling thread's namespace (SIOCGIFFLAGS); None when it cannot tell.
+/// Whether `lo` is up in the calling thread's namespace; None when it cannot tell.
 fn lo_is_up() -> Option<bool> {
-    // SAFETY: plain syscall; the result is checked and the fd owned by a guard.
-    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
-    if fd < 0 {
-        return None;
-    }
-    let fd = Fd(fd);
-    // SAFETY: ifreq is plain data; all-zero is valid.
-    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
-    for (d, s) in req.ifr_name.iter_mut().zip(b"lo") {
-        *d = *s as libc::c_char;
-    }
-    // SAFETY: valid fd and an ifreq the kernel fills.
-    if unsafe { libc::ioctl(fd.0, libc::SIOCGIFFLAGS, &mut req) } < 0 {
-        return None;
-    }
-    // SAFETY: SIOCGIFFLAGS fills the flags member of the union.
-    let flags = unsafe { req.ifr_ifru.ifru_flags };
-    Some(flags as libc::c_int & libc::IFF_UP != 0)
+    interface_up("lo").ok()
 }
 
 impl Builtin for Selftest {

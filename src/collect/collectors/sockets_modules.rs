@@ -1,10 +1,11 @@
 //! Whether asking sock_diag would make the kernel load a module: the kernel loads `inet_diag`,
 //! `tcp_diag` and `mptcp_diag` on the first request that needs them when they are modules (as
 //! `ss -M` makes it load mptcp_diag). Tells loaded, built in, a module not loaded, not in this kernel
-//! or unknown apart, from /proc/modules, /sys/module, modules.builtin and the kernel config, and which
-//! modules a run loaded (compared before and after).
+//! or unknown apart, from /proc/modules (procfs-core's parser), /sys/module, modules.builtin and the
+//! kernel config, and which modules a run loaded (compared before and after).
 
 use crate::sys::Fs;
+use procfs_core::{FromRead, KernelModules};
 
 /// The diag modules a socket collection may need: (module, its kernel config symbol).
 pub const INET_DIAG: (&str, &str) = ("inet_diag", "CONFIG_INET_DIAG");
@@ -36,15 +37,14 @@ impl ModState {
     }
 }
 
-/// Names of the loaded modules (the first word of each /proc/modules line); None without the file.
+/// Names of the loaded modules (/proc/modules, parsed by procfs-core), sorted; None without the file
+/// or when it is not a modules list.
 pub fn loaded(fs: &Fs) -> Option<Vec<String>> {
-    let text = fs.read_to_string("/proc/modules").ok()?;
-    Some(
-        text.lines()
-            .filter_map(|l| l.split_whitespace().next())
-            .map(str::to_string)
-            .collect(),
-    )
+    let bytes = fs.read_bytes("/proc/modules").ok()?;
+    let modules = KernelModules::from_read(&bytes[..]).ok()?;
+    let mut names: Vec<String> = modules.0.into_keys().collect();
+    names.sort();
+    Some(names)
 }
 
 /// The state of module `name` (config symbol `symbol`); `kconfig` is the kernel config text if found.
@@ -156,6 +156,18 @@ mod tests {
         assert!(why_not(ModState::Module, MPTCP_DIAG)
             .unwrap()
             .contains("would load it"));
+        assert_eq!(
+            loaded(&fs),
+            Some(vec!["inet_diag".to_string(), "tcp_diag".to_string()])
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_modules_list_is_not_read_as_one() {
+        let (_d, fs) = root(&[("/proc/modules", "tcp_diag\n")]);
+        assert_eq!(loaded(&fs), None);
+        let (_d, fs) = root(&[("/proc/modules", "")]);
+        assert_eq!(loaded(&fs), Some(vec![]));
     }
 
     #[test]

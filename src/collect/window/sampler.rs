@@ -7,6 +7,7 @@
 use super::sample_round::NsState;
 use crate::collect::collectors::Ctx;
 use crate::report::Samples;
+use crate::sys::clock::thread_cpu;
 use crate::sys::Netns;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
@@ -87,19 +88,6 @@ pub struct Sampler {
 /// Each sock_diag dump walks a whole kernel hash table (MPTCP tokens, TCP sockets), about a
 /// millisecond on a large machine however few sockets it holds.
 const CPU_SHARE: u32 = 20;
-
-/// CPU time the calling thread has used.
-fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec, which `ts` is.
-    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } != 0 {
-        return Duration::ZERO;
-    }
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
 
 fn run(namespaces: Vec<Option<Netns>>, opts: Options, stop: mpsc::Receiver<()>) -> Vec<Samples> {
     let interval_ms = opts.interval.as_millis() as u64;

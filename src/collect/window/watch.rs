@@ -6,7 +6,7 @@ use crate::netlink::event::PmEvent;
 use crate::netlink::monitor::Monitor;
 use crate::netlink::PmError;
 use crate::report::MAX_EVENTS;
-use crate::sys::signals::pipe;
+use crate::sys::poll::{poll, wake_pipe, PollFd};
 use crate::sys::Netns;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::mpsc;
@@ -68,24 +68,12 @@ fn run(ns: Option<Netns>, stop: RawFd, ready: mpsc::Sender<Result<(), String>>) 
     let mut w = Watched::default();
     let mut batch = Vec::new();
     loop {
-        let mut fds = [
-            libc::pollfd {
-                fd: mon.fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-            libc::pollfd {
-                fd: stop,
-                events: libc::POLLIN,
-                revents: 0,
-            },
-        ];
-        // SAFETY: fds is a valid array of two pollfd.
-        let rc = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
-        if rc < 0 {
-            continue; // EINTR
+        let mut fds = [PollFd::readable(&mon.fd()), PollFd::readable(&stop)];
+        if let Err(e) = poll(&mut fds, None) {
+            w.error = Some(format!("poll: {e}"));
+            break;
         }
-        let stopping = fds[1].revents != 0;
+        let stopping = fds[1].ready();
         if let Err(e) = mon.drain(&mut batch) {
             w.error = Some(e.to_string());
         }
@@ -111,7 +99,7 @@ fn run(ns: Option<Netns>, stop: RawFd, ready: mpsc::Sender<Result<(), String>>) 
 impl Watch {
     /// Subscribes in every namespace; returns once each has subscribed or failed.
     pub fn start(namespaces: &[Option<Netns>]) -> std::io::Result<Watch> {
-        let (stop_r, stop_w) = pipe()?;
+        let (stop_r, stop_w) = wake_pipe()?;
         let mut threads = Vec::new();
         let mut failed = Vec::new();
         for ns in namespaces {

@@ -20,7 +20,7 @@ use crate::sys::signals;
 use crate::usage_bail;
 use anyhow::{anyhow, Result};
 use std::io::IsTerminal;
-use std::process::{ExitCode, Stdio};
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -85,12 +85,10 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
     }
     let specs = plan::load_specs(&settings.collectors_dirs, true, &[], &[])?;
     let timeout = settings.collector_timeout();
-    let signals = signals::install(move || {
-        command::signal_child(libc::SIGKILL);
-        // Half-written archive and map, and the process groups of running commands.
-        crate::sys::interrupt::cleanup(None);
-    })
-    .map_err(|e| anyhow!("cannot install signal handlers: {e}"))?;
+    // The first SIGINT/SIGTERM ends the window; a second one aborts, removing the half-written
+    // archive and map and killing the commands (sys::interrupt).
+    let signals = signals::install(signals::First::EndsWindow)
+        .map_err(|e| anyhow!("cannot install signal handlers: {e}"))?;
     let say = |msg: &str| {
         if !settings.quiet {
             eprintln!("mptcp-get-debug: {msg}");
@@ -114,15 +112,15 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
     let started_at = chrono::Utc::now();
     let t0 = Instant::now();
     let interactive = stdin == wait::StdinMode::Terminal;
-    let command = (!settings.window.command.is_empty()).then(|| {
+    let command = if settings.window.command.is_empty() {
+        None
+    } else {
         let ns = namespaces.iter().flatten().next().cloned();
-        let stdin = if interactive {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        };
-        command::spawn(&settings.window.command, ns, !settings.quiet, stdin)
-    });
+        Some(
+            command::spawn(&settings.window.command, ns, !settings.quiet, interactive)
+                .map_err(|e| anyhow!("cannot start the command: {e}"))?,
+        )
+    };
     // Like the script: Enter on a terminal ends the window; a stdin that is not a terminal (a pipe, a
     // file, /dev/null) ends it with its first line or its end, unless --duration says when (a cron job
     // with `--duration 30s </dev/null` watches for 30 s).

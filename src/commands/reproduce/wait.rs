@@ -1,9 +1,10 @@
 //! The reproduction window: wait for Enter, a duration, the end of a command, or a signal, all in
-//! one poll(2) over the signal wake-up pipe, stdin and the command's end. Like mptcpd's script, a
-//! stdin that is not a terminal is read too: its first line or its end closes the window.
+//! one poll(2) (sys::poll) over the signal wake-up pipe, stdin and the command's end. Like mptcpd's
+//! script, a stdin that is not a terminal is read too: its first line or its end closes the window.
 
 use super::command::Running;
 use crate::report::{CommandRun, EndedBy};
+use crate::sys::poll::{poll, PollFd};
 use crate::sys::signals::Signals;
 use std::time::Instant;
 
@@ -52,53 +53,35 @@ pub fn wait(ends: Ends) -> (EndedBy, Option<CommandRun>) {
         command,
     } = ends;
     let ended = loop {
-        let mut fds = vec![libc::pollfd {
-            fd: signals.wake_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        }];
+        let stdin = std::io::stdin();
+        let mut fds = vec![PollFd::readable(signals.wake())];
         if enter {
-            fds.push(libc::pollfd {
-                fd: libc::STDIN_FILENO,
-                events: libc::POLLIN,
-                revents: 0,
-            });
+            fds.push(PollFd::readable(&stdin));
         }
         if let Some(c) = &command {
-            fds.push(libc::pollfd {
-                fd: c.done_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            });
+            fds.push(PollFd::readable(c.done()));
         }
-        let timeout = match deadline {
-            Some(d) => d
-                .saturating_duration_since(Instant::now())
-                .as_millis()
-                .min(i32::MAX as u128) as i32,
-            None => -1,
+        let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        let Ok(n) = poll(&mut fds, timeout) else {
+            // ENOMEM: try again shortly (EINTR is resumed by poll itself).
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            continue;
         };
-        // SAFETY: fds is a valid, initialised pollfd array of the given length.
-        let rc = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
-        if rc < 0 {
-            continue; // EINTR: the signal itself shows up on the wake pipe
-        }
-        if fds[0].revents != 0 || signals.interrupted() {
+        if fds[0].ready() || signals.interrupted() {
             break EndedBy::Signal;
         }
-        if rc == 0 && deadline.is_some_and(|d| Instant::now() >= d) {
+        if n == 0 && deadline.is_some_and(|d| Instant::now() >= d) {
             break EndedBy::Duration;
         }
-        let last = fds.last().map(|f| f.revents).unwrap_or(0);
-        if command.is_some() && last != 0 {
+        if command.is_some() && fds.last().is_some_and(PollFd::ready) {
             break EndedBy::Command;
         }
-        if enter && fds[1].revents != 0 {
-            // POLLIN (a line, or end of file), POLLHUP (a closed pipe) or POLLNVAL (stdin closed):
+        if enter && fds[1].ready() {
+            // Readable (a line, or end of file), a closed pipe, or stdin closed (not a descriptor):
             // read what is there, if anything; any of them ends the window.
-            if fds[1].revents & libc::POLLNVAL == 0 {
+            if !fds[1].invalid() {
                 let mut line = String::new();
-                let _ = std::io::stdin().read_line(&mut line);
+                let _ = stdin.read_line(&mut line);
             }
             break if terminal {
                 EndedBy::Enter

@@ -3,6 +3,12 @@
 //! negative values wrapped like strtoull, the "useless numbers" dropped), in nstat's order, and
 //! rendered byte for byte like `nstat -zas` (and like `nstat` after `nstat -n` for a window's
 //! increments).
+//!
+//! Why not procfs-core: its `Snmp` and `Snmp6` are structs of fixed fields, filled from a hash map,
+//! so they lose the file's order (which nstat's output keeps) and every counter they do not name (a
+//! newer kernel's; MPTcpExt lives in /proc/net/netstat, which it does not parse at all), and they fail
+//! on a whole file when one expected counter is missing (an older kernel's). Matching `nstat -zas`
+//! byte for byte needs every name and value as written, in order, which this parser keeps.
 
 use crate::report::Counter;
 
