@@ -164,3 +164,29 @@ fn a_titled_section_that_gave_nothing_says_why_and_lists_shorten() {
         .collect();
     assert_eq!(sizes, [(25, 0), (20, 5), (0, 25)]);
 }
+
+#[test]
+fn marks_and_ranks_from_an_archive_cannot_panic() {
+    let text: String = (0..300).map(|i| format!("line {i}\n")).collect();
+    let e = Entry::new(Body::Code {
+        text,
+        format: Format::Log,
+        marks: vec![
+            Span {
+                start: 250,
+                end: 10,
+            },
+            Span {
+                start: 9_999,
+                end: usize::MAX,
+            },
+        ],
+    });
+    let s = section(vec![e.clone()], vec![]);
+    assert!(levels(&s, &e).len() > 2);
+    let mut t = Entry::table(vec![Column::text("a")], vec![vec![]; 20]);
+    if let Body::Table { rank, .. } = &mut t.body {
+        *rank = Some(7);
+    }
+    assert_eq!(levels(&s, &t).len(), 3);
+}

@@ -34,8 +34,9 @@ pub fn keeps(lines: &[&str], format: Format, marks: &[Span]) -> Vec<Vec<bool>> {
                 _ => vec![],
             };
             for s in spans {
+                // Spans come from report.json: an archive may hold any numbers.
                 let (start, end) = (s.start.min(n), s.end.min(n));
-                keep[start..end].iter_mut().for_each(|k| *k = true);
+                keep[start.min(end)..end].iter_mut().for_each(|k| *k = true);
             }
             keep[n.saturating_sub(cut)..]
                 .iter_mut()

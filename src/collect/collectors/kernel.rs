@@ -1,14 +1,16 @@
-//! Kernel and distribution identity: the `uname -a` line, /proc/version, the taint mask decoded, and
-//! os-release. Read from /proc/sys/kernel so `--root` fixtures and mounted images work too. The
-//! `uname -a` line is what the program prints when the spec's `uname -a` ran (distributions patch it:
-//! RHEL's coreutils print processor and platform, `... x86_64 x86_64 x86_64 GNU/Linux`), else
-//! assembled as coreutils upstream prints it.
+//! Kernel identity: the `uname -a` line, /proc/version and the taint mask decoded. Read from
+//! /proc/sys/kernel so `--root` fixtures and mounted images work too. The `uname -a` line is what the
+//! program prints when the spec's `uname -a` ran (distributions patch it: RHEL's coreutils print
+//! processor and platform, `... x86_64 x86_64 x86_64 GNU/Linux`), else assembled as coreutils
+//! upstream prints it.
 
 use super::{Builtin, Ctx, Output, Result, Stop};
-use crate::report::{Data, Distro as DistroData, Entry, Facts, KernelInfo, Section, View};
-use std::collections::BTreeMap;
+use crate::report::{Data, Entry, Facts, KernelInfo, Section, View};
 
 pub struct Kernel;
+
+/// os-release's parser lives with the distro collector (named here too for the fuzz targets).
+pub use super::distro::parse_os_release;
 
 /// Kernel taint bits (Documentation/admin-guide/tainted-kernels.rst): bit, letter, meaning.
 pub const TAINT_FLAGS: &[(u32, char, &str)] = &[
@@ -172,102 +174,6 @@ fn fill_from_uname(info: &mut KernelInfo) {
     info.machine = u.machine;
 }
 
-pub struct Distro;
-
-/// os-release(5): KEY=value lines, values optionally quoted with shell-style escapes.
-pub fn parse_os_release(text: &str) -> BTreeMap<String, String> {
-    let mut fields = BTreeMap::new();
-    for line in text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-    {
-        let Some((k, v)) = line.split_once('=') else {
-            continue;
-        };
-        let v = v.trim();
-        let v = if v.len() >= 2
-            && (v.starts_with('"') && v.ends_with('"') || v.starts_with('\'') && v.ends_with('\''))
-        {
-            let inner = &v[1..v.len() - 1];
-            let mut s = String::new();
-            let mut chars = inner.chars();
-            while let Some(c) = chars.next() {
-                if c == '\\' {
-                    if let Some(n) = chars.next() {
-                        s.push(n);
-                    }
-                } else {
-                    s.push(c);
-                }
-            }
-            s
-        } else {
-            v.to_string()
-        };
-        fields.insert(k.trim().to_string(), v);
-    }
-    fields
-}
-
-impl Builtin for Distro {
-    fn name(&self) -> &'static str {
-        "distro"
-    }
-
-    fn facts(&self) -> Option<Facts> {
-        Some(Facts::Distro)
-    }
-
-    fn present(&self, section: &Section) -> Vec<Entry> {
-        let Some(d) = section.data.iter().find_map(|d| match d {
-            Data::Distro(d) => Some(d),
-            _ => None,
-        }) else {
-            return Vec::new();
-        };
-        let name = d.fields.get("PRETTY_NAME").or_else(|| d.fields.get("NAME"));
-        let versions = ["PRETTY_NAME", "VERSION_ID"]
-            .iter()
-            .filter_map(|k| Some((format!("os-release {k}"), d.fields.get(*k)?.clone())))
-            .collect();
-        vec![
-            Entry::text(name.cloned().unwrap_or_default())
-                .titled("distribution")
-                .only(&[View::Text]),
-            Entry::facts("versions", versions),
-        ]
-    }
-
-    fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
-        let mut refused = false;
-        for path in ["/etc/os-release", "/usr/lib/os-release"] {
-            match ctx.read_kept(path, out) {
-                Ok(raw) => {
-                    let fields = parse_os_release(&raw);
-                    out.data.push(Data::Distro(DistroData {
-                        source: path.into(),
-                        raw,
-                        fields,
-                    }));
-                    return Ok(());
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                // Refused (a link to a never-read file, a FIFO, ...) or unreadable: say so.
-                Err(e) => {
-                    out.notes.push(format!("{path}: {e}"));
-                    refused = true;
-                }
-            }
-        }
-        Err(Stop::Skipped(if refused {
-            "neither /etc/os-release nor /usr/lib/os-release could be read".into()
-        } else {
-            "neither /etc/os-release nor /usr/lib/os-release exists".into()
-        }))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,15 +186,5 @@ mod tests {
         assert!(t[0].starts_with("W (bit 9)"));
         assert!(t[1].starts_with("O (bit 12)"));
         assert_eq!(t[2], "unknown bits 0x10000000000");
-    }
-
-    #[test]
-    fn os_release_quotes() {
-        let f =
-            parse_os_release("NAME=\"Debian GNU/Linux\"\nID=debian\n# c\nX='a b'\nY=\"q\\\"x\"\n");
-        assert_eq!(f["NAME"], "Debian GNU/Linux");
-        assert_eq!(f["ID"], "debian");
-        assert_eq!(f["X"], "a b");
-        assert_eq!(f["Y"], "q\"x");
     }
 }

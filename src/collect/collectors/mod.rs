@@ -8,6 +8,7 @@
 pub mod declared;
 
 pub use declared::{Fill, Run};
+pub mod distro;
 pub mod endpoints;
 pub mod host;
 pub mod iproute2;
@@ -147,7 +148,7 @@ pub trait Builtin: Send + Sync {
 /// Every builtin, once. The conformance test checks that each is named by exactly one spec.
 pub static BUILTINS: &[&dyn Builtin] = &[
     &kernel::Kernel,
-    &kernel::Distro,
+    &distro::Distro,
     &kconfig::KernelConfig,
     &sysctl::Sysctl,
     &endpoints::Endpoints,
