@@ -5,9 +5,9 @@
 //!
 //!   cargo bench --bench sampler [-- ROUNDS]
 
-use mptcp_get_debug::netlink::diag_sample::DiagSocket;
 use mptcp_get_debug::netlink::link_stats::link_stats;
 use mptcp_get_debug::netlink::rtnl::RtSocket;
+use mptcp_get_debug::netlink::sock_diag::DiagSocket;
 use std::time::Duration;
 
 fn cpu() -> Duration {

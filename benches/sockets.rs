@@ -9,11 +9,10 @@
 //!
 //!   cargo bench --bench sockets [-- N [N ...]]      (default: 1000 3000)
 
+use mptcp_get_debug::collect::convert::sockets::collect_netns;
 use mptcp_get_debug::netlink::sock_diag::*;
-use mptcp_get_debug::netlink::sock_diag_dump::{collect_netns, dump};
-use mptcp_get_debug::netlink::sock_diag_text::render_ss;
-use mptcp_get_debug::sys::nlsock::NlSocket;
 use mptcp_get_debug::sys::Netns;
+use mptcp_get_debug::views::formats::ss::render_ss;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::FromRawFd;
@@ -104,19 +103,17 @@ fn ms(d: Duration) -> f64 {
 
 /// The four dumps with the answers only counted: the kernel's share of the cost.
 fn raw_dumps() -> usize {
-    let mut sock = NlSocket::open(NETLINK_SOCK_DIAG).unwrap();
+    let mut sock = DiagSocket::open().unwrap();
     let mut n = 0;
-    let mut seq = 0;
     for (protocol, ext) in [(IPPROTO_MPTCP, 0x0e), (IPPROTO_TCP, 0x02)] {
         for family in [libc::AF_INET as u8, libc::AF_INET6 as u8] {
-            seq += 1;
             let req = Request {
                 family,
                 protocol,
                 ext,
                 states: 0xfff,
             };
-            dump(&mut sock, &req, seq, "raw", |_| n += 1).unwrap();
+            sock.dump(&req, &mut |_| n += 1).unwrap();
         }
     }
     n

@@ -313,8 +313,8 @@ fn namespace(ns: Option<&str>, i: usize, endpoints: usize, sockets: usize) -> Ve
             .to_string(),
         })
         .collect();
-    let eps =
-        mptcp_get_debug::netlink::iproute::parse_endpoints(&endpoints_text(endpoints)).unwrap();
+    let eps = mptcp_get_debug::views::formats::iproute::parse_endpoints(&endpoints_text(endpoints))
+        .unwrap();
     let counters = [
         "MPCapableSYNRX",
         "MPCapableSYNTX",

@@ -4,12 +4,12 @@
 
 use crate::testns::TestNs;
 use crate::util::{bin, OkStdout};
+use mptcp_get_debug::collect::pm_source::{LivePm, PmSource};
 use mptcp_get_debug::netlink::consts::*;
-use mptcp_get_debug::netlink::genl::{attr, nest};
-use mptcp_get_debug::netlink::iproute::render_endpoints;
-use mptcp_get_debug::netlink::live::{LivePm, PmConn};
-use mptcp_get_debug::netlink::{PmError, PmSource};
+use mptcp_get_debug::netlink::mptcp_pm::{AddrAttr, PmAttr, PmConn};
+use mptcp_get_debug::netlink::PmError;
 use mptcp_get_debug::report::{Report, Status};
+use mptcp_get_debug::views::formats::iproute::{render_endpoints, render_limits};
 use pretty_assertions::assert_eq;
 
 /// iproute2 6.1 does not know implicit (0x10) and laminar (0x20): turn its `rawflags N` back into
@@ -44,25 +44,13 @@ fn ip_show(ns: &TestNs, what: &str) -> String {
 /// Adds an endpoint with flags iproute2 6.1 cannot spell, straight over netlink.
 fn add_endpoint_raw(ns: &TestNs, addr: [u8; 4], flags: u32) {
     ns.on_thread(move || {
-        let pm = PmConn::open().unwrap();
-        let family = (libc::AF_INET as u16).to_ne_bytes();
-        let a = nest(
-            MPTCP_PM_ATTR_ADDR,
-            &[
-                attr(MPTCP_PM_ADDR_ATTR_FAMILY, &family).unwrap(),
-                attr(MPTCP_PM_ADDR_ATTR_ADDR4, &addr).unwrap(),
-                attr(MPTCP_PM_ADDR_ATTR_FLAGS, &flags.to_ne_bytes()).unwrap(),
-            ],
-        )
-        .unwrap();
-        match pm.sock.request(
-            pm.family.id,
-            MPTCP_PM_CMD_ADD_ADDR,
-            MPTCP_PM_VER,
-            vec![a],
-            false,
-            "add_addr",
-        ) {
+        let mut pm = PmConn::open().unwrap();
+        let a = PmAttr::Addr(vec![
+            AddrAttr::Family(libc::AF_INET as u16),
+            AddrAttr::Addr4(addr.into()),
+            AddrAttr::Flags(flags),
+        ]);
+        match pm.command(MPTCP_PM_CMD_ADD_ADDR, &[a], false, "add_addr") {
             Ok(_) => {}
             Err(e) => panic!("adding a raw endpoint: {e}"),
         }
@@ -160,10 +148,7 @@ fn fresh_namespace_has_no_endpoints_and_default_limits() {
     assert_eq!(eps, Ok(vec![]));
     assert_eq!(render_endpoints(&eps.unwrap()), ip_show(&ns, "endpoint"));
     let limits = limits.unwrap();
-    assert_eq!(
-        mptcp_get_debug::netlink::iproute::render_limits(&limits),
-        ip_show(&ns, "limits")
-    );
+    assert_eq!(render_limits(&limits), ip_show(&ns, "limits"));
 }
 
 #[test]
@@ -172,21 +157,9 @@ fn kernel_errors_carry_the_kernel_reason_not_a_dump() {
     let Some(ns) = TestNs::new() else { return };
     // GET_ADDR for an id that does not exist: the kernel says why in its extended ACK.
     let err = ns.on_thread(|| {
-        let pm = PmConn::open().unwrap();
-        let a = nest(
-            MPTCP_PM_ATTR_ADDR,
-            &[attr(MPTCP_PM_ADDR_ATTR_ID, &[42]).unwrap()],
-        )
-        .unwrap();
-        pm.sock
-            .request(
-                pm.family.id,
-                MPTCP_PM_CMD_GET_ADDR,
-                MPTCP_PM_VER,
-                vec![a],
-                false,
-                "mptcp_pm get_addr",
-            )
+        let mut pm = PmConn::open().unwrap();
+        let a = PmAttr::Addr(vec![AddrAttr::Id(42)]);
+        pm.command(MPTCP_PM_CMD_GET_ADDR, &[a], false, "mptcp_pm get_addr")
             .unwrap_err()
     });
     let PmError::Other(msg) = err else {

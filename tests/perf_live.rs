@@ -6,7 +6,8 @@
 
 use crate::testns::TestNs;
 use crate::util::{assert_ok, bin, only_archive, unpack};
-use mptcp_get_debug::netlink::genl::{attr, nest, GenlSocket};
+use mptcp_get_debug::netlink::genl::GenlSocket;
+use mptcp_get_debug::netlink::nla::{emit_all, RawNla, NLA_F_NESTED};
 use mptcp_get_debug::report::Samples;
 use mptcp_get_debug::report::{Finding, LinkDetail, Report, Status};
 use std::io::{BufRead, BufReader};
@@ -39,22 +40,24 @@ fn two_paths(mtu2: u32) -> (TestNs, TestNs) {
 fn set_feature(ns: &TestNs, ifname: &str, feature: &str, on: bool) {
     let (ifname, feature) = (format!("{ifname}\0"), format!("{feature}\0"));
     ns.on_thread(move || {
-        let sock = GenlSocket::open().unwrap();
+        let mut sock = GenlSocket::open().unwrap();
         let family = sock.family("ethtool").unwrap().id;
+        let nest =
+            |kind: u16, children: &[RawNla]| RawNla::new(kind | NLA_F_NESTED, emit_all(children));
         // ETHTOOL_A_FEATURES_HEADER { DEV_NAME }, ETHTOOL_A_FEATURES_WANTED { BITS { BIT { NAME [VALUE] } } }
-        let header = nest(1, &[attr(2, ifname.as_bytes()).unwrap()]).unwrap();
-        let mut bit = vec![attr(2, feature.as_bytes()).unwrap()];
+        let header = nest(1, &[RawNla::new(2, ifname.as_bytes())]);
+        let mut bit = vec![RawNla::new(2, feature.as_bytes())];
         if on {
-            bit.push(attr(3, &[]).unwrap());
+            bit.push(RawNla::new(3, []));
         }
-        let bits = nest(3, &[nest(1, &bit).unwrap()]).unwrap();
-        let wanted = nest(3, &[bits]).unwrap();
+        let bits = nest(3, &[nest(1, &bit)]);
+        let wanted = nest(3, &[bits]);
         const ETHTOOL_MSG_FEATURES_SET: u8 = 12;
         sock.request(
             family,
             ETHTOOL_MSG_FEATURES_SET,
             1,
-            vec![header, wanted],
+            &emit_all(&[header, wanted]),
             false,
             "features set",
         )

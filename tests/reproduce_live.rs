@@ -5,9 +5,9 @@
 
 use crate::testns::TestNs;
 use crate::util::{bin, unpack};
-use mptcp_get_debug::netlink::event::{EventKind, PmEvent};
 use mptcp_get_debug::report::Report;
 use mptcp_get_debug::report::{EndedBy, NsWindow};
+use mptcp_get_debug::report::{EventKind, PmEvent};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;

@@ -5,9 +5,9 @@
 
 use crate::testns::TestNs;
 use crate::util::bin;
-use mptcp_get_debug::netlink::sock_diag_summary::connection_line;
 use mptcp_get_debug::report::{MptcpSocket, Report, Source, Status};
 use mptcp_get_debug::sys::Netns;
+use mptcp_get_debug::views::formats::ss_summary::connection_line;
 use pretty_assertions::assert_eq;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -30,6 +30,7 @@ pub(crate) fn ep(addr: &str, id: u8, flags: u32, dev: Option<&str>) -> Endpoint 
         flags,
         ifindex: dev.map(|_| 2),
         dev: dev.map(str::to_string),
+        unknown_attrs: Vec::new(),
     }
 }
 

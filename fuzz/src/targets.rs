@@ -10,18 +10,20 @@ use mptcp_get_debug::archive::{self, Limits};
 use mptcp_get_debug::collect::collectors::{
     kconfig, kernel, mib, mptcpd, mptcpd_unit, nm_conf, nm_flags, nm_keyfile, routing, sockets,
 };
-use mptcp_get_debug::netlink::attr::GenlMsg;
+use mptcp_get_debug::collect::convert::{self, links::report_links};
+use mptcp_get_debug::collect::rtnl_text::{self, Names};
+use mptcp_get_debug::netlink::genl::{self, GenlMsg};
+use mptcp_get_debug::netlink::mptcp_pm::{self, PmAttr};
+use mptcp_get_debug::netlink::nla::emit_all;
 use mptcp_get_debug::netlink::rtnl::{AddrMsg, LinkMsg, RouteMsg, RuleMsg, AF_INET, AF_INET6};
-use mptcp_get_debug::netlink::rtnl_text::{self, Names};
-use mptcp_get_debug::netlink::{endpoint, event, family, frame, genl, iproute, monitor_text};
+use mptcp_get_debug::netlink::socket::{error_of, messages, Message};
+use mptcp_get_debug::netlink::{event, family};
 use mptcp_get_debug::redact::{KeyChoice, RedactOptions, Redactor};
 use mptcp_get_debug::report::Report;
+use mptcp_get_debug::views::formats::{iproute, monitor as monitor_text};
 use mptcp_get_debug::views::{self, form, merge, Format, SummaryOptions};
-use neli::consts::nl::Nlmsg;
-use neli::nl::{NlPayload, Nlmsghdr};
-use neli::FromBytes;
 use std::collections::HashMap;
-use std::io::{Cursor, Write};
+use std::io::Write;
 
 /// A target: raw bytes in, a panic when something is wrong.
 pub type Target = fn(&[u8]);
@@ -252,57 +254,76 @@ pub fn kconfig(data: &[u8]) {
     let _ = kconfig::relevant_symbols(&text(data));
 }
 
-/// The messages of one received generic netlink datagram, as the sockets read them: the framing
-/// checked (`frame::reject_malformed`), then parsed as neli's receive iterator does.
-fn genl_messages(data: &[u8]) -> Vec<Nlmsghdr<u16, GenlMsg>> {
-    if frame::check(data).is_err() {
-        return Vec::new();
-    }
-    let mut cur = Cursor::new(data);
-    let mut out = Vec::new();
-    while (cur.position() as usize) < data.len() {
-        match Nlmsghdr::<u16, GenlMsg>::from_bytes(&mut cur) {
-            Ok(m) => out.push(m),
-            Err(_) => break,
-        }
-    }
-    out
+const NLMSG_ERROR: u16 = 2;
+const NLMSG_DONE: u16 = 3;
+
+/// The messages of one received datagram, framed as the sockets frame them (`socket::messages`:
+/// netlink-packet-core's length checks; the first malformed message ends the datagram).
+fn framed(data: &[u8]) -> Vec<Message<'_>> {
+    messages(data).map_while(Result::ok).collect()
 }
 
 /// Answers of the `mptcp_pm` family (GET_ADDR dump, GET_LIMITS) and nlctrl's GETFAMILY, as the
-/// request path reads them, rendered as `ip mptcp endpoint/limits show` print them.
+/// request path reads them, made into the report's types and rendered as `ip mptcp endpoint/limits
+/// show` print them. What decodes emits back to attributes that decode the same.
 pub fn genl_pm(data: &[u8]) {
     let mut eps = Vec::new();
-    let done: u16 = Nlmsg::Done.into();
-    for m in genl_messages(data) {
-        match m.nl_payload() {
-            NlPayload::Payload(p) if *m.nl_type() != done => {
-                if let Ok(e) = endpoint::decode_endpoint(p) {
-                    eps.push(e);
+    for m in framed(data) {
+        match m.kind {
+            NLMSG_ERROR | NLMSG_DONE => {
+                if let Some((errno, ext_ack)) = error_of(&m) {
+                    let _ = genl::errno_error("fuzz", errno, ext_ack.as_deref()).to_string();
                 }
-                if let Ok(l) = endpoint::decode_limits(p) {
-                    let _ = iproute::render_limits(&l);
+            }
+            _ => {
+                let Ok(g) = GenlMsg::parse(m.body) else {
+                    continue;
+                };
+                // (Below 60,000 bytes: re-padding a nested attribute may grow it by 3 bytes, and a
+                // length field holds 65,535.)
+                let attrs = PmAttr::decode_all(&g.attrs).ok();
+                if let Some(attrs) = attrs.filter(|_| g.attrs.len() < 60_000) {
+                    let again = PmAttr::decode_all(&emit_all(&attrs));
+                    assert_eq!(
+                        again.as_ref(),
+                        Ok(&attrs),
+                        "decode -> emit -> decode differs"
+                    );
                 }
-                if let Ok(f) = family::parse_family(p) {
+                if let Ok(a) = mptcp_pm::decode_addr(&g) {
+                    if let Ok(e) = convert::pm::endpoint(&a, None) {
+                        eps.push(e);
+                    }
+                }
+                if let Ok(l) = mptcp_pm::decode_limits(&g) {
+                    let _ = iproute::render_limits(&convert::pm::limits(&l));
+                }
+                if let Ok(f) = family::parse_family(&g) {
                     let _ = f.group("mptcp_pm_events");
                 }
             }
-            NlPayload::Err(e) => {
-                let _ = genl::errno_error("fuzz", e.error().saturating_neg(), None).to_string();
-            }
-            _ => {}
         }
     }
     let _ = iproute::render_endpoints(&eps);
 }
 
-/// `mptcp_pm_events` multicast datagrams, decoded and rendered as `ip mptcp monitor` prints them.
+/// `mptcp_pm_events` multicast datagrams, decoded, made into the report's events and rendered as
+/// `ip mptcp monitor` prints them. A decoded event emits back to the same message.
 pub fn genl_event(data: &[u8]) {
-    let events: Vec<_> = genl_messages(data)
-        .iter()
-        .filter_map(|m| m.get_payload())
-        .filter_map(|p| event::decode_event(p, chrono::DateTime::UNIX_EPOCH).ok())
-        .collect();
+    let mut events = Vec::new();
+    for m in framed(data) {
+        let Ok(g) = GenlMsg::parse(m.body) else {
+            continue;
+        };
+        let Ok(msg) = event::decode_event(&g) else {
+            continue;
+        };
+        if g.attrs.len() < 60_000 {
+            let again = event::decode_event(&msg.encode());
+            assert_eq!(again.as_ref(), Ok(&msg), "decode -> emit -> decode differs");
+        }
+        events.push(convert::pm::event(&msg, chrono::DateTime::UNIX_EPOCH));
+    }
     let _ = monitor_text::render_events(&events);
     for e in &events {
         let _ = e.is_server_side();
@@ -312,28 +333,18 @@ pub fn genl_event(data: &[u8]) {
     }
 }
 
-const NLMSG_HDRLEN: usize = 16;
-const NLMSG_ERROR: u16 = 2;
-const NLMSG_DONE: u16 = 3;
 const RTM_NEWLINK: u16 = 16;
 const RTM_NEWADDR: u16 = 20;
 const RTM_NEWROUTE: u16 = 24;
 const RTM_NEWRULE: u16 = 32;
 
-/// A route-netlink dump datagram: split into messages as `RtSocket::dump` does (the same length
-/// checks), each body decoded by its type, then rendered as `ip addr/route/rule show`.
+/// A route-netlink dump datagram: framed as `RtSocket::dump` frames it, each body decoded by its
+/// type, then rendered as `ip addr/route/rule show`.
 pub fn rtnl(data: &[u8]) {
     let (mut links, mut addrs, mut routes, mut rules) = (vec![], vec![], vec![], vec![]);
-    let mut rest = data;
-    while rest.len() >= NLMSG_HDRLEN {
-        let mlen = u32::from_ne_bytes(rest[0..4].try_into().unwrap()) as usize;
-        let kind = u16::from_ne_bytes([rest[4], rest[5]]);
-        if mlen < NLMSG_HDRLEN || mlen > rest.len() {
-            break;
-        }
-        let body = &rest[NLMSG_HDRLEN..mlen];
-        rest = &rest[((mlen + 3) & !3).min(rest.len())..];
-        match kind {
+    for m in framed(data) {
+        let body = m.body;
+        match m.kind {
             NLMSG_DONE | NLMSG_ERROR => break,
             RTM_NEWLINK => links.extend(LinkMsg::parse(body)),
             RTM_NEWADDR => addrs.extend(AddrMsg::parse(body)),
@@ -347,7 +358,7 @@ pub fn rtnl(data: &[u8]) {
     let _ = rtnl_text::render_addrs(&links, &addrs, &names, &netns);
     let _ = rtnl_text::render_routes(&routes, &links, &names);
     let _ = rtnl_text::render_rules(&rules, &names);
-    let _ = rtnl_text::report_links(&links, &addrs);
+    let _ = report_links(&links, &addrs);
     let _ = rtnl_text::has_main_default(&routes, AF_INET);
     let _ = rtnl_text::has_main_default(&routes, AF_INET6);
     for a in &addrs {

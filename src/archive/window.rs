@@ -4,11 +4,11 @@
 //! counters that moved as `nstat` prints them), and the endpoints/limits on both sides.
 
 use crate::archive::Member;
-use crate::netlink::iproute::{render_endpoints, render_limits};
-use crate::netlink::monitor_text::render_events;
 use crate::report::Report;
 use crate::report::{NsWindow, Reproduce, Snapshot};
 use crate::views::changes::changes;
+use crate::views::formats::iproute::{render_endpoints, render_limits};
+use crate::views::formats::monitor::render_events;
 
 fn json<T: serde::Serialize>(v: &T) -> Vec<u8> {
     let mut s = serde_json::to_string_pretty(v).expect("serialisable");

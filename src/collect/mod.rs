@@ -3,9 +3,12 @@
 //! the presentation pass that turns those facts into the entries every view shows.
 
 pub mod collectors;
+pub mod convert;
 pub mod engine;
 pub mod plan;
+pub mod pm_source;
 pub mod present;
+pub mod rtnl_text;
 pub mod run_one;
 pub mod source;
 pub mod spec;

@@ -3,7 +3,7 @@
 //! from it in one place: the sealed file reader, the command runner, the path-manager source.
 
 use super::collectors::Env;
-use crate::netlink::{NoPm, PmSource, RecordedPm};
+use crate::collect::pm_source::{NoPm, PmSource, RecordedPm};
 use crate::sys::{FixtureRunner, Fs, RealRunner, Runner};
 use crate::usage_bail;
 use anyhow::{Context, Result};
@@ -95,7 +95,10 @@ pub fn environment(source: &Source, timeout: f64) -> Result<Env> {
                 }),
             )
         }
-        Source::Live | Source::Sysroot(_) => (Arc::new(RealRunner), crate::netlink::live_source()),
+        Source::Live | Source::Sysroot(_) => (
+            Arc::new(RealRunner),
+            crate::collect::pm_source::live_source(),
+        ),
         Source::Image(_) => (
             Arc::new(RealRunner),
             Arc::new(NoPm("netlink is not queried under --root".into())),

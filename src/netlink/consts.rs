@@ -1,6 +1,6 @@
-//! Kernel constants of the `mptcp_pm` generic netlink family and of nlctrl, spelled exactly as in
-//! include/uapi/linux/mptcp.h, mptcp_pm.h and genetlink.h so they can be grepped against the headers.
-//! Typed views (enums with `Unknown(N)`) live in `attr.rs` and `event.rs`.
+//! Kernel constants of the `mptcp_pm` generic netlink family, spelled exactly as in
+//! include/uapi/linux/mptcp.h and mptcp_pm.h so they can be grepped against the headers (nlctrl's come
+//! from netlink-packet-generic). Typed views live in `mptcp_pm.rs` and `event.rs`.
 
 #![allow(missing_docs)]
 
@@ -70,21 +70,6 @@ pub const MPTCP_ATTR_SERVER_SIDE: u16 = 18;
 // MPTCP_ATTR_FLAGS bits.
 pub const MPTCP_PM_EV_FLAG_DENY_JOIN_ID0: u16 = 1 << 0;
 pub const MPTCP_PM_EV_FLAG_SERVER_SIDE: u16 = 1 << 1;
-
-// include/uapi/linux/genetlink.h (nlctrl).
-pub const GENL_ID_CTRL: u16 = 0x10;
-pub const CTRL_CMD_GETFAMILY: u8 = 3;
-pub const CTRL_ATTR_FAMILY_ID: u16 = 1;
-pub const CTRL_ATTR_FAMILY_NAME: u16 = 2;
-pub const CTRL_ATTR_VERSION: u16 = 3;
-pub const CTRL_ATTR_MCAST_GROUPS: u16 = 7;
-pub const CTRL_ATTR_MCAST_GRP_NAME: u16 = 1;
-pub const CTRL_ATTR_MCAST_GRP_ID: u16 = 2;
-/// nlctrl's own protocol version, as genl(8) and libnl send it.
-pub const CTRL_VERSION: u8 = 2;
-
-// include/uapi/linux/netlink.h.
-pub const NLMSGERR_ATTR_MSG: u16 = 1;
 
 // MPTCP_PM_ADDR_FLAG_* (endpoint flags).
 pub const MPTCP_PM_ADDR_FLAG_SIGNAL: u32 = 1 << 0;

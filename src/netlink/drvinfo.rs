@@ -1,17 +1,12 @@
-//! An interface's driver and bus address (`ethtool -i`), from the ETHTOOL_GDRVINFO ioctl: ethtool
-//! netlink has no driver-info message, and sysfs (/sys/class/net) shows the network namespace that
-//! mounted it, not the one the calling thread entered, so for other namespaces the ioctl on a socket
-//! of the thread's namespace is the reliable source.
+//! An interface's driver and bus address (`ethtool -i`), from the ETHTOOL_GDRVINFO ioctl (made in
+//! `sys::nlsock`): ethtool netlink has no driver-info message, and sysfs (/sys/class/net) shows the
+//! network namespace that mounted it, not the one the calling thread entered, so for other
+//! namespaces the ioctl on a socket of the thread's namespace is the reliable source.
 
+use crate::sys::nlsock::ethtool_drvinfo;
+pub use crate::sys::nlsock::DRVINFO_LEN;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-
-// include/uapi/linux/sockios.h and ethtool.h
-const SIOCETHTOOL: libc::c_ulong = 0x8946;
-const ETHTOOL_GDRVINFO: u32 = 0x0000_0003;
-/// sizeof(struct ethtool_drvinfo).
-pub const DRVINFO_LEN: usize = 196;
-const IFNAMSIZ: usize = 16;
+use std::os::fd::AsFd;
 
 /// What the driver says about itself.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -38,51 +33,18 @@ pub fn decode_drvinfo(b: &[u8]) -> Option<DrvInfo> {
     })
 }
 
-/// A datagram socket of the calling thread's network namespace, for interface ioctls.
-pub struct IoctlSocket(OwnedFd);
+/// A socket of the calling thread's network namespace for interface ioctls: a generic netlink one,
+/// as ethtool(8) falls back to (the kernel answers SIOCETHTOOL on sockets of every family).
+pub struct IoctlSocket(netlink_sys::Socket);
 
 impl IoctlSocket {
     pub fn open() -> io::Result<IoctlSocket> {
-        for family in [libc::AF_INET, libc::AF_INET6, libc::AF_UNIX] {
-            // SAFETY: plain socket(2); the fd is owned right away.
-            let fd = unsafe { libc::socket(family, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
-            if fd >= 0 {
-                // SAFETY: fd is a fresh descriptor nobody else owns.
-                return Ok(IoctlSocket(unsafe { OwnedFd::from_raw_fd(fd) }));
-            }
-        }
-        Err(io::Error::last_os_error())
+        netlink_sys::Socket::new(netlink_sys::protocols::NETLINK_GENERIC).map(IoctlSocket)
     }
 
     /// The driver info of interface `name` (EOPNOTSUPP for devices without one, such as `lo`).
     pub fn drvinfo(&self, name: &str) -> io::Result<DrvInfo> {
-        if name.is_empty() || name.len() >= IFNAMSIZ || name.contains('\0') {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "bad interface name",
-            ));
-        }
-        let mut info = [0u8; DRVINFO_LEN];
-        info[..4].copy_from_slice(&ETHTOOL_GDRVINFO.to_ne_bytes());
-        // struct ifreq: the name, then a union whose ifr_data member points at the request.
-        #[repr(C)]
-        struct IfReq {
-            name: [u8; IFNAMSIZ],
-            data: *mut libc::c_void,
-            _pad: [u8; 16],
-        }
-        let mut req = IfReq {
-            name: [0; IFNAMSIZ],
-            data: info.as_mut_ptr().cast(),
-            _pad: [0; 16],
-        };
-        req.name[..name.len()].copy_from_slice(name.as_bytes());
-        // SAFETY: SIOCETHTOOL reads the name and writes at most DRVINFO_LEN bytes through `data`,
-        // which points at `info`; both outlive the call.
-        let rc = unsafe { libc::ioctl(self.0.as_raw_fd(), SIOCETHTOOL as _, &mut req) };
-        if rc < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        let info = ethtool_drvinfo(self.0.as_fd(), name)?;
         decode_drvinfo(&info).ok_or_else(|| io::Error::other("short ethtool_drvinfo"))
     }
 }

@@ -3,10 +3,24 @@
 //! in their verbose form, so every feature arrives with its kernel name (rx-gro, tx-tcp-segmentation)
 //! and no string-set lookup is needed. Decoders take the attribute bytes of one answer.
 
-use super::attr::GenlMsg;
-use super::genl::{attr, nest, GenlSocket};
-use super::rtnl::{attrs, str_of, u32_of, u8_of};
+use super::genl::GenlSocket;
+use super::nla::{emit_all, value, RawNla, NLA_F_NESTED};
 use super::PmError;
+
+/// The attributes of `b` as (number, payload), for the readers below.
+fn attrs(b: &[u8]) -> impl Iterator<Item = Attr<'_>> {
+    super::nla::attrs(b).map(|a| Attr {
+        kind: a.kind(),
+        data: value(&a),
+    })
+}
+
+struct Attr<'a> {
+    kind: u16,
+    data: &'a [u8],
+}
+
+use super::nla::{string as str_of, u32_of, u8_first as u8_of};
 
 // include/uapi/linux/ethtool_netlink.h (names as in the header).
 pub const ETHTOOL_GENL_NAME: &str = "ethtool";
@@ -58,21 +72,6 @@ pub struct Features {
     pub active: Vec<String>,
     /// Features that can never change.
     pub nochange: Vec<String>,
-}
-
-/// The attribute bytes of a generic netlink message, packed as the kernel sent them, so the
-/// decoders below read answers and captured bytes alike.
-pub fn attr_bytes(msg: &GenlMsg) -> Vec<u8> {
-    let mut out = Vec::new();
-    for a in msg.attrs().iter() {
-        let payload: &[u8] = a.nla_payload().as_ref();
-        let len = 4 + payload.len();
-        out.extend_from_slice(&(len as u16).to_ne_bytes());
-        out.extend_from_slice(&super::attr::kind(a).to_ne_bytes());
-        out.extend_from_slice(payload);
-        out.resize((out.len() + 3) & !3, 0);
-    }
-    out
 }
 
 /// The names of the bits set in a bitset attribute (verbose form: with a mask, a listed bit is set
@@ -169,29 +168,35 @@ impl Ethtool {
     /// Fails with `PmError::FamilyMissing` on kernels without ethtool netlink (before 5.6, or built
     /// without CONFIG_ETHTOOL_NETLINK).
     pub fn open() -> Result<Ethtool, PmError> {
-        let sock = GenlSocket::open()?;
+        let mut sock = GenlSocket::open()?;
         let family = sock.family(ETHTOOL_GENL_NAME)?.id;
         Ok(Ethtool { sock, family })
     }
 
     /// One GET request for the interface `index`; the attribute bytes of the answer.
-    fn get(&self, cmd: u8, header: u16, index: i32, op: &str) -> Result<Vec<u8>, PmError> {
-        let hdr = nest(
-            header,
-            &[
-                attr(ETHTOOL_A_HEADER_DEV_INDEX, &(index as u32).to_ne_bytes())?,
-                attr(ETHTOOL_A_HEADER_FLAGS, &0u32.to_ne_bytes())?,
-            ],
+    fn get(&mut self, cmd: u8, header: u16, index: i32, op: &str) -> Result<Vec<u8>, PmError> {
+        let hdr = RawNla::new(
+            header | NLA_F_NESTED,
+            emit_all(&[
+                RawNla::new(ETHTOOL_A_HEADER_DEV_INDEX, (index as u32).to_ne_bytes()),
+                RawNla::new(ETHTOOL_A_HEADER_FLAGS, 0u32.to_ne_bytes()),
+            ]),
+        );
+        let msgs = self.sock.request(
+            self.family,
+            cmd,
+            ETHTOOL_GENL_VERSION,
+            &emit_all(&[hdr]),
+            false,
+            op,
         )?;
-        let msgs =
-            self.sock
-                .request(self.family, cmd, ETHTOOL_GENL_VERSION, vec![hdr], false, op)?;
-        msgs.first()
-            .map(attr_bytes)
+        msgs.into_iter()
+            .next()
+            .map(|m| m.attrs)
             .ok_or_else(|| PmError::Other(format!("{op}: no answer")))
     }
 
-    pub fn linkmodes(&self, index: i32) -> Result<LinkModes, PmError> {
+    pub fn linkmodes(&mut self, index: i32) -> Result<LinkModes, PmError> {
         self.get(
             ETHTOOL_MSG_LINKMODES_GET,
             ETHTOOL_A_LINKMODES_HEADER,
@@ -201,7 +206,7 @@ impl Ethtool {
         .map(|b| decode_linkmodes(&b))
     }
 
-    pub fn features(&self, index: i32) -> Result<Features, PmError> {
+    pub fn features(&mut self, index: i32) -> Result<Features, PmError> {
         self.get(
             ETHTOOL_MSG_FEATURES_GET,
             ETHTOOL_A_FEATURES_HEADER,
@@ -217,11 +222,7 @@ mod tests {
     use super::*;
 
     fn attr(kind: u16, data: &[u8]) -> Vec<u8> {
-        let mut v = ((4 + data.len()) as u16).to_ne_bytes().to_vec();
-        v.extend_from_slice(&kind.to_ne_bytes());
-        v.extend_from_slice(data);
-        v.resize((v.len() + 3) & !3, 0);
-        v
+        emit_all(&[RawNla::new(kind, data)])
     }
 
     fn bit(index: u32, name: &str, value: bool) -> Vec<u8> {

@@ -1,7 +1,13 @@
 //! The answer of nlctrl's CTRL_CMD_GETFAMILY: a family's run-time id, version and multicast groups.
+//! Decoded here over the shared attribute vocabulary rather than with netlink-packet-generic's
+//! `GenlCtrl`, which refuses a whole answer carrying a CTRL_ATTR_* it does not know (a newer kernel's).
 
-use super::attr::{self, GenlMsg};
-use super::consts::*;
+use super::genl::GenlMsg;
+use super::nla::{self, attrs, pairs, value};
+use netlink_packet_generic::constants::{
+    CTRL_ATTR_FAMILY_ID, CTRL_ATTR_MCAST_GROUPS, CTRL_ATTR_MCAST_GRP_ID, CTRL_ATTR_MCAST_GRP_NAME,
+    CTRL_ATTR_VERSION,
+};
 
 /// A generic netlink family as nlctrl describes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,27 +35,21 @@ pub fn parse_family(msg: &GenlMsg) -> Result<Family, String> {
         groups: Vec::new(),
     };
     let mut have_id = false;
-    for a in msg.attrs().iter() {
-        let p = attr::payload(a);
-        match attr::kind(a) {
+    for (kind, p) in pairs(&msg.attrs) {
+        match kind {
             CTRL_ATTR_FAMILY_ID => {
-                fam.id = attr::u16_host(p, "CTRL_ATTR_FAMILY_ID")?;
+                fam.id = nla::u16_host(p, "CTRL_ATTR_FAMILY_ID")?;
                 have_id = true;
             }
-            CTRL_ATTR_VERSION => fam.version = attr::u32_host(p, "CTRL_ATTR_VERSION")?,
+            CTRL_ATTR_VERSION => fam.version = nla::u32_host(p, "CTRL_ATTR_VERSION")?,
             CTRL_ATTR_MCAST_GROUPS => {
-                for grp in attr::nested(a, "CTRL_ATTR_MCAST_GROUPS")? {
+                for grp in attrs(p) {
                     let (mut name, mut id) = (None, None);
-                    for g in attr::nested(&grp, "CTRL_ATTR_MCAST_GROUPS entry")? {
-                        match attr::kind(&g) {
-                            CTRL_ATTR_MCAST_GRP_NAME => {
-                                name = Some(attr::string(attr::payload(&g)))
-                            }
+                    for (k, g) in pairs(value(&grp)) {
+                        match k {
+                            CTRL_ATTR_MCAST_GRP_NAME => name = Some(nla::string(g)),
                             CTRL_ATTR_MCAST_GRP_ID => {
-                                id = Some(attr::u32_host(
-                                    attr::payload(&g),
-                                    "CTRL_ATTR_MCAST_GRP_ID",
-                                )?)
+                                id = Some(nla::u32_host(g, "CTRL_ATTR_MCAST_GRP_ID")?)
                             }
                             _ => {}
                         }

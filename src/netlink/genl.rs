@@ -1,36 +1,54 @@
 //! A generic netlink socket owned by the calling thread: family lookup through nlctrl, one request
 //! (or dump) at a time, and kernel errors turned into `PmError`s with the kernel's extended-ACK text.
-//!
-//! A bare `NlSocketHandle` rather than neli's `NlRouter`: the router starts its own thread (which would
-//! not be in the namespace this thread entered with setns), drops the extended-ACK text, and mistakes
-//! multicast messages from groups above 32 for replies.
+//! The generic netlink header is netlink-packet-generic's; the attributes after it stay bytes for
+//! the family's own decoder (`mptcp_pm.rs`, `event.rs`, `ethtool.rs`, `family.rs`).
 
-use super::attr::{self, Attr, GenlMsg};
-use super::consts::*;
 use super::family::{parse_family, Family};
+use super::nla::{emit_all, RawNla};
+use super::socket::{Message, NlError, NlSocket, NETLINK_GENERIC};
 use super::PmError;
-use neli::consts::nl::{NlmF, Nlmsg};
-use neli::consts::socket::NlFamily;
-use neli::err::SocketError;
-use neli::genl::{AttrTypeBuilder, GenlmsghdrBuilder, NlattrBuilder};
-use neli::nl::{NlPayload, NlmsghdrBuilder};
-use neli::socket::synchronous::NlSocketHandle;
-use neli::types::{Buffer, GenlBuffer};
-use neli::utils::Groups;
-use std::cell::Cell;
-use std::os::fd::{AsRawFd, RawFd};
+use netlink_packet_core::Emitable;
+use netlink_packet_generic::constants::{CTRL_ATTR_FAMILY_NAME, CTRL_CMD_GETFAMILY, GENL_ID_CTRL};
+pub use netlink_packet_generic::GenlHeader;
 
-pub struct GenlSocket {
-    sock: NlSocketHandle,
-    seq: Cell<u32>,
+/// nlctrl's own protocol version, as genl(8) and libnl send it.
+pub const CTRL_VERSION: u8 = 2;
+const GENL_HDRLEN: usize = 4;
+
+/// One generic netlink message: its header (command, version) and its attributes, as bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenlMsg {
+    pub header: GenlHeader,
+    pub attrs: Vec<u8>,
 }
 
-/// The text of an errno without Rust's " (os error N)" suffix.
-pub fn describe_errno(errno: i32) -> String {
-    let s = std::io::Error::from_raw_os_error(errno).to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
+impl GenlMsg {
+    pub fn new(cmd: u8, version: u8, attrs: Vec<u8>) -> GenlMsg {
+        GenlMsg {
+            header: GenlHeader { cmd, version },
+            attrs,
+        }
+    }
+
+    /// The body of a netlink message (after its 16-byte header).
+    pub fn parse(body: &[u8]) -> Result<GenlMsg, String> {
+        let header = GenlHeader::parse(body).map_err(|e| e.to_string())?;
+        Ok(GenlMsg {
+            header,
+            attrs: body[GENL_HDRLEN..].to_vec(),
+        })
+    }
+
+    /// The body again: the header (reserved bytes zero, as the kernel sends them) and the attributes.
+    pub fn emit(&self) -> Vec<u8> {
+        let mut out = vec![0u8; GENL_HDRLEN];
+        self.header.emit(&mut out);
+        out.extend_from_slice(&self.attrs);
+        out
+    }
+
+    pub fn cmd(&self) -> u8 {
+        self.header.cmd
     }
 }
 
@@ -38,13 +56,13 @@ pub fn describe_errno(errno: i32) -> String {
 pub fn errno_error(op: &str, errno: i32, ext_ack: Option<&str>) -> PmError {
     match errno {
         libc::EPERM | libc::EACCES => PmError::PermissionDenied,
-        _ => {
-            let detail = ext_ack
-                .filter(|m| !m.is_empty())
-                .map(|m| format!(": {m}"))
-                .unwrap_or_default();
-            PmError::Other(format!("{op}: {}{detail}", describe_errno(errno)))
-        }
+        _ => PmError::Other(format!(
+            "{op}: {}",
+            NlError::Kernel {
+                errno,
+                ext_ack: ext_ack.map(str::to_string)
+            }
+        )),
     }
 }
 
@@ -56,93 +74,54 @@ pub fn lookup_error(errno: i32, ext_ack: Option<&str>) -> PmError {
     }
 }
 
-fn socket_error(op: &str, e: SocketError) -> PmError {
+fn nl_error(op: &str, e: NlError) -> PmError {
     match e {
-        SocketError::Io(io) => match io.raw_os_error() {
+        NlError::Kernel { errno, ext_ack } => errno_error(op, errno, ext_ack.as_deref()),
+        NlError::Io(io) => match io.raw_os_error() {
             Some(errno) => errno_error(op, errno, None),
             None => PmError::Other(format!("{op}: {io}")),
         },
-        SocketError::De(d) => {
-            PmError::Other(format!("{op}: malformed answer from the kernel ({d})"))
+        NlError::Malformed(m) => {
+            PmError::Other(format!("{op}: malformed answer from the kernel ({m})"))
         }
-        other => PmError::Other(format!("{op}: {other}")),
     }
 }
 
-/// Builds one attribute with a raw payload.
-pub fn attr(kind: u16, payload: &[u8]) -> Result<Attr, PmError> {
-    let t = AttrTypeBuilder::default()
-        .nla_type(kind)
-        .build()
-        .map_err(|e| PmError::Other(e.to_string()))?;
-    NlattrBuilder::default()
-        .nla_type(t)
-        .nla_payload(Buffer::from(payload))
-        .build()
-        .map_err(|e| PmError::Other(e.to_string()))
-}
-
-/// Builds a nested attribute (NLA_F_NESTED set) holding `children`.
-pub fn nest(kind: u16, children: &[Attr]) -> Result<Attr, PmError> {
-    let t = AttrTypeBuilder::default()
-        .nla_type(kind)
-        .nla_nested(true)
-        .build()
-        .map_err(|e| PmError::Other(e.to_string()))?;
-    let mut a = NlattrBuilder::default()
-        .nla_type(t)
-        .nla_payload(Buffer::new())
-        .build()
-        .map_err(|e| PmError::Other(e.to_string()))?;
-    for c in children {
-        a = a.nest(c).map_err(|e| PmError::Other(e.to_string()))?;
-    }
-    Ok(a)
+pub struct GenlSocket {
+    sock: NlSocket,
 }
 
 impl GenlSocket {
     /// Opens a NETLINK_GENERIC socket in the calling thread's network namespace.
     pub fn open() -> Result<GenlSocket, PmError> {
-        let sock = NlSocketHandle::connect(NlFamily::Generic, None, Groups::empty()).map_err(
-            |e| match e {
-                SocketError::Io(io)
-                    if matches!(
-                        io.raw_os_error(),
-                        Some(libc::EAFNOSUPPORT | libc::EPROTONOSUPPORT)
-                    ) =>
-                {
-                    PmError::Other("generic netlink is not available in this kernel".into())
-                }
-                e => socket_error("opening a generic netlink socket", e),
-            },
-        )?;
-        // Extended ACKs carry the kernel's reason text; older kernels simply ignore the option.
-        let _ = sock.enable_ext_ack(true);
-        Ok(GenlSocket {
-            sock,
-            seq: Cell::new(0),
-        })
+        let sock = NlSocket::open(NETLINK_GENERIC).map_err(|e| match e.raw_os_error() {
+            Some(libc::EAFNOSUPPORT | libc::EPROTONOSUPPORT) => {
+                PmError::Other("generic netlink is not available in this kernel".into())
+            }
+            _ => nl_error("opening a generic netlink socket", NlError::Io(e)),
+        })?;
+        Ok(GenlSocket { sock })
     }
 
-    pub fn handle(&self) -> &NlSocketHandle {
+    pub fn socket(&mut self) -> &mut NlSocket {
+        &mut self.sock
+    }
+
+    pub fn socket_ref(&self) -> &NlSocket {
         &self.sock
     }
 
     /// Looks a family up by name (id, version, multicast groups).
-    pub fn family(&self, name: &str) -> Result<Family, PmError> {
+    pub fn family(&mut self, name: &str) -> Result<Family, PmError> {
         let mut nul_terminated = name.as_bytes().to_vec();
         nul_terminated.push(0);
+        let attrs = emit_all(&[RawNla::new(CTRL_ATTR_FAMILY_NAME, nul_terminated)]);
+        let req = GenlMsg::new(CTRL_CMD_GETFAMILY, CTRL_VERSION, attrs);
         let reply = self
-            .exchange(
-                GENL_ID_CTRL,
-                CTRL_CMD_GETFAMILY,
-                CTRL_VERSION,
-                vec![attr(CTRL_ATTR_FAMILY_NAME, &nul_terminated)?],
-                false,
-            )
+            .exchange(GENL_ID_CTRL, &req, false)
             .map_err(|e| match e {
-                Exchange::Kernel(errno, ext) => lookup_error(errno, ext.as_deref()),
-                Exchange::Local(e) => e,
+                NlError::Kernel { errno, ext_ack } => lookup_error(errno, ext_ack.as_deref()),
+                e => nl_error("generic netlink family lookup", e),
             })?;
         let msg = reply.first().ok_or(PmError::FamilyMissing)?;
         parse_family(msg).map_err(|e| PmError::Other(format!("nlctrl: {e}")))
@@ -151,127 +130,44 @@ impl GenlSocket {
     /// Sends one request and collects the answer: every message of a dump, or the single reply (none
     /// for commands that only acknowledge).
     pub fn request(
-        &self,
+        &mut self,
         family: u16,
         cmd: u8,
         version: u8,
-        attrs: Vec<Attr>,
+        attrs: &[u8],
         dump: bool,
         op: &str,
     ) -> Result<Vec<GenlMsg>, PmError> {
-        self.exchange(family, cmd, version, attrs, dump)
-            .map_err(|e| match e {
-                Exchange::Kernel(errno, ext) => errno_error(op, errno, ext.as_deref()),
-                Exchange::Local(PmError::Other(m)) => PmError::Other(format!("{op}: {m}")),
-                Exchange::Local(e) => e,
-            })
+        let req = GenlMsg::new(cmd, version, attrs.to_vec());
+        self.exchange(family, &req, dump)
+            .map_err(|e| nl_error(op, e))
     }
 
     /// Joins a multicast group by id.
     pub fn join(&self, group: u32) -> Result<(), PmError> {
         self.sock
-            .add_mcast_membership(Groups::new_groups(&[group]))
-            .map_err(|e| socket_error("joining the multicast group", e))
+            .socket()
+            .add_membership(group)
+            .map_err(|e| nl_error("joining the multicast group", NlError::Io(e)))
     }
 
-    fn exchange(
-        &self,
-        nl_type: u16,
-        cmd: u8,
-        version: u8,
-        attrs: Vec<Attr>,
-        dump: bool,
-    ) -> Result<Vec<GenlMsg>, Exchange> {
-        let local = |e: String| Exchange::Local(PmError::Other(e));
-        let seq = self.seq.get().wrapping_add(1);
-        self.seq.set(seq);
-        let genl = GenlmsghdrBuilder::<u8, u16>::default()
-            .cmd(cmd)
-            .version(version)
-            .attrs(attrs.into_iter().collect::<GenlBuffer<u16, Buffer>>())
-            .build()
-            .map_err(|e| local(e.to_string()))?;
-        // A dump ends with DONE; anything else asks for an ACK so that commands without a reply
-        // message (ADD_ADDR, SET_LIMITS, ...) end too.
-        let flags = if dump {
-            NlmF::REQUEST | NlmF::DUMP
-        } else {
-            NlmF::REQUEST | NlmF::ACK
-        };
-        let msg = NlmsghdrBuilder::default()
-            .nl_type(nl_type)
-            .nl_flags(flags)
-            .nl_seq(seq)
-            .nl_payload(NlPayload::Payload(genl))
-            .build()
-            .map_err(|e| local(e.to_string()))?;
-        self.sock
-            .send(&msg)
-            .map_err(|e| Exchange::Local(socket_error("sending the request", e)))?;
-        let done: u16 = Nlmsg::Done.into();
+    fn exchange(&mut self, kind: u16, req: &GenlMsg, dump: bool) -> Result<Vec<GenlMsg>, NlError> {
         let mut out = Vec::new();
-        loop {
-            // neli parses only datagrams whose lengths add up (frame.rs).
-            let received = match super::frame::reject_malformed(self.sock.as_raw_fd()) {
-                Ok(Some(why)) => return Err(local(why)),
-                Ok(None) => self.sock.recv::<u16, GenlMsg>(),
-                Err(e) => Err(SocketError::Io(e.into())),
-            };
-            let (msgs, _) =
-                received.map_err(|e| Exchange::Local(socket_error("reading the answer", e)))?;
-            for m in msgs {
-                let m = m.map_err(|e| Exchange::Local(socket_error("reading the answer", e)))?;
-                // Multicast notifications and answers to older requests are not ours.
-                if *m.nl_seq() != seq || *m.nl_pid() != self.sock.pid() {
-                    continue;
-                }
-                match m.nl_payload() {
-                    NlPayload::Payload(p) if *m.nl_type() != done => {
-                        out.push(p.clone());
-                        if !dump {
-                            return Ok(out);
-                        }
-                    }
-                    NlPayload::Err(e) => {
-                        return Err(Exchange::Kernel(
-                            e.error().saturating_neg(),
-                            ext_ack_msg(e.ext_ack()),
-                        ))
-                    }
-                    NlPayload::DumpExtAck(e) if *e.error() != 0 => {
-                        return Err(Exchange::Kernel(
-                            e.error().saturating_neg(),
-                            ext_ack_msg(e.ext_ack()),
-                        ))
-                    }
-                    NlPayload::Ack(_) => return Ok(out),
-                    _ => {}
-                }
-                if *m.nl_type() == done {
-                    return Ok(out);
-                }
-            }
+        let mut bad = None;
+        self.sock.request(
+            kind,
+            dump,
+            &req.emit(),
+            &mut |m: &Message| match GenlMsg::parse(m.body) {
+                Ok(g) => out.push(g),
+                Err(e) => bad = bad.take().or(Some(e)),
+            },
+        )?;
+        match bad {
+            Some(e) => Err(NlError::Malformed(e)),
+            None => Ok(out),
         }
     }
-}
-
-impl AsRawFd for GenlSocket {
-    fn as_raw_fd(&self) -> RawFd {
-        self.sock.as_raw_fd()
-    }
-}
-
-/// Why an exchange failed: the kernel said no (errno, extended-ACK text), or something local.
-enum Exchange {
-    Kernel(i32, Option<String>),
-    Local(PmError),
-}
-
-fn ext_ack_msg(attrs: &GenlBuffer<neli::consts::nl::NlmsgerrAttr, Buffer>) -> Option<String> {
-    attrs
-        .iter()
-        .find(|a| u16::from(*a.nla_type().nla_type()) == NLMSGERR_ATTR_MSG)
-        .map(|a| attr::string(a.nla_payload().as_ref()))
 }
 
 #[cfg(test)]
@@ -301,5 +197,14 @@ mod tests {
             errno_error("get_limits", libc::ERANGE, None).to_string(),
             "get_limits: Numerical result out of range"
         );
+    }
+
+    #[test]
+    fn the_generic_header_round_trips() {
+        let m = GenlMsg::new(3, 1, vec![8, 0, 1, 0, 1, 0, 0, 0]);
+        let body = m.emit();
+        assert_eq!(&body[..4], &[3, 1, 0, 0]);
+        assert_eq!(GenlMsg::parse(&body).unwrap(), m);
+        assert!(GenlMsg::parse(&[3]).is_err());
     }
 }

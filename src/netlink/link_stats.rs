@@ -4,6 +4,7 @@
 //! and the route lookup that tells the sampler which interface a subflow leaves by. Decoders take the
 //! bytes after the netlink header and never panic on short input.
 
+use super::nla::{emit_all, RawNla};
 use super::rtnl::{
     attrs, str_of, u32_of, RouteMsg, RtSocket, RTA_DST, RTA_OIF, RTA_SRC, RTM_GETROUTE,
 };
@@ -137,18 +138,14 @@ pub fn route_oif(sock: &mut RtSocket, src: IpAddr, dst: IpAddr) -> io::Result<Op
     };
     // struct rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags.
     let mut req = vec![family, bits, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    let mut push = |kind: u16, data: Vec<u8>| {
-        req.extend_from_slice(&((4 + data.len()) as u16).to_ne_bytes());
-        req.extend_from_slice(&kind.to_ne_bytes());
-        req.extend_from_slice(&data);
-    };
-    push(RTA_DST, octets(dst));
+    let mut attrs = vec![RawNla::new(RTA_DST, octets(dst))];
     if src.is_ipv4() == dst.is_ipv4() && !src.is_unspecified() {
-        push(RTA_SRC, octets(src));
+        attrs.push(RawNla::new(RTA_SRC, octets(src)));
         req[2] = bits;
     }
-    let answers = sock.request(RTM_GETROUTE, 0, &req)?;
-    Ok(answers
+    req.extend(emit_all(&attrs));
+    let answer = sock.get(RTM_GETROUTE, &req)?;
+    Ok(answer
         .iter()
         .filter_map(|b| RouteMsg::parse(b))
         .find_map(|r| r.attr(RTA_OIF).and_then(u32_of))
@@ -160,11 +157,7 @@ mod tests {
     use super::*;
 
     fn attr(kind: u16, data: &[u8]) -> Vec<u8> {
-        let mut v = ((4 + data.len()) as u16).to_ne_bytes().to_vec();
-        v.extend_from_slice(&kind.to_ne_bytes());
-        v.extend_from_slice(data);
-        v.resize((v.len() + 3) & !3, 0);
-        v
+        emit_all(&[RawNla::new(kind, data)])
     }
 
     fn stats(values: &[u64]) -> Vec<u8> {

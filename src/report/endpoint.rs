@@ -109,6 +109,7 @@ mod tests {
             flags,
             ifindex,
             dev: dev.map(str::to_string),
+            unknown_attrs: Vec::new(),
         }
     }
 

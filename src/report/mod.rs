@@ -11,6 +11,7 @@ use std::net::IpAddr;
 
 pub mod artifact;
 pub mod endpoint;
+pub mod event;
 pub mod kinds;
 pub mod present;
 pub mod samples;
@@ -18,6 +19,7 @@ pub mod schema;
 pub mod window;
 
 pub use artifact::{artifact_name_for, artifact_name_for_file};
+pub use event::{EventKind, PmEvent, RawAttr};
 pub use kinds::Facts;
 pub use present::{Body, Column, Entry, Format, Span, View};
 
@@ -29,9 +31,10 @@ pub use window::{CommandRun, CounterDelta, EndedBy, NsWindow, Reproduce, Snapsho
 /// bump). 2: native sockets with subflows, all nstat counters, host and links, samples, the typed
 /// redaction's notes, --sysroot. 3: the tree redesign (meta.mode an enum of the same names, ...).
 /// 4: `meta.side.role` and `selftest.result` are enums (the same words as before, now the only ones
-/// allowed). 5: each section's presentation entries (every view walks them), its kind of facts and
-/// its title.
-pub const SCHEMA_VERSION: u32 = 5;
+/// allowed). 5: `Endpoint::unknown_attrs` (attributes of the kernel's answer this version does not
+/// know, kept). 6: each section's presentation entries (every view walks them), its kind of facts
+/// and its title.
+pub const SCHEMA_VERSION: u32 = 6;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Report {
@@ -364,6 +367,10 @@ pub struct Endpoint {
     /// Interface name resolved in the endpoint's namespace; None when it no longer exists.
     #[serde(default)]
     pub dev: Option<String>,
+    /// Attributes of the kernel's answer this version does not know (a newer kernel's), kept as they
+    /// came; iproute2's text does not show them either.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown_attrs: Vec<RawAttr>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]

@@ -2,8 +2,8 @@
 //! per network namespace the events and the before/after snapshots. Deltas and changes are derived
 //! from the snapshots when rendering, so report.json holds only facts.
 
+use super::event::PmEvent;
 use super::{Counter, Endpoint, Limits, MptcpSocket};
-use crate::netlink::event::PmEvent;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

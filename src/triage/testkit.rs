@@ -31,6 +31,7 @@ pub fn ep(addr: &str, id: u8, flags: u32, dev: Option<&str>) -> Endpoint {
         flags,
         ifindex: dev.map(|_| 2),
         dev: dev.map(str::to_string),
+        unknown_attrs: Vec::new(),
     }
 }
 

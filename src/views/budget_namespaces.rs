@@ -3,8 +3,8 @@
 //! collectors that failed), namespaces without anything to say folded into one line.
 
 use super::budget_sockets;
-use crate::netlink::iproute;
 use crate::report::{Report, Status};
+use crate::views::formats::iproute;
 use serde::Serialize;
 
 /// Rows of a table level that keeps only some of them.

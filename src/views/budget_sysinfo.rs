@@ -9,9 +9,8 @@
 use super::budget::FEW_NAMESPACES;
 use super::context_view::raw_of;
 use super::sysinfo::{block, namespaces, not_collected};
-use crate::netlink::iproute;
 use crate::report::{Facts, Report};
-use crate::views::formats::sysctl;
+use crate::views::formats::{iproute, sysctl};
 use std::fmt::Write;
 
 /// The most of /etc/os-release shown (a real one is under 1,000 bytes).

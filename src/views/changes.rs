@@ -1,9 +1,9 @@
 //! Endpoint and limit changes between the two snapshots, as lines a maintainer reads at a glance
 //! (endpoints printed the way `ip mptcp endpoint show` prints them).
 
-use crate::netlink::iproute::{render_endpoints, render_limits};
 use crate::report::Endpoint;
 use crate::report::Snapshot;
+use crate::views::formats::iproute::{render_endpoints, render_limits};
 
 fn line(e: &Endpoint) -> String {
     render_endpoints(std::slice::from_ref(e))
@@ -42,7 +42,7 @@ pub fn changes(before: &Snapshot, after: &Snapshot) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::netlink::iproute::{parse_endpoints, parse_limits};
+    use crate::views::formats::iproute::{parse_endpoints, parse_limits};
 
     fn snap(eps: &str, limits: &str) -> Snapshot {
         Snapshot {

@@ -80,6 +80,7 @@ fn one_row_per_interface_mptcp_ones_first() {
             flags: 2,
             ifindex: Some(3),
             dev: Some("eth|1".into()),
+            unknown_attrs: Vec::new(),
         }])],
         ..links_section(None, vec![])
     });

@@ -2,9 +2,9 @@
 //! namespace the first events (as `ip mptcp monitor` prints them), what was lost, the MPTcpExt
 //! counters that changed, endpoint/limit changes and the socket counts before and after.
 
-use crate::netlink::monitor_text::render_event;
 use crate::report::{NsWindow, Reproduce};
 use crate::views::changes::changes;
+use crate::views::formats::monitor::render_event;
 use serde::Serialize;
 
 /// Events shown in the summary per namespace (all are in the archive).

@@ -1,10 +1,10 @@
 //! The reproduce part of the summary, rendered through the real template.
 
 use super::*;
-use crate::netlink::event::{EventKind, PmEvent};
-use crate::netlink::iproute::{parse_endpoints, parse_limits};
 use crate::report::{CommandRun, EndedBy, Snapshot};
 use crate::report::{Counter, Meta, MptcpSocket, Report, Tool};
+use crate::report::{EventKind, PmEvent};
+use crate::views::formats::iproute::{parse_endpoints, parse_limits};
 use chrono::DateTime;
 
 fn counters(list: &[(&str, u64)]) -> Vec<Counter> {

@@ -268,7 +268,7 @@ fn reproduce_text(o: &mut String, rep: &crate::report::Reproduce) {
         if let Some(e) = &w.subscribe_error {
             let _ = writeln!(o, "    not subscribed: {e}");
         }
-        for line in crate::netlink::monitor_text::render_events(&w.events)
+        for line in crate::views::formats::monitor::render_events(&w.events)
             .lines()
             .take(20)
         {

@@ -2,8 +2,9 @@
 //! `ip mptcp endpoint show`.
 
 use super::{Builtin, Ctx, Output, Result};
-use crate::netlink::{iproute, PmError};
+use crate::netlink::PmError;
 use crate::report::{Artifact, Data, Entry, Facts, Section, Source, View};
+use crate::views::formats::iproute;
 
 pub struct Endpoints;
 

@@ -2,8 +2,8 @@
 
 use super::endpoints::{netlink_artifact, pm_stop};
 use super::{Builtin, Ctx, Output, Result};
-use crate::netlink::iproute;
 use crate::report::{Data, Entry, Facts, Section, View};
+use crate::views::formats::iproute;
 
 pub struct Limits;
 

@@ -70,7 +70,7 @@ fn counters(s: &crate::netlink::link_stats::Stats64) -> LinkCounters {
 /// An I/O error's text without Rust's " (os error N)" suffix.
 fn io_text(e: &std::io::Error) -> String {
     e.raw_os_error()
-        .map_or_else(|| e.to_string(), crate::netlink::genl::describe_errno)
+        .map_or_else(|| e.to_string(), crate::netlink::socket::describe_errno)
 }
 
 /// The last path component of a sysfs link (`.../drivers/virtio_net` -> `virtio_net`).
@@ -147,7 +147,7 @@ impl Builtin for Links {
         let bodies = RtSocket::open()
             .and_then(|mut s| link_bodies(&mut s))
             .map_err(|e| Stop::Failed(format!("route netlink link dump: {e}")))?;
-        let ethtool = match Ethtool::open() {
+        let mut ethtool = match Ethtool::open() {
             Ok(e) => Ok(e),
             Err(PmError::FamilyMissing) => Err(if ctx.can_run(ETHTOOL) {
                 "no ethtool netlink family (kernel before 5.6?): offloads from `ethtool -k`, no speed".to_string()
@@ -208,7 +208,7 @@ impl Builtin for Links {
                 d.driver = d.driver.or(driver);
                 d.bus = d.bus.or(bus);
             }
-            match &ethtool {
+            match &mut ethtool {
                 Ok(e) => {
                     raw.modes = e.linkmodes(l.index).map_err(|e| e.to_string());
                     if let Ok(m) = &raw.modes {

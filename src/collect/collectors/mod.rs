@@ -37,8 +37,8 @@ pub mod sockets;
 pub mod sockets_modules;
 pub mod sysctl;
 
+use crate::collect::pm_source::PmSource;
 use crate::collect::spec::{artifact_name_for_file, Spec};
-use crate::netlink::PmSource;
 use crate::report::{Artifact, Data, Entry, Facts, Section, Source};
 use crate::sys::runner::SAFE_PATH;
 use crate::sys::{CommandOutput, Fs, Netns, Runner};

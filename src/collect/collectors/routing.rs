@@ -9,8 +9,9 @@
 
 use super::endpoints::netlink_artifact;
 use super::{command_problem, Builtin, Ctx, Output, Result};
+use crate::collect::convert::links::report_links;
+use crate::collect::rtnl_text::{self, Names};
 use crate::netlink::rtnl::{RtSocket, AF_INET, AF_INET6};
-use crate::netlink::rtnl_text::{self, Names};
 use crate::report::{Artifact, Data, Entry, Facts, Interfaces, Link, Section, Source};
 
 pub struct Routing;
@@ -48,7 +49,7 @@ fn native(
     } else {
         Default::default()
     };
-    ifs.links = rtnl_text::report_links(&links, &addrs);
+    ifs.links = report_links(&links, &addrs);
     ifs.default_route_v4 = Some(rtnl_text::has_main_default(&r4, AF_INET));
     ifs.default_route_v6 = Some(rtnl_text::has_main_default(&r6, AF_INET6));
     let texts = [

@@ -8,9 +8,9 @@
 use super::endpoints::netlink_artifact;
 use super::sockets_modules::{self as modules, ModState};
 use super::{Builtin, Ctx, Output, Result, Stop};
-use crate::netlink::sock_diag_dump::collect_netns;
-use crate::netlink::sock_diag_text::render_ss;
+use crate::collect::convert::sockets::collect_netns;
 use crate::report::{Body, Data, Entry, Facts, Format, MptcpSocket, Section, SockDiagRun, View};
+use crate::views::formats::ss::render_ss;
 use std::collections::BTreeMap;
 
 pub struct Sockets;

@@ -3,9 +3,9 @@
 //! totals over the window, and the `Samples` it hands back.
 
 use super::sampler::Options;
-use crate::netlink::diag_sample::{DiagSocket, TcpSubflow};
 use crate::netlink::link_stats::{link_stats, route_oif};
 use crate::netlink::rtnl::RtSocket;
+use crate::netlink::sock_diag::{DiagSocket, TcpSubflow};
 use crate::report::{
     samples::{MAX_CONNS, MAX_LINKS, MAX_PATHS, MAX_SUBFLOWS},
     ConnSample, LinkSample, PathTotal, Sample, Samples, SubflowSample,
@@ -128,12 +128,12 @@ impl NsState {
     /// The interface a subflow leaves by: the one it is bound to, else the route from its local to
     /// its remote address (looked up once per pair of addresses).
     fn dev_of(&mut self, sf: &TcpSubflow) -> Option<String> {
-        if sf.id.ifindex != 0 {
-            if let Some(n) = self.name_of(sf.id.ifindex as i32) {
+        if sf.ifindex != 0 {
+            if let Some(n) = self.name_of(sf.ifindex as i32) {
                 return Some(n);
             }
         }
-        let key = (sf.id.local.ip(), sf.id.remote.ip());
+        let key = (sf.local.ip(), sf.remote.ip());
         if let Some(d) = self.routes.get(&key) {
             return d.clone();
         }
@@ -152,8 +152,8 @@ impl NsState {
     fn account(&mut self, sf: &TcpSubflow, dev: &Option<String>, t_ms: u64, first_round: bool) {
         let key = (
             sf.ulp.token_loc,
-            sf.id.local.to_string(),
-            sf.id.remote.to_string(),
+            sf.local.to_string(),
+            sf.remote.to_string(),
         );
         let now = counters(sf);
         if let Some(a) = self.acc.get_mut(&key) {
@@ -205,10 +205,7 @@ impl NsState {
             // Subflows live in the family of their connection (IPv4 ones also under an IPv6
             // socket); without the connections listed, both are asked.
             let (v4, v6) = if opts.mptcp.is_ok() {
-                (
-                    !conns.is_empty(),
-                    conns.iter().any(|c| c.id.local.is_ipv6()),
-                )
+                (!conns.is_empty(), conns.iter().any(|c| c.local.is_ipv6()))
             } else {
                 (true, true)
             };
@@ -230,8 +227,8 @@ impl NsState {
                 .entry(sf.ulp.token_loc)
                 .or_default()
                 .push(SubflowSample {
-                    local: sf.id.local.to_string(),
-                    remote: sf.id.remote.to_string(),
+                    local: sf.local.to_string(),
+                    remote: sf.remote.to_string(),
                     dev,
                     bytes_sent: t.bytes_sent,
                     bytes_acked: t.bytes_acked,
@@ -248,8 +245,8 @@ impl NsState {
                 subflows.truncate(MAX_SUBFLOWS);
                 ConnSample {
                     token: i.token,
-                    local: c.id.local.to_string(),
-                    remote: c.id.remote.to_string(),
+                    local: c.local.to_string(),
+                    remote: c.remote.to_string(),
                     bytes_sent: i.bytes_sent,
                     bytes_acked: i.bytes_acked,
                     bytes_received: i.bytes_received,

@@ -2,9 +2,9 @@
 //! `mptcp_pm_events`, then drains the socket whenever poll(2) says so until told to stop, when it
 //! drains once more and counts what the kernel dropped.
 
-use crate::netlink::event::PmEvent;
 use crate::netlink::monitor::Monitor;
 use crate::netlink::PmError;
+use crate::report::PmEvent;
 use crate::report::MAX_EVENTS;
 use crate::sys::poll::{poll, wake_pipe, PollFd};
 use crate::sys::Netns;
@@ -79,7 +79,12 @@ fn run(ns: Option<Netns>, stop: RawFd, ready: mpsc::Sender<Result<(), String>>) 
         }
         w.total += batch.len() as u64;
         let room = MAX_EVENTS.saturating_sub(w.events.len());
-        w.events.extend(batch.drain(..).take(room));
+        w.events.extend(
+            batch
+                .drain(..)
+                .take(room)
+                .map(|r| crate::collect::convert::pm::event(&r.msg, r.time)),
+        );
         batch.clear();
         if stopping || w.error.is_some() {
             break;

@@ -1,0 +1,323 @@
+//! The MPTCP sockets of the calling thread's network namespace from sock_diag, as the report keeps
+//! them: one dump per family of MPTCP sockets (the request `ss -ManiH` makes), one per family of TCP
+//! sockets for the subflows (those whose ULP is "mptcp"), each subflow grouped under its connection
+//! by token. `collect_netns` is the one entry point (the collector and the benchmarks call it).
+
+use super::info::{mptcp_info, tcp_info};
+use crate::netlink::rtnl::RtSocket;
+use crate::netlink::sock_diag::*;
+use crate::netlink::socket::{describe_errno, NlError, Stats};
+use crate::report::{MptcpSocket, Subflow};
+use crate::views::formats::ss::{addr_text, state_name};
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+/// A failed request: what was asked and why it failed (`errno` tells EPERM apart from ENOENT).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiagError {
+    pub what: String,
+    pub errno: Option<i32>,
+    pub detail: String,
+}
+
+impl std::fmt::Display for DiagError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.what, self.detail)
+    }
+}
+
+fn io_error(what: &str, e: std::io::Error) -> DiagError {
+    DiagError {
+        what: what.into(),
+        errno: e.raw_os_error(),
+        detail: describe_errno(e.raw_os_error().unwrap_or(libc::EIO)),
+    }
+}
+
+fn nl_error(what: &str, e: NlError) -> DiagError {
+    DiagError {
+        what: what.into(),
+        errno: e.errno(),
+        detail: e.to_string(),
+    }
+}
+
+/// Every state `ss -a` asks for (bits 0..11: UNKNOWN through CLOSING).
+pub const ALL_STATES: u32 = (1 << 12) - 1;
+/// Subflows: every full socket (no request or time-wait mini sockets, which carry no ULP info).
+const SUBFLOW_STATES: u32 = ALL_STATES & !(1 << TCP_TIME_WAIT) & !(1 << TCP_SYN_RECV);
+const FAMILIES: [(u8, &str); 2] = [
+    (libc::AF_INET as u8, "AF_INET"),
+    (libc::AF_INET6 as u8, "AF_INET6"),
+];
+
+/// What `collect_netns` found.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct SocketDump {
+    /// In the order `ss -ManiH` lists them (the AF_INET dump, then AF_INET6), subflows grouped in.
+    pub sockets: Vec<MptcpSocket>,
+    /// Subflows that matched no MPTCP socket.
+    pub unmatched: Vec<Subflow>,
+    /// Why subflows are missing or could not be grouped.
+    pub subflows_missing: Option<String>,
+    /// Other things worth saying (a family that could not be dumped, malformed answers).
+    pub notes: Vec<String>,
+}
+
+/// Interface names and the interface of each local address of the namespace, asked once.
+#[derive(Default)]
+struct Links {
+    names: HashMap<u32, String>,
+    by_addr: HashMap<IpAddr, u32>,
+}
+
+impl Links {
+    fn load() -> Links {
+        let mut l = Links::default();
+        let Ok(mut rt) = RtSocket::open() else {
+            return l;
+        };
+        if let Ok(links) = rt.links() {
+            l.names = links
+                .into_iter()
+                .map(|k| (k.index as u32, k.name))
+                .collect();
+        }
+        if let Ok(addrs) = rt.addrs() {
+            for a in addrs {
+                if let Some(ip) = a.own() {
+                    l.by_addr.entry(ip).or_insert(a.index);
+                }
+            }
+        }
+        l
+    }
+
+    /// The name `ss` prints for a bound device: its name, else `if<N>`.
+    fn name(&self, index: u32) -> String {
+        self.names
+            .get(&index)
+            .cloned()
+            .unwrap_or_else(|| format!("if{index}"))
+    }
+
+    /// The interface a subflow uses: the bound device, else the one holding its local address.
+    fn of(&self, index: u32, addr: IpAddr) -> Option<String> {
+        if index != 0 {
+            return Some(self.name(index));
+        }
+        let addr = match addr {
+            IpAddr::V6(a) => a.to_ipv4_mapped().map_or(addr, IpAddr::V4),
+            v4 => v4,
+        };
+        self.by_addr
+            .get(&addr)
+            .and_then(|i| self.names.get(i))
+            .cloned()
+    }
+}
+
+fn ends(m: &DiagMsg, links: &Links) -> (String, String) {
+    let v6only = m.v6only().unwrap_or(false);
+    let dev = (m.ifindex != 0).then(|| links.name(m.ifindex));
+    (
+        addr_text(m.family, m.src, m.sport, dev.as_deref(), v6only),
+        addr_text(m.family, m.dst, m.dport, None, v6only),
+    )
+}
+
+fn mptcp_socket(m: &DiagMsg, links: &Links) -> MptcpSocket {
+    let (local, peer) = ends(m, links);
+    MptcpSocket {
+        state: state_name(m.state).into(),
+        recv_q: m.rqueue as u64,
+        send_q: m.wqueue as u64,
+        local,
+        peer,
+        // The info line's words are the typed `mptcp` (rendered by views::formats::ss).
+        info: Default::default(),
+        inode: Some(m.inode),
+        mptcp: m.info().map(|i| mptcp_info(decode_mptcp_info(i))),
+        subflows: Vec::new(),
+    }
+}
+
+fn subflow(m: &DiagMsg, a: Option<&SubflowAttrs>, links: &Links) -> Subflow {
+    let (local, peer) = ends(m, links);
+    let a = a.cloned().unwrap_or_default();
+    Subflow {
+        state: state_name(m.state).into(),
+        recv_q: m.rqueue as u64,
+        send_q: m.wqueue as u64,
+        local,
+        peer,
+        dev: links.of(m.ifindex, m.src),
+        token_loc: a.token_loc,
+        token_rem: a.token_rem,
+        id_loc: a.id_loc,
+        id_rem: a.id_rem,
+        flags: a.flags,
+        relwrite_seq: a.relwrite_seq,
+        map_seq: a.map_seq,
+        map_sfseq: a.map_sfseq,
+        ssn_offset: a.ssn_offset,
+        map_datalen: a.map_datalen,
+        tcp: m.info().and_then(decode_tcp_info).map(tcp_info),
+    }
+}
+
+/// Where a subflow belongs: a listener by its address, a connection by its local token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Owner {
+    Listener(u8, IpAddr, u16),
+    Token(u32),
+    Unknown,
+}
+
+/// The MPTCP sockets, in the order `ss -ManiH` lists them; Err when the AF_INET dump fails.
+fn mptcp_sockets(
+    links: &Links,
+    notes: &mut Vec<String>,
+) -> Result<Vec<(Owner, MptcpSocket)>, DiagError> {
+    let mut sock =
+        DiagSocket::open().map_err(|e| io_error("opening a NETLINK_SOCK_DIAG socket", e))?;
+    let mut out = Vec::new();
+    for (i, (family, fname)) in FAMILIES.into_iter().enumerate() {
+        let req = Request {
+            family,
+            protocol: IPPROTO_MPTCP,
+            ext: ext_bit(INET_DIAG_INFO) | ext_bit(INET_DIAG_VEGASINFO) | ext_bit(INET_DIAG_CONG),
+            states: ALL_STATES,
+        };
+        let what = format!("sock_diag dump of MPTCP sockets ({fname})");
+        let mut malformed = 0;
+        let res = sock.dump(&req, &mut |body| {
+            let Ok(m) = decode_msg(body) else {
+                malformed += 1;
+                return;
+            };
+            let s = mptcp_socket(&m, links);
+            let owner = match s.mptcp.as_ref().map(|i| i.token) {
+                _ if m.state == TCP_LISTEN => Owner::Listener(m.family, m.src, m.sport),
+                Some(t) if t != 0 => Owner::Token(t),
+                _ => Owner::Unknown,
+            };
+            out.push((owner, s));
+        });
+        match res {
+            Ok(st) => note_stats(notes, &what, st, malformed),
+            Err(e) if i == 0 => return Err(nl_error(&what, e)),
+            Err(e) => notes.push(nl_error(&what, e).to_string()),
+        }
+    }
+    Ok(out)
+}
+
+/// The TCP sockets whose ULP is mptcp, with where each belongs.
+fn tcp_subflows(
+    links: &Links,
+    notes: &mut Vec<String>,
+) -> Result<Vec<(Owner, Subflow)>, DiagError> {
+    let mut sock =
+        DiagSocket::open().map_err(|e| io_error("opening a NETLINK_SOCK_DIAG socket", e))?;
+    let mut out = Vec::new();
+    for (family, fname) in FAMILIES {
+        let req = Request {
+            family,
+            protocol: IPPROTO_TCP,
+            ext: ext_bit(INET_DIAG_INFO),
+            states: SUBFLOW_STATES,
+        };
+        let what = format!("sock_diag dump of TCP sockets ({fname})");
+        let mut malformed = 0;
+        let st = sock
+            .dump(&req, &mut |body| {
+                if !is_mptcp_subflow(body) {
+                    return;
+                }
+                let Ok(m) = decode_msg(body) else {
+                    malformed += 1;
+                    return;
+                };
+                let attrs = m.ulp().and_then(|u| u.mptcp.as_ref());
+                let sf = subflow(&m, attrs, links);
+                let owner = match sf.token_loc {
+                    _ if m.state == TCP_LISTEN => Owner::Listener(m.family, m.src, m.sport),
+                    Some(t) => Owner::Token(t),
+                    None => Owner::Unknown,
+                };
+                out.push((owner, sf));
+            })
+            .map_err(|e| nl_error(&what, e))?;
+        note_stats(notes, &what, st, malformed);
+    }
+    Ok(out)
+}
+
+/// Dumps the MPTCP sockets of the calling thread's network namespace, and with `subflows` their TCP
+/// subflows grouped under them (dumped at the same time on a second thread, which starts in this
+/// thread's namespace). Err only when the first MPTCP dump fails (the caller may fall back).
+pub fn collect_netns(subflows: bool) -> Result<SocketDump, DiagError> {
+    let links = Links::load();
+    let mut out = SocketDump::default();
+    let mut tcp_notes = Vec::new();
+    let (socks, tcp) = std::thread::scope(|scope| {
+        let tcp = subflows.then(|| {
+            std::thread::Builder::new()
+                .name("sock_diag-tcp".into())
+                .spawn_scoped(scope, || tcp_subflows(&links, &mut tcp_notes))
+        });
+        let socks = mptcp_sockets(&links, &mut out.notes);
+        let tcp = tcp.map(|h| match h {
+            Ok(h) => h.join().unwrap_or_else(|_| {
+                Err(DiagError {
+                    what: "sock_diag dump of TCP sockets".into(),
+                    errno: None,
+                    detail: "the thread panicked".into(),
+                })
+            }),
+            Err(e) => Err(io_error("starting the TCP dump thread", e)),
+        });
+        (socks, tcp)
+    });
+    let socks = socks?;
+    out.notes.extend(tcp_notes);
+    let mut index: HashMap<Owner, usize> = HashMap::with_capacity(socks.len());
+    for (i, (owner, s)) in socks.into_iter().enumerate() {
+        if owner != Owner::Unknown {
+            index.insert(owner, i);
+        }
+        out.sockets.push(s);
+    }
+    match tcp {
+        None => {}
+        Some(Err(e)) => out.subflows_missing = Some(format!("subflows not listed: {e}")),
+        Some(Ok(subs)) => {
+            let mut tokenless = 0usize;
+            for (owner, sf) in subs {
+                tokenless += (owner == Owner::Unknown) as usize;
+                match index.get(&owner) {
+                    Some(&i) => out.sockets[i].subflows.push(sf),
+                    None => out.unmatched.push(sf),
+                }
+            }
+            if tokenless > 0 {
+                out.subflows_missing = Some(format!(
+                    "{tokenless} subflow(s) came without their MPTCP token: they could not be grouped under their connections"
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn note_stats(notes: &mut Vec<String>, what: &str, st: Stats, malformed: usize) {
+    if malformed > 0 {
+        notes.push(format!("{what}: {malformed} malformed answer(s) skipped"));
+    }
+    if st.interrupted {
+        notes.push(format!(
+            "{what}: the kernel flagged the dump inconsistent (sockets came and went while it ran)"
+        ));
+    }
+}
