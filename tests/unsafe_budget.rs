@@ -10,7 +10,7 @@ const MAX: usize = 9;
 /// Counted apart until the netlink branch lands: it moves netlink's system calls onto
 /// src/sys/nlsock.rs (about two blocks) and leaves src/netlink/ without any. The lead empties this
 /// list when merging it; the test then holds the whole tree to the budget.
-const PENDING: &[&str] = &["src/netlink/", "src/sys/nlsock.rs"];
+const PENDING: &[&str] = &[];
 
 /// Rust source text without comments, and with string and char literals emptied, so that only code
 /// is searched.
