@@ -5,6 +5,8 @@
 //! would load a module. The spec's `ss -ManiH` is run instead when sock_diag cannot be asked (and
 //! for recorded outputs).
 
+pub mod diag_modules;
+
 use super::endpoints::netlink_artifact;
 use super::sockets_modules::{self as modules, ModState};
 use super::{Builtin, Ctx, Output, Result, Stop};

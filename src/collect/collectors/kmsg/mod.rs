@@ -8,6 +8,8 @@
 //! found", "-- No entries --", the hint about other users' messages), and that says nothing about
 //! the kernel's log.
 
+pub mod filter;
+
 use super::kmsg_filter::Extractor;
 use super::{command_artifact, command_problem, Builtin, Ctx, Output, Result, Stop};
 use crate::report::{Artifact, Body, Data, Entry, Facts, Format, KernelLog, Section, Source, Span};

@@ -3,6 +3,9 @@
 //! spec's commands are deferred: they run only when the mptcpd binary was found, and its version is
 //! asked from wherever it was found.
 
+pub mod present;
+pub mod unit;
+
 use super::mptcpd_unit::{self, UNIT, UNIT_DIRS};
 use super::{Builtin, Ctx, Output, Result, Stop};
 use crate::report::{Data, Entry, Facts, Mptcpd as MptcpdData, Section};

@@ -8,6 +8,9 @@
 //! fallback for the tool's own namespace, and only when it demonstrably shows the same device (same
 //! index and hardware address), because /sys/class/net shows the namespace that mounted sysfs.
 
+pub mod present;
+pub mod text;
+
 use super::endpoints::netlink_artifact;
 use super::links_text::{self, LinkRaw};
 use super::{command_problem, Builtin, Ctx, Output, Result, Stop};

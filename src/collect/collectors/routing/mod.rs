@@ -7,6 +7,8 @@
 //! fails) the same texts come from those commands themselves and the links are parsed from
 //! `ip addr show`.
 
+pub mod present;
+
 use super::endpoints::netlink_artifact;
 use super::{command_problem, Builtin, Ctx, Output, Result};
 use crate::collect::convert::links::report_links;

@@ -4,6 +4,11 @@
 //! `nmcli --version` only when `NetworkManager --version` gave nothing, and asks nmcli for the flags of
 //! the profiles that have no keyfile, which only the profile list names.
 
+pub mod conf;
+pub mod flags;
+pub mod keyfile;
+pub mod present;
+
 use super::nm_conf::{self, ini_value, GlobalDefault};
 use super::nm_flags::{decode_mptcp_flags, flags_default};
 use super::nm_keyfile::{allowlisted_keyfile, is_profile_name, PROFILE_DIRS};
