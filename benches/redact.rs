@@ -8,7 +8,7 @@
 //!   cargo bench --bench redact [-- SIZE_MB] [--rounds N]
 
 use mptcp_get_debug::redact::{RedactOptions, Redactor};
-use mptcp_get_debug::report::{Artifact, Meta, Report, Section, Source, Status, Tool};
+use mptcp_get_debug::report::{Artifact, Meta, Report, Section, Source, Tool};
 use std::fmt::Write;
 use std::time::Instant;
 
@@ -195,14 +195,8 @@ fn report(text: &str) -> Report {
             archive: None,
         },
         sections: vec![Section {
-            collector: "bench".into(),
-            description: String::new(),
-            netns: None,
-            status: Status::Ok,
-            duration_ms: 0.0,
-            data: vec![],
             artifacts,
-            notes: vec![],
+            ..Section::ok("bench", vec![])
         }],
         findings: vec![],
         redaction: None,

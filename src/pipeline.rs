@@ -88,6 +88,8 @@ pub fn collect(settings: &Settings, window: Option<Reproduce>) -> Result<Collect
     report.reproduce = window;
     report.meta.side = crate::triage::side::side(&report, settings.side);
     redactor.redact_report(&mut report)?;
+    // What every view shows, built from the redacted facts.
+    crate::collect::present::present(&mut report);
     report.redaction = Some(redactor.summary());
     report.findings = crate::triage::evaluate(&report);
     Ok(Collected { report, redactor })

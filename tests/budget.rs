@@ -434,6 +434,8 @@ fn big_report(name: &str) -> Report {
         vec![],
     ));
     r.findings = mptcp_get_debug::triage::evaluate(&r);
+    // A report of schema 1, as `show` would read it: what this version shows of its sections.
+    mptcp_get_debug::collect::present::upgrade(&mut r);
     r
 }
 

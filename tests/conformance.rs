@@ -1,9 +1,17 @@
 //! Conformance over every collector spec and builtin: parses, unique name, one-line description, every
-//! builtin registered and named by exactly one spec, every spec's builtin exists.
+//! builtin registered and named by exactly one spec, every spec's builtin exists, one kind of facts per
+//! builtin, and every command the tool runs is one its specs declare.
 
 use mptcp_get_debug::collect::collectors::BUILTINS;
+use mptcp_get_debug::collect::engine::{self, Plan};
+use mptcp_get_debug::collect::source::{environment, Source};
 use mptcp_get_debug::collect::spec::{load_all, Spec, EMBEDDED};
+use mptcp_get_debug::sys::runner::CommandRequest;
+use mptcp_get_debug::sys::{CommandOutput, Runner};
 use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 #[test]
 fn every_spec_parses_with_a_unique_name_and_description() {
@@ -103,4 +111,120 @@ fn extra_spec_dir_adds_and_overrides() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("bad.toml"), "{err}");
+}
+
+#[test]
+fn every_builtin_gives_its_own_kind_of_facts() {
+    let mut kinds = BTreeSet::new();
+    for b in BUILTINS {
+        if let Some(k) = b.facts() {
+            assert!(
+                kinds.insert(format!("{k:?}")),
+                "{}: {k:?} is given by another builtin too",
+                b.name()
+            );
+        }
+    }
+}
+
+/// A runner in front of another that writes down every argv it is asked to run.
+struct Recording {
+    inner: Arc<dyn Runner>,
+    seen: Mutex<Vec<Vec<String>>>,
+}
+
+impl Runner for Recording {
+    fn run(&self, req: &CommandRequest) -> CommandOutput {
+        self.seen.lock().unwrap().push(req.argv.clone());
+        self.inner.run(req)
+    }
+    fn has(&self, program: &str) -> bool {
+        self.inner.has(program)
+    }
+}
+
+/// Runs every spec (the built-in ones and those of `extra`) from `source` in the tool's own
+/// namespace; returns every argv run and the specs.
+fn argv_run(source: Source, extra: Option<&Path>) -> (Vec<Vec<String>>, Vec<Spec>) {
+    let mut env = environment(&source, 5.0).unwrap();
+    let recording = Arc::new(Recording {
+        inner: env.runner.clone(),
+        seen: Mutex::default(),
+    });
+    env.runner = recording.clone();
+    let specs = load_all(&extra.map(Path::to_path_buf).into_iter().collect::<Vec<_>>()).unwrap();
+    let plan = Plan {
+        specs: specs.clone(),
+        namespaces: vec![None],
+        collector_timeout: Duration::from_secs(20),
+    };
+    let sections = engine::run(&plan, Arc::new(env), None);
+    assert_eq!(sections.len(), specs.len());
+    let seen = recording.seen.lock().unwrap().clone();
+    (seen, specs)
+}
+
+fn undeclared(seen: &[Vec<String>], specs: &[Spec]) -> Vec<String> {
+    seen.iter()
+        .filter(|argv| !specs.iter().any(|s| s.declares(argv)))
+        .map(|argv| argv.join(" "))
+        .collect()
+}
+
+/// Issue 11: every command the tool runs is declared in its spec. The recorded outputs of every
+/// fixture case (which make the collectors take their command paths: `ss`, the `ip` commands, the
+/// kernel log's fallbacks, NetworkManager's and mptcpd's queries) go through a recording runner.
+#[test]
+fn every_command_run_is_declared_in_a_spec() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut all: BTreeSet<String> = BTreeSet::new();
+    for case in std::fs::read_dir(&fixtures).unwrap() {
+        let case = case.unwrap().path();
+        if !case.join("commands").is_dir() {
+            continue;
+        }
+        let source = Source::Recorded {
+            root: Some(case.join("root")),
+            commands: case.join("commands"),
+        };
+        let extra = case.join("collectors");
+        let (seen, specs) = argv_run(source, extra.is_dir().then_some(extra.as_path()));
+        let bad = undeclared(&seen, &specs);
+        assert!(
+            bad.is_empty(),
+            "{}: run but not declared: {bad:?}",
+            case.display()
+        );
+        all.extend(seen.iter().map(|a| a.join(" ")));
+    }
+    // The test sees the commands it is about (else it would pass by running nothing).
+    for argv in [
+        "uname -a",
+        "ip -force -batch -",
+        "ss -ManiH",
+        "ip addr show",
+        "dmesg",
+        "journalctl -k -n 2000 --no-pager",
+        "nmcli -t -f RUNNING,VERSION general",
+        "systemctl is-active mptcp.service",
+    ] {
+        assert!(all.contains(argv), "{argv} was never run: {all:?}");
+    }
+    assert!(
+        all.iter()
+            .any(|a| a.ends_with(" --version") && a.contains("mptcpd")),
+        "mptcpd's version, from the binary found: {all:?}"
+    );
+}
+
+/// The same on the running system, with the real runner.
+#[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
+fn every_command_run_live_is_declared_in_a_spec() {
+    crate::util::require_root_and_mptcp();
+    let (seen, specs) = argv_run(Source::Live, None);
+    let bad = undeclared(&seen, &specs);
+    assert!(bad.is_empty(), "run but not declared: {bad:?}");
+    let all: Vec<String> = seen.iter().map(|a| a.join(" ")).collect();
+    assert!(all.contains(&"ip -force -batch -".to_string()), "{all:?}");
 }

@@ -8,6 +8,7 @@ mod budget;
 mod cli;
 mod conformance;
 mod dropin;
+mod dropin_spec;
 mod fixture_snapshots;
 mod fixtures;
 mod fuzz_corpus;

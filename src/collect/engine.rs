@@ -1,14 +1,17 @@
-//! Runs collectors: those that start programs on a thread each, the in-process ones from one queue per
+//! Runs collectors: copies each spec's files and runs its commands, then hands what they gave to its
+//! builtin. Collectors that start programs get a thread each, the in-process ones from one queue per
 //! namespace (a second thread joins a queue that stalls), each thread in its namespace through setns(2),
-//! so a hanging collector costs only its own section. Produces one `Section` per run, in spec order,
-//! with status, duration, artifacts and notes.
+//! so a hanging collector costs only its own section. Produces one `Section` per run, in the specs'
+//! `order`, with status, duration, artifacts, notes, and the entries of a `show = "artifacts"` spec.
 
-use crate::collect::collectors::{builtin, command_artifact, Ctx, Env, Output, Stop};
-use crate::collect::spec::{artifact_name_for_file, Spec};
-use crate::report::{Artifact, Section, Source, Status};
-use crate::sys::fs::wildcard;
-use crate::sys::runner::CommandRequest;
-use crate::sys::{CommandOutput, Netns};
+use crate::collect::collectors::{builtin, Ctx, Env, Output};
+use crate::collect::run_one::artifact_entries;
+use crate::collect::spec::Spec;
+use crate::report::{Section, Status};
+use crate::sys::Netns;
+
+pub use crate::collect::run_one::run_one;
+pub use crate::collect::triggers::would_skip;
 use std::collections::VecDeque;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -24,169 +27,18 @@ pub struct Plan {
 
 /// Called after each finished section: (done, total, collector name).
 pub type Progress<'a> = &'a (dyn Fn(usize, usize, &str) + Sync);
-
-/// Why a spec would not run here (None = it would). Used by the engine and by `list`.
-pub fn would_skip(spec: &Spec, ctx: &Ctx) -> Option<String> {
-    let env = ctx.env;
-    if spec.triggers.live && !env.live() {
-        return Some("needs the live system".into());
-    }
-    if let Some(p) = spec.triggers.paths.iter().find(|p| !env.fs.exists(p)) {
-        return Some(format!("{p} does not exist"));
-    }
-    if !spec.triggers.any_paths.is_empty()
-        && !spec.triggers.any_paths.iter().any(|p| env.fs.exists(p))
-    {
-        return Some(format!(
-            "none of {} exists",
-            spec.triggers.any_paths.join(", ")
-        ));
-    }
-    if !spec.commands.is_empty() || !spec.triggers.commands.is_empty() {
-        if !env.live() {
-            return Some("commands are not run under --root (no recorded outputs given)".into());
-        }
-        if let Some(c) = spec.triggers.commands.iter().find(|c| !env.runner.has(c)) {
-            return Some(format!("{c} is not installed"));
-        }
-    }
-    if let Some(b) = spec.builtin.as_deref().and_then(builtin) {
-        if let Err(reason) = b.applies(ctx) {
-            return Some(reason);
-        }
-    }
-    None
-}
-
-/// Runs one collector in the calling thread (which is already in the right namespace).
-pub fn run_one(spec: &Spec, ctx: &Ctx) -> (Status, Output) {
-    let mut out = Output::default();
-    if let Some(reason) = would_skip(spec, ctx) {
-        return (Status::Skipped { reason }, out);
-    }
-    let env = ctx.env;
-    for pattern in &spec.files {
-        let matches = if pattern.contains(['*', '?']) {
-            env.fs.glob(pattern)
-        } else {
-            vec![pattern.clone()]
-        };
-        for path in matches {
-            if spec.forbid.iter().any(|f| path_matches(f, &path)) {
-                out.notes
-                    .push(format!("{path}: not read (forbidden by the spec)"));
-                continue;
-            }
-            match env.fs.read_text(&path) {
-                Ok(t) => {
-                    if t.truncated {
-                        out.notes.push(format!(
-                            "{path}: truncated to its first {} of {} bytes",
-                            t.text.len(),
-                            t.original_size
-                        ));
-                    }
-                    out.artifacts.push(Artifact {
-                        name: artifact_name_for_file(&path),
-                        source: Source::File { path: path.clone() },
-                        original_size: t.original_size,
-                        content: t.text,
-                        truncated: t.truncated,
-                    })
-                }
-                Err(e)
-                    if e.kind() == std::io::ErrorKind::NotFound
-                        && !pattern.contains(['*', '?']) => {}
-                Err(e) => out.notes.push(format!("{path}: {e}")),
-            }
-        }
-    }
-    // A spec's commands run concurrently (threads inherit this thread's network namespace); their
-    // artifacts keep the spec's order.
-    let results: Vec<Option<CommandOutput>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = spec
-            .commands
-            .iter()
-            .map(|c| {
-                let needs: Vec<&String> = if c.skip_unless.is_empty() {
-                    vec![&c.argv[0]]
-                } else {
-                    c.skip_unless.iter().collect()
-                };
-                if let Some(missing) = needs.iter().find(|p| !env.runner.has(p)) {
-                    out.notes.push(format!(
-                        "`{}` not run: {missing} is not installed",
-                        c.argv.join(" ")
-                    ));
-                    return None;
-                }
-                let timeout = c
-                    .timeout
-                    .map(Duration::from_secs_f64)
-                    .unwrap_or(env.timeout);
-                let req = CommandRequest {
-                    argv: c.argv.clone(),
-                    env: c.env.clone(),
-                    timeout,
-                    cap: env.cap,
-                    stdin: None,
-                };
-                Some(scope.spawn(move || env.runner.run(&req)))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.map(|h| h.join().unwrap_or_default()))
-            .collect()
-    });
-    for (c, res) in spec.commands.iter().zip(results) {
-        let Some(res) = res else { continue };
-        let argv: Vec<&str> = c.argv.iter().map(String::as_str).collect();
-        if let Some(problem) = crate::collect::collectors::command_problem(&argv, &res) {
-            out.notes.push(problem);
-        }
-        if res.truncated {
-            out.notes.push(format!(
-                "`{}`: output truncated to its last {} bytes",
-                c.argv.join(" "),
-                env.cap
-            ));
-        }
-        out.artifacts
-            .push(command_artifact(c.artifact_name(), &c.argv, &res));
-    }
-    let status = match spec.builtin.as_deref().map(|name| (name, builtin(name))) {
-        None => Status::Ok,
-        Some((name, None)) => Status::Failed {
-            error: format!("unknown builtin {name:?}"),
-        },
-        Some((_, Some(b))) => match b.collect(ctx, &mut out) {
-            Ok(()) => Status::Ok,
-            Err(Stop::Skipped(reason)) => Status::Skipped { reason },
-            Err(Stop::Failed(error)) => Status::Failed { error },
-        },
-    };
-    (status, out)
-}
-
-fn path_matches(pattern: &str, path: &str) -> bool {
-    let (pp, np): (Vec<&str>, Vec<&str>) =
-        (pattern.split('/').collect(), path.split('/').collect());
-    if pattern.ends_with("/*") || pattern.ends_with('/') {
-        // A directory forbids everything below it.
-        let dir = pattern.trim_end_matches('*').trim_end_matches('/');
-        if path.starts_with(&format!("{dir}/")) {
-            return true;
-        }
-    }
-    pp.len() == np.len() && pp.iter().zip(&np).all(|(p, n)| wildcard(p, n))
-}
-
 /// Runs one collector on the calling thread (already in its namespace); a panic becomes a failed
 /// section.
 fn run_guarded(spec: &Spec, env: &Env, ns: Option<&Netns>) -> (Status, Output) {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run_one(spec, &Ctx { env, netns: ns })
+        run_one(
+            spec,
+            &Ctx {
+                env,
+                netns: ns,
+                spec: Some(spec),
+            },
+        )
     }))
     .unwrap_or_else(|p| {
         let why = p
@@ -228,7 +80,7 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
     // the others read is not disturbed. Sections keep the spec order regardless.
     const STALL: Duration = Duration::from_millis(250);
     let runs_programs = |spec: &Spec| {
-        !spec.commands.is_empty()
+        spec.commands.iter().any(|c| !c.deferred)
             || spec
                 .builtin
                 .as_deref()
@@ -360,7 +212,8 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
         }
     }
     let timeout_ms = plan.collector_timeout.as_millis() as u64;
-    jobs.into_iter()
+    let mut sections: Vec<(u32, Section)> = jobs
+        .into_iter()
         .zip(results)
         .map(|((spec, ns), res)| {
             let (status, out, ms) = res.unwrap_or((
@@ -370,7 +223,8 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
                 Output::default(),
                 timeout_ms as f64,
             ));
-            Section {
+            let entries = artifact_entries(&spec, &out.artifacts);
+            let section = Section {
                 collector: spec.name.clone(),
                 description: spec.description.clone(),
                 netns: ns.map(|n| n.label),
@@ -379,22 +233,18 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
                 data: out.data,
                 artifacts: out.artifacts,
                 notes: out.notes,
-            }
+                facts: spec
+                    .builtin
+                    .as_deref()
+                    .and_then(builtin)
+                    .and_then(|b| b.facts()),
+                title: spec.title.clone(),
+                entries,
+            };
+            (spec.order_key(), section)
         })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn forbid_patterns() {
-        assert!(path_matches(
-            "/etc/NetworkManager/system-connections/*",
-            "/etc/NetworkManager/system-connections/a.nmconnection"
-        ));
-        assert!(path_matches("/etc/shadow", "/etc/shadow"));
-        assert!(!path_matches("/etc/*.conf", "/etc/x/y.conf"));
-    }
+        .collect();
+    // The spec's `order` decides where its sections go, whatever order the specs were given in.
+    sections.sort_by_key(|(order, _)| *order);
+    sections.into_iter().map(|(_, s)| s).collect()
 }

@@ -1,13 +1,17 @@
 //! Collector specs: the declarative half of a collector (`collectors/*.toml`).
 //!
-//! A spec says what to collect — files and globs to copy, commands to run, triggers that decide
-//! whether it applies, paths never to read — and may name a Rust builtin for the part that needs logic.
-//! No conditionals or loops here: anything with logic is a builtin.
+//! A spec declares everything its collector touches: files and globs copied into raw/, files its builtin
+//! reads itself, every command it may run (argv, no shell), triggers that decide whether it applies,
+//! paths never to read, where its part goes in every view (`order`) and what the views show of it
+//! (`title`, `show`). It may name a Rust builtin for the part that needs logic; the builtin runs a
+//! declared command itself only when the command depends on what another one gave (`deferred`). No
+//! conditionals or loops here: anything with logic is a builtin.
 
 use crate::sys::never_read;
 use serde::Deserialize;
-use std::collections::BTreeMap;
 use thiserror::Error;
+
+pub use super::spec_command::{placeholder, CommandSpec};
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -19,9 +23,16 @@ pub struct Spec {
     pub per_netns: bool,
     #[serde(default)]
     pub triggers: Triggers,
-    /// Files or globs (absolute, under --root) copied into raw/.
+    /// Files or globs (absolute, under --root) copied into raw/ by the engine.
     #[serde(default)]
     pub files: Vec<String>,
+    /// Files or globs the builtin reads itself (parsed, or kept under raw/ in the form it renders).
+    #[serde(default)]
+    pub reads: Vec<String>,
+    /// Files the builtin reads through an allowlist of keys, because they hold secrets: never copied
+    /// as they are (they may name never-read paths, which `forbid` usually lists too).
+    #[serde(default)]
+    pub allowlisted: Vec<String>,
     #[serde(default, rename = "command")]
     pub commands: Vec<CommandSpec>,
     /// Globs never read, even when `files` matches them (on top of the fixed never-read list).
@@ -30,12 +41,30 @@ pub struct Spec {
     /// The Rust builtin that does the rest (see src/collect/collectors/).
     #[serde(default)]
     pub builtin: Option<String>,
-    /// Shown in the summary's "System info" block in this order (lower first); None = not shown there.
+    /// Where this collector's sections go in report.json and in every view (summary, text, diff, the
+    /// collector table), lower first; specs without one come after, in the order they were loaded.
     #[serde(default)]
     pub order: Option<u32>,
     /// Start only after every other collector has finished (it changes what they would read).
     #[serde(default)]
     pub last: bool,
+    /// The heading of this collector's part in the views. A collector with a title always has its
+    /// part: when it gave nothing (skipped, failed, timed out), the part says why.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// What the views show besides what the builtin presents: `artifacts` shows every file and
+    /// command output as it is (in the summary, the text view and `diff`); `none` (the default)
+    /// leaves them in raw/ and report.json.
+    #[serde(default)]
+    pub show: Show,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Show {
+    #[default]
+    None,
+    Artifacts,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -44,40 +73,31 @@ pub struct Triggers {
     /// All of these paths must exist (under --root).
     #[serde(default)]
     pub paths: Vec<String>,
-    /// Any of these paths must exist.
+    /// At least one of these paths, or of the `any_commands`, must exist.
     #[serde(default)]
     pub any_paths: Vec<String>,
-    /// All of these programs must be on the safe PATH.
+    /// All of these programs must be installed.
     #[serde(default)]
     pub commands: Vec<String>,
-    /// Only when running on the live system (not under --root without recorded commands).
+    /// At least one of these programs, or of the `any_paths`, must be installed.
+    #[serde(default)]
+    pub any_commands: Vec<String>,
+    /// All of these kernel modules must be loaded or built in (/proc/modules, /sys/module, the
+    /// kernel's modules.builtin).
+    #[serde(default)]
+    pub kernel_modules: Vec<String>,
+    /// Programs and netlink can be asked: the running system, or recorded outputs (--commands-from).
     #[serde(default)]
     pub live: bool,
-}
-
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct CommandSpec {
-    pub argv: Vec<String>,
-    /// Seconds; defaults to --timeout.
+    /// The running kernel is asked itself: not --root, not recorded outputs.
     #[serde(default)]
-    pub timeout: Option<f64>,
+    pub running_kernel: bool,
+    /// Files and kernel are this machine's: not --root, not --sysroot.
     #[serde(default)]
-    pub env: BTreeMap<String, String>,
-    /// Name of the raw/ file; defaults to the argv joined with '_'.
+    pub this_machine: bool,
+    /// Said instead of the generic reason when a trigger does not hold.
     #[serde(default)]
-    pub output: Option<String>,
-    /// Programs that must exist for this command to run (defaults to argv[0]).
-    #[serde(default)]
-    pub skip_unless: Vec<String>,
-}
-
-impl CommandSpec {
-    pub fn artifact_name(&self) -> String {
-        self.output
-            .clone()
-            .unwrap_or_else(|| artifact_name_for(&self.argv))
-    }
+    pub reason: Option<String>,
 }
 
 /// Raw outputs are named as the report's model says (a reader finds them by these names).
@@ -103,6 +123,21 @@ impl Spec {
         Ok(spec)
     }
 
+    /// The sort key of `order`: specs without one after every spec with one.
+    pub fn order_key(&self) -> u32 {
+        self.order.unwrap_or(u32::MAX)
+    }
+
+    /// The declared command the builtin knows as `id`.
+    pub fn command(&self, id: &str) -> Option<&CommandSpec> {
+        self.commands.iter().find(|c| c.id.as_deref() == Some(id))
+    }
+
+    /// Whether `argv` is one of the commands this spec declares.
+    pub fn declares(&self, argv: &[String]) -> bool {
+        self.commands.iter().any(|c| c.matches(argv))
+    }
+
     fn validate(&self) -> Result<(), String> {
         if self.name.is_empty()
             || !self
@@ -115,12 +150,18 @@ impl Spec {
                 self.name
             ));
         }
-        if self.description.trim().is_empty() || self.description.contains('\n') {
+        let one_line = |s: &str| !s.trim().is_empty() && !s.contains('\n');
+        if !one_line(&self.description) {
             return Err("description must be one non-empty line".into());
+        }
+        if self.title.as_deref().is_some_and(|t| !one_line(t)) {
+            return Err("title must be one non-empty line".into());
         }
         for p in self
             .files
             .iter()
+            .chain(&self.reads)
+            .chain(&self.allowlisted)
             .chain(&self.forbid)
             .chain(&self.triggers.paths)
             .chain(&self.triggers.any_paths)
@@ -130,31 +171,53 @@ impl Spec {
             }
         }
         self.check_never_read()?;
-        for c in &self.commands {
-            if c.argv.is_empty() || c.argv[0].is_empty() {
-                return Err("a command needs a non-empty argv".into());
-            }
-            if c.timeout.is_some_and(|t| !(t > 0.0 && t <= 600.0)) {
-                return Err(format!(
-                    "{:?}: timeout must be between 0 and 600 seconds",
-                    c.argv.join(" ")
-                ));
-            }
-        }
+        self.check_commands()?;
         if self.files.is_empty() && self.commands.is_empty() && self.builtin.is_none() {
             return Err("collects nothing: give files, a command or a builtin".into());
         }
         Ok(())
     }
-}
 
-impl Spec {
+    fn check_commands(&self) -> Result<(), String> {
+        let mut ids = Vec::new();
+        for c in &self.commands {
+            let shown = c.argv.join(" ");
+            if c.argv.is_empty() || c.argv[0].is_empty() {
+                return Err("a command needs a non-empty argv".into());
+            }
+            if c.timeout.is_some_and(|t| !(t > 0.0 && t <= 600.0)) {
+                return Err(format!(
+                    "{shown:?}: timeout must be between 0 and 600 seconds"
+                ));
+            }
+            if let Some(id) = &c.id {
+                if ids.contains(&id) {
+                    return Err(format!("{shown:?}: id {id:?} is given twice"));
+                }
+                ids.push(id);
+            }
+            let words = c.argv.iter().filter(|w| placeholder(w).is_some()).count();
+            if words > 0 && !c.deferred {
+                return Err(format!(
+                    "{shown:?}: a {{word}} is filled in by the builtin: the command must be `deferred`"
+                ));
+            }
+            if c.deferred && (c.id.is_none() || self.builtin.is_none()) {
+                return Err(format!(
+                    "{shown:?}: a deferred command is run by the builtin: it needs an id and the spec a builtin"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The fixed never-read list (src/sys/never_read.rs) applies on top of `forbid`: a file or glob
     /// that names a never-read path, or a command word or environment value that does, rejects the
     /// spec. A glob such as `/etc/*` that merely matches one is fine: the reader skips that file and
-    /// notes it. Triggers only test existence and may name anything.
+    /// notes it. Triggers only test existence and may name anything; `allowlisted` files are read
+    /// through an allowlist only.
     fn check_never_read(&self) -> Result<(), String> {
-        for p in &self.files {
+        for p in self.files.iter().chain(&self.reads) {
             if let Some(c) = never_read::classify(p) {
                 return Err(format!(
                     "files: {p} is never read ({}); no spec may name it",
@@ -163,7 +226,14 @@ impl Spec {
             }
         }
         for c in &self.commands {
-            for word in c.argv.iter().chain(c.env.values()) {
+            let stdin = c.stdin.iter().flat_map(|s| s.split_whitespace());
+            for word in c
+                .argv
+                .iter()
+                .chain(c.env.values())
+                .map(String::as_str)
+                .chain(stdin)
+            {
                 for p in never_read::paths_in(word) {
                     if let Some(class) = never_read::classify(&p) {
                         return Err(format!(
@@ -189,49 +259,36 @@ fn line_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
     }
 }
 
+/// `(file, text)` of each collectors/ file named.
+macro_rules! embedded {
+    ($($file:literal),* $(,)?) => {
+        &[$(($file, include_str!(concat!("../../collectors/", $file)))),*]
+    };
+}
+
 /// The specs shipped inside the binary, so the single file in /usr/libexec works alone.
-pub const EMBEDDED: &[(&str, &str)] = &[
-    ("kernel.toml", include_str!("../../collectors/kernel.toml")),
-    ("distro.toml", include_str!("../../collectors/distro.toml")),
-    (
-        "kconfig.toml",
-        include_str!("../../collectors/kconfig.toml"),
-    ),
-    ("sysctl.toml", include_str!("../../collectors/sysctl.toml")),
-    (
-        "endpoints.toml",
-        include_str!("../../collectors/endpoints.toml"),
-    ),
-    ("limits.toml", include_str!("../../collectors/limits.toml")),
-    ("mib.toml", include_str!("../../collectors/mib.toml")),
-    (
-        "sockets.toml",
-        include_str!("../../collectors/sockets.toml"),
-    ),
-    (
-        "iproute2.toml",
-        include_str!("../../collectors/iproute2.toml"),
-    ),
-    ("nstat.toml", include_str!("../../collectors/nstat.toml")),
-    (
-        "routing.toml",
-        include_str!("../../collectors/routing.toml"),
-    ),
-    ("kmsg.toml", include_str!("../../collectors/kmsg.toml")),
-    (
-        "selftest.toml",
-        include_str!("../../collectors/selftest.toml"),
-    ),
-    (
-        "networkmanager.toml",
-        include_str!("../../collectors/networkmanager.toml"),
-    ),
-    ("mptcpd.toml", include_str!("../../collectors/mptcpd.toml")),
-    ("host.toml", include_str!("../../collectors/host.toml")),
-    ("links.toml", include_str!("../../collectors/links.toml")),
+pub const EMBEDDED: &[(&str, &str)] = embedded![
+    "kernel.toml",
+    "distro.toml",
+    "kconfig.toml",
+    "sysctl.toml",
+    "endpoints.toml",
+    "limits.toml",
+    "mib.toml",
+    "sockets.toml",
+    "iproute2.toml",
+    "nstat.toml",
+    "routing.toml",
+    "kmsg.toml",
+    "selftest.toml",
+    "networkmanager.toml",
+    "mptcpd.toml",
+    "host.toml",
+    "links.toml",
 ];
 
-/// Embedded specs plus the `*.toml` files of extra directories (later names override earlier ones).
+/// Embedded specs plus the `*.toml` files of extra directories (later names override earlier ones),
+/// sorted by `order` (load order among equals).
 pub fn load_all(extra_dirs: &[std::path::PathBuf]) -> Result<Vec<Spec>, SpecError> {
     let mut specs: Vec<Spec> = Vec::new();
     let mut push = |spec: Spec| match specs.iter_mut().find(|s| s.name == spec.name) {
@@ -260,81 +317,10 @@ pub fn load_all(extra_dirs: &[std::path::PathBuf]) -> Result<Vec<Spec>, SpecErro
             push(Spec::parse(&name, &text)?);
         }
     }
+    specs.sort_by_key(Spec::order_key);
     Ok(specs)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rejects_unknown_keys_with_file_name() {
-        let err = Spec::parse(
-            "x.toml",
-            "name='a'\ndescription='d'\nbuiltin='k'\nbogus=1\n",
-        )
-        .unwrap_err();
-        let msg = err.to_string();
-        assert!(msg.starts_with("x.toml: "), "{msg}");
-        assert!(msg.contains("bogus"), "{msg}");
-    }
-
-    #[test]
-    fn rejects_relative_paths_and_empty_specs() {
-        assert!(Spec::parse("x", "name='a'\ndescription='d'\nfiles=['etc/x']\n").is_err());
-        assert!(Spec::parse("x", "name='a'\ndescription='d'\n").is_err());
-    }
-
-    #[test]
-    fn specs_naming_a_never_read_path_are_rejected() {
-        let spec =
-            |body: &str| Spec::parse("x.toml", &format!("name='a'\ndescription='d'\n{body}"));
-        for body in [
-            "files=['/etc/shadow']",
-            "files=['/etc/gshadow-']",
-            "files=['/proc/self/environ']",
-            "files=['/proc/*/environ']",
-            "files=['/etc/ssh/ssh_host_*_key']",
-            "files=['/home/*/.ssh/id_rsa']",
-            "files=['/etc/ssl/private/*']",
-            "files=['/opt/x/server.pem']",
-            "files=['/etc/NetworkManager/system-connections/*']",
-            "files=['/etc/wireguard/wg0.conf']",
-            "[[command]]\nargv=['cat', '/etc/shadow']",
-            "[[command]]\nargv=['sh', '-c', 'cat /root/.ssh/id_ed25519']",
-            "[[command]]\nargv=['tool', '--key=/etc/x.key']",
-            "[[command]]\nargv=['tool']\nenv={ F = '/proc/1/mem' }",
-        ] {
-            let msg = spec(body).unwrap_err().to_string();
-            assert!(msg.starts_with("x.toml: "), "{msg}");
-            assert!(
-                msg.contains("is never read (") || msg.contains("which is never read ("),
-                "{msg}"
-            );
-            assert!(!msg.contains('\n'), "{msg}");
-        }
-        // Merely matching one is fine (the reader skips it with a note); triggers only test existence.
-        for body in [
-            "files=['/etc/*']",
-            "files=['/etc/ssh/*']",
-            "files=['/etc/os-release']\n[triggers]\npaths=['/etc/shadow']",
-            "forbid=['/etc/shadow']\nbuiltin='k'",
-        ] {
-            assert!(spec(body).is_ok(), "{body}");
-        }
-    }
-
-    #[test]
-    fn no_embedded_spec_names_a_never_read_path() {
-        for (file, text) in EMBEDDED {
-            Spec::parse(file, text).unwrap();
-        }
-    }
-
-    #[test]
-    fn artifact_names() {
-        let argv: Vec<String> = ["ss", "-ManiH"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(artifact_name_for(&argv), "ss_-ManiH.txt");
-        assert_eq!(artifact_name_for_file("/etc/os-release"), "etc/os-release");
-    }
-}
+#[path = "spec_tests.rs"]
+mod tests;

@@ -36,6 +36,8 @@ fn load(path: &std::path::Path) -> Result<Report> {
         crate::usage_bail!("{}: no such archive", path.display());
     }
     let mut r = read_report(path)?;
+    // An older archive's sections get what this version shows of them.
+    crate::collect::present::upgrade(&mut r);
     // Findings of this version, which may know more rules than the collecting one.
     r.findings = crate::triage::evaluate(&r);
     Ok(r)

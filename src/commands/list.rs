@@ -17,10 +17,6 @@ pub fn run(args: &ListArgs) -> Result<ExitCode> {
     let env = environment(&source, 10.0)?;
     let specs =
         crate::collect::plan::load_specs(&args.collectors_dir, env.fs.kernel_is_live(), &[], &[])?;
-    let ctx = Ctx {
-        env: &env,
-        netns: None,
-    };
     let w = specs
         .iter()
         .map(|s| s.name.len())
@@ -29,6 +25,11 @@ pub fn run(args: &ListArgs) -> Result<ExitCode> {
         .min(60);
     let mut out = String::new();
     for s in &specs {
+        let ctx = Ctx {
+            env: &env,
+            netns: None,
+            spec: Some(s),
+        };
         let verdict = match engine::would_skip(s, &ctx) {
             None => "yes".to_string(),
             Some(reason) => format!("no: {reason}"),

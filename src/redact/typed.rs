@@ -146,8 +146,13 @@ impl Redact for Section {
             data,
             artifacts,
             notes,
+            facts: _,
+            title,
+            entries,
         } = self;
         v.opt_text(netns);
+        v.opt_text(title);
+        entries.visit(v);
         match status {
             Status::Ok | Status::TimedOut { .. } => {}
             Status::Skipped { reason } => v.text(reason),
@@ -156,6 +161,49 @@ impl Redact for Section {
         data.visit(v);
         artifacts.visit(v);
         v.texts(notes);
+    }
+}
+
+/// A section's entries are built from its redacted facts (collect/present.rs), so this pass finds
+/// them empty when a report is collected; an entry that comes with a report (an archive) is free text
+/// all through: headings, captions, paragraphs, code, items and cells. Column names and view tags are
+/// the report's vocabulary; an artifact is named like the artifact (redacted the same way).
+impl Redact for Entry {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        let Entry {
+            title,
+            caption,
+            body,
+            empty,
+            noun,
+            raw,
+            views: _,
+        } = self;
+        v.opt_text(title);
+        v.opt_text(caption);
+        v.opt_text(empty);
+        v.opt_text(noun);
+        v.opt_text(raw);
+        match body {
+            Body::Text { text } => v.text(text),
+            Body::Code {
+                text,
+                format: _,
+                marks: _,
+            } => v.text(text),
+            Body::Artifact {
+                name,
+                format: _,
+                marks: _,
+            } => v.text(name),
+            Body::List { items } => v.texts(items),
+            Body::Table {
+                columns: _,
+                rows,
+                rank: _,
+            } => rows.iter_mut().for_each(|r| v.texts(r)),
+            Body::Missing => {}
+        }
     }
 }
 

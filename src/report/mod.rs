@@ -12,12 +12,16 @@ use std::net::IpAddr;
 pub mod artifact;
 pub mod endpoint;
 pub mod event;
+pub mod kinds;
+pub mod present;
 pub mod samples;
 pub mod schema;
 pub mod window;
 
 pub use artifact::{artifact_name_for, artifact_name_for_file};
 pub use event::{EventKind, PmEvent, RawAttr};
+pub use kinds::Facts;
+pub use present::{Body, Column, Entry, Format, Span, View};
 
 pub use samples::{ConnSample, LinkSample, PathTotal, Sample, Samples, SubflowSample};
 pub use window::{CommandRun, CounterDelta, EndedBy, NsWindow, Reproduce, Snapshot, MAX_EVENTS};
@@ -28,8 +32,9 @@ pub use window::{CommandRun, CounterDelta, EndedBy, NsWindow, Reproduce, Snapsho
 /// redaction's notes, --sysroot. 3: the tree redesign (meta.mode an enum of the same names, ...).
 /// 4: `meta.side.role` and `selftest.result` are enums (the same words as before, now the only ones
 /// allowed). 5: `Endpoint::unknown_attrs` (attributes of the kernel's answer this version does not
-/// know, kept).
-pub const SCHEMA_VERSION: u32 = 5;
+/// know, kept). 6: each section's presentation entries (every view walks them), its kind of facts
+/// and its title.
+pub const SCHEMA_VERSION: u32 = 6;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Report {
@@ -179,6 +184,15 @@ pub struct Section {
     /// Human notes: what could not be read and why, without failing the section.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// The kind of facts its collector gives (set whether or not it gave them), for typed queries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facts: Option<Facts>,
+    /// The heading of its part in the views (the spec's `title`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// What it shows in every view (summary, text, diff), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entries: Vec<Entry>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
@@ -191,8 +205,9 @@ pub enum Status {
 }
 
 impl Section {
-    /// A section of `collector` that ran fine with `data`, in the tool's own namespace, with no
-    /// description, artifacts or notes; callers change what differs.
+    /// A section of `collector` that ran fine with `data` (its kind is that of its first typed data),
+    /// in the tool's own namespace, with no description, artifacts, notes or entries; callers change
+    /// what differs.
     pub fn ok(collector: &str, data: Vec<Data>) -> Section {
         Section {
             collector: collector.into(),
@@ -200,9 +215,12 @@ impl Section {
             netns: None,
             status: Status::Ok,
             duration_ms: 0.0,
+            facts: data.iter().find_map(Data::facts),
             data,
             artifacts: Vec::new(),
             notes: Vec::new(),
+            title: None,
+            entries: Vec::new(),
         }
     }
 }

@@ -21,7 +21,7 @@ pub fn mptcp_off(r: &Report) -> Vec<Finding> {
             ));
         }
         let absent = r.sections.iter().any(|s| {
-            s.collector == "sysctl" && s.netns.as_deref() == ns && matches!(&s.status, Status::Skipped { reason } if reason.contains("/proc/sys/net/mptcp does not exist"))
+            s.kind() == Some(crate::report::Facts::Sysctls) && s.netns.as_deref() == ns && matches!(&s.status, Status::Skipped { reason } if reason.contains("/proc/sys/net/mptcp does not exist"))
         });
         if absent {
             let mut evidence = vec!["/proc/sys/net/mptcp does not exist".to_string()];

@@ -133,12 +133,13 @@ fn mptcpd_state(r: &Report) -> Option<(bool, String)> {
             None => None,
         };
     }
-    r.sections_of("mptcpd").find_map(|s| match &s.status {
-        Status::Skipped { reason } if reason.contains("not installed") => {
-            Some((true, "mptcpd: not installed".into()))
-        }
-        _ => None,
-    })
+    r.sections_with(crate::report::Facts::Mptcpd)
+        .find_map(|s| match &s.status {
+            Status::Skipped { reason } if reason.contains("not installed") => {
+                Some((true, "mptcpd: not installed".into()))
+            }
+            _ => None,
+        })
 }
 
 /// The userspace path manager selected and nothing driving it: no mptcpd (not installed, or its

@@ -43,7 +43,7 @@ fn userspace_pm_no_daemon_with_nobody_driving_it() {
                     .into(),
         },
         data: vec![],
-        ..section("mptcpd", sysctls(&[]))
+        ..section("mptcpd", Data::Mptcpd(Default::default()))
     };
     let us = || pm("path_manager", "userspace");
     let cases = [

@@ -137,10 +137,7 @@ pub fn announce_not_listening(r: &Report) -> Vec<Finding> {
 
 /// A `Tcp:` counter from /proc/net/snmp as the mib collector kept it.
 fn snmp_tcp(r: &Report, ns: Option<&str>, name: &str) -> Option<u64> {
-    let sec = r
-        .sections
-        .iter()
-        .find(|s| s.collector == "mib" && s.netns.as_deref() == ns)?;
+    let sec = r.section(crate::report::Facts::Mib, ns)?;
     let text = &sec.file_copy("/proc/net/snmp")?.content;
     let mut lines = text.lines().filter(|l| l.starts_with("Tcp:"));
     let (names, values) = (lines.next()?, lines.next()?);

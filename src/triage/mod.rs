@@ -123,11 +123,13 @@ pub fn needed_collectors() -> Vec<&'static str> {
 /// The namespaces per-namespace data was collected in (None = the tool's own).
 pub fn namespaces(report: &Report) -> Vec<Option<&str>> {
     let mut out: Vec<Option<&str>> = Vec::new();
-    for s in report
-        .sections
-        .iter()
-        .filter(|s| s.collector == "sysctl" || s.collector == "endpoints" || s.collector == "mib")
-    {
+    for s in report.sections.iter().filter(|s| {
+        use crate::report::Facts;
+        matches!(
+            s.kind(),
+            Some(Facts::Sysctls | Facts::Endpoints | Facts::Mib)
+        )
+    }) {
         if !out.contains(&s.netns.as_deref()) {
             out.push(s.netns.as_deref());
         }

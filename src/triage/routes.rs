@@ -159,10 +159,7 @@ pub fn parse_rules(text: &str) -> Vec<PolicyRule> {
 /// The routing data of a namespace for one family, from the routing collector's raw outputs; None
 /// when they were not collected.
 pub fn routing(r: &Report, ns: Option<&str>, v6: bool) -> Option<Routing> {
-    let sec = r
-        .sections
-        .iter()
-        .find(|s| s.collector == "routing" && s.netns.as_deref() == ns)?;
+    let sec = r.section(crate::report::Facts::Interfaces, ns)?;
     let (routes, rules): (&[&str], &[&str]) = if v6 {
         (
             &["ip", "-6", "route", "show", "table", "all"],

@@ -7,11 +7,10 @@ use std::net::{IpAddr, SocketAddr};
 /// Namespaces with per-namespace data of any collector this file reads.
 pub(super) fn namespaces(r: &Report) -> Vec<Option<&str>> {
     let mut out = crate::triage::namespaces(r);
-    for s in r
-        .sections
-        .iter()
-        .filter(|s| s.collector == "links" || s.collector == "routing")
-    {
+    for s in r.sections.iter().filter(|s| {
+        use crate::report::Facts;
+        matches!(s.kind(), Some(Facts::Links | Facts::Interfaces))
+    }) {
         if !out.contains(&s.netns.as_deref()) {
             out.push(s.netns.as_deref());
         }

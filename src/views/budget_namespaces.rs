@@ -101,13 +101,10 @@ fn differences(report: &Report, first: Option<&str>, ns: Option<&str>) -> Vec<St
 
 fn row(report: &Report, first: Option<&str>, ns: Option<&str>) -> Row {
     let differs = differences(report, first, ns);
-    let section = |c: &str| {
-        report
-            .sections
-            .iter()
-            .find(|s| s.collector == c && s.netns.as_deref() == ns)
-    };
-    let (sockets, busy) = match section("sockets").and_then(|s| s.artifacts.first()) {
+    let (sockets, busy) = match report
+        .section(crate::report::Facts::Sockets, ns)
+        .and_then(|s| s.artifacts.first())
+    {
         None => ("not collected".to_string(), false),
         Some(a) => {
             let recs = budget_sockets::records(&a.content);

@@ -9,7 +9,7 @@
 use super::budget::FEW_NAMESPACES;
 use super::context_view::raw_of;
 use super::sysinfo::{block, namespaces, not_collected};
-use crate::report::Report;
+use crate::report::{Facts, Report};
 use crate::views::formats::{iproute, sysctl};
 use std::fmt::Write;
 
@@ -44,22 +44,27 @@ fn namespace_block(report: &Report, ns: Option<&str>, max: usize) -> String {
         let _ = writeln!(head, "# network namespace: {n}");
     }
     let sysctls = report.sysctls(ns).map_or_else(
-        || not_collected(report, "sysctl", ns),
+        || not_collected(report, Facts::Sysctls, ns),
         |l| sysctl::render(l),
     );
     block(&mut head, "sysctl net.mptcp", &sysctls);
     let mut tail = String::new();
     let limits = report.limits(ns).map_or_else(
-        || not_collected(report, "limits", ns),
+        || not_collected(report, Facts::Limits, ns),
         iproute::render_limits,
     );
     block(&mut tail, "ip mptcp limits show", &limits);
     let eps = report.endpoints(ns).map_or_else(
-        || not_collected(report, "endpoints", ns),
+        || not_collected(report, Facts::Endpoints, ns),
         |e| iproute::render_endpoints(e),
     );
     let room = max.saturating_sub(head.len() + tail.len() + "$ ip mptcp endpoint show\n".len());
-    let eps = first_lines(&eps, room, "endpoints", &raw_of(report, "endpoints", ns));
+    let eps = first_lines(
+        &eps,
+        room,
+        "endpoints",
+        &raw_of(report, Facts::Endpoints, ns),
+    );
     block(&mut head, "ip mptcp endpoint show", &eps);
     head + &tail
 }
@@ -69,14 +74,14 @@ fn namespace_block(report: &Report, ns: Option<&str>, max: usize) -> String {
 pub fn host_block(report: &Report, cap: usize) -> String {
     let mut out = String::new();
     let uname = report.kernel().map_or_else(
-        || not_collected(report, "kernel", None),
+        || not_collected(report, Facts::Kernel, None),
         |k| format!("{}\n", k.uname),
     );
     block(&mut out, "uname -a", &uname);
     let osr = report.distro().map_or_else(
-        || not_collected(report, "distro", None),
+        || not_collected(report, Facts::Distro, None),
         |d| {
-            let raw = raw_of(report, "distro", None);
+            let raw = raw_of(report, Facts::Distro, None);
             first_lines(&d.raw, OS_RELEASE_MAX, "lines", &raw)
         },
     );

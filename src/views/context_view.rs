@@ -1,299 +1,290 @@
-//! The summary's "Additional context" parts built from the typed report, each at a few levels of
-//! detail for the budget (see budget.rs): non-zero counters, interfaces, the MPTCP kernel log (its
-//! splats and latest lines) and the self-test, so the template stays free of logic.
+//! The summary's "Additional context": every section's entries (report/present.rs), whatever
+//! collector made them, each offered at a few levels of detail for the budget (see budget.rs): a
+//! table keeps its largest or first rows, a list its first items, preformatted text its first lines
+//! (a log: its latest lines and its marked spans), `ss` output its counts and the connections that
+//! matter (budget_sockets.rs), then only how many there are and where they all are. Sections are
+//! found by their typed kind (`Facts`), never by a collector's name.
 
-use super::budget::{clip, fence_for};
-use crate::report::{Interfaces, Report, SelfTest};
-use crate::views::formats::kmsg::{ends_splat, starts_splat};
+use super::budget::{fence_for, SUMMARY_BUDGET};
+use super::budget_sockets::{self, SocketsLevel};
+use super::excerpt::{excerpt, keeps};
+use crate::report::{Artifact, Body, Entry, Facts, Format, Report, Section, Source, View};
 use serde::Serialize;
-use std::ops::Range;
 
-/// Kernel log lines are clipped to this length in the summary (the archive has them whole).
-const LOG_LINE_MAX: usize = 500;
-/// Latest kernel log lines shown at each shortened level.
-const LOG_TAILS: [usize; 6] = [200, 100, 50, 20, 10, 5];
-/// Counters kept when the table is shortened (the largest values).
-const COUNTERS_SHOWN: usize = 10;
-/// Links kept when the interface list is shortened.
-const LINKS_SHOWN: usize = 20;
+/// Rows of a table and items of a list kept when shortened.
+const ROWS_SHOWN: usize = 10;
+const ITEMS_SHOWN: usize = 20;
 
-/// One line per link, e.g. `eth0 UP mtu 1500 10.0.0.5/24 rp_filter=2`.
-fn link_lines(i: &Interfaces) -> Vec<String> {
-    i.links
+/// One level of one entry, as the template's `entry_part` macro prints it.
+#[derive(Serialize, Clone)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EntryLevel {
+    Text {
+        caption: Option<String>,
+        text: String,
+    },
+    /// The collector gave nothing: why.
+    Missing { why: String },
+    /// The body is empty: what to say instead.
+    Empty {
+        caption: Option<String>,
+        text: String,
+    },
+    Code {
+        caption: Option<String>,
+        fence: String,
+        /// The lines shown, with `[… N lines]` where some are left out.
+        text: String,
+        shown: usize,
+        count: usize,
+        noun: String,
+        /// Where all of it is.
+        at: String,
+        note: Option<String>,
+    },
+    Sockets {
+        caption: Option<String>,
+        s: SocketsLevel,
+    },
+    List {
+        caption: Option<String>,
+        items: Vec<String>,
+        more: usize,
+        noun: String,
+        at: String,
+    },
+    Table {
+        caption: Option<String>,
+        header: Vec<String>,
+        /// `---` or `---:` per column.
+        align: Vec<&'static str>,
+        rows: Vec<Vec<String>>,
+        more: usize,
+        noun: String,
+        at: String,
+    },
+}
+
+/// The entries `view` shows of `section`, each with its heading: its own title, else (for the first
+/// one) the section's title or its collector's name; None continues under the heading before it.
+pub fn entries_of(section: &Section, view: View) -> Vec<(Option<String>, &Entry)> {
+    section
+        .entries
         .iter()
-        .map(|l| {
-            let mut s = l.name.clone();
-            if !l.state.is_empty() {
-                s.push_str(&format!(" {}", l.state));
-            }
-            if let Some(m) = l.mtu {
-                s.push_str(&format!(" mtu {m}"));
-            }
-            for a in &l.addrs {
-                s.push_str(&format!(" {a}"));
-            }
-            if let Some(r) = l.rp_filter {
-                s.push_str(&format!(" rp_filter={r}"));
-            }
-            s
+        .filter(|e| e.in_view(view))
+        .enumerate()
+        .map(|(i, e)| {
+            let heading = e.title.clone().or_else(|| {
+                (i == 0).then(|| {
+                    section
+                        .title
+                        .clone()
+                        .unwrap_or_else(|| section.collector.clone())
+                })
+            });
+            (heading, e)
         })
         .collect()
 }
 
-/// rp_filter all/default and default routes.
-fn interface_footer(i: &Interfaces) -> Vec<String> {
-    let opt = |v: Option<u8>| v.map_or("?".to_string(), |v| v.to_string());
-    let yn = |v: Option<bool>| match v {
-        Some(true) => "yes",
-        Some(false) => "no",
-        None => "unknown",
-    };
-    vec![
-        format!(
-            "rp_filter all={} default={}",
-            opt(i.rp_filter_all),
-            opt(i.rp_filter_default)
-        ),
-        format!(
-            "default route (main table): IPv4 {}, IPv6 {}",
-            yn(i.default_route_v4),
-            yn(i.default_route_v6)
-        ),
-    ]
+/// The artifact an entry names, in its section.
+pub fn artifact<'a>(section: &'a Section, name: &str) -> Option<&'a Artifact> {
+    section.artifacts.iter().find(|a| a.name == name)
 }
 
-/// Every link, then rp_filter all/default and default routes.
-pub fn interface_lines(i: &Interfaces) -> Vec<String> {
-    let mut lines = link_lines(i);
-    lines.extend(interface_footer(i));
-    lines
-}
-
-#[derive(Serialize, Clone)]
-#[serde(tag = "level", rename_all = "snake_case")]
-pub enum InterfacesLevel {
-    Missing {
-        why: String,
-    },
-    Lines {
-        fence: String,
-        lines: Vec<String>,
-        more: usize,
-    },
-}
-
-pub fn interfaces_levels(report: &Report, ns: Option<&str>) -> Vec<InterfacesLevel> {
-    let Some(i) = report.interfaces(ns) else {
-        let why = why_not(report, "routing", ns);
-        return vec![InterfacesLevel::Missing { why }];
-    };
-    let links = link_lines(i);
-    let level = |n: usize| {
-        let mut lines: Vec<String> = links.iter().take(n).cloned().collect();
-        lines.extend(interface_footer(i));
-        InterfacesLevel::Lines {
-            fence: fence_for(&lines.concat()),
-            lines,
-            more: links.len().saturating_sub(n),
-        }
-    };
-    let mut out = vec![level(links.len())];
-    if links.len() > LINKS_SHOWN {
-        out.push(level(LINKS_SHOWN));
-    }
-    if !links.is_empty() {
-        out.push(level(0));
-    }
-    out
-}
-
-#[derive(Serialize, Clone)]
-pub struct CountersLevel {
-    pub rows: Vec<(String, u64)>,
-    /// Non-zero counters not in the rows.
-    pub more: usize,
-    /// Where every counter is.
-    pub raw: String,
-}
-
-/// Non-zero MPTcpExt counters: all; the largest few (in kernel order); only how many.
-pub fn counters_levels(report: &Report, ns: Option<&str>) -> Vec<CountersLevel> {
-    let nonzero: Vec<(String, u64)> = report
-        .mib(ns)
-        .and_then(|m| m.groups.get("MPTcpExt"))
-        .map(|c| {
-            c.iter()
-                .filter(|c| c.value != 0)
-                .map(|c| (c.name.clone(), c.value))
-                .collect()
-        })
-        .unwrap_or_default();
-    let raw = raw_of(report, "mib", ns);
-    let level = |rows: Vec<(String, u64)>| CountersLevel {
-        more: nonzero.len() - rows.len(),
-        rows,
-        raw: raw.clone(),
-    };
-    let mut out = vec![level(nonzero.clone())];
-    if nonzero.len() > COUNTERS_SHOWN {
-        // The largest values (kernel order on ties), shown in kernel order.
-        let mut order: Vec<usize> = (0..nonzero.len()).collect();
-        order.sort_by(|&a, &b| nonzero[b].1.cmp(&nonzero[a].1).then(a.cmp(&b)));
-        let mut top = order[..COUNTERS_SHOWN].to_vec();
-        top.sort_unstable();
-        out.push(level(top.iter().map(|&i| nonzero[i].clone()).collect()));
-    }
-    if !nonzero.is_empty() {
-        out.push(level(Vec::new()));
-    }
-    out
-}
-
-/// The archive path of a collector's first artifact in a namespace, else report.json.
-pub fn raw_of(report: &Report, collector: &str, ns: Option<&str>) -> String {
-    report
-        .sections
-        .iter()
-        .find(|s| s.collector == collector && s.netns.as_deref() == ns)
-        .and_then(|s| s.artifacts.first())
-        .map(|a| crate::report::raw_path(ns, collector, &a.name))
+/// Where all of an entry is: its raw/ file in the archive, else report.json.
+pub fn all_at(section: &Section, entry: &Entry) -> String {
+    entry
+        .raw
+        .as_deref()
+        .filter(|n| artifact(section, n).is_some())
+        .map(|n| crate::report::raw_path(section.netns.as_deref(), &section.collector, n))
         .unwrap_or_else(|| "report.json".into())
 }
 
-pub fn self_test_line(t: &SelfTest) -> String {
-    format!("{}: {} ({:.1} ms)", t.result, t.detail, t.duration_ms)
+/// The text of a code or artifact entry, and a note when the artifact was truncated.
+pub fn code_text<'a>(section: &'a Section, body: &'a Body) -> Option<(&'a str, Option<String>)> {
+    match body {
+        Body::Code { text, .. } => Some((text, None)),
+        Body::Artifact { name, .. } => {
+            let a = artifact(section, name)?;
+            if !a.truncated {
+                return Some((&a.content, None));
+            }
+            let (what, part) = match a.source {
+                Source::Command { .. } => ("output", "last"),
+                Source::File { .. } => ("file", "first"),
+            };
+            let note = format!(
+                "The {what} was {} bytes: only its {part} {} were kept.",
+                a.original_size,
+                a.content.len()
+            );
+            // A kept tail starts in the middle of a line: begin at the next one.
+            let text = match a.source {
+                Source::Command { .. } => a.content.split_once('\n').map_or("", |(_, r)| r),
+                Source::File { .. } => &a.content,
+            };
+            Some((text, Some(note)))
+        }
+        _ => None,
+    }
 }
 
-#[derive(Serialize, Clone)]
-#[serde(tag = "level", rename_all = "snake_case")]
-pub enum KernelLogLevel {
-    Missing {
-        why: String,
-    },
-    Lines {
-        source: String,
-        count: usize,
-        splats: usize,
-        /// Lines shown (the others are in `raw`).
-        shown: usize,
-        fence: String,
-        /// The lines shown, with `[… N lines]` where some are left out.
-        text: String,
-        raw: String,
-    },
+/// The levels of one entry, richest first; the last is shown whatever the room.
+pub fn levels(section: &Section, entry: &Entry) -> Vec<EntryLevel> {
+    let caption = entry.caption.clone();
+    let noun = entry.noun.clone().unwrap_or_else(|| "lines".into());
+    let at = all_at(section, entry);
+    let empty = || EntryLevel::Empty {
+        caption: caption.clone(),
+        text: entry.empty.clone().unwrap_or_else(|| "(none)".into()),
+    };
+    match &entry.body {
+        Body::Text { text } => vec![EntryLevel::Text {
+            caption,
+            text: text.clone(),
+        }],
+        Body::Missing => vec![EntryLevel::Missing {
+            why: why_not_section(section),
+        }],
+        Body::List { items } if items.is_empty() => vec![empty()],
+        Body::List { items } => cut_levels(items.len(), ITEMS_SHOWN, |n| EntryLevel::List {
+            caption: caption.clone(),
+            items: items[..n].iter().map(|i| i.replace('\n', " ")).collect(),
+            more: items.len() - n,
+            noun: noun.clone(),
+            at: at.clone(),
+        }),
+        Body::Table { rows, .. } if rows.is_empty() => vec![empty()],
+        Body::Table {
+            columns,
+            rows,
+            rank,
+        } => {
+            let order = table_order(rows, *rank);
+            cut_levels(rows.len(), ROWS_SHOWN, |n| {
+                let mut keep = order[..n].to_vec();
+                keep.sort_unstable();
+                EntryLevel::Table {
+                    caption: caption.clone(),
+                    header: columns.iter().map(|c| cell(&c.name)).collect(),
+                    align: columns
+                        .iter()
+                        .map(|c| if c.numeric { "---:" } else { "---" })
+                        .collect(),
+                    rows: keep
+                        .iter()
+                        .map(|&i| rows[i].iter().map(|c| cell(c)).collect())
+                        .collect(),
+                    more: rows.len() - n,
+                    noun: noun.clone(),
+                    at: at.clone(),
+                }
+            })
+        }
+        Body::Code { format, marks, .. } | Body::Artifact { format, marks, .. } => {
+            let Some((text, note)) = code_text(section, &entry.body) else {
+                return vec![EntryLevel::Missing {
+                    why: "its output is not in the report".into(),
+                }];
+            };
+            if text.trim().is_empty() {
+                return vec![empty()];
+            }
+            if *format == Format::Sockets {
+                // The typed sockets the text shows: their inodes rank the oldest.
+                let typed = section
+                    .data
+                    .iter()
+                    .find_map(|d| match d {
+                        crate::report::Data::Sockets(s) => Some(s.as_slice()),
+                        _ => None,
+                    })
+                    .unwrap_or(&[]);
+                return budget_sockets::levels(text, typed, &at, note, SUMMARY_BUDGET)
+                    .into_iter()
+                    .map(|s| match s {
+                        SocketsLevel::None => empty(),
+                        s => EntryLevel::Sockets {
+                            caption: caption.clone(),
+                            s,
+                        },
+                    })
+                    .collect();
+            }
+            let lines: Vec<&str> = text.lines().collect();
+            let level = |keep: Vec<bool>| {
+                let text = excerpt(&lines, &keep);
+                EntryLevel::Code {
+                    caption: caption.clone(),
+                    fence: fence_for(&text),
+                    shown: keep.iter().filter(|&&k| k).count(),
+                    text,
+                    count: lines.len(),
+                    noun: noun.clone(),
+                    at: at.clone(),
+                    note: note.clone(),
+                }
+            };
+            keeps(&lines, *format, marks)
+                .into_iter()
+                .map(level)
+                .collect()
+        }
+    }
 }
 
-/// Where each WARNING/BUG splat is among the kept lines (a "cut here" line starts the splat its
-/// WARNING line continues; "---[ end trace" ends it).
-fn splat_spans(lines: &[String]) -> Vec<Range<usize>> {
-    let mut spans = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        if !starts_splat(&lines[i]) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        i += 1;
-        while i < lines.len()
-            && !ends_splat(&lines[i])
-            && !(starts_splat(&lines[i]) && i > start + 1)
-        {
-            i += 1;
-        }
-        if i < lines.len() && ends_splat(&lines[i]) {
-            i += 1;
-        }
-        spans.push(start..i);
+/// A level with all `len` items, one with the first `few` (when there are more), one with none.
+fn cut_levels<T>(len: usize, few: usize, level: impl Fn(usize) -> T) -> Vec<T> {
+    let mut out = vec![level(len)];
+    if len > few {
+        out.push(level(few));
     }
-    spans
-}
-
-/// The chosen lines in order, a marker line for every gap.
-fn excerpt(lines: &[String], keep: &[bool]) -> String {
-    let mut out = String::new();
-    let mut gap = 0;
-    for (line, &k) in lines.iter().zip(keep) {
-        if !k {
-            gap += 1;
-            continue;
-        }
-        if gap > 0 {
-            out.push_str(&format!("[… {gap} lines]\n"));
-            gap = 0;
-        }
-        out.push_str(&clip(line, LOG_LINE_MAX));
-        out.push('\n');
-    }
-    if gap > 0 {
-        out.push_str(&format!("[… {gap} lines]\n"));
-    }
+    out.push(level(0));
     out
 }
 
-/// The kernel log part: every line; then the first and the latest splats with the latest lines;
-/// then the latest splat with fewer lines; then only the counts.
-pub fn kernel_log_levels(report: &Report) -> Vec<KernelLogLevel> {
-    let Some(k) = report.kernel_log() else {
-        let why = why_not(report, "kmsg", None);
-        return vec![KernelLogLevel::Missing { why }];
-    };
-    let n = k.lines.len();
-    let spans = splat_spans(&k.lines);
-    let raw = raw_of(report, "kmsg", None);
-    let level = |keep: Vec<bool>| {
-        let text = excerpt(&k.lines, &keep);
-        KernelLogLevel::Lines {
-            source: k.source.clone(),
-            count: n,
-            splats: k.splats,
-            shown: keep.iter().filter(|&&k| k).count(),
-            fence: fence_for(&text),
-            text: if keep.iter().any(|&k| k) {
-                text
-            } else {
-                String::new()
-            },
-            raw: raw.clone(),
-        }
-    };
-    let mut out = Vec::new();
-    let total: usize = k.lines.iter().map(|l| l.len().min(LOG_LINE_MAX) + 1).sum();
-    if total < super::budget::SUMMARY_BUDGET {
-        out.push(level(vec![true; n]));
+/// The order rows are kept in when a table is shortened: by the rank column, largest first (ties
+/// in table order), else as they are.
+fn table_order(rows: &[Vec<String>], rank: Option<usize>) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    if let Some(c) = rank {
+        let value = |i: usize| -> u128 { rows[i].get(c).and_then(|v| v.parse().ok()).unwrap_or(0) };
+        order.sort_by(|&a, &b| value(b).cmp(&value(a)).then(a.cmp(&b)));
     }
-    for (i, &tail) in LOG_TAILS.iter().enumerate() {
-        if tail >= n && !out.is_empty() {
-            continue;
-        }
-        let mut keep = vec![false; n];
-        // The first splat while there is room for two, and always the latest one.
-        let chosen: Vec<&Range<usize>> = match (spans.first(), spans.last()) {
-            (Some(a), Some(b)) if i < 4 && a != b => vec![a, b],
-            (_, Some(b)) => vec![b],
-            _ => vec![],
-        };
-        for s in chosen {
-            keep[s.clone()].iter_mut().for_each(|k| *k = true);
-        }
-        keep[n.saturating_sub(tail)..]
-            .iter_mut()
-            .for_each(|k| *k = true);
-        out.push(level(keep));
-    }
-    out.push(level(vec![false; n]));
-    out
+    order
 }
 
-/// Why a collector gave no data here (its status detail), for the "not collected" lines.
-pub fn why_not(report: &Report, collector: &str, ns: Option<&str>) -> String {
-    report
-        .sections
-        .iter()
-        .find(|s| s.collector == collector && s.netns.as_deref() == ns)
-        .map(|s| s.status.detail())
+/// A table cell that cannot break the table.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Why a section gave nothing (its status detail).
+fn why_not_section(s: &Section) -> String {
+    Some(s.status.detail())
         .filter(|d| !d.is_empty())
-        .unwrap_or_else(|| format!("{collector} did not run"))
+        .unwrap_or_else(|| format!("{} gave nothing", s.collector))
+}
+
+/// Why the collector giving `facts` gave nothing in `ns` (its status detail), for "not collected"
+/// lines.
+pub fn why_not(report: &Report, facts: Facts, ns: Option<&str>) -> String {
+    report
+        .section(facts, ns)
+        .map(why_not_section)
+        .unwrap_or_else(|| "its collector did not run".into())
+}
+
+/// The archive path of the first artifact of the collector giving `facts` in `ns`, else
+/// report.json.
+pub fn raw_of(report: &Report, facts: Facts, ns: Option<&str>) -> String {
+    report
+        .section(facts, ns)
+        .and_then(|s| Some((s, s.artifacts.first()?)))
+        .map(|(s, a)| crate::report::raw_path(ns, &s.collector, &a.name))
+        .unwrap_or_else(|| "report.json".into())
 }
 
 #[cfg(test)]

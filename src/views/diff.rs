@@ -1,116 +1,129 @@
 //! `mptcp-get-debug diff A B`: what changed between two reports (before/after a change, or two hosts),
-//! area by area: versions, sysctls, endpoints, limits, counters, NetworkManager and mptcpd.
+//! area by area. An area is an entry heading (report/present.rs): every section's entries for `diff`,
+//! in the specs' order, whatever collector made them; the same heading from several namespaces (or
+//! collectors) is one area. A table compares row by row (its first cell is the key; numbers say by
+//! how much they changed), text, code, lists and artifacts line by line.
 
-use crate::report::Report;
-use crate::views::formats::iproute;
-use std::collections::BTreeMap;
+use super::context_view::{code_text, entries_of};
+use crate::report::{Body, Report, View};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-type Facts = BTreeMap<String, String>;
+/// Lines listed per area and side before the rest is only counted.
+const LINES_LISTED: usize = 50;
 
-/// Areas in display order; None when the report has no data for the area at all.
-fn areas(r: &Report, label_ns: bool) -> Vec<(&'static str, Option<Facts>)> {
-    let namespaces = crate::triage::namespaces(r);
-    let at = |ns: Option<&str>| match ns {
-        Some(n) if label_ns => format!("[netns {n}] "),
-        _ => String::new(),
-    };
-    let per_ns = |f: &dyn Fn(Option<&str>, &str, &mut Facts) -> bool| {
-        let mut out = Facts::new();
-        let mut any = false;
-        for &ns in &namespaces {
-            any |= f(ns, &at(ns), &mut out);
-        }
-        any.then_some(out)
-    };
-    let mut versions = Facts::new();
-    versions.insert("tool".into(), r.tool.version.clone());
-    if let Some(k) = r.kernel() {
-        versions.insert("kernel release".into(), k.release.clone());
-        versions.insert("kernel build".into(), k.version.clone());
-    }
-    if let Some(d) = r.distro() {
-        for key in ["PRETTY_NAME", "VERSION_ID"] {
-            if let Some(v) = d.fields.get(key) {
-                versions.insert(format!("os-release {key}"), v.clone());
+#[derive(Default)]
+struct Area {
+    /// Row key -> value.
+    facts: BTreeMap<String, String>,
+    /// Keys whose values are numbers: a change says by how much.
+    numeric: BTreeSet<String>,
+    /// Lines of text, code, lists and artifacts, each with where it is.
+    lines: BTreeSet<String>,
+}
+
+/// Areas in display order.
+fn areas(r: &Report, label_ns: bool) -> Vec<(String, Area)> {
+    let mut out: Vec<(String, Area)> = Vec::new();
+    let mut versions = Area::default();
+    versions.facts.insert("tool".into(), r.tool.version.clone());
+    out.push(("versions".into(), versions));
+    for s in &r.sections {
+        let at = match s.netns.as_deref() {
+            Some(n) if label_ns => format!("[netns {n}] "),
+            _ => String::new(),
+        };
+        let mut area: Option<usize> = None;
+        for (heading, e) in entries_of(s, View::Diff) {
+            // A section that gave nothing names no area: "collected in A only" then.
+            if matches!(e.body, Body::Missing) {
+                area = None;
+                continue;
             }
-        }
-    }
-    let sysctls = per_ns(&|ns, at, out| {
-        r.sysctls(ns).is_some_and(|list| {
-            for s in list {
-                out.insert(format!("{at}{}", s.name), s.value.clone());
+            if let Some(h) = heading {
+                area = Some(match out.iter().position(|(n, _)| *n == h) {
+                    Some(i) => i,
+                    None => {
+                        out.push((h, Area::default()));
+                        out.len() - 1
+                    }
+                });
             }
-            true
-        })
-    });
-    let endpoints = per_ns(&|ns, at, out| {
-        r.endpoints(ns).is_some_and(|list| {
-            for e in list {
-                let line = iproute::render_endpoints(std::slice::from_ref(e));
-                out.insert(format!("{at}id {}", e.id), line.trim_end().to_string());
-            }
-            true
-        })
-    });
-    let limits = per_ns(&|ns, at, out| {
-        r.limits(ns).is_some_and(|l| {
-            let show = |v: Option<u32>| v.map_or("-".into(), |v| v.to_string());
-            out.insert(format!("{at}add_addr_accepted"), show(l.add_addr_accepted));
-            out.insert(format!("{at}subflows"), show(l.subflows));
-            true
-        })
-    });
-    let counters = per_ns(&|ns, at, out| {
-        r.mib(ns)
-            .and_then(|m| m.groups.get("MPTcpExt"))
-            .is_some_and(|list| {
-                for c in list {
-                    out.insert(format!("{at}{}", c.name), c.value.to_string());
-                }
-                true
-            })
-    });
-    let nm = r.network_manager().map(|nm| {
-        let mut f = Facts::new();
-        f.insert("installed".into(), nm.installed.to_string());
-        f.insert("version".into(), nm.version.clone().unwrap_or("-".into()));
-        let running = nm.running.map_or("unknown".into(), |b| b.to_string());
-        f.insert("running".into(), running);
-        let global = nm.global_mptcp_flags.clone().unwrap_or("-".into());
-        f.insert("default connection.mptcp-flags".into(), global);
-        for c in &nm.connections {
-            let flags = match &c.mptcp_flags {
-                Some(raw) => format!("{raw} ({})", c.mptcp_flags_decoded),
-                None => c.mptcp_flags_decoded.clone(),
+            let Some(i) = area else { continue };
+            let a = &mut out[i].1;
+            let prefix = match &e.caption {
+                Some(c) => format!("{at}{c}: "),
+                None => at.clone(),
             };
-            f.insert(format!("connection {:?} mptcp-flags", c.id), flags);
-            let active = c.active.map_or("unknown".into(), |b| b.to_string());
-            f.insert(format!("connection {:?} active", c.id), active);
+            match &e.body {
+                Body::Table { columns, rows, .. } => {
+                    let numeric = columns.len() == 2 && columns[1].numeric;
+                    for row in rows.iter().filter(|r| !r.is_empty()) {
+                        let key = format!("{prefix}{}", row[0]);
+                        if numeric {
+                            a.numeric.insert(key.clone());
+                        }
+                        a.facts.insert(key, row[1..].join(" "));
+                    }
+                }
+                Body::List { items } => {
+                    a.lines.extend(items.iter().map(|i| format!("{prefix}{i}")));
+                }
+                Body::Text { text } => {
+                    a.lines.extend(text.lines().map(|l| format!("{prefix}{l}")));
+                }
+                Body::Code { .. } | Body::Artifact { .. } => {
+                    let text = code_text(s, &e.body).map_or("", |(t, _)| t);
+                    a.lines.extend(
+                        text.lines()
+                            .filter(|l| !l.trim().is_empty())
+                            .map(|l| format!("{prefix}{l}")),
+                    );
+                }
+                Body::Missing => {}
+            }
         }
-        f
-    });
-    let mptcpd = r.mptcpd().map(|m| {
-        let mut f = Facts::new();
-        f.insert("installed".into(), m.installed.to_string());
-        f.insert("version".into(), m.version.clone().unwrap_or("-".into()));
-        let state = m.service_state.clone().unwrap_or("unknown".into());
-        f.insert("mptcp.service".into(), state);
-        for (k, v) in &m.config {
-            f.insert(format!("mptcpd.conf {k}"), v.clone());
+    }
+    out
+}
+
+/// What changed in one area present in both reports.
+fn changes(fa: &Area, fb: &Area) -> String {
+    let mut lines = String::new();
+    let keys: BTreeSet<&String> = fa.facts.keys().chain(fb.facts.keys()).collect();
+    for k in keys {
+        let (va, vb) = (fa.facts.get(k), fb.facts.get(k));
+        if va == vb {
+            continue;
         }
-        f.insert("plugins".into(), m.plugins.join(" "));
-        f
-    });
-    vec![
-        ("versions", Some(versions)),
-        ("sysctls", sysctls),
-        ("endpoints", endpoints),
-        ("limits", limits),
-        ("MPTcpExt counters", counters),
-        ("NetworkManager", nm),
-        ("mptcpd", mptcpd),
-    ]
+        let show = |v: Option<&String>| v.cloned().unwrap_or_else(|| "(absent)".into());
+        let delta = match (
+            va.and_then(|v| v.parse::<i128>().ok()),
+            vb.and_then(|v| v.parse::<i128>().ok()),
+        ) {
+            (Some(x), Some(y)) if fa.numeric.contains(k) || fb.numeric.contains(k) => {
+                format!(" ({:+})", y - x)
+            }
+            _ => String::new(),
+        };
+        let _ = writeln!(lines, "- {k}: {} -> {}{delta}", show(va), show(vb));
+    }
+    for (side, only) in [
+        ("A", fa.lines.difference(&fb.lines).collect::<Vec<_>>()),
+        ("B", fb.lines.difference(&fa.lines).collect::<Vec<_>>()),
+    ] {
+        for l in only.iter().take(LINES_LISTED) {
+            let _ = writeln!(lines, "- only in {side}: {l}");
+        }
+        if only.len() > LINES_LISTED {
+            let _ = writeln!(
+                lines,
+                "- … {} more lines only in {side} (all in its report.json and raw/)",
+                only.len() - LINES_LISTED
+            );
+        }
+    }
+    lines
 }
 
 /// What differs between `a` and `b`, one `## area` heading per area that changed.
@@ -119,44 +132,33 @@ pub fn diff_reports(a: &Report, b: &Report) -> String {
     // namespace to namespace whatever their names.
     let single = |r: &Report| crate::triage::namespaces(r).len() <= 1;
     let label_ns = !(single(a) && single(b));
-    let mut o = String::new();
-    for ((area, fa), (_, fb)) in areas(a, label_ns).into_iter().zip(areas(b, label_ns)) {
-        let mut lines = String::new();
-        match (fa, fb) {
-            (None, None) => {}
-            (Some(_), None) => lines.push_str("- collected in A only\n"),
-            (None, Some(_)) => lines.push_str("- collected in B only\n"),
-            (Some(fa), Some(fb)) => {
-                let keys: std::collections::BTreeSet<&String> =
-                    fa.keys().chain(fb.keys()).collect();
-                for k in keys {
-                    let (va, vb) = (fa.get(k), fb.get(k));
-                    if va == vb {
-                        continue;
-                    }
-                    let show = |v: Option<&String>| v.cloned().unwrap_or_else(|| "(absent)".into());
-                    let delta = match (
-                        va.and_then(|v| v.parse::<i64>().ok()),
-                        vb.and_then(|v| v.parse::<i64>().ok()),
-                    ) {
-                        (Some(x), Some(y)) if area == "MPTcpExt counters" => {
-                            format!(" ({:+})", y - x)
-                        }
-                        _ => String::new(),
-                    };
-                    let _ = writeln!(lines, "- {k}: {} -> {}{delta}", show(va), show(vb));
-                }
-            }
+    let (aa, ab) = (areas(a, label_ns), areas(b, label_ns));
+    let mut names: Vec<&String> = aa.iter().map(|(n, _)| n).collect();
+    for (n, _) in &ab {
+        if !names.contains(&n) {
+            names.push(n);
         }
+    }
+    let find = |list: &'_ [(String, Area)], n: &str| -> Option<usize> {
+        list.iter().position(|(m, _)| m == n)
+    };
+    let mut o = String::new();
+    for name in names {
+        let lines = match (find(&aa, name), find(&ab, name)) {
+            (None, None) => String::new(),
+            (Some(_), None) => "- collected in A only\n".into(),
+            (None, Some(_)) => "- collected in B only\n".into(),
+            (Some(i), Some(j)) => changes(&aa[i].1, &ab[j].1),
+        };
         if !lines.is_empty() {
             if !o.is_empty() {
                 o.push('\n');
             }
-            let _ = write!(o, "## {area}\n\n{lines}");
+            let _ = write!(o, "## {name}\n\n{lines}");
         }
     }
     if o.is_empty() {
-        o.push_str("No differences in versions, sysctls, endpoints, limits, counters, NetworkManager or mptcpd.\n");
+        o.push_str("No differences in what the two reports show.\n");
     }
     o
 }

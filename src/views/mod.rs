@@ -11,6 +11,7 @@ mod budget_sysinfo;
 pub mod changes;
 pub mod context_view;
 pub mod diff;
+mod excerpt;
 pub mod findings;
 pub mod form;
 pub mod formats;

@@ -177,7 +177,7 @@ fn raw_path(ns: Option<&str>) -> String {
 /// MAX_LINK_ROWS; None when the links collector gave nothing.
 pub fn links_table(r: &Report) -> Option<String> {
     let sets: Vec<(Option<&str>, &Vec<LinkDetail>)> = r
-        .sections_of("links")
+        .sections_with(crate::report::Facts::Links)
         .filter_map(|s| Some((s.netns.as_deref(), r.links(s.netns.as_deref())?)))
         .collect();
     if sets.is_empty() {

@@ -1,21 +1,21 @@
 //! The issue-form summary: a view model built from the Report, rendered through a minijinja template
 //! (templates/summary.md.j2, embedded; `--template FILE` overrides it) within the summary's budget.
 //! The template decides layout; this file decides what the facts are and offers each part that can
-//! grow (sockets, checks, kernel log, namespaces, collectors, ...) at a few levels of detail for the
-//! planner in budget.rs.
+//! grow (checks, every entry of the Additional context, namespaces, collectors, ...) at a few levels
+//! of detail for the planner in budget.rs. The Additional context is every section's entries in the
+//! specs' order (context_view.rs); only the System info block and the checks are built here by hand,
+//! with the cross-section parts (other namespaces, the machine and links, the reproduction window).
 
 use super::budget::{self, Part, FEW_NAMESPACES, SUMMARY_BUDGET};
 use super::budget_lists::{collectors_levels, counts, findings_levels};
-use super::budget_sockets::{self, SocketsLevel};
-use super::{budget_namespaces, context_view, sysinfo};
-use crate::report::{NetworkManager, NmConnection, Report, Status};
+use super::context_view;
+use super::{budget_namespaces, sysinfo};
+use crate::report::{Body, Entry, Format, NetworkManager, Report, Status, View as ViewKind};
 use minijinja::Value;
 use serde::Serialize;
 
 pub const DEFAULT_TEMPLATE: &str = include_str!("../../templates/summary.md.j2");
 
-/// NetworkManager connection profiles listed when they are shortened.
-const NM_SHOWN: usize = 20;
 /// Events per namespace in the shortened reproduction window.
 const EVENTS_SHORT: usize = 5;
 
@@ -27,23 +27,19 @@ pub struct SummaryOptions {
     pub template: Option<String>,
 }
 
-/// The parts of one namespace shown section by section: indexes into the part list.
-struct NsParts<'a> {
-    name: Option<&'a str>,
-    counters: usize,
-    sockets: usize,
-    interfaces: usize,
+/// One entry of the Additional context: its heading (None: under the one before) and its part.
+struct ContextPart {
+    heading: Option<String>,
+    netns: Option<String>,
+    part: usize,
 }
 
 #[derive(Serialize)]
-struct NsView {
-    /// "" for the tool's own namespace.
-    name: String,
-    counters: Value,
-    sockets: Value,
-    interfaces: Value,
-    self_test: Option<String>,
-    self_test_missing: String,
+struct ContextView {
+    heading: Option<String>,
+    /// The namespace its section was collected in (None: host-wide or the tool's own).
+    netns: Option<String>,
+    part: Value,
 }
 
 /// What the template shows as is (never shortened).
@@ -82,38 +78,14 @@ struct Fixed<'a> {
 struct View<'a> {
     #[serde(flatten)]
     fixed: &'a Fixed<'a>,
-    namespaces: Vec<NsView>,
+    /// Every entry of the Additional context, in the specs' order (the `entry_part` macro).
+    context: Vec<ContextView>,
     checks: Value,
-    kernel_log: Value,
     collectors: Value,
     other_namespaces: Option<Value>,
     reproduce: Option<Value>,
-    nm_connections: Option<Value>,
     /// Machine, interface table and per-path throughput (markdown), or a line saying it was left out.
     performance: Option<Value>,
-}
-
-#[derive(Serialize)]
-struct NmLevel<'a> {
-    nm: &'a NetworkManager,
-    connections: &'a [NmConnection],
-    more: usize,
-}
-
-fn nm_levels(nm: &NetworkManager) -> Vec<NmLevel<'_>> {
-    let level = |n: usize| NmLevel {
-        nm,
-        connections: &nm.connections[..n],
-        more: nm.connections.len() - n,
-    };
-    let mut out = vec![level(nm.connections.len())];
-    if nm.connections.len() > NM_SHOWN {
-        out.push(level(NM_SHOWN));
-    }
-    if !nm.connections.is_empty() {
-        out.push(level(0));
-    }
-    out
 }
 
 /// The reproduction window: as built; the first namespaces with their first events; none of them.
@@ -142,31 +114,18 @@ fn reproduce_levels(r: &crate::report::Reproduce) -> Vec<serde_json::Value> {
     ]
 }
 
-fn sockets_levels(report: &Report, ns: Option<&str>) -> Vec<SocketsLevel> {
-    let artifact = report
-        .sections
-        .iter()
-        .find(|s| s.collector == "sockets" && s.netns.as_deref() == ns)
-        .and_then(|s| s.artifacts.first());
-    let Some(a) = artifact else {
-        let why = context_view::why_not(report, "sockets", ns);
-        return vec![SocketsLevel::Missing { why }];
+/// A part's share of the room: `ss` output weighs most, a log next; split between the sections of
+/// the same collector (one per namespace shown).
+fn weight(entry: &Entry, alike: usize) -> f64 {
+    let base = match &entry.body {
+        Body::Code { format, .. } | Body::Artifact { format, .. } => match format {
+            Format::Sockets => 6.0,
+            Format::Log => 2.0,
+            Format::Plain => 1.0,
+        },
+        _ => 1.0,
     };
-    let note = a.truncated.then(|| {
-        format!(
-            "The output was {} bytes: only its last {} were kept.",
-            a.original_size,
-            a.content.len()
-        )
-    });
-    let raw = crate::report::raw_path(ns, "sockets", &a.name);
-    // A truncated output starts in the middle of a line: begin at the next one.
-    let text = match a.truncated {
-        true => a.content.split_once('\n').map_or("", |(_, rest)| rest),
-        false => &a.content,
-    };
-    let typed = report.sockets(ns).map_or(&[][..], Vec::as_slice);
-    budget_sockets::levels(text, typed, &raw, note, SUMMARY_BUDGET)
+    base / alike.max(1) as f64
 }
 
 fn side_line(report: &Report) -> Option<String> {
@@ -198,11 +157,25 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         3.0,
         findings_levels(&findings, incomplete),
     ));
-    let kernel_log = add(Part::new(
-        "kernel_log_part",
-        2.0,
-        context_view::kernel_log_levels(report),
-    ));
+    // Every entry of the sections shown here: host-wide ones and those of the first namespaces (the
+    // others are summarized by how they differ).
+    let shown: Vec<&crate::report::Section> = report
+        .sections
+        .iter()
+        .filter(|s| s.netns.is_none() || detailed.contains(&s.netns.as_deref()))
+        .collect();
+    let mut context: Vec<ContextPart> = Vec::new();
+    for s in &shown {
+        let alike = shown.iter().filter(|o| o.collector == s.collector).count();
+        for (heading, e) in context_view::entries_of(s, ViewKind::Summary) {
+            let levels = context_view::levels(s, e);
+            context.push(ContextPart {
+                heading,
+                netns: s.netns.clone(),
+                part: add(Part::new("entry_part", weight(e, alike), levels)),
+            });
+        }
+    }
     let collectors = add(Part::new(
         "collectors_part",
         1.0,
@@ -215,9 +188,6 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         .reproduce
         .as_ref()
         .map(|r| add(Part::new("reproduce_part", 3.0, reproduce_levels(r))));
-    let nm = report
-        .network_manager()
-        .map(|n| add(Part::new("nm_part", 1.0, nm_levels(n))));
     let performance = super::perf_view::render(report).map(|text| {
         add(Part::new(
             "performance_part",
@@ -228,29 +198,6 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
             ],
         ))
     });
-    // Sockets weigh most; a namespace's share shrinks as more are shown.
-    let k = detailed.len().max(1) as f64;
-    let ns_parts: Vec<NsParts> = detailed
-        .iter()
-        .map(|&ns| NsParts {
-            name: ns,
-            counters: add(Part::new(
-                "counters_part",
-                1.0 / k,
-                context_view::counters_levels(report, ns),
-            )),
-            sockets: add(Part::new(
-                "sockets_part",
-                6.0 / k,
-                sockets_levels(report, ns),
-            )),
-            interfaces: add(Part::new(
-                "interfaces_part",
-                1.0 / k,
-                context_view::interfaces_levels(report, ns),
-            )),
-        })
-        .collect();
     let kc = report.kernel_config();
     let fixed = Fixed {
         tool: &report.tool.name,
@@ -298,23 +245,18 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
     let view = |v: &[Value]| {
         Value::from_serialize(View {
             fixed: &fixed,
-            namespaces: ns_parts
+            context: context
                 .iter()
-                .map(|p| NsView {
-                    name: p.name.unwrap_or("").to_string(),
-                    counters: v[p.counters].clone(),
-                    sockets: v[p.sockets].clone(),
-                    interfaces: v[p.interfaces].clone(),
-                    self_test: report.self_test(p.name).map(context_view::self_test_line),
-                    self_test_missing: context_view::why_not(report, "selftest", p.name),
+                .map(|c| ContextView {
+                    heading: c.heading.clone(),
+                    netns: c.netns.clone(),
+                    part: v[c.part].clone(),
                 })
                 .collect(),
             checks: v[checks].clone(),
-            kernel_log: v[kernel_log].clone(),
             collectors: v[collectors].clone(),
             other_namespaces: other.map(|i| v[i].clone()),
             reproduce: reproduce.map(|i| v[i].clone()),
-            nm_connections: nm.map(|i| v[i].clone()),
             performance: performance.map(|i| v[i].clone()),
         })
     };

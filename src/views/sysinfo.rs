@@ -2,16 +2,17 @@
 //! `uname -a`, `cat /etc/os-release`, `sysctl net.mptcp`, `ip mptcp endpoint show` and
 //! `ip mptcp limits show`. One function builds it for the summary, `merge` and `--issue-url`.
 
-use crate::report::{Report, Status};
+use crate::report::{Facts, Report, Status};
 use std::fmt::Write;
 
-pub(super) fn not_collected(report: &Report, collector: &str, netns: Option<&str>) -> String {
-    let sec = report
-        .sections
-        .iter()
-        .find(|s| s.collector == collector && s.netns.as_deref() == netns);
+pub(super) fn not_collected(report: &Report, facts: Facts, netns: Option<&str>) -> String {
+    let sec = report.section(facts, netns);
     match sec.map(|s| &s.status) {
-        Some(Status::Ok) | None => format!("# not collected ({collector} did not run)\n"),
+        Some(Status::Ok) => format!(
+            "# not collected ({} gave nothing)\n",
+            sec.map_or("", |s| s.collector.as_str())
+        ),
+        None => "# not collected (its collector did not run)\n".into(),
         Some(st) => format!("# not collected: {}\n", st.detail()),
     }
 }
@@ -27,12 +28,7 @@ pub fn namespaces(report: &Report) -> Vec<Option<&str>> {
             }
         }
     }
-    if names.len() > 1
-        && !report
-            .sections
-            .iter()
-            .any(|s| s.netns.is_none() && s.collector == "sysctl")
-    {
+    if names.len() > 1 && report.section(Facts::Sysctls, None).is_none() {
         names.remove(0);
     }
     names

@@ -1,13 +1,19 @@
-//! Plain-text view: the same facts as the summary, for terminals and logs (no markdown).
+//! Plain-text view: the same facts as the summary, for terminals and logs (no markdown). Every
+//! section's entries (report/present.rs) in the specs' order, whatever collector made them, each
+//! bounded so the view stays readable whatever the system; then the checks, the reproduction window
+//! and the collector table.
 
-use crate::report::Report;
-use crate::views::formats::{iproute, sysctl};
+use super::context_view::{all_at, code_text, entries_of};
+use crate::report::{Body, Entry, Format, Report, Section, View};
 use std::fmt::Write;
 
 /// The widest a padded column gets.
 const MAX_WIDTH: usize = 60;
 /// Findings listed one by one; past this many, folded by rule.
 const FINDINGS_LISTED: usize = 20;
+/// Lines of preformatted text, rows and items shown of one entry.
+const LINES_SHOWN: usize = 200;
+const ITEMS_SHOWN: usize = 50;
 
 pub fn render_text(report: &Report) -> String {
     // The one place this view is made terminal-safe.
@@ -39,66 +45,17 @@ fn text(report: &Report) -> String {
             let _ = writeln!(o, "  - {m}");
         }
     }
-    if let Some(k) = report.kernel() {
-        let _ = writeln!(o, "\n== kernel\n{}", k.uname);
-        if !k.taint_flags.is_empty() {
-            let _ = writeln!(o, "taint: {}", k.taint_flags.join("; "));
-        }
-    }
-    if let Some(d) = report.distro() {
-        let name = d
-            .fields
-            .get("PRETTY_NAME")
-            .or_else(|| d.fields.get("NAME"))
-            .cloned()
+    for sec in &report.sections {
+        let label = sec
+            .netns
+            .as_deref()
+            .map(|n| format!(" (netns {n})"))
             .unwrap_or_default();
-        let _ = writeln!(o, "\n== distribution\n{name}");
-    }
-    let mut namespaces: Vec<Option<&str>> = Vec::new();
-    for s in &report.sections {
-        if !namespaces.contains(&s.netns.as_deref()) {
-            namespaces.push(s.netns.as_deref());
-        }
-    }
-    for ns in namespaces {
-        let label = ns.map(|n| format!(" (netns {n})")).unwrap_or_default();
-        if let Some(s) = report.sysctls(ns) {
-            let _ = write!(o, "\n== sysctl net.mptcp{label}\n{}", sysctl::render(s));
-        }
-        if let Some(e) = report.endpoints(ns) {
-            let body = iproute::render_endpoints(e);
-            let _ = write!(
-                o,
-                "\n== endpoints{label}\n{}",
-                if body.is_empty() {
-                    "(none)\n".into()
-                } else {
-                    body
-                }
-            );
-        }
-        if let Some(l) = report.limits(ns) {
-            let _ = write!(o, "\n== limits{label}\n{}", iproute::render_limits(l));
-        }
-        if let Some(c) = report.mib(ns).and_then(|m| m.groups.get("MPTcpExt")) {
-            let nz: Vec<_> = c.iter().filter(|c| c.value != 0).collect();
-            let _ = writeln!(o, "\n== non-zero MPTcpExt counters{label}");
-            if nz.is_empty() {
-                let _ = writeln!(o, "(all zero)");
+        for (heading, e) in entries_of(sec, View::Text) {
+            if let Some(h) = heading {
+                let _ = writeln!(o, "\n== {h}{label}");
             }
-            // Column widths are bounded: a format width past u16::MAX panics, and names come from archives.
-            let w = nz
-                .iter()
-                .map(|c| c.name.len())
-                .max()
-                .unwrap_or(0)
-                .min(MAX_WIDTH);
-            for c in nz {
-                let _ = writeln!(o, "{:<w$}  {}", c.name, c.value);
-            }
-        }
-        if let Some(s) = report.sockets(ns) {
-            sockets_text(&mut o, &label, s);
+            entry_text(&mut o, sec, e);
         }
     }
     if !report.findings.is_empty() {
@@ -144,33 +101,144 @@ fn text(report: &Report) -> String {
     o
 }
 
-/// Sockets listed while there are few; past that, counted by state and the first ones listed (a
-/// terminal view, like the summary, stays readable whatever the system; report.json has them all).
-fn sockets_text(o: &mut String, label: &str, socks: &[crate::report::MptcpSocket]) {
+/// One entry as plain text, bounded.
+fn entry_text(o: &mut String, sec: &Section, e: &Entry) {
+    if let Some(c) = &e.caption {
+        let _ = writeln!(o, "{c}:");
+    }
+    let empty = e.empty.as_deref().unwrap_or("(none)");
+    let noun = e.noun.as_deref().unwrap_or("lines");
+    let at = all_at(sec, e);
+    match &e.body {
+        Body::Text { text } => {
+            let _ = writeln!(o, "{text}");
+        }
+        Body::Missing => {
+            let _ = writeln!(o, "not collected: {}", sec.status.detail());
+        }
+        Body::List { items } if items.is_empty() => {
+            let _ = writeln!(o, "{empty}");
+        }
+        Body::List { items } => {
+            for i in items.iter().take(ITEMS_SHOWN) {
+                let _ = writeln!(o, "- {i}");
+            }
+            if items.len() > ITEMS_SHOWN {
+                let _ = writeln!(
+                    o,
+                    "... {} more {noun} (all in {at})",
+                    items.len() - ITEMS_SHOWN
+                );
+            }
+        }
+        Body::Table { rows, .. } if rows.is_empty() => {
+            let _ = writeln!(o, "{empty}");
+        }
+        Body::Table { columns, rows, .. } => {
+            // Key and value alone need no header; wider tables name their columns.
+            let header: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+            let mut shown: Vec<&Vec<String>> = rows.iter().take(LINES_SHOWN).collect();
+            if columns.len() > 2 {
+                shown.insert(0, &header);
+            }
+            table(o, &shown);
+            if rows.len() > LINES_SHOWN {
+                let _ = writeln!(
+                    o,
+                    "... {} more {noun} (all in {at})",
+                    rows.len() - LINES_SHOWN
+                );
+            }
+        }
+        Body::Code { format, .. } | Body::Artifact { format, .. } => {
+            let Some((text, note)) = code_text(sec, &e.body) else {
+                let _ = writeln!(o, "(not in the report)");
+                return;
+            };
+            if text.trim().is_empty() {
+                let _ = writeln!(o, "{empty}");
+            } else if *format == Format::Sockets {
+                sockets_text(o, text);
+            } else {
+                let lines: Vec<&str> = text.lines().collect();
+                let n = lines.len();
+                let (skip, take) = match (*format == Format::Log, n > LINES_SHOWN) {
+                    (_, false) => (0, n),
+                    (true, true) => (n - LINES_SHOWN, LINES_SHOWN),
+                    (false, true) => (0, LINES_SHOWN),
+                };
+                if skip > 0 {
+                    let _ = writeln!(o, "... {skip} earlier {noun} (all in {at})");
+                }
+                for l in &lines[skip..skip + take] {
+                    let _ = writeln!(o, "{l}");
+                }
+                if skip + take < n {
+                    let _ = writeln!(o, "... {} more {noun} (all in {at})", n - take);
+                }
+            }
+            if let Some(note) = note {
+                let _ = writeln!(o, "{note}");
+            }
+        }
+    }
+}
+
+/// Rows with every column but the last padded to its width (bounded: names come from archives, and
+/// a format width past u16::MAX panics).
+fn table(o: &mut String, rows: &[&Vec<String>]) {
+    let cols = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|v| v.chars().count())
+                .max()
+                .unwrap_or(0)
+                .min(MAX_WIDTH)
+        })
+        .collect();
+    for r in rows {
+        let mut line = String::new();
+        for (c, v) in r.iter().enumerate() {
+            if c + 1 < r.len() {
+                let w = widths[c];
+                let _ = write!(line, "{v:<w$}  ");
+            } else {
+                line.push_str(v);
+            }
+        }
+        let _ = writeln!(o, "{}", line.trim_end());
+    }
+}
+
+/// `ss -ManiH` output: whole while there are few sockets; past that, counted by state and the first
+/// ones listed (report.json and raw/ have them all).
+fn sockets_text(o: &mut String, text: &str) {
     const LISTED: usize = 50;
     const FIRST: usize = 20;
-    let _ = writeln!(o, "\n== MPTCP sockets{label}: {}", socks.len());
-    let shown = if socks.len() <= LISTED {
-        socks.len()
+    let recs = super::budget_sockets::records(text);
+    let _ = writeln!(o, "{} MPTCP sockets", recs.len());
+    let shown = if recs.len() <= LISTED {
+        recs.len()
     } else {
         FIRST
     };
-    if shown < socks.len() {
-        let mut states: std::collections::BTreeMap<&str, usize> = Default::default();
-        for s in socks {
-            *states.entry(s.state.as_str()).or_default() += 1;
-        }
-        let states: Vec<String> = states.iter().map(|(s, n)| format!("{s} {n}")).collect();
+    if shown < recs.len() {
+        let states: Vec<String> = super::budget_sockets::by_state(&recs)
+            .iter()
+            .map(|(s, n)| format!("{s} {n}"))
+            .collect();
         let _ = writeln!(o, "by state: {}; the first {shown}:", states.join(", "));
     }
-    for s in &socks[..shown] {
-        let _ = writeln!(o, "{} {} -> {}", s.state, s.local, s.peer);
+    for r in &recs[..shown] {
+        o.push_str(r.text);
     }
-    if shown < socks.len() {
+    if shown < recs.len() {
         let _ = writeln!(
             o,
             "... {} more (all in report.json and raw/)",
-            socks.len() - shown
+            recs.len() - shown
         );
     }
 }

@@ -1,35 +1,45 @@
-//! Collector builtins: the parts of collectors that need code. Each lives in its own file as a unit
-//! struct implementing `Builtin`, and is listed once in `BUILTINS`; a spec in `collectors/*.toml`
-//! names it with `builtin = "..."`.
+//! Collector builtins: the parts of collectors that need code. Each is a unit struct implementing
+//! `Builtin`, listed once in `BUILTINS`; a spec in `collectors/*.toml` names it with `builtin = "..."`.
+//! A builtin parses what its spec collected (files, command outputs) into one kind of typed facts,
+//! and presents those facts as generic entries for every view. It runs a command only when the spec
+//! declares it `deferred` (its argv or whether it runs depends on what another gave), through
+//! `Ctx::run_declared`: there is no way to run an undeclared argv.
 
+pub mod declared;
+
+pub use declared::{Fill, Run};
+pub mod distro;
 pub mod endpoints;
 pub mod host;
 pub mod iproute2;
 pub mod kconfig;
 pub mod kernel;
 pub mod kmsg;
-pub mod kmsg_filter;
 pub mod limits;
 pub mod links;
-pub mod links_text;
 pub mod mib;
 pub mod mptcpd;
-pub mod mptcpd_unit;
 pub mod networkmanager;
-pub mod nm_conf;
-pub mod nm_flags;
-pub mod nm_keyfile;
 pub mod nstat;
 pub mod routing;
 pub mod selftest;
 pub mod sockets;
-pub mod sockets_modules;
 pub mod sysctl;
 
+// The parsers' names from before the folders (builtins, tests and fuzz targets use them).
+pub use kmsg::filter as kmsg_filter;
+pub use links::{present as links_present, text as links_text};
+pub use mptcpd::{present as mptcpd_present, unit as mptcpd_unit};
+pub use networkmanager::{
+    conf as nm_conf, flags as nm_flags, keyfile as nm_keyfile, present as nm_present,
+};
+pub use routing::present as routing_present;
+pub use sockets::diag_modules as sockets_modules;
+
 use crate::collect::pm_source::PmSource;
-use crate::collect::spec::{artifact_name_for, artifact_name_for_file};
-use crate::report::{Artifact, Data, Source};
-use crate::sys::runner::CommandRequest;
+use crate::collect::spec::{artifact_name_for_file, Spec};
+use crate::report::{Artifact, Data, Entry, Facts, Section, Source};
+use crate::sys::runner::SAFE_PATH;
 use crate::sys::{CommandOutput, Fs, Netns, Runner};
 use std::sync::Arc;
 use std::time::Duration;
@@ -65,18 +75,37 @@ impl Env {
     }
 }
 
-/// The view of one collector run: the environment plus the namespace the thread is in.
+/// The view of one collector run: the environment, the namespace the thread is in, and the spec that
+/// declares what the collector may read and run (None outside a collector run: `list`, tests).
 pub struct Ctx<'a> {
     pub env: &'a Env,
     pub netns: Option<&'a Netns>,
+    pub spec: Option<&'a Spec>,
 }
 
-/// What a builtin hands back; the engine adds status and timing.
+/// What a collector run produced; the engine adds status and timing.
 #[derive(Debug, Default)]
 pub struct Output {
     pub data: Vec<Data>,
     pub artifacts: Vec<Artifact>,
     pub notes: Vec<String>,
+    /// The outputs of the spec's commands that the engine ran and that have an `id`, for the builtin.
+    pub ran: Vec<(String, CommandOutput)>,
+}
+
+impl Output {
+    /// What the spec's command `id` gave, when the engine ran it (None: not run, e.g. not installed).
+    pub fn ran(&self, id: &str) -> Option<&CommandOutput> {
+        self.ran.iter().find(|(i, _)| i == id).map(|(_, r)| r)
+    }
+
+    /// The text of a file the engine copied for the spec's `files`, when it could be read.
+    pub fn file(&self, path: &str) -> Option<&str> {
+        self.artifacts.iter().find_map(|a| match &a.source {
+            Source::File { path: p } if p == path => Some(a.content.as_str()),
+            _ => None,
+        })
+    }
 }
 
 /// Why a builtin produced no section data.
@@ -91,11 +120,23 @@ pub type Result<T = ()> = std::result::Result<T, Stop>;
 
 pub trait Builtin: Send + Sync {
     fn name(&self) -> &'static str;
-    /// Whether it would run here; Err(reason) when not. Must be cheap and have no side effects.
+    /// The kind of typed facts it gives (views and triage find its sections by it).
+    fn facts(&self) -> Option<Facts> {
+        None
+    }
+    /// Whether it would run here, beyond the spec's triggers; Err(reason) when not. Must be cheap
+    /// and have no side effects.
     fn applies(&self, _ctx: &Ctx) -> std::result::Result<(), String> {
         Ok(())
     }
+    /// Parses what the spec collected (in `out`: files and the outputs of the commands the engine
+    /// ran) and reads what only code can, into typed facts in `out.data`.
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result;
+    /// Its part in every view, from the section it gave, after redaction (so the entries hold
+    /// nothing the redacted facts do not).
+    fn present(&self, _section: &Section) -> Vec<Entry> {
+        Vec::new()
+    }
     /// Whether it usually starts programs: the engine starts such collectors first, so the slowest
     /// thing a collector does overlaps with everything else.
     fn runs_programs(&self) -> bool {
@@ -106,7 +147,7 @@ pub trait Builtin: Send + Sync {
 /// Every builtin, once. The conformance test checks that each is named by exactly one spec.
 pub static BUILTINS: &[&dyn Builtin] = &[
     &kernel::Kernel,
-    &kernel::Distro,
+    &distro::Distro,
     &kconfig::KernelConfig,
     &sysctl::Sysctl,
     &endpoints::Endpoints,
@@ -128,6 +169,25 @@ pub fn builtin(name: &str) -> Option<&'static dyn Builtin> {
     BUILTINS.iter().copied().find(|b| b.name() == name)
 }
 
+/// The builtin giving `facts`.
+pub fn builtin_for(facts: Facts) -> Option<&'static dyn Builtin> {
+    BUILTINS.iter().copied().find(|b| b.facts() == Some(facts))
+}
+
+/// Whether `program` is installed: on the safe PATH of the system commands run on (with recorded
+/// outputs: recorded); for files only (--root), in the image's safe PATH directories.
+pub fn installed(env: &Env, program: &str) -> bool {
+    if env.live() {
+        return env.runner.has(program);
+    }
+    if program.starts_with('/') {
+        return env.fs.is_file(program);
+    }
+    SAFE_PATH
+        .split(':')
+        .any(|dir| env.fs.is_file(&format!("{dir}/{program}")))
+}
+
 impl Ctx<'_> {
     pub fn fs(&self) -> &Fs {
         &self.env.fs
@@ -139,43 +199,6 @@ impl Ctx<'_> {
             .kconfig
             .get_or_init(|| kconfig::read_config(&self.env.fs))
             .as_ref()
-    }
-
-    /// Runs a command through the runner with the default timeout and cap.
-    pub fn run(&self, argv: &[&str]) -> CommandOutput {
-        self.env
-            .runner
-            .run(&CommandRequest::new(argv, self.env.timeout, self.env.cap))
-    }
-
-    /// Runs a command and keeps its output as an artifact. Returns the output for parsing.
-    pub fn run_kept(&self, argv: &[&str], out: &mut Output) -> CommandOutput {
-        let res = self.run(argv);
-        let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
-        out.artifacts
-            .push(command_artifact(artifact_name_for(&argv), &argv, &res));
-        res
-    }
-
-    /// Runs several commands at once (threads inherit this thread's namespace) and keeps each output as
-    /// an artifact, in the given order. Returns the outputs in the same order.
-    pub fn run_kept_all(&self, argvs: &[&[&str]], out: &mut Output) -> Vec<CommandOutput> {
-        let results: Vec<CommandOutput> = std::thread::scope(|scope| {
-            let handles: Vec<_> = argvs
-                .iter()
-                .map(|argv| scope.spawn(move || self.run(argv)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
-        for (argv, res) in argvs.iter().zip(&results) {
-            let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
-            out.artifacts
-                .push(command_artifact(artifact_name_for(&argv), &argv, res));
-        }
-        results
     }
 
     /// Reads a file and keeps it as an artifact under raw/ (named after its path).

@@ -5,6 +5,7 @@
 //! interval, so the sampler never takes more than 5% of a CPU.
 
 use super::sample_round::NsState;
+use crate::collect::collectors::sockets::diag_modules::{self, ModState};
 use crate::collect::collectors::Ctx;
 use crate::report::Samples;
 use crate::sys::clock::thread_cpu;
@@ -18,53 +19,26 @@ pub const DEFAULT_INTERVAL_MS: u64 = 100;
 
 /// Whether a kernel module is there without loading it: loaded, built in (modules.builtin), or `y` in
 /// the kernel config.
-fn module_ready(ctx: &Ctx, module: &str, symbol: &str) -> Result<(), String> {
-    let fs = ctx.fs();
-    if let Ok(m) = fs.read_to_string("/proc/modules") {
-        if m.lines()
-            .any(|l| l.split_whitespace().next() == Some(module))
-        {
-            return Ok(());
-        }
-    }
-    let release = fs
-        .read_trimmed("/proc/sys/kernel/osrelease")
-        .unwrap_or_default();
-    let builtin = fs
-        .read_to_string(&format!("/lib/modules/{release}/modules.builtin"))
-        .unwrap_or_default();
-    if builtin
-        .lines()
-        .any(|l| l.ends_with(&format!("/{module}.ko")))
-    {
-        return Ok(());
-    }
-    let value = ctx.kernel_config_text().map(|(_, text)| {
-        let prefix = format!("{symbol}=");
-        text.lines()
-            .find_map(|l| l.strip_prefix(&prefix))
-            .unwrap_or("not set")
-            .to_string()
-    });
-    match value.as_deref() {
-        Some("y") => Ok(()),
-        Some("m") => Err(format!(
-            "{module} is a module that is not loaded, and asking would load it"
+fn module_ready(ctx: &Ctx, module: (&str, &str)) -> Result<(), String> {
+    let kconfig = ctx.kernel_config_text().map(|(_, t)| t.as_str());
+    match diag_modules::state(ctx.fs(), kconfig, module) {
+        s if s.safe() => Ok(()),
+        ModState::Module => Err(format!(
+            "{} is a module that is not loaded, and asking would load it",
+            module.0
         )),
-        Some(_) => Err(format!("the kernel is built without {symbol}")),
-        None => Err(format!(
-            "cannot tell whether {module} is built in (no kernel config), and asking could load it"
+        ModState::Absent => Err(format!("the kernel is built without {}", module.1)),
+        _ => Err(format!(
+            "cannot tell whether {} is built in (no kernel config), and asking could load it",
+            module.0
         )),
     }
 }
 
 /// Whether TCP sock_diag answers without loading a module (inet_diag and tcp_diag present).
 pub fn tcp_diag_available(ctx: &Ctx) -> Result<(), String> {
-    for (module, symbol) in [
-        ("inet_diag", "CONFIG_INET_DIAG"),
-        ("tcp_diag", "CONFIG_INET_TCP_DIAG"),
-    ] {
-        module_ready(ctx, module, symbol).map_err(|why| format!("subflows not sampled: {why}"))?;
+    for module in [diag_modules::INET_DIAG, diag_modules::TCP_DIAG] {
+        module_ready(ctx, module).map_err(|why| format!("subflows not sampled: {why}"))?;
     }
     Ok(())
 }

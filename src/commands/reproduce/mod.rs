@@ -26,7 +26,11 @@ use std::time::{Duration, Instant};
 
 /// What the throughput sampler may read here: sock_diag requests must not load a module.
 fn sample_options(env: &crate::collect::collectors::Env, settings: &Settings) -> sampler::Options {
-    let ctx = crate::collect::collectors::Ctx { env, netns: None };
+    let ctx = crate::collect::collectors::Ctx {
+        env,
+        netns: None,
+        spec: None,
+    };
     let subflows = sampler::tcp_diag_available(&ctx).and_then(|()| {
         if env.privileged {
             Ok(())

@@ -6,7 +6,7 @@
 //! without one is skipped).
 
 use super::{Builtin, Ctx, Output, Result, Stop};
-use crate::report::{Data, Host as HostData};
+use crate::report::{Data, Entry, Facts, Host as HostData, Section, View};
 use crate::sys::Fs;
 use procfs_core::{CpuInfo, ExplicitSystemInfo, FromRead, FromReadSI, KernelStats, LoadAverage};
 use procfs_core::{Meminfo, Uptime};
@@ -145,6 +145,39 @@ pub fn read(fs: &Fs) -> (HostData, Vec<String>) {
 impl Builtin for Host {
     fn name(&self) -> &'static str {
         "host"
+    }
+
+    fn facts(&self) -> Option<Facts> {
+        Some(Facts::Host)
+    }
+
+    fn present(&self, section: &Section) -> Vec<Entry> {
+        let Some(h) = section.data.iter().find_map(|d| match d {
+            Data::Host(h) => Some(h),
+            _ => None,
+        }) else {
+            return Vec::new();
+        };
+        let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
+        let model = h
+            .cpu_model
+            .as_deref()
+            .map(|m| format!(" ({m})"))
+            .unwrap_or_default();
+        vec![Entry::text(format!(
+            "{} CPUs online{model}; memory {:.1} GiB, {:.1} GiB available; swap {:.1} GiB, {:.1} GiB free; load {:.2} {:.2} {:.2}; up {} s.",
+            h.cpus_online,
+            gib(h.memory_total_bytes),
+            gib(h.memory_available_bytes),
+            gib(h.swap_total_bytes),
+            gib(h.swap_free_bytes),
+            h.load_1,
+            h.load_5,
+            h.load_15,
+            h.uptime_seconds
+        ))
+        .titled("Machine")
+        .only(&[View::Text])]
     }
 
     fn applies(&self, ctx: &Ctx) -> std::result::Result<(), String> {

@@ -84,6 +84,7 @@ fn a_root_with_a_captured_proc_is_described() {
     let ctx = Ctx {
         env: &env,
         netns: None,
+        spec: None,
     };
     assert_eq!(Host.applies(&ctx), Ok(()));
     let mut out = Output::default();
@@ -131,6 +132,7 @@ fn a_root_without_proc_is_skipped_and_broken_files_are_notes() {
     let ctx = Ctx {
         env: &env,
         netns: None,
+        spec: None,
     };
     let why = Host.applies(&ctx).unwrap_err();
     assert!(why.contains("--root"), "{why}");

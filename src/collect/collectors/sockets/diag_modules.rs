@@ -63,7 +63,6 @@ pub fn states<'a>(fs: &Fs, kconfig: impl FnOnce() -> Option<&'a str>) -> [ModSta
 }
 
 /// The state of module `name` (config symbol `symbol`); `kconfig` is the kernel config text if found.
-#[cfg(test)]
 pub fn state(fs: &Fs, kconfig: Option<&str>, m: (&str, &str)) -> ModState {
     state_from(fs, m, &loaded(fs), &mut None, &mut || kconfig)
 }

@@ -6,7 +6,9 @@
 
 use super::{Builtin, Ctx, Output, Result, Stop};
 use crate::collect::spec::artifact_name_for_file;
-use crate::report::{Artifact, Counter, Data, Mib as MibData, Source};
+use crate::report::{
+    Artifact, Body, Column, Counter, Data, Entry, Facts, Mib as MibData, Section, Source, View,
+};
 use std::collections::BTreeMap;
 
 pub struct Mib;
@@ -59,6 +61,48 @@ pub fn parse_netstat(text: &str) -> std::result::Result<BTreeMap<String, Vec<Cou
 impl Builtin for Mib {
     fn name(&self) -> &'static str {
         "mib"
+    }
+
+    fn facts(&self) -> Option<Facts> {
+        Some(Facts::Mib)
+    }
+
+    /// The non-zero MPTcpExt counters (shortened to the largest), and every one of them for `diff`.
+    fn present(&self, section: &Section) -> Vec<Entry> {
+        let Some(mib) = section.data.iter().find_map(|d| match d {
+            Data::Mib(m) => Some(m),
+            _ => None,
+        }) else {
+            return Vec::new();
+        };
+        let Some(counters) = mib.groups.get("MPTcpExt") else {
+            return vec![Entry::text("No MPTcpExt counters: a kernel without MPTCP.")
+                .only(&[View::Summary, View::Text])];
+        };
+        let rows = |all: bool| -> Vec<Vec<String>> {
+            counters
+                .iter()
+                .filter(|c| all || c.value != 0)
+                .map(|c| vec![c.name.clone(), c.value.to_string()])
+                .collect()
+        };
+        let columns = vec![Column::text("counter"), Column::number("value")];
+        let netstat = artifact_name_for_file("/proc/net/netstat");
+        let raw = section.artifacts.iter().any(|a| a.name == netstat);
+        let mut nonzero = Entry::table(columns.clone(), rows(false))
+            .when_empty("All MPTcpExt counters are zero.")
+            .counted_as("non-zero counters")
+            .all_in(raw.then_some(netstat.as_str()))
+            .only(&[View::Summary, View::Text]);
+        if let Body::Table { rank, .. } = &mut nonzero.body {
+            *rank = Some(1);
+        }
+        vec![
+            nonzero,
+            Entry::table(columns, rows(true))
+                .titled("MPTcpExt counters")
+                .only(&[View::Diff]),
+        ]
     }
 
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {

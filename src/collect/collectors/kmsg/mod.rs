@@ -8,10 +8,16 @@
 //! found", "-- No entries --", the hint about other users' messages), and that says nothing about
 //! the kernel's log.
 
+pub mod filter;
+
 use super::kmsg_filter::Extractor;
 use super::{command_artifact, command_problem, Builtin, Ctx, Output, Result, Stop};
-use crate::report::{Artifact, Data, KernelLog, Source};
+use crate::report::{Artifact, Body, Data, Entry, Facts, Format, KernelLog, Section, Source, Span};
 use crate::sys::CommandOutput;
+use crate::views::formats::kmsg::{ends_splat, starts_splat};
+
+/// The spec's fallbacks when /dev/kmsg cannot be read, in order.
+const FALLBACKS: [&str; 2] = ["dmesg", "journal"];
 
 pub struct Kmsg;
 
@@ -75,6 +81,41 @@ impl Builtin for Kmsg {
         "kmsg"
     }
 
+    fn facts(&self) -> Option<Facts> {
+        Some(Facts::KernelLog)
+    }
+
+    /// How many lines and splats, then the lines, shortened in the views to the latest ones with
+    /// the first and the latest splats kept.
+    fn present(&self, section: &Section) -> Vec<Entry> {
+        let Some(k) = section.data.iter().find_map(|d| match d {
+            Data::KernelLog(k) => Some(k),
+            _ => None,
+        }) else {
+            return Vec::new();
+        };
+        let mut out = vec![Entry::text(format!(
+            "{} MPTCP-related line(s) from {}, {} WARNING/BUG splat(s) through MPTCP code.",
+            k.lines.len(),
+            k.source,
+            k.splats
+        ))];
+        // The kept lines themselves (at most a few hundred): the artifact says how much the command
+        // printed, which is not these lines' size.
+        if !k.lines.is_empty() {
+            out.push(
+                Entry::new(Body::Code {
+                    text: k.lines.iter().map(|l| format!("{l}\n")).collect(),
+                    format: Format::Log,
+                    marks: splat_spans(&k.lines),
+                })
+                .counted_as("lines")
+                .all_in(section.artifacts.first().map(|a| a.name.as_str())),
+            );
+        }
+        out
+    }
+
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
         let mut source = String::new();
         let mut all = None;
@@ -91,13 +132,14 @@ impl Builtin for Kmsg {
             }
         }
         if all.is_none() && ctx.env.live() {
-            for argv in [
-                &["dmesg"][..],
-                &["journalctl", "-k", "-n", "2000", "--no-pager"],
-            ] {
-                let res = ctx.run(argv);
-                let problem = command_problem(argv, &res).or_else(|| {
-                    (argv[0] == "journalctl")
+            for id in FALLBACKS {
+                let mut kept = Output::default();
+                // Only the MPTCP-related lines are kept (below), not the whole log.
+                let res = ctx.run_declared(id, &[], &mut kept);
+                out.notes.append(&mut kept.notes);
+                let argv = ctx.argv_of(id);
+                let problem = command_problem(&argv, &res).or_else(|| {
+                    (id == "journal")
                         .then(|| journal_problem(&res.stdout, &res.stderr))
                         .flatten()
                 });
@@ -107,6 +149,7 @@ impl Builtin for Kmsg {
                         let mut ex = Extractor::default();
                         res.stdout.lines().for_each(|l| ex.push(l.to_string()));
                         all = Some(ex);
+                        let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
                         from_command = Some((argv, res));
                         break;
                     }
@@ -134,7 +177,6 @@ impl Builtin for Kmsg {
         out.artifacts.push(match from_command {
             // Only the MPTCP-related lines are kept; the manifest still says which command gave them.
             Some((argv, res)) => {
-                let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
                 let kept = CommandOutput {
                     stdout: text,
                     ..res
@@ -158,6 +200,32 @@ impl Builtin for Kmsg {
         }));
         Ok(())
     }
+}
+
+/// Where each WARNING/BUG splat is among the kept lines (a "cut here" line starts the splat its
+/// WARNING line continues; "---[ end trace" ends it).
+pub fn splat_spans(lines: &[String]) -> Vec<Span> {
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if !starts_splat(&lines[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i += 1;
+        while i < lines.len()
+            && !ends_splat(&lines[i])
+            && !(starts_splat(&lines[i]) && i > start + 1)
+        {
+            i += 1;
+        }
+        if i < lines.len() && ends_splat(&lines[i]) {
+            i += 1;
+        }
+        spans.push(Span { start, end: i });
+    }
+    spans
 }
 
 #[cfg(test)]

@@ -1,14 +1,16 @@
-//! Kernel and distribution identity: the `uname -a` line, /proc/version, the taint mask decoded, and
-//! os-release. Read from /proc/sys/kernel so `--root` fixtures and mounted images work too. The
-//! `uname -a` line is what the program prints when it can run (distributions patch it: RHEL's coreutils
-//! print processor and platform, `... x86_64 x86_64 x86_64 GNU/Linux`), else assembled as coreutils
+//! Kernel identity: the `uname -a` line, /proc/version and the taint mask decoded. Read from
+//! /proc/sys/kernel so `--root` fixtures and mounted images work too. The `uname -a` line is what the
+//! program prints when the spec's `uname -a` ran (distributions patch it: RHEL's coreutils print
+//! processor and platform, `... x86_64 x86_64 x86_64 GNU/Linux`), else assembled as coreutils
 //! upstream prints it.
 
 use super::{Builtin, Ctx, Output, Result, Stop};
-use crate::report::{Data, Distro as DistroData, KernelInfo};
-use std::collections::BTreeMap;
+use crate::report::{Data, Entry, Facts, KernelInfo, Section, View};
 
 pub struct Kernel;
+
+/// os-release's parser lives with the distro collector (named here too for the fuzz targets).
+pub use super::distro::parse_os_release;
 
 /// Kernel taint bits (Documentation/admin-guide/tainted-kernels.rst): bit, letter, meaning.
 pub const TAINT_FLAGS: &[(u32, char, &str)] = &[
@@ -64,6 +66,39 @@ impl Builtin for Kernel {
         "kernel"
     }
 
+    fn facts(&self) -> Option<Facts> {
+        Some(Facts::Kernel)
+    }
+
+    fn present(&self, section: &Section) -> Vec<Entry> {
+        let Some(k) = section.data.iter().find_map(|d| match d {
+            Data::Kernel(k) => Some(k),
+            _ => None,
+        }) else {
+            return Vec::new();
+        };
+        let mut out = vec![
+            Entry::code(format!("{}\n", k.uname))
+                .titled("kernel")
+                .only(&[View::Text]),
+            Entry::facts(
+                "versions",
+                vec![
+                    ("kernel release".into(), k.release.clone()),
+                    ("kernel build".into(), k.version.clone()),
+                ],
+            ),
+        ];
+        if !k.taint_flags.is_empty() {
+            out.push(
+                Entry::list(k.taint_flags.clone())
+                    .titled("Kernel taint")
+                    .only(&[View::Summary, View::Text]),
+            );
+        }
+        out
+    }
+
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
         let fs = ctx.fs();
         let k = |f: &str| fs.read_trimmed(&format!("/proc/sys/kernel/{f}"));
@@ -98,15 +133,10 @@ impl Builtin for Kernel {
         }
         parts.push("GNU/Linux");
         info.uname = parts.join(" ");
-        if ctx.env.live() {
-            if let Some(line) = uname_program(ctx, out) {
-                info.uname = line;
-            }
+        if let Some(line) = uname_program(ctx, out) {
+            info.uname = line;
         }
-        info.proc_version = ctx
-            .read_kept("/proc/version", out)
-            .ok()
-            .map(|s| s.trim_end().to_string());
+        info.proc_version = out.file("/proc/version").map(|s| s.trim_end().to_string());
         if let Some(t) = k("tainted").and_then(|t| t.parse::<u64>().ok()) {
             info.taint = Some(t);
             info.taint_flags = decode_taint(t);
@@ -116,29 +146,22 @@ impl Builtin for Kernel {
     }
 }
 
-/// The line `uname -a` prints (and its output kept under raw/), when the program ran and printed one
-/// line; None when it is not on the safe PATH or failed (the assembled line is used then).
+/// The line the spec's `uname -a` printed, when it ran and printed one line; None when it did not
+/// run (not installed, --root) or failed: the assembled line is used then, and a note says why.
 fn uname_program(ctx: &Ctx, out: &mut Output) -> Option<String> {
-    let argv = ["uname", "-a"];
-    let res = ctx.run(&argv);
+    let res = out.ran("uname")?;
     let line = res.stdout.trim_end_matches('\n');
-    if !res.success() || line.is_empty() || line.contains('\n') {
-        if !res.missing {
-            if let Some(p) = super::command_problem(&argv, &res) {
-                out.notes
-                    .push(format!("{p}; the uname -a line is assembled from uname(2)"));
-            }
-        }
-        return None;
+    if res.success() && !line.is_empty() && !line.contains('\n') {
+        return Some(line.to_string());
     }
-    let line = line.to_string();
-    let owned: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
-    out.artifacts.push(super::command_artifact(
-        crate::collect::spec::artifact_name_for(&owned),
-        &owned,
-        &res,
-    ));
-    Some(line)
+    if !res.missing {
+        let problem = super::command_problem(&ctx.argv_of("uname"), res)
+            .unwrap_or_else(|| "`uname -a` printed no single line".into());
+        out.notes.push(format!(
+            "{problem}; the uname -a line is assembled from uname(2)"
+        ));
+    }
+    None
 }
 
 /// The live system's uname(2), which also knows the machine on kernels without /proc/sys/kernel/arch.
@@ -149,78 +172,6 @@ fn fill_from_uname(info: &mut KernelInfo) {
     info.release = u.release;
     info.version = u.version;
     info.machine = u.machine;
-}
-
-pub struct Distro;
-
-/// os-release(5): KEY=value lines, values optionally quoted with shell-style escapes.
-pub fn parse_os_release(text: &str) -> BTreeMap<String, String> {
-    let mut fields = BTreeMap::new();
-    for line in text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-    {
-        let Some((k, v)) = line.split_once('=') else {
-            continue;
-        };
-        let v = v.trim();
-        let v = if v.len() >= 2
-            && (v.starts_with('"') && v.ends_with('"') || v.starts_with('\'') && v.ends_with('\''))
-        {
-            let inner = &v[1..v.len() - 1];
-            let mut s = String::new();
-            let mut chars = inner.chars();
-            while let Some(c) = chars.next() {
-                if c == '\\' {
-                    if let Some(n) = chars.next() {
-                        s.push(n);
-                    }
-                } else {
-                    s.push(c);
-                }
-            }
-            s
-        } else {
-            v.to_string()
-        };
-        fields.insert(k.trim().to_string(), v);
-    }
-    fields
-}
-
-impl Builtin for Distro {
-    fn name(&self) -> &'static str {
-        "distro"
-    }
-
-    fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
-        let mut refused = false;
-        for path in ["/etc/os-release", "/usr/lib/os-release"] {
-            match ctx.read_kept(path, out) {
-                Ok(raw) => {
-                    let fields = parse_os_release(&raw);
-                    out.data.push(Data::Distro(DistroData {
-                        source: path.into(),
-                        raw,
-                        fields,
-                    }));
-                    return Ok(());
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                // Refused (a link to a never-read file, a FIFO, ...) or unreadable: say so.
-                Err(e) => {
-                    out.notes.push(format!("{path}: {e}"));
-                    refused = true;
-                }
-            }
-        }
-        Err(Stop::Skipped(if refused {
-            "neither /etc/os-release nor /usr/lib/os-release could be read".into()
-        } else {
-            "neither /etc/os-release nor /usr/lib/os-release exists".into()
-        }))
-    }
 }
 
 #[cfg(test)]
@@ -235,15 +186,5 @@ mod tests {
         assert!(t[0].starts_with("W (bit 9)"));
         assert!(t[1].starts_with("O (bit 12)"));
         assert_eq!(t[2], "unknown bits 0x10000000000");
-    }
-
-    #[test]
-    fn os_release_quotes() {
-        let f =
-            parse_os_release("NAME=\"Debian GNU/Linux\"\nID=debian\n# c\nX='a b'\nY=\"q\\\"x\"\n");
-        assert_eq!(f["NAME"], "Debian GNU/Linux");
-        assert_eq!(f["ID"], "debian");
-        assert_eq!(f["X"], "a b");
-        assert_eq!(f["Y"], "q\"x");
     }
 }

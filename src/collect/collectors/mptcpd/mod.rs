@@ -1,9 +1,14 @@
 //! mptcpd, the MPTCP path-manager daemon: installed/version, the mptcp.service state, the `[core]` keys
-//! of mptcpd.conf, the plugins present, the last journal lines, and whether `mptcpize` exists.
+//! of mptcpd.conf, the plugins present, the last journal lines, and whether `mptcpize` exists. The
+//! spec's commands are deferred: they run only when the mptcpd binary was found, and its version is
+//! asked from wherever it was found.
+
+pub mod present;
+pub mod unit;
 
 use super::mptcpd_unit::{self, UNIT, UNIT_DIRS};
 use super::{Builtin, Ctx, Output, Result, Stop};
-use crate::report::{Data, Mptcpd as MptcpdData};
+use crate::report::{Data, Entry, Facts, Mptcpd as MptcpdData, Section};
 use std::collections::BTreeMap;
 
 pub struct Mptcpd;
@@ -125,6 +130,20 @@ impl Builtin for Mptcpd {
         true
     }
 
+    fn facts(&self) -> Option<Facts> {
+        Some(Facts::Mptcpd)
+    }
+
+    fn present(&self, section: &Section) -> Vec<Entry> {
+        match section.data.iter().find_map(|d| match d {
+            Data::Mptcpd(m) => Some(m),
+            _ => None,
+        }) {
+            Some(m) => super::mptcpd_present::present(m),
+            None => Vec::new(),
+        }
+    }
+
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
         let fs = ctx.fs();
         let runner = &ctx.env.runner;
@@ -142,34 +161,17 @@ impl Builtin for Mptcpd {
         d.mptcpize = runner.has("mptcpize");
         if ctx.env.live() && d.installed {
             // Independent queries (journalctl can take tens of milliseconds): all at once.
-            const IS_ACTIVE: &[&str] = &["systemctl", "is-active", "mptcp.service"];
-            const SHOW: &[&str] = &[
-                "systemctl",
-                "show",
-                "mptcp.service",
-                "-p",
-                "ActiveState,SubState,ExecMainStatus",
-            ];
-            const JOURNAL: &[&str] = &[
-                "journalctl",
-                "-u",
-                "mptcp.service",
-                "-n",
-                "200",
-                "--no-pager",
-                "-o",
-                "short-iso",
-            ];
             let bin = d.binary.clone().unwrap_or_default();
-            let version: [&str; 2] = [bin.as_str(), "--version"];
-            let mut argvs: Vec<&[&str]> = vec![&version];
-            if runner.has("systemctl") {
-                argvs.extend([IS_ACTIVE, SHOW]);
-            }
-            if runner.has("journalctl") {
-                argvs.push(JOURNAL);
-            }
-            let results = ctx.run_kept_all(&argvs, out);
+            let binary: [&str; 1] = [bin.as_str()];
+            let fill: [(&str, &[&str]); 1] = [("binary", &binary)];
+            let mut runs: Vec<super::Run> = vec![("version", &fill)];
+            runs.extend(
+                ["is_active", "show", "journal"]
+                    .into_iter()
+                    .filter(|id| ctx.can_run(id))
+                    .map(|id| (id, &[][..])),
+            );
+            let results = ctx.run_declared_all(&runs, out);
             if results[0].success() {
                 d.version = results[0]
                     .stdout
@@ -177,9 +179,9 @@ impl Builtin for Mptcpd {
                     .next()
                     .map(|l| l.trim().to_string());
             }
-            if let Some(a) = argvs
+            if let Some(a) = runs
                 .iter()
-                .position(|a| *a == IS_ACTIVE)
+                .position(|(id, _)| *id == "is_active")
                 .map(|i| &results[i])
             {
                 let state = a.stdout.trim();

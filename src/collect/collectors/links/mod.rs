@@ -8,6 +8,9 @@
 //! fallback for the tool's own namespace, and only when it demonstrably shows the same device (same
 //! index and hardware address), because /sys/class/net shows the namespace that mounted sysfs.
 
+pub mod present;
+pub mod text;
+
 use super::endpoints::netlink_artifact;
 use super::links_text::{self, LinkRaw};
 use super::{command_problem, Builtin, Ctx, Output, Result, Stop};
@@ -16,9 +19,12 @@ use crate::netlink::ethtool::{Ethtool, Features};
 use crate::netlink::link_stats::{decode_link_extra, link_bodies};
 use crate::netlink::rtnl::{LinkMsg, RtSocket};
 use crate::netlink::PmError;
-use crate::report::{Data, LinkCounters, LinkDetail, Offloads};
+use crate::report::{Data, Entry, Facts, LinkCounters, LinkDetail, Offloads, Section};
 
 pub struct Links;
+
+/// The spec's `ethtool -k {interface}`, run for each interface on kernels without ethtool netlink.
+const ETHTOOL: &str = "ethtool";
 
 const OPERSTATES: [&str; 7] = [
     "UNKNOWN",
@@ -29,17 +35,6 @@ const OPERSTATES: [&str; 7] = [
     "DORMANT",
     "UP",
 ];
-
-fn needs_kernel(ctx: &Ctx) -> std::result::Result<(), String> {
-    if ctx.env.native() {
-        Ok(())
-    } else {
-        Err(
-            "needs the running kernel (route and ethtool netlink), not --root or recorded outputs"
-                .into(),
-        )
-    }
-}
 
 /// Offloads from ethtool netlink: what is on, and what is off but could be turned on.
 pub fn offloads_from(f: &Features) -> Offloads {
@@ -113,10 +108,14 @@ fn from_sysfs(ctx: &Ctx, l: &LinkMsg) -> (Option<String>, Option<String>) {
     )
 }
 
-/// `ethtool -k IF` (kernels without the ethtool netlink family), kept as an artifact and parsed.
+/// The spec's `ethtool -k IF` (kernels without the ethtool netlink family), kept as an artifact and
+/// parsed.
 fn offloads_from_command(ctx: &Ctx, name: &str, out: &mut Output) -> (Option<Offloads>, String) {
-    let argv = ["ethtool", "-k", name];
-    let res = ctx.run_kept(&argv, out);
+    let res = ctx.run_declared(ETHTOOL, &[("interface", &[name])], out);
+    let mut argv = ctx.argv_of(ETHTOOL);
+    if let Some(last) = argv.last_mut() {
+        *last = name;
+    }
     match command_problem(&argv, &res) {
         Some(p) => (None, p),
         None => (
@@ -131,18 +130,29 @@ impl Builtin for Links {
         "links"
     }
 
-    fn applies(&self, ctx: &Ctx) -> std::result::Result<(), String> {
-        needs_kernel(ctx)
+    fn facts(&self) -> Option<Facts> {
+        Some(Facts::Links)
     }
 
+    fn present(&self, section: &Section) -> Vec<Entry> {
+        let Some(links) = section.data.iter().find_map(|d| match d {
+            Data::Links(l) => Some(l),
+            _ => None,
+        }) else {
+            return Vec::new();
+        };
+        super::links_present::present(links, section.artifacts.first().map(|a| a.name.as_str()))
+    }
+
+    /// Needs the running kernel (the spec's `running_kernel` trigger): netlink would describe this
+    /// host, not the one recorded.
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
-        needs_kernel(ctx).map_err(Stop::Skipped)?;
         let bodies = RtSocket::open()
             .and_then(|mut s| link_bodies(&mut s))
             .map_err(|e| Stop::Failed(format!("route netlink link dump: {e}")))?;
         let mut ethtool = match Ethtool::open() {
             Ok(e) => Ok(e),
-            Err(PmError::FamilyMissing) => Err(if ctx.env.runner.has("ethtool") {
+            Err(PmError::FamilyMissing) => Err(if ctx.can_run(ETHTOOL) {
                 "no ethtool netlink family (kernel before 5.6?): offloads from `ethtool -k`, no speed".to_string()
             } else {
                 "no ethtool netlink family (kernel before 5.6?) and no ethtool program: no speed or offloads".to_string()
@@ -259,9 +269,15 @@ mod tests {
             1.0,
         )
         .unwrap();
+        let spec = crate::collect::spec::load_all(&[])
+            .unwrap()
+            .into_iter()
+            .find(|s| s.name == "links")
+            .unwrap();
         let ctx = Ctx {
             env: &env,
             netns: None,
+            spec: Some(&spec),
         };
         let mut out = Output::default();
         let (o, how) = offloads_from_command(&ctx, "eth1", &mut out);
@@ -279,9 +295,8 @@ mod tests {
         let (none, why) = offloads_from_command(&ctx, "eth2", &mut out);
         assert!(none.is_none() && why.contains("ethtool -k eth2"), "{why}");
         // Under recorded outputs the collector itself does not run: netlink would describe this host.
-        assert!(Links
-            .applies(&ctx)
-            .unwrap_err()
+        assert!(crate::collect::engine::would_skip(&spec, &ctx)
+            .unwrap()
             .contains("recorded outputs"));
     }
 }

@@ -1,17 +1,16 @@
 //! What the shell script printed, kept raw for maintainers used to iproute2's own output: `ip mptcp
 //! endpoint show` and `ip mptcp limits show` of the installed iproute2 (6.1, for instance, shows
-//! implicit/laminar as rawflags). Both run in one `ip -force -batch -` process, one program start
-//! instead of two, and the output is split back per command.
+//! implicit/laminar as rawflags). Both run in the spec's one `ip -force -batch -` process, one program
+//! start instead of two; this splits its output back per command.
 
 use super::{command_artifact, Builtin, Ctx, Output, Result};
 use crate::report::Artifact;
-use crate::sys::runner::CommandRequest;
 use crate::sys::CommandOutput;
 
 pub struct IpMptcp;
 
-pub const ARGV: &[&str] = &["ip", "-force", "-batch", "-"];
-const LINES: [&str; 2] = ["mptcp endpoint show", "mptcp limits show"];
+/// The spec's batch command: its stdin holds the two lines, endpoints then limits.
+const BATCH: &str = "batch";
 
 /// One command's share of a batch run.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -26,7 +25,7 @@ fn is_limits_line(l: &str) -> bool {
     l.starts_with("add_addr_accepted ") || l.starts_with("subflows ")
 }
 
-/// Splits the batch of `LINES` back into the endpoint and limits outputs. iproute2 writes
+/// Splits the batch of two lines (endpoints, limits) back into the endpoint and limits outputs. iproute2 writes
 /// `Command failed -:N` after the error of line N and goes on (`-force`); some errors (an unknown
 /// family, a usage error) end the whole process instead, without that line.
 pub fn split(res: &CommandOutput) -> [Part; 2] {
@@ -95,17 +94,33 @@ impl Builtin for IpMptcp {
     }
 
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
-        let env = ctx.env;
-        let mut req = CommandRequest::new(ARGV, env.timeout, env.cap);
-        req.stdin = Some(LINES.map(|l| format!("{l}\n")).concat().into_bytes());
-        let res = env.runner.run(&req);
-        let argv: Vec<String> = ARGV.iter().map(|s| s.to_string()).collect();
+        let Some(c) = ctx.spec.and_then(|s| s.command(BATCH)) else {
+            out.notes
+                .push("the spec declares no `batch` command: nothing to split".into());
+            return Ok(());
+        };
+        let lines: Vec<&str> = c.stdin.iter().flat_map(|s| s.lines()).collect();
+        let Some(res) = out.ran(BATCH).cloned() else {
+            // Not run: the engine said why (not installed, --root).
+            return Ok(());
+        };
+        if lines.len() != 2 {
+            out.notes.push(format!(
+                "`{}`: {} lines on stdin, not the two (endpoints, limits) it splits: kept whole",
+                c.argv.join(" "),
+                lines.len()
+            ));
+            return Ok(());
+        }
+        // The split outputs replace the batch's own.
+        let batch = c.artifact_name();
+        out.artifacts.retain(|a| a.name != batch);
         if res.exit_code.is_none() && !res.timed_out && !res.missing {
             out.notes
                 .push("`ip -force -batch -` gave no result (not recorded, or killed)".into());
         }
-        for (line, part) in LINES.iter().zip(split(&res)) {
-            let mut words = vec!["ip"];
+        for (line, part) in lines.iter().zip(split(&res)) {
+            let mut words = vec![c.argv[0].as_str()];
             words.extend(line.split_whitespace());
             let name = crate::collect::spec::artifact_name_for(&words);
             let one = CommandOutput {
@@ -128,7 +143,7 @@ impl Builtin for IpMptcp {
                     "`ip {line}` did not run: the batch stopped before it"
                 )),
             }
-            let mut art: Artifact = command_artifact(name, &argv, &one);
+            let mut art: Artifact = command_artifact(name, &c.argv, &one);
             if let crate::report::Source::Command { argv, .. } = &mut art.source {
                 argv.push(format!("<<< {line}"));
             }

@@ -3,30 +3,38 @@
 //! need an address on an up interface and a route out of it, so triage needs these.
 //!
 //! On the running system everything comes from one route-netlink socket (four dumps, no process), and
-//! the texts are rendered as iproute2 prints them. With recorded outputs (or if netlink fails) the
-//! same texts come from `ip` itself and the links are parsed from `ip addr show`.
+//! the texts are rendered as the spec's `ip` commands print them. With recorded outputs (or if netlink
+//! fails) the same texts come from those commands themselves and the links are parsed from
+//! `ip addr show`.
+
+pub mod present;
 
 use super::endpoints::netlink_artifact;
 use super::{command_problem, Builtin, Ctx, Output, Result};
 use crate::collect::convert::links::report_links;
 use crate::collect::rtnl_text::{self, Names};
 use crate::netlink::rtnl::{RtSocket, AF_INET, AF_INET6};
-use crate::report::{Artifact, Data, Interfaces, Link, Source};
+use crate::report::{Artifact, Data, Entry, Facts, Interfaces, Link, Section, Source};
 
 pub struct Routing;
 
 const CONF: &str = "/proc/sys/net/ipv4/conf";
 
-/// The iproute2 commands whose output the collector keeps, in archive order.
-const ADDR: &[&str] = &["ip", "addr", "show"];
-const ROUTES4: &[&str] = &["ip", "-4", "route", "show", "table", "all"];
-const ROUTES6: &[&str] = &["ip", "-6", "route", "show", "table", "all"];
-const RULES4: &[&str] = &["ip", "rule", "show"];
-const RULES6: &[&str] = &["ip", "-6", "rule", "show"];
-const COMMANDS: [&[&str]; 5] = [ADDR, ROUTES4, ROUTES6, RULES4, RULES6];
+/// The spec's iproute2 commands (ids), in archive order: addresses, IPv4 and IPv6 routes of all
+/// tables, IPv4 and IPv6 rules.
+const COMMANDS: [&str; 5] = ["addr", "routes4", "routes6", "rules4", "rules6"];
+
+/// The raw/ name of each of the `COMMANDS`' texts.
+fn artifact_names(ctx: &Ctx) -> Vec<String> {
+    COMMANDS
+        .iter()
+        .map(|id| crate::collect::spec::artifact_name_for(&ctx.argv_of(id)))
+        .collect()
+}
 
 /// Links, addresses, routes and rules over route netlink, rendered like the `COMMANDS`.
 fn native(
+    artifacts: &[String],
     names: &Names,
     ifs: &mut Interfaces,
     cap: usize,
@@ -69,17 +77,12 @@ fn native(
             crate::netlink::rtnl::DUMP_LIMIT
         ));
     }
-    Ok(COMMANDS
+    Ok(artifacts
         .iter()
         .zip(texts)
-        .map(|(argv, (what, text))| {
+        .map(|(name, (what, text))| {
             let original = text.len() as u64;
-            let mut art = netlink_artifact(
-                &crate::collect::spec::artifact_name_for(argv),
-                "rtnetlink",
-                what,
-                head(text, cap),
-            );
+            let mut art = netlink_artifact(name, "rtnetlink", what, head(text, cap));
             art.truncated = art.content.len() as u64 != original;
             art.original_size = original;
             art
@@ -99,7 +102,8 @@ fn head(mut text: String, cap: usize) -> String {
 /// The same from the `ip` commands (recorded outputs, or the fallback when netlink fails).
 fn from_commands(ctx: &Ctx, out: &mut Output, ifs: &mut Interfaces) {
     let kept = out.artifacts.len();
-    let res = ctx.run_kept_all(&COMMANDS, out);
+    let runs: Vec<super::Run> = COMMANDS.iter().map(|id| (*id, &[][..])).collect();
+    let res = ctx.run_declared_all(&runs, out);
     // A result with neither exit status nor timeout: not recorded (--commands-from) or killed.
     if res[0].exit_code.is_none() && !res[0].timed_out && !res[0].missing {
         out.artifacts.truncate(kept);
@@ -108,8 +112,8 @@ fn from_commands(ctx: &Ctx, out: &mut Output, ifs: &mut Interfaces) {
         );
         return;
     }
-    for (argv, r) in COMMANDS.iter().zip(&res) {
-        if let Some(p) = command_problem(argv, r) {
+    for (id, r) in COMMANDS.iter().zip(&res) {
+        if let Some(p) = command_problem(&ctx.argv_of(id), r) {
             out.notes.push(p);
         }
     }
@@ -199,6 +203,14 @@ impl Builtin for Routing {
         "routing"
     }
 
+    fn facts(&self) -> Option<Facts> {
+        Some(Facts::Interfaces)
+    }
+
+    fn present(&self, section: &Section) -> Vec<Entry> {
+        super::routing_present::present(section)
+    }
+
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
         let mut ifs = Interfaces::default();
         let fs = ctx.fs();
@@ -207,7 +219,13 @@ impl Builtin for Routing {
                 |p| fs.read_to_string(p).ok(),
                 |d| fs.list_dir(d).unwrap_or_default(),
             );
-            match native(&names, &mut ifs, ctx.env.cap, &mut out.notes) {
+            match native(
+                &artifact_names(ctx),
+                &names,
+                &mut ifs,
+                ctx.env.cap,
+                &mut out.notes,
+            ) {
                 Ok(arts) => out.artifacts.extend(arts),
                 Err(e) => {
                     out.notes.push(format!(

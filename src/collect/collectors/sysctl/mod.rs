@@ -2,7 +2,7 @@
 //! `sysctl net.mptcp`. Names are listed from the directory, never hard-coded, so new knobs appear.
 
 use super::{Builtin, Ctx, Output, Result, Stop};
-use crate::report::{Artifact, Data, Source, Sysctl as SysctlData};
+use crate::report::{Artifact, Data, Entry, Facts, Section, Source, Sysctl as SysctlData, View};
 use crate::views::formats::sysctl::render;
 
 pub struct Sysctl;
@@ -14,11 +14,27 @@ impl Builtin for Sysctl {
         "sysctl"
     }
 
-    fn applies(&self, ctx: &Ctx) -> std::result::Result<(), String> {
-        match ctx.fs().exists(DIR) {
-            true => Ok(()),
-            false => Err(format!("{DIR} does not exist: kernel without MPTCP")),
-        }
+    fn facts(&self) -> Option<Facts> {
+        Some(Facts::Sysctls)
+    }
+
+    fn present(&self, section: &Section) -> Vec<Entry> {
+        let Some(list) = section.data.iter().find_map(|d| match d {
+            Data::Sysctls(l) => Some(l),
+            _ => None,
+        }) else {
+            return Vec::new();
+        };
+        let facts = list
+            .iter()
+            .map(|s| (s.name.clone(), s.value.clone()))
+            .collect();
+        vec![
+            Entry::code(render(list))
+                .titled("sysctl net.mptcp")
+                .only(&[View::Text]),
+            Entry::facts("sysctls", facts),
+        ]
     }
 
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {

@@ -2,21 +2,27 @@
 //! makes, plus a TCP dump for the subflows), with `ss -ManiH`'s text rendered from the same data for
 //! the archive. Like the script's `ss -ManiH`, the request makes the kernel load mptcp_diag when it is
 //! a module; the report says when this run did. With `--no-system-changes` nothing is asked that
-//! would load a module. `ss -ManiH` is run instead when sock_diag cannot be asked (and for recorded
-//! outputs).
+//! would load a module. The spec's `ss -ManiH` is run instead when sock_diag cannot be asked (and
+//! for recorded outputs).
+
+pub mod diag_modules;
 
 use super::endpoints::netlink_artifact;
 use super::sockets_modules::{self as modules, ModState};
 use super::{Builtin, Ctx, Output, Result, Stop};
 use crate::collect::convert::sockets::collect_netns;
-use crate::collect::spec::artifact_name_for;
-use crate::report::{Data, MptcpSocket, SockDiagRun};
+use crate::report::{Body, Data, Entry, Facts, Format, MptcpSocket, Section, SockDiagRun, View};
 use crate::views::formats::ss::render_ss;
 use std::collections::BTreeMap;
 
 pub struct Sockets;
 
-pub const ARGV: &[&str] = &["ss", "-ManiH"];
+/// The spec's `ss -ManiH` (run only when sock_diag cannot be asked).
+const SS: &str = "ss";
+/// What sockets.toml's `ss -ManiH` is, for the report (`SockDiagRun::source`) and for the raw/ name
+/// the archive has always used for the sockets' text, whichever way they were asked.
+const SS_LINE: &str = "ss -ManiH";
+pub const ARTIFACT: &str = "ss_-ManiH.txt";
 
 /// What this run may ask, given the modules and --no-system-changes.
 struct Plan {
@@ -129,14 +135,14 @@ fn loaded_note(out: &mut Output, loaded: &[String], by: &str) {
     }
 }
 
-/// Runs `ss -ManiH` (or replays its recorded output) and parses it.
+/// Runs the spec's `ss -ManiH` (or replays its recorded output) and parses it.
 fn from_ss(ctx: &Ctx, out: &mut Output) -> Result {
-    if !ctx.env.runner.has(ARGV[0]) {
+    if !ctx.can_run(SS) {
         return Err(Stop::Skipped("ss is not installed".into()));
     }
     let before = modules::loaded(ctx.fs());
-    let res = ctx.run_kept(ARGV, out);
-    if let Some(problem) = super::command_problem(ARGV, &res) {
+    let res = ctx.run_declared(SS, &[], out);
+    if let Some(problem) = super::command_problem(&ctx.argv_of(SS), &res) {
         return Err(if res.missing {
             Stop::Skipped(problem)
         } else {
@@ -153,7 +159,7 @@ fn from_ss(ctx: &Ctx, out: &mut Output) -> Result {
     push_run(
         out,
         SockDiagRun {
-            source: ARGV.join(" "),
+            source: SS_LINE.into(),
             modules_loaded,
             subflows_missing: Some("subflows are not listed from `ss -ManiH` text".into()),
             ..SockDiagRun::default()
@@ -165,6 +171,27 @@ fn from_ss(ctx: &Ctx, out: &mut Output) -> Result {
 impl Builtin for Sockets {
     fn name(&self) -> &'static str {
         "sockets"
+    }
+
+    fn facts(&self) -> Option<Facts> {
+        Some(Facts::Sockets)
+    }
+
+    /// The sockets as `ss -ManiH` prints them (the artifact, not a copy): the views shorten it by
+    /// state and by the connections that matter.
+    fn present(&self, section: &Section) -> Vec<Entry> {
+        let Some(a) = section.artifacts.first() else {
+            return Vec::new();
+        };
+        vec![Entry::new(Body::Artifact {
+            name: a.name.clone(),
+            format: Format::Sockets,
+            marks: Vec::new(),
+        })
+        .when_empty("No MPTCP sockets.")
+        .counted_as("lines")
+        .all_in(Some(&a.name))
+        .only(&[View::Summary, View::Text])]
     }
 
     /// Not a program, but as slow as one on a busy host (the kernel's dumps of tens of thousands of
@@ -217,7 +244,7 @@ impl Builtin for Sockets {
             ));
         }
         out.artifacts.push(netlink_artifact(
-            &artifact_name_for(ARGV),
+            ARTIFACT,
             "sock_diag",
             "inet_diag MPTCP sockets, as `ss -ManiH` prints them",
             render_ss(&dump.sockets),
@@ -270,6 +297,7 @@ mod tests {
         plan(&Ctx {
             env: &env,
             netns: None,
+            spec: None,
         })
     }
 

@@ -1,12 +1,21 @@
 //! NetworkManager: installed/version/running, the global default and per-profile `mptcp-flags`
 //! (keyfiles read through an allowlist so secrets never leave the host; profiles without a keyfile asked
-//! from nmcli) and which profiles are active.
+//! from nmcli) and which profiles are active. The spec runs the independent queries; the builtin runs
+//! `nmcli --version` only when `NetworkManager --version` gave nothing, and asks nmcli for the flags of
+//! the profiles that have no keyfile, which only the profile list names.
+
+pub mod conf;
+pub mod flags;
+pub mod keyfile;
+pub mod present;
 
 use super::nm_conf::{self, ini_value, GlobalDefault};
 use super::nm_flags::{decode_mptcp_flags, flags_default};
 use super::nm_keyfile::{allowlisted_keyfile, is_profile_name, PROFILE_DIRS};
-use super::{Builtin, Ctx, Output, Result, Stop};
-use crate::report::{Artifact, Data, NetworkManager as NmData, NmConnection, Source};
+use super::{Builtin, Ctx, Output, Result};
+use crate::report::{
+    Artifact, Data, Entry, Facts, NetworkManager as NmData, NmConnection, Section, Source,
+};
 
 pub struct NetworkManager;
 
@@ -68,74 +77,49 @@ impl Builtin for NetworkManager {
         true
     }
 
+    fn facts(&self) -> Option<Facts> {
+        Some(Facts::NetworkManager)
+    }
+
+    fn present(&self, section: &Section) -> Vec<Entry> {
+        match section.data.iter().find_map(|d| match d {
+            Data::NetworkManager(nm) => Some(nm),
+            _ => None,
+        }) {
+            Some(nm) => super::nm_present::present(nm),
+            None => Vec::new(),
+        }
+    }
+
+    /// Runs when NetworkManager or nmcli is installed (the spec's triggers).
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
-        let fs = ctx.fs();
-        let runner = &ctx.env.runner;
-        let has_nm = runner.has("NetworkManager");
-        let has_nmcli = runner.has("nmcli");
         let mut nm = NmData {
-            installed: has_nm || has_nmcli || fs.exists("/usr/sbin/NetworkManager"),
+            installed: true,
             ..Default::default()
         };
-        if !nm.installed {
-            return Err(Stop::Skipped(
-                "NetworkManager is not installed (no /usr/sbin/NetworkManager, no nmcli)".into(),
-            ));
+        let answered = |out: &Output, id: &str| out.ran(id).filter(|r| r.success()).cloned();
+        let mut version = answered(out, "version");
+        if version.is_none() && ctx.env.live() && ctx.can_run("nmcli_version") {
+            version = Some(ctx.run_declared("nmcli_version", &[], out)).filter(|r| r.success());
         }
-        // The queries are independent and nmcli's go through D-Bus (tens of milliseconds each): all
-        // at once.
-        const NM_VERSION: &[&str] = &["NetworkManager", "--version"];
-        const NMCLI_VERSION: &[&str] = &["nmcli", "--version"];
-        const GENERAL: &[&str] = &["nmcli", "-t", "-f", "RUNNING,VERSION", "general"];
-        const PROFILES: &[&str] = &[
-            "nmcli",
-            "-t",
-            "-f",
-            "NAME,UUID,TYPE,DEVICE,ACTIVE",
-            "connection",
-            "show",
-        ];
-        const PRINT_CONFIG: &[&str] = &["NetworkManager", "--print-config"];
-        let mut argvs: Vec<&[&str]> = Vec::new();
-        if ctx.env.live() {
-            argvs.push(if has_nm { NM_VERSION } else { NMCLI_VERSION });
-            if has_nmcli {
-                argvs.extend([GENERAL, PROFILES]);
-            }
-            if has_nm {
-                argvs.push(PRINT_CONFIG);
-            }
-        }
-        let results = ctx.run_kept_all(&argvs, out);
-        let result = |argv: &[&str]| {
-            argvs
-                .iter()
-                .position(|a| *a == argv)
-                .map(|i| &results[i])
-                .filter(|r| r.success())
-        };
-        if let Some(ver) = result(NM_VERSION).or(result(NMCLI_VERSION)) {
+        if let Some(ver) = version {
             nm.version = ver.stdout.split_whitespace().last().map(str::to_string);
         }
-        if ctx.env.live() && has_nmcli {
-            match result(GENERAL) {
-                Some(g) => {
-                    let fields = nmcli_fields(g.stdout.lines().next().unwrap_or(""));
-                    nm.running = Some(fields[0].trim() == "running");
-                    if let Some(v) = fields.get(1).filter(|v| !v.is_empty()) {
-                        nm.version.get_or_insert_with(|| v.trim().to_string());
-                    }
+        match out.ran("general") {
+            Some(g) if g.success() => {
+                let fields = nmcli_fields(g.stdout.lines().next().unwrap_or(""));
+                nm.running = Some(fields[0].trim() == "running");
+                if let Some(v) = fields.get(1).filter(|v| !v.is_empty()) {
+                    nm.version.get_or_insert_with(|| v.trim().to_string());
                 }
-                None => nm.running = Some(false),
             }
+            Some(_) => nm.running = Some(false),
+            None => {}
         }
-        global_default(
-            ctx,
-            &mut nm,
-            result(PRINT_CONFIG).map(|r| r.stdout.as_str()),
-        );
+        let printed = answered(out, "config");
+        global_default(ctx, &mut nm, printed.as_ref().map(|r| r.stdout.as_str()));
         let mut conns = read_keyfiles(ctx, out, &mut nm);
-        if let Some(r) = result(PROFILES) {
+        if let Some(r) = answered(out, "profiles") {
             let rows: Vec<Vec<String>> = r.stdout.lines().map(nmcli_fields).collect();
             merge_nmcli(ctx, out, &mut conns, &rows);
         }
@@ -282,16 +266,8 @@ fn merge_nmcli(ctx: &Ctx, out: &mut Output, conns: &mut Vec<NmConnection>, rows:
     if ask.is_empty() {
         return;
     }
-    let mut argv = vec![
-        "nmcli",
-        "-t",
-        "-f",
-        "connection.uuid,connection.mptcp-flags",
-        "connection",
-        "show",
-    ];
-    argv.extend(ask.iter().map(String::as_str));
-    let r = ctx.run_kept(&argv, out);
+    let uuids: Vec<&str> = ask.iter().map(String::as_str).collect();
+    let r = ctx.run_declared("flags", &[("uuids", &uuids)], out);
     if r.success() {
         for (uuid, flags) in nmcli_flags_by_uuid(&r.stdout) {
             if let Some(c) = conns.iter_mut().find(|c| c.uuid.as_deref() == Some(&uuid)) {

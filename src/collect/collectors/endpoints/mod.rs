@@ -3,7 +3,7 @@
 
 use super::{Builtin, Ctx, Output, Result};
 use crate::netlink::PmError;
-use crate::report::{Artifact, Data, Source};
+use crate::report::{Artifact, Data, Entry, Facts, Section, Source, View};
 use crate::views::formats::iproute;
 
 pub struct Endpoints;
@@ -37,6 +37,33 @@ pub(crate) fn netlink_artifact(name: &str, family: &str, what: &str, content: St
 impl Builtin for Endpoints {
     fn name(&self) -> &'static str {
         "endpoints"
+    }
+
+    fn facts(&self) -> Option<Facts> {
+        Some(Facts::Endpoints)
+    }
+
+    fn present(&self, section: &Section) -> Vec<Entry> {
+        let Some(eps) = section.data.iter().find_map(|d| match d {
+            Data::Endpoints(e) => Some(e),
+            _ => None,
+        }) else {
+            return Vec::new();
+        };
+        let facts = eps
+            .iter()
+            .map(|e| {
+                let line = iproute::render_endpoints(std::slice::from_ref(e));
+                (format!("id {}", e.id), line.trim_end().to_string())
+            })
+            .collect();
+        vec![
+            Entry::code(iproute::render_endpoints(eps))
+                .titled("endpoints")
+                .when_empty("(none)")
+                .only(&[View::Text]),
+            Entry::facts("endpoints", facts),
+        ]
     }
 
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {

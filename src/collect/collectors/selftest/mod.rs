@@ -9,7 +9,7 @@
 //! "after" snapshot and event watch. `--no-system-changes` skips it.
 
 use super::{Builtin, Ctx, Output, Result, Stop};
-use crate::report::{Data, SelfTest, SelfTestResult};
+use crate::report::{Data, Entry, Facts, Section, SelfTest, SelfTestResult, View};
 use crate::sys::poll::{poll, PollFd};
 use crate::sys::socket::{interface_up, mptcp_info_flags, mptcp_stream, INFO_FLAG_FALLBACK};
 use rustix::net::{RecvFlags, SendFlags, SocketFlags};
@@ -129,6 +129,25 @@ fn lo_is_up() -> Option<bool> {
 impl Builtin for Selftest {
     fn name(&self) -> &'static str {
         "selftest"
+    }
+
+    fn facts(&self) -> Option<Facts> {
+        Some(Facts::SelfTest)
+    }
+
+    fn present(&self, section: &Section) -> Vec<Entry> {
+        section
+            .data
+            .iter()
+            .find_map(|d| match d {
+                Data::SelfTest(t) => Some(vec![Entry::text(format!(
+                    "{}: {} ({:.1} ms)",
+                    t.result, t.detail, t.duration_ms
+                ))
+                .only(&[View::Summary, View::Text])]),
+                _ => None,
+            })
+            .unwrap_or_default()
     }
 
     fn applies(&self, ctx: &Ctx) -> std::result::Result<(), String> {

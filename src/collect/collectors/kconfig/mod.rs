@@ -2,7 +2,7 @@
 //! /lib/modules/<release>/config; when none exists, what /proc/net/protocols and /proc/kallsyms show.
 
 use super::{Builtin, Ctx, Output, Result, Stop};
-use crate::report::{Data, KernelConfig as KernelConfigData};
+use crate::report::{Data, Entry, Facts, KernelConfig as KernelConfigData, Section, View};
 use std::collections::BTreeMap;
 use std::io::Read;
 
@@ -47,6 +47,26 @@ pub fn relevant_symbols(config: &str) -> BTreeMap<String, String> {
 impl Builtin for KernelConfig {
     fn name(&self) -> &'static str {
         "kconfig"
+    }
+
+    fn facts(&self) -> Option<Facts> {
+        Some(Facts::KernelConfig)
+    }
+
+    fn present(&self, section: &Section) -> Vec<Entry> {
+        let Some(k) = section.data.iter().find_map(|d| match d {
+            Data::KernelConfig(k) => Some(k),
+            _ => None,
+        }) else {
+            return Vec::new();
+        };
+        if k.symbols.is_empty() {
+            return Vec::new();
+        }
+        vec![Entry::code(config_lines(&k.symbols))
+            .titled(format!("Kernel config ({})", k.source))
+            .counted_as("symbols")
+            .only(&[View::Summary, View::Text])]
     }
 
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
@@ -126,9 +146,9 @@ pub fn gunzip(gz: &[u8]) -> Option<String> {
     Some(text)
 }
 
-fn found(out: &mut Output, source: &str, text: &str) {
-    let symbols = relevant_symbols(text);
-    let lines: String = symbols
+/// The symbols as a .config writes them: `CONFIG_X=y`, `# CONFIG_X is not set`.
+fn config_lines(symbols: &BTreeMap<String, String>) -> String {
+    symbols
         .iter()
         .map(|(k, v)| {
             if v == "not set" {
@@ -137,7 +157,12 @@ fn found(out: &mut Output, source: &str, text: &str) {
                 format!("{k}={v}\n")
             }
         })
-        .collect();
+        .collect()
+}
+
+fn found(out: &mut Output, source: &str, text: &str) {
+    let symbols = relevant_symbols(text);
+    let lines = config_lines(&symbols);
     out.artifacts.push(crate::report::Artifact {
         name: "kernel-config-mptcp.txt".into(),
         source: crate::report::Source::File {
