@@ -8,7 +8,7 @@ use super::gz::{GzTar, Sink};
 use flate2::Crc;
 use std::borrow::Cow;
 use std::io::{self, Write};
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 /// What goes into the archive at `path`.
 pub struct Entry<'a> {
@@ -50,16 +50,26 @@ impl<'a> Entry<'a> {
 const CHUNK: usize = 64 * 1024;
 
 /// The producer's end of the pipe. It sums what it sends (CRC-32, for the gzip trailer), so the
-/// compressing thread, the slower one, does not.
+/// compressing thread, the slower one, does not. Emptied chunks come back to be filled again
+/// (a fresh one each time would be fresh pages each time: tens of thousands of page faults for a
+/// report.json of tens of megabytes).
 struct ChunkWriter {
     tx: SyncSender<Vec<u8>>,
+    back: Receiver<Vec<u8>>,
     buf: Vec<u8>,
     crc: Crc,
 }
 
 impl ChunkWriter {
     fn send(&mut self) -> io::Result<()> {
-        let full = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+        let empty = match self.back.try_recv() {
+            Ok(mut v) => {
+                v.clear();
+                v
+            }
+            Err(_) => Vec::with_capacity(CHUNK),
+        };
+        let full = std::mem::replace(&mut self.buf, empty);
         self.crc.update(&full);
         self.tx
             .send(full)
@@ -85,11 +95,13 @@ impl Write for ChunkWriter {
 fn piped<S: Sink>(produce: &Producer, gz: &mut GzTar<S>) -> io::Result<u64> {
     std::thread::scope(|s| {
         let (tx, rx) = sync_channel(2);
+        let (back_tx, back) = std::sync::mpsc::channel();
         let producer = std::thread::Builder::new()
             .name("archive-member".into())
             .spawn_scoped(s, move || {
                 let mut w = ChunkWriter {
                     tx,
+                    back,
                     buf: Vec::with_capacity(CHUNK),
                     crc: Crc::new(),
                 };
@@ -105,6 +117,7 @@ fn piped<S: Sink>(produce: &Producer, gz: &mut GzTar<S>) -> io::Result<u64> {
             if written.is_err() {
                 break;
             }
+            let _ = back_tx.send(chunk);
         }
         // A writer that stopped early closes the pipe, which stops the producer too.
         drop(rx);

@@ -49,9 +49,11 @@ pub(crate) struct Layout {
     t: usize,
     t_len: usize,
     used: usize,
-    /// The tokens of the current batch, back to back, and where each ends (the last is current).
+    /// The tokens of the current batch, back to back, and where each ends (the last is current). A
+    /// batch holds at most `CHUNKS_MAX` chunks of text, so an end fits in 32 bits (at 10,000
+    /// connections this list is 200,000 entries long, held at the run's memory peak).
     text: String,
-    ends: Vec<usize>,
+    ends: Vec<u32>,
     pub(crate) out: String,
 }
 
@@ -90,7 +92,7 @@ impl Layout {
         self.t = 0;
         self.t_len = 0;
         self.used = 2;
-        self.ends.push(self.text.len());
+        self.ends.push(self.text.len() as u32);
     }
 
     pub(crate) fn put(&mut self, s: &str) {
@@ -109,7 +111,7 @@ impl Layout {
                 self.t_len += n;
                 self.text.push_str(s.get(..n).unwrap_or(s));
                 if let Some(e) = self.ends.last_mut() {
-                    *e = self.text.len();
+                    *e = self.text.len() as u32;
                 }
                 return;
             }
@@ -135,7 +137,7 @@ impl Layout {
         self.t += 2 + self.t_len + pad;
         self.t_len = 0;
         self.used = self.t + 2;
-        self.ends.push(self.text.len());
+        self.ends.push(self.text.len() as u32);
     }
 
     pub(crate) fn next(&mut self) {
@@ -176,6 +178,7 @@ impl Layout {
         };
         let mut start = 0;
         for &end in &self.ends {
+            let end = end as usize;
             let tok = &self.text[start..end];
             start = end;
             let c = &self.cols[f];
