@@ -26,16 +26,6 @@ pub struct Links;
 /// The spec's `ethtool -k {interface}`, run for each interface on kernels without ethtool netlink.
 const ETHTOOL: &str = "ethtool";
 
-const OPERSTATES: [&str; 7] = [
-    "UNKNOWN",
-    "NOTPRESENT",
-    "DOWN",
-    "LOWERLAYERDOWN",
-    "TESTING",
-    "DORMANT",
-    "UP",
-];
-
 /// Offloads from ethtool netlink: what is on, and what is off but could be turned on.
 pub fn offloads_from(f: &Features) -> Offloads {
     Offloads {
@@ -180,11 +170,7 @@ impl Builtin for Links {
                 name: l.name.clone(),
                 index: l.index,
                 kind: l.info_kind.clone(),
-                operstate: l.operstate.map(|s| {
-                    OPERSTATES
-                        .get(s as usize)
-                        .map_or(format!("state {s:#x}"), |s| s.to_string())
-                }),
+                operstate: l.operstate.map(crate::collect::rtnl_text::operstate),
                 mtu: l.mtu,
                 qdisc: l.qdisc.clone(),
                 bus: extra.parent_bus.clone(),
