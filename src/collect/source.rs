@@ -110,16 +110,11 @@ pub fn environment(source: &Source, timeout: f64) -> Result<Env> {
         pm,
         timeout: Duration::from_secs_f64(timeout),
         cap: 4 << 20,
-        privileged: privileged(),
+        privileged: crate::sys::caps::privileged(),
         source: source.clone(),
         read_only: false,
         kconfig: Default::default(),
     })
-}
-
-/// Whether this process may do everything (root, or at least CAP_NET_ADMIN and CAP_SYS_ADMIN).
-pub fn privileged() -> bool {
-    crate::sys::caps::privileged()
 }
 
 #[cfg(test)]
