@@ -5,7 +5,7 @@
 //! interval, so the sampler never takes more than 5% of a CPU.
 
 use super::sample_round::NsState;
-use crate::collect::collectors::sockets::diag_modules::{self, ModState};
+use crate::collect::collectors::sockets::diag_modules;
 use crate::collect::collectors::Ctx;
 use crate::report::Samples;
 use crate::sys::clock::thread_cpu;
@@ -17,28 +17,19 @@ use std::time::{Duration, Instant};
 /// `--sample-interval` when not given.
 pub const DEFAULT_INTERVAL_MS: u64 = 100;
 
-/// Whether a kernel module is there without loading it: loaded, built in (modules.builtin), or `y` in
-/// the kernel config.
-fn module_ready(ctx: &Ctx, module: (&str, &str)) -> Result<(), String> {
-    let kconfig = ctx.kernel_config_text().map(|(_, t)| t.as_str());
-    match diag_modules::state(ctx.fs(), kconfig, module) {
-        s if s.safe() => Ok(()),
-        ModState::Module => Err(format!(
-            "{} is a module that is not loaded, and asking would load it",
-            module.0
-        )),
-        ModState::Absent => Err(format!("the kernel is built without {}", module.1)),
-        _ => Err(format!(
-            "cannot tell whether {} is built in (no kernel config), and asking could load it",
-            module.0
-        )),
-    }
-}
-
-/// Whether TCP sock_diag answers without loading a module (inet_diag and tcp_diag present).
+/// Whether TCP sock_diag answers without loading a module (inet_diag and tcp_diag present): one
+/// reading of the module states, the kernel config only when they do not tell.
 pub fn tcp_diag_available(ctx: &Ctx) -> Result<(), String> {
-    for module in [diag_modules::INET_DIAG, diag_modules::TCP_DIAG] {
-        module_ready(ctx, module).map_err(|why| format!("subflows not sampled: {why}"))?;
+    let [inet, tcp, _] = diag_modules::states(ctx.fs(), || {
+        ctx.kernel_config_text().map(|(_, t)| t.as_str())
+    });
+    for (state, module) in [
+        (inet, diag_modules::INET_DIAG),
+        (tcp, diag_modules::TCP_DIAG),
+    ] {
+        if let Some(why) = diag_modules::why_not(state, module).filter(|_| !state.safe()) {
+            return Err(format!("subflows not sampled: {why}"));
+        }
     }
     Ok(())
 }

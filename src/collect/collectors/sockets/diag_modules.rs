@@ -62,11 +62,6 @@ pub fn states<'a>(fs: &Fs, kconfig: impl FnOnce() -> Option<&'a str>) -> [ModSta
     })
 }
 
-/// The state of module `name` (config symbol `symbol`); `kconfig` is the kernel config text if found.
-pub fn state(fs: &Fs, kconfig: Option<&str>, m: (&str, &str)) -> ModState {
-    state_from(fs, m, &loaded(fs), &mut None, &mut || kconfig)
-}
-
 fn state_from<'a>(
     fs: &Fs,
     (name, symbol): (&str, &str),
@@ -157,6 +152,11 @@ mod tests {
         }
         let fs = Fs::new(d.path());
         (d, fs)
+    }
+
+    /// One module's state, read alone.
+    fn state(fs: &Fs, kconfig: Option<&str>, m: (&str, &str)) -> ModState {
+        state_from(fs, m, &loaded(fs), &mut None, &mut || kconfig)
     }
 
     const MODS: &str = "tcp_diag 12288 0 - Live 0x0\ninet_diag 28672 1 tcp_diag, Live 0x0\n";
