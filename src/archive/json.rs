@@ -143,7 +143,7 @@ mod tests {
         let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
         let socket = |i: usize| MptcpSocket {
             state: "ESTAB".into(),
-            local: format!("10.0.0.1:{}", 1000 + i),
+            local: format!("10.0.0.1:{}", 1000 + i).into(),
             peer: "[2001:db8::1]:443".into(),
             inode: Some(i as u32),
             mptcp: Some(MptcpInfo {
@@ -154,7 +154,7 @@ mod tests {
             }),
             subflows: vec![Subflow {
                 state: "ESTAB".into(),
-                local: format!("10.0.0.1:{}", 1000 + i),
+                local: format!("10.0.0.1:{}", 1000 + i).into(),
                 peer: "[2001:db8::1]:443".into(),
                 dev: Some("eth0".into()),
                 token_loc: Some(i as u32),

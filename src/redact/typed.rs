@@ -348,8 +348,8 @@ impl Redact for MptcpSocket {
             mptcp: _,
             subflows,
         } = self;
-        v.text(local);
-        v.text(peer);
+        short_text(v, local);
+        short_text(v, peer);
         v.texts(info.values_mut());
         subflows.visit(v);
     }
@@ -376,8 +376,18 @@ impl Redact for Subflow {
             map_datalen: _,
             tcp: _,
         } = self;
-        v.text(local);
-        v.text(peer);
+        short_text(v, local);
+        short_text(v, peer);
+    }
+}
+
+/// A socket's short text field (`addr:port`) as free text: visited as a String, stored back only
+/// when rewritten.
+fn short_text<V: Visitor>(v: &mut V, s: &mut CompactString) {
+    let mut t = s.to_string();
+    v.text(&mut t);
+    if t != *s {
+        *s = t.into();
     }
 }
 

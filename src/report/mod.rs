@@ -9,6 +9,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+/// A short string kept inline (up to 24 bytes: a state name, `addr:port`, an interface name), so
+/// that tens of thousands of sockets and subflows do not cost one heap allocation per field; it
+/// serializes as a plain string.
+pub use compact_str::CompactString;
+
 pub mod artifact;
 pub mod endpoint;
 pub mod event;
@@ -409,12 +414,15 @@ pub struct Counter {
 /// TCP subflows (absent when the sockets were parsed from `ss -ManiH` text).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct MptcpSocket {
-    pub state: String,
+    #[schemars(with = "String")]
+    pub state: CompactString,
     pub recv_q: u64,
     pub send_q: u64,
     /// `addr:port` as `ss -n` prints it (`[v6]:port`, `*:port`, `addr%dev:port` when bound to a device).
-    pub local: String,
-    pub peer: String,
+    #[schemars(with = "String")]
+    pub local: CompactString,
+    #[schemars(with = "String")]
+    pub peer: CompactString,
     /// key:value fields of the info line (subflows, token, ...) of a socket parsed from `ss -ManiH`
     /// text; bare words map to "". Empty for sockets asked natively: their `mptcp` has the fields.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -501,17 +509,21 @@ impl MptcpInfo {
 /// One TCP subflow of an MPTCP connection (a TCP socket whose ULP is "mptcp"), from sock_diag.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Subflow {
-    pub state: String,
+    #[schemars(with = "String")]
+    pub state: CompactString,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub recv_q: u64,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub send_q: u64,
     /// `addr:port` as `ss -n` prints it.
-    pub local: String,
-    pub peer: String,
+    #[schemars(with = "String")]
+    pub local: CompactString,
+    #[schemars(with = "String")]
+    pub peer: CompactString,
     /// The interface the subflow is bound to, else the one holding its local address (None: unknown).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dev: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub dev: Option<CompactString>,
     /// MPTCP_SUBFLOW_ATTR_*; None when the kernel did not send them (a listener has none; the
     /// sequence fields relwrite_seq..map_datalen are sent only to CAP_NET_ADMIN).
     #[serde(default, skip_serializing_if = "Option::is_none")]

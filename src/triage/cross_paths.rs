@@ -22,7 +22,7 @@ fn mptcp_listeners(sv: &Party) -> Option<Vec<String>> {
         sv.r.sockets(sv.ns)?
             .iter()
             .filter(|s| s.state == "LISTEN")
-            .map(|s| s.local.clone())
+            .map(|s| s.local.to_string())
             .collect(),
     )
 }

@@ -113,9 +113,9 @@ pub fn sockets(lines: &[(&str, &str, &str)]) -> Section {
             lines
                 .iter()
                 .map(|(state, local, peer)| MptcpSocket {
-                    state: state.to_string(),
-                    local: local.to_string(),
-                    peer: peer.to_string(),
+                    state: (*state).into(),
+                    local: (*local).into(),
+                    peer: (*peer).into(),
                     ..Default::default()
                 })
                 .collect(),

@@ -7,7 +7,7 @@ use super::info::{mptcp_info, tcp_info};
 use crate::netlink::rtnl::RtSocket;
 use crate::netlink::sock_diag::*;
 use crate::netlink::socket::{describe_errno, NlError, Stats};
-use crate::report::{MptcpSocket, Subflow};
+use crate::report::{CompactString, MptcpSocket, Subflow};
 use crate::views::formats::ss::{addr_text, state_name};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -102,9 +102,9 @@ impl Links {
     }
 
     /// The interface a subflow uses: the bound device, else the one holding its local address.
-    fn of(&self, index: u32, addr: IpAddr) -> Option<String> {
+    fn of(&self, index: u32, addr: IpAddr) -> Option<CompactString> {
         if index != 0 {
-            return Some(self.name(index));
+            return Some(self.name(index).into());
         }
         let addr = match addr {
             IpAddr::V6(a) => a.to_ipv4_mapped().map_or(addr, IpAddr::V4),
@@ -113,11 +113,11 @@ impl Links {
         self.by_addr
             .get(&addr)
             .and_then(|i| self.names.get(i))
-            .cloned()
+            .map(|n| n.as_str().into())
     }
 }
 
-fn ends(m: &DiagMsg, links: &Links) -> (String, String) {
+fn ends(m: &DiagMsg, links: &Links) -> (CompactString, CompactString) {
     let v6only = m.v6only().unwrap_or(false);
     let dev = (m.ifindex != 0).then(|| links.name(m.ifindex));
     (
@@ -174,14 +174,15 @@ enum Owner {
     Unknown,
 }
 
-/// The MPTCP sockets, in the order `ss -ManiH` lists them; Err when the AF_INET dump fails.
+/// The MPTCP sockets, in the order `ss -ManiH` lists them, and where each one's subflows belong;
+/// Err when the AF_INET dump fails.
 fn mptcp_sockets(
     links: &Links,
     notes: &mut Vec<String>,
-) -> Result<Vec<(Owner, MptcpSocket)>, DiagError> {
+) -> Result<(Vec<Owner>, Vec<MptcpSocket>), DiagError> {
     let mut sock =
         DiagSocket::open().map_err(|e| io_error("opening a NETLINK_SOCK_DIAG socket", e))?;
-    let mut out = Vec::new();
+    let (mut owners, mut out) = (Vec::new(), Vec::new());
     for (i, (family, fname)) in FAMILIES.into_iter().enumerate() {
         let req = Request {
             family,
@@ -202,7 +203,8 @@ fn mptcp_sockets(
                 Some(t) if t != 0 => Owner::Token(t),
                 _ => Owner::Unknown,
             };
-            out.push((owner, s));
+            owners.push(owner);
+            out.push(s);
         });
         match res {
             Ok(st) => note_stats(notes, &what, st, malformed),
@@ -210,14 +212,16 @@ fn mptcp_sockets(
             Err(e) => notes.push(nl_error(&what, e).to_string()),
         }
     }
-    Ok(out)
+    Ok((owners, out))
 }
 
-/// The TCP sockets whose ULP is mptcp, with where each belongs.
+/// The TCP sockets whose ULP is mptcp, with where each belongs. Each subflow comes in the
+/// allocation its connection keeps it in (a list of one), so grouping moves it there without
+/// holding every subflow twice.
 fn tcp_subflows(
     links: &Links,
     notes: &mut Vec<String>,
-) -> Result<Vec<(Owner, Subflow)>, DiagError> {
+) -> Result<Vec<(Owner, Vec<Subflow>)>, DiagError> {
     let mut sock =
         DiagSocket::open().map_err(|e| io_error("opening a NETLINK_SOCK_DIAG socket", e))?;
     let mut out = Vec::new();
@@ -246,7 +250,7 @@ fn tcp_subflows(
                     Some(t) => Owner::Token(t),
                     None => Owner::Unknown,
                 };
-                out.push((owner, sf));
+                out.push((owner, vec![sf]));
             })
             .map_err(|e| nl_error(&what, e))?;
         note_stats(notes, &what, st, malformed);
@@ -280,31 +284,35 @@ pub fn collect_netns(subflows: bool) -> Result<SocketDump, DiagError> {
         });
         (socks, tcp)
     });
-    let socks = socks?;
+    let (owners, sockets) = socks?;
     out.notes.extend(tcp_notes);
-    let mut index: HashMap<Owner, usize> = HashMap::with_capacity(socks.len());
-    for (i, (owner, _)) in socks.iter().enumerate() {
-        if *owner != Owner::Unknown {
-            index.insert(*owner, i);
+    let mut index: HashMap<Owner, usize> = HashMap::with_capacity(owners.len());
+    for (i, owner) in owners.into_iter().enumerate() {
+        if owner != Owner::Unknown {
+            index.insert(owner, i);
         }
     }
-    // In place: the (owner, socket) buffer becomes the sockets' buffer (no second copy).
-    out.sockets = socks.into_iter().map(|(_, s)| s).collect();
+    out.sockets = sockets;
     match tcp {
         None => {}
         Some(Err(e)) => out.subflows_missing = Some(format!("subflows not listed: {e}")),
         Some(Ok(subs)) => {
             let mut tokenless = 0usize;
-            for (owner, sf) in subs {
+            for (owner, one) in subs {
                 tokenless += (owner == Owner::Unknown) as usize;
                 match index.get(&owner) {
                     Some(&i) => {
-                        // Exactly as many as there are (a first push would reserve room for four).
                         let v = &mut out.sockets[i].subflows;
-                        v.reserve_exact(1);
-                        v.push(sf)
+                        if v.is_empty() {
+                            // The subflow's own allocation becomes the connection's list.
+                            *v = one;
+                        } else {
+                            // Exactly as many as there are (a push would reserve room for four).
+                            v.reserve_exact(one.len());
+                            v.extend(one);
+                        }
                     }
-                    None => out.unmatched.push(sf),
+                    None => out.unmatched.extend(one),
                 }
             }
             if tokenless > 0 {

@@ -3,7 +3,8 @@
 //! the way ss does it (sock_diag_layout).
 
 use super::ss_layout::{Layout, COL_ADDR, COL_RECVQ, COL_SENDQ, COL_STATE};
-use crate::report::{MptcpInfo, MptcpSocket};
+use crate::report::{CompactString, MptcpInfo, MptcpSocket};
+use std::fmt::Write;
 use std::net::{IpAddr, Ipv6Addr};
 
 /// ss's names for the TCP states (0..=11).
@@ -29,35 +30,54 @@ pub fn state_name(state: u8) -> &'static str {
 /// An IPv6 address as glibc's inet_ntop prints it: RFC 5952 compression, and the embedded IPv4
 /// form for ::a.b.c.d (not :: or ::1) and ::ffff:a.b.c.d.
 pub fn ntop6(a: &Ipv6Addr) -> String {
+    let mut s = String::new();
+    let _ = write_ntop6(&mut s, a);
+    s
+}
+
+/// `ntop6`, written into `out`.
+fn write_ntop6(out: &mut impl Write, a: &Ipv6Addr) -> std::fmt::Result {
     let w = a.segments();
     let o = a.octets();
     let zeros = w.iter().take_while(|&&x| x == 0).count();
-    let v4 = |prefix: &str| format!("{prefix}{}.{}.{}.{}", o[12], o[13], o[14], o[15]);
     if zeros == 6 || (zeros == 7 && w[7] != 1) {
-        return v4("::");
+        return write!(out, "::{}.{}.{}.{}", o[12], o[13], o[14], o[15]);
     }
     if zeros == 5 && w[5] == 0xffff {
-        return v4("::ffff:");
+        return write!(out, "::ffff:{}.{}.{}.{}", o[12], o[13], o[14], o[15]);
     }
-    a.to_string()
+    write!(out, "{a}")
 }
 
 /// `addr:port` as `ss -n` prints an endpoint: IPv6 in brackets, the IPv6 wildcard as `*` (unless the
-/// socket is v6only), `%dev` after the address of a bound socket, port 0 as `*`.
-pub fn addr_text(family: u8, ip: IpAddr, port: u16, dev: Option<&str>, v6only: bool) -> String {
-    let addr = match ip {
-        IpAddr::V4(a) if family == libc::AF_INET as u8 => a.to_string(),
-        IpAddr::V6(a) if !v6only && a.is_unspecified() => "*".to_string(),
-        IpAddr::V6(a) => format!("[{}]", ntop6(&a)),
-        IpAddr::V4(a) => format!("[{}]", ntop6(&a.to_ipv6_compatible())),
+/// socket is v6only), `%dev` after the address of a bound socket, port 0 as `*`. Built in place: most
+/// fit the inline room of a `CompactString`, so an endpoint costs no allocation.
+pub fn addr_text(
+    family: u8,
+    ip: IpAddr,
+    port: u16,
+    dev: Option<&str>,
+    v6only: bool,
+) -> CompactString {
+    let mut s = CompactString::default();
+    let _ = match ip {
+        IpAddr::V4(a) if family == libc::AF_INET as u8 => write!(s, "{a}"),
+        IpAddr::V6(a) if !v6only && a.is_unspecified() => write!(s, "*"),
+        IpAddr::V6(a) => write!(s, "[")
+            .and_then(|_| write_ntop6(&mut s, &a))
+            .and_then(|_| write!(s, "]")),
+        IpAddr::V4(a) => write!(s, "[")
+            .and_then(|_| write_ntop6(&mut s, &a.to_ipv6_compatible()))
+            .and_then(|_| write!(s, "]")),
     };
-    let dev = dev.map(|d| format!("%{d}")).unwrap_or_default();
-    let port = if port == 0 {
-        "*".to_string()
-    } else {
-        port.to_string()
+    if let Some(d) = dev {
+        let _ = write!(s, "%{d}");
+    }
+    let _ = match port {
+        0 => write!(s, ":*"),
+        p => write!(s, ":{p}"),
     };
-    format!("{addr}{dev}:{port}")
+    s
 }
 
 /// The `mptcp_info` fields iproute2 6.1's ss prints (only the non-zero ones), one piece per field
@@ -72,7 +92,6 @@ pub fn info_pieces(i: Option<&MptcpInfo>) -> Vec<String> {
 
 /// Calls `f` with each piece, built in `buf`.
 fn each_piece(i: &MptcpInfo, buf: &mut String, mut f: impl FnMut(&str)) {
-    use std::fmt::Write;
     let mut emit = |buf: &mut String, args: std::fmt::Arguments| {
         buf.clear();
         let _ = buf.write_fmt(args);
@@ -123,12 +142,22 @@ fn split_end(s: &str) -> (&str, &str) {
     }
 }
 
-/// Exactly what iproute2 6.1's `ss -ManiH` prints for these sockets.
+/// Exactly what iproute2 6.1's `ss -ManiH` prints for these sockets. The sockets are fed to ss's
+/// layout twice (see ss_layout): once to learn the widths, once to write.
 pub fn render_ss(sockets: &[MptcpSocket]) -> String {
-    use std::fmt::Write;
-    let mut l = Layout::new();
-    l.out.reserve(sockets.len() * 200);
     let mut piece = String::new();
+    let mut measured = Layout::measure();
+    feed(&mut measured, sockets, &mut piece);
+    // Room for the padding too (shrunk to fit at the end).
+    let size = measured.token_bytes() + measured.token_bytes() / 4;
+    let mut l = Layout::write(measured, size);
+    feed(&mut l, sockets, &mut piece);
+    l.out.shrink_to_fit();
+    l.out
+}
+
+/// Puts each socket's fields into the layout as ss does.
+fn feed(l: &mut Layout, sockets: &[MptcpSocket], piece: &mut String) {
     for s in sockets {
         l.set(0);
         l.put("mptcp");
@@ -139,7 +168,7 @@ pub fn render_ss(sockets: &[MptcpSocket]) -> String {
             l.set(col);
             piece.clear();
             let _ = write!(piece, "{:<6}", q as u32 as i32);
-            l.put(&piece);
+            l.put(piece);
         }
         l.set(COL_ADDR);
         for end in [&s.local, &s.peer] {
@@ -151,11 +180,10 @@ pub fn render_ss(sockets: &[MptcpSocket]) -> String {
         }
         l.put("\n\t");
         if let Some(i) = &s.mptcp {
-            each_piece(i, &mut piece, |p| l.put(p));
+            each_piece(i, piece, |p| l.put(p));
         }
     }
     l.render();
-    l.out
 }
 
 #[cfg(test)]

@@ -43,7 +43,7 @@ pub fn subflow_count(s: &MptcpSocket) -> Option<usize> {
 }
 
 fn subflow_word(f: &Subflow) -> String {
-    let mut w = f.dev.clone().unwrap_or_else(|| f.local.clone());
+    let mut w = f.dev.as_ref().unwrap_or(&f.local).to_string();
     if let (Some(l), Some(r)) = (f.id_loc, f.id_rem) {
         w.push_str(&format!(" id {l}/{r}"));
     }
@@ -103,7 +103,7 @@ pub fn overview(socks: &[MptcpSocket]) -> Overview {
         ..Overview::default()
     };
     for s in socks {
-        *o.by_state.entry(s.state.clone()).or_default() += 1;
+        *o.by_state.entry(s.state.to_string()).or_default() += 1;
         if let Some(n) = subflow_count(s) {
             *o.by_subflows.entry(n).or_default() += 1;
         }

@@ -105,11 +105,11 @@ pub fn parse_ss(text: &str) -> Vec<MptcpSocket> {
             continue;
         }
         socks.push(MptcpSocket {
-            state: f[0].to_string(),
+            state: f[0].into(),
             recv_q: f[1].parse().unwrap_or(0),
             send_q: f[2].parse().unwrap_or(0),
-            local: f[3].to_string(),
-            peer: f[4].to_string(),
+            local: f[3].into(),
+            peer: f[4].into(),
             info: BTreeMap::new(),
             ..MptcpSocket::default()
         });
