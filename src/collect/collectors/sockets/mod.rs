@@ -87,6 +87,30 @@ fn plan(ctx: &Ctx) -> std::result::Result<Plan, String> {
     Ok(Plan { subflows })
 }
 
+/// How many MPTCP sockets (both families) the kernel counts in this namespace, from the `sockets`
+/// column of /proc/net/protocols; None when the file or its MPTCP lines cannot be read.
+pub fn mptcp_in_use(ctx: &Ctx) -> Option<u64> {
+    let text = ctx.fs().read_to_string("/proc/net/protocols").ok()?;
+    protocols_mptcp_sockets(&text)
+}
+
+fn protocols_mptcp_sockets(text: &str) -> Option<u64> {
+    let mut lines = text.lines();
+    let column = lines
+        .next()?
+        .split_whitespace()
+        .position(|w| w == "sockets")?;
+    let mut found = None;
+    for line in lines {
+        let mut words = line.split_whitespace();
+        if matches!(words.next(), Some("MPTCP" | "MPTCPv6")) {
+            let n: u64 = line.split_whitespace().nth(column)?.parse().ok()?;
+            found = Some(found.unwrap_or(0) + n);
+        }
+    }
+    found
+}
+
 /// Parses `ss -ManiH` output: a socket line, then an indented info line.
 pub fn parse_ss(text: &str) -> Vec<MptcpSocket> {
     let mut socks: Vec<MptcpSocket> = Vec::new();
@@ -214,7 +238,19 @@ impl Builtin for Sockets {
             return from_ss(ctx, out);
         }
         let before = modules::loaded(ctx.fs());
-        let dump = match collect_netns(plan.subflows.is_ok()) {
+        // The TCP dump walks every TCP socket of the namespace (the largest cost of a collect on an
+        // idle host): asked only when the kernel counts MPTCP sockets here. A connection opened
+        // between that count and the MPTCP dump is caught below, and the dumps asked again.
+        let idle = mptcp_in_use(ctx) == Some(0);
+        let dump = collect_netns(plan.subflows.is_ok() && !idle).and_then(|d| {
+            let connected = d.sockets.iter().any(|s| s.state != "LISTEN");
+            if idle && connected && plan.subflows.is_ok() {
+                collect_netns(true)
+            } else {
+                Ok(d)
+            }
+        });
+        let dump = match dump {
             Ok(d) => d,
             // No handler for MPTCP: `ss -ManiH` would print nothing and succeed; say why instead.
             Err(e) if e.errno == Some(libc::ENOENT) => {
@@ -317,6 +353,27 @@ mod tests {
         );
         assert!(plan_of(all, true).unwrap().subflows.is_ok());
         assert!(plan_of(all, false).unwrap().subflows.is_ok());
+    }
+
+    #[test]
+    fn counts_mptcp_sockets_from_proc_net_protocols() {
+        let head = "protocol  size sockets  memory press maxhdr  slab module     cl co di\n";
+        let text = format!(
+            "{head}MPTCPv6   2064      2      85   no       0   yes  kernel      y  y  y\nTCP       2400      9      1   no     320   yes  kernel      y  y  y\nMPTCP     1936      3      85   no       0   yes  kernel      y  y  y\n"
+        );
+        assert_eq!(protocols_mptcp_sockets(&text), Some(5));
+        let idle = format!("{head}MPTCP     1936      0      85   no       0   yes  kernel   y\n");
+        assert_eq!(protocols_mptcp_sockets(&idle), Some(0));
+        // No MPTCP line, no header, or a column that is not a number: cannot tell.
+        assert_eq!(
+            protocols_mptcp_sockets(&format!("{head}TCP 2400 9\n")),
+            None
+        );
+        assert_eq!(protocols_mptcp_sockets(""), None);
+        assert_eq!(
+            protocols_mptcp_sockets(&format!("{head}MPTCP 1936 x\n")),
+            None
+        );
     }
 
     #[test]
