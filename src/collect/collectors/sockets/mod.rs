@@ -23,6 +23,8 @@ const SS: &str = "ss";
 /// the archive has always used for the sockets' text, whichever way they were asked.
 const SS_LINE: &str = "ss -ManiH";
 pub const ARTIFACT: &str = "ss_-ManiH.txt";
+/// `SockDiagRun::source` when the kernel counted no MPTCP socket, so sock_diag was not asked.
+pub const NOT_ASKED: &str = "/proc/net/protocols";
 
 /// What this run may ask, given the modules and --no-system-changes.
 struct Plan {
@@ -237,19 +239,28 @@ impl Builtin for Sockets {
         if !ctx.env.native() {
             return from_ss(ctx, out);
         }
+        // Both dumps walk global tables (every MPTCP token of the host, every TCP socket of the
+        // namespace): when the kernel counts no MPTCP socket in this namespace there is nothing to
+        // ask, and `ss -ManiH` would print nothing.
+        if mptcp_in_use(ctx) == Some(0) {
+            out.artifacts.push(netlink_artifact(
+                ARTIFACT,
+                "sock_diag",
+                "not asked: /proc/net/protocols counts no MPTCP socket in this namespace, so `ss -ManiH` prints nothing",
+                String::new(),
+            ));
+            out.data.push(Data::Sockets(Vec::new()));
+            push_run(
+                out,
+                SockDiagRun {
+                    source: NOT_ASKED.into(),
+                    ..SockDiagRun::default()
+                },
+            );
+            return Ok(());
+        }
         let before = modules::loaded(ctx.fs());
-        // The TCP dump walks every TCP socket of the namespace (the largest cost of a collect on an
-        // idle host): asked only when the kernel counts MPTCP sockets here. A connection opened
-        // between that count and the MPTCP dump is caught below, and the dumps asked again.
-        let idle = mptcp_in_use(ctx) == Some(0);
-        let dump = collect_netns(plan.subflows.is_ok() && !idle).and_then(|d| {
-            let connected = d.sockets.iter().any(|s| s.state != "LISTEN");
-            if idle && connected && plan.subflows.is_ok() {
-                collect_netns(true)
-            } else {
-                Ok(d)
-            }
-        });
+        let dump = collect_netns(plan.subflows.is_ok());
         let dump = match dump {
             Ok(d) => d,
             // No handler for MPTCP: `ss -ManiH` would print nothing and succeed; say why instead.
