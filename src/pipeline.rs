@@ -32,8 +32,7 @@ pub fn collect(settings: &Settings, window: Option<Reproduce>) -> Result<Collect
     let specs = plan::load_specs(
         &settings.collectors_dirs,
         env.fs.kernel_is_live(),
-        &settings.only,
-        &settings.skip,
+        &settings.collectors,
     )?;
     let namespaces = plan::namespaces(&settings.netns)?;
     if namespaces.iter().any(Option::is_some) && !env.privileged {

@@ -83,7 +83,7 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
     if namespaces.iter().any(Option::is_some) && !env.privileged {
         usage_bail!("--netns: entering a network namespace needs root (CAP_SYS_ADMIN)");
     }
-    let specs = plan::load_specs(&settings.collectors_dirs, true, &[], &[])?;
+    let specs = plan::load_specs(&settings.collectors_dirs, true, &plan::Selection::all())?;
     let timeout = settings.collector_timeout();
     // The first SIGINT/SIGTERM ends the window; a second one aborts, removing the half-written
     // archive and map and killing the commands (sys::interrupt).
