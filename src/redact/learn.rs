@@ -430,12 +430,15 @@ fn fqdns_of_known(text: &str, book: &mut NameBook, vocab: &Vocabulary, known: &m
         return;
     }
     known.refresh(book, vocab);
-    let lower = (text.len() >= LOWERCASE_FROM).then(|| text.to_ascii_lowercase());
+    let mut windowed = match text.len() >= LOWERCASE_FROM {
+        true => lowercase_matches(text, &known.names).into_iter().peekable(),
+        false => Vec::new().into_iter().peekable(),
+    };
     let mut found = Vec::new();
-    for (name, is_domain) in &known.names {
-        let at = match &lower {
-            Some(l) => l.match_indices(name.as_str()).map(|(i, _)| i).collect(),
-            None => find_ignore_case(text, name),
+    for (k, (name, is_domain)) in known.names.iter().enumerate() {
+        let at: Vec<usize> = match text.len() >= LOWERCASE_FROM {
+            true => std::iter::from_fn(|| windowed.next_if(|m| m.0 == k).map(|m| m.1)).collect(),
+            false => find_ignore_case(text, name),
         };
         for i in at {
             let (start, end) = token_span(text, i, i + name.len());
@@ -455,6 +458,53 @@ fn fqdns_of_known(text: &str, book: &mut NameBook, vocab: &Vocabulary, known: &m
     for f in once(found) {
         book.add_host(f);
     }
+}
+
+/// Where each of `names` (lowercase) occurs in `text`, ignoring ASCII case: (name's index, offset),
+/// by name then offset, exactly what `match_indices` finds in the lowercased text. The text is
+/// lowercased a window at a time (each window reaching one name's length into the next), never
+/// whole: the largest texts (a busy host's sockets, a long kernel log) are not copied.
+fn lowercase_matches(text: &str, names: &[(String, bool)]) -> Vec<(usize, usize)> {
+    const WINDOW: usize = 64 * 1024;
+    let boundary = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i += 1;
+        }
+        i
+    };
+    let longest = names.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    // Where each name's search goes on: after its last match (matches do not overlap).
+    let mut next = vec![0usize; names.len()];
+    let mut found = Vec::new();
+    let mut window = String::new();
+    let mut s = 0;
+    while s < text.len() {
+        let e = boundary((s + WINDOW).min(text.len()));
+        let reach = boundary((e + longest.saturating_sub(1)).min(text.len()));
+        window.clear();
+        window.push_str(&text[s..reach]);
+        window.make_ascii_lowercase();
+        for (k, (name, _)) in names.iter().enumerate() {
+            if name.is_empty() {
+                continue;
+            }
+            let from = next[k].max(s);
+            if from >= e {
+                continue;
+            }
+            for (i, _) in window[from - s..].match_indices(name.as_str()) {
+                let at = from + i;
+                if at >= e {
+                    break;
+                }
+                found.push((k, at));
+                next[k] = at + name.len();
+            }
+        }
+        s = e;
+    }
+    found.sort_unstable();
+    found
 }
 
 /// The dotted host-name token around `s..e`.

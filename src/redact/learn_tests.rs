@@ -84,3 +84,37 @@ fn fqdns_under_the_known_domain() {
         assert!(!names.contains(&"service".into()), "{names:?}");
     }
 }
+
+#[test]
+fn a_long_text_is_searched_a_window_at_a_time_with_the_same_matches() {
+    // Matches straddling the 64 KiB windows, overlapping candidates ("aa" in "aaa"), multi-byte
+    // characters at the window edges, upper case, and a name found nowhere.
+    let mut text = String::new();
+    let mut i = 0u64;
+    while text.len() < 300_000 {
+        i = i
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        text.push_str(match (i >> 60) % 8 {
+            0 => "Corp.Example.NET ",
+            1 => "aaa",
+            2 => "é",
+            3 => "laptop.corp.example.net\n",
+            4 => "x",
+            5 => "AA",
+            6 => "€ ",
+            _ => ".",
+        });
+    }
+    let names: Vec<(String, bool)> = ["corp.example.net", "aa", "laptop", "", "absent.example"]
+        .iter()
+        .map(|n| (n.to_string(), false))
+        .collect();
+    let lower = text.to_ascii_lowercase();
+    let mut want = Vec::new();
+    for (k, (n, _)) in names.iter().enumerate().filter(|(_, (n, _))| !n.is_empty()) {
+        want.extend(lower.match_indices(n.as_str()).map(|(i, _)| (k, i)));
+    }
+    assert!(want.len() > 10_000);
+    assert_eq!(lowercase_matches(&text, &names), want);
+}
