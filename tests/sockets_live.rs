@@ -254,7 +254,7 @@ fn native_sockets_match_ss_and_group_subflows_under_their_connection() {
     let mut seen: Vec<(Option<String>, Option<u8>, bool)> = conn
         .subflows
         .iter()
-        .map(|f| (f.dev.clone(), f.id_loc, f.backup()))
+        .map(|f| (f.dev.as_ref().map(|d| d.to_string()), f.id_loc, f.backup()))
         .collect();
     seen.sort();
     assert_eq!(
