@@ -223,10 +223,10 @@ pub fn write_archive(
     let reproduce = crate::archive::window::archive_members(report);
     let mut members = vec![
         Entry::bytes("summary.md", summary.as_bytes()),
-        Entry::stream("report.json", &json),
+        Entry::stream("report.json", &json).size_hint(archive::json::size_hint(report)),
         Entry::bytes("manifest.json", manifest_json.as_bytes()),
         // The contract report.json follows, so a reader needs nothing but the archive.
-        Entry::bytes("schema.json", archive::SCHEMA.as_bytes()),
+        archive::schema_entry(),
     ];
     members.extend(archive::raw_entries(report));
     members.extend(reproduce.iter().map(Member::entry));

@@ -54,6 +54,44 @@ pub fn tar_header(path: &str, size: u64, mtime: u64) -> io::Result<Vec<u8>> {
     Ok(std::mem::take(b.get_mut()))
 }
 
+/// Bytes compressed on their own (raw deflate, fast level): byte-aligned, not final, and referring
+/// to nothing before them, so they fit anywhere in the stream after a full flush. A member that is
+/// the same in every archive (schema.json) is compressed so on another thread, ahead of time.
+pub struct Deflated {
+    pub bytes: Vec<u8>,
+    /// CRC-32 of the uncompressed bytes, and their length.
+    pub crc: Crc,
+    pub len: u64,
+}
+
+impl Deflated {
+    pub fn of(data: &[u8]) -> io::Result<Deflated> {
+        let mut z = Compress::new(Compression::fast(), false);
+        let mut bytes = Vec::with_capacity(data.len() / 4 + SPARE);
+        let mut input = data;
+        loop {
+            if bytes.capacity() - bytes.len() < SPARE {
+                bytes.reserve(SPARE);
+            }
+            let before = z.total_in();
+            z.compress_vec(input, &mut bytes, FlushCompress::Full)
+                .map_err(io::Error::other)?;
+            input = &input[(z.total_in() - before) as usize..];
+            // The flush is complete once the compressor leaves room unused.
+            if input.is_empty() && bytes.len() < bytes.capacity() {
+                break;
+            }
+        }
+        let mut crc = Crc::new();
+        crc.update(data);
+        Ok(Deflated {
+            bytes,
+            crc,
+            len: data.len() as u64,
+        })
+    }
+}
+
 /// A tar inside a gzip stream, written member by member into `sink`.
 pub struct GzTar<S: Sink> {
     sink: S,
@@ -143,6 +181,20 @@ impl<S: Sink> GzTar<S> {
         for p in parts {
             self.data(p)?;
         }
+        self.pad(len)
+    }
+
+    /// A member compressed beforehand: its header, then its bytes after a full flush (so nothing
+    /// compressed later refers back across them), then the padding.
+    pub fn member_deflated(&mut self, path: &str, d: &Deflated, mtime: u64) -> io::Result<()> {
+        let len = d.len;
+        self.data(&tar_header(path, len, mtime)?)?;
+        self.deflate(&[], FlushCompress::Full)?;
+        if self.out.capacity() - self.out.len() < d.bytes.len() {
+            self.spill()?;
+        }
+        self.out.extend_from_slice(&d.bytes);
+        self.crc.combine(&d.crc);
         self.pad(len)
     }
 
@@ -276,6 +328,32 @@ mod tests {
         assert_eq!(gunzip(&bytes), reference(&members));
         // The whole stream is compressed (the patched headers are small).
         assert!(bytes.len() < big.len() / 3, "{}", bytes.len());
+    }
+
+    #[test]
+    fn members_compressed_beforehand_fit_anywhere_in_the_stream() {
+        let text: Vec<u8> = (0..20_000u32)
+            .flat_map(|i| format!("\"field{}\": {i},\n", i % 7).into_bytes())
+            .collect();
+        let members: Vec<(&str, Vec<u8>)> = vec![
+            ("top/summary.md", text[..5000].to_vec()),
+            ("top/schema.json", text.clone()),
+            ("top/after", text[100..9000].to_vec()),
+            ("top/empty", Vec::new()),
+            ("top/schema2.json", text[..777].to_vec()),
+        ];
+        let mut gz = GzTar::new(Vec::new());
+        for (path, data) in &members {
+            if path.contains("schema") {
+                gz.member_deflated(path, &Deflated::of(data).unwrap(), 7)
+                    .unwrap();
+            } else {
+                gz.member(path, &[data], 7).unwrap();
+            }
+        }
+        let bytes = gz.finish().unwrap();
+        assert_eq!(gunzip(&bytes), reference(&members));
+        assert!(bytes.len() < text.len() / 3, "{}", bytes.len());
     }
 
     #[test]

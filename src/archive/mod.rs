@@ -17,11 +17,39 @@ pub use stream::{Body, Entry, Producer};
 pub use write::{create_private, write, Reserved};
 
 use crate::report::{Report, Source};
+use gz::Deflated;
+use std::sync::OnceLock;
 
 /// The JSON Schema of report.json (schema.json in every archive): the file shipped in the
 /// repository, which a test keeps equal to what the types generate (`generate schema`), so a run
 /// does not generate it again.
 pub const SCHEMA: &str = include_str!("../../schema/report.schema.json");
+
+/// schema.json compressed: started on a thread of its own as soon as an archive name is reserved
+/// (`start_schema`), so it is ready, or nearly, when the archive is written; it is the same in every
+/// archive, and a quarter of a default collect's archive (0.19 ms of its compression).
+static SCHEMA_DEFLATED: OnceLock<Option<Deflated>> = OnceLock::new();
+
+/// Starts compressing schema.json on another thread (once per run).
+pub fn start_schema() {
+    if SCHEMA_DEFLATED.get().is_none() {
+        let _ = std::thread::Builder::new()
+            .name("archive-schema".into())
+            .spawn(|| SCHEMA_DEFLATED.get_or_init(|| Deflated::of(SCHEMA.as_bytes()).ok()));
+    }
+}
+
+/// The schema.json member: compressed ahead of time (waiting for that if it is under way), else as
+/// plain bytes.
+pub fn schema_entry() -> Entry<'static> {
+    match SCHEMA_DEFLATED.get_or_init(|| Deflated::of(SCHEMA.as_bytes()).ok()) {
+        Some(d) => Entry {
+            path: "schema.json".into(),
+            body: Body::Deflated(d),
+        },
+        None => Entry::bytes("schema.json", SCHEMA.as_bytes()),
+    }
+}
 
 /// One member to write: its path inside the archive and its bytes.
 pub struct Member {

@@ -2,9 +2,10 @@
 //! own strings (borrowed, not cloned), and report.json is serialized once, straight into the
 //! compressed stream: a producer thread serializes into a bounded pipe of 64 KiB chunks while this
 //! thread compresses them, and the member's tar header is written once its size is known (gz.rs).
-//! A member is never whole in memory twice; report.json is never whole in memory at all.
+//! A member is never whole in memory twice; report.json is never whole in memory at all. A small
+//! produced member (a default collect's report.json) is serialized and compressed on this thread.
 
-use super::gz::{GzTar, Sink};
+use super::gz::{Deflated, GzTar, Sink};
 use flate2::Crc;
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -22,8 +23,13 @@ pub type Producer<'a> = dyn Fn(&mut dyn Write) -> io::Result<()> + Sync + 'a;
 pub enum Body<'a> {
     /// Bytes in memory, after a short `head` (a truncation note, or nothing).
     Bytes { head: Vec<u8>, data: Cow<'a, [u8]> },
-    /// Bytes produced while the member is written.
-    Stream { produce: &'a Producer<'a> },
+    /// Bytes compressed beforehand.
+    Deflated(&'a Deflated),
+    /// Bytes produced while the member is written; `hint` is about how many (u64::MAX: unknown).
+    Stream {
+        produce: &'a Producer<'a>,
+        hint: u64,
+    },
 }
 
 impl<'a> Entry<'a> {
@@ -41,13 +47,29 @@ impl<'a> Entry<'a> {
     pub fn stream(path: impl Into<String>, produce: &'a Producer<'a>) -> Entry<'a> {
         Entry {
             path: path.into(),
-            body: Body::Stream { produce },
+            body: Body::Stream {
+                produce,
+                hint: u64::MAX,
+            },
         }
+    }
+
+    /// About how many bytes a streamed member will be: a small one is produced on this thread.
+    pub fn size_hint(mut self, bytes: u64) -> Entry<'a> {
+        if let Body::Stream { hint, .. } = &mut self.body {
+            *hint = bytes;
+        }
+        self
     }
 }
 
 /// Size of the chunks a producer hands to the compressor (two may wait in the pipe).
 const CHUNK: usize = 64 * 1024;
+
+/// Up to this size a streamed member is produced and compressed on one thread: a second thread
+/// pays off only once serializing and compressing take longer than starting it and handing chunks
+/// over (the report.json of a default collect, ~200 KB, took 0.58 ms piped, 0.38 ms on one thread).
+pub(super) const INLINE_UP_TO: u64 = 1 << 20;
 
 /// The producer's end of the pipe. It sums what it sends (CRC-32, for the gzip trailer), so the
 /// compressing thread, the slower one, does not. Emptied chunks come back to be filled again
@@ -130,12 +152,38 @@ fn piped<S: Sink>(produce: &Producer, gz: &mut GzTar<S>) -> io::Result<u64> {
     })
 }
 
+/// Compresses what `produce` writes as it comes, on this thread (it writes in 64 KiB pieces);
+/// returns how many bytes it wrote.
+fn inline<S: Sink>(produce: &Producer, gz: &mut GzTar<S>) -> io::Result<u64> {
+    struct Inline<'g, S: Sink> {
+        gz: &'g mut GzTar<S>,
+        total: u64,
+    }
+    impl<S: Sink> Write for Inline<'_, S> {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.gz.data(buf)?;
+            self.total += buf.len() as u64;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut w = Inline { gz, total: 0 };
+    produce(&mut w)?;
+    Ok(w.total)
+}
+
 /// Appends one entry under `top/` with the archive's fixed mode and mtime.
 pub fn append<S: Sink>(gz: &mut GzTar<S>, top: &str, entry: &Entry, mtime: u64) -> io::Result<()> {
     let path = format!("{top}/{}", entry.path);
     match &entry.body {
         Body::Bytes { head, data } => gz.member(&path, &[head, data], mtime),
-        Body::Stream { produce } => gz.member_produced(&path, mtime, |gz| piped(*produce, gz)),
+        Body::Deflated(d) => gz.member_deflated(&path, d, mtime),
+        Body::Stream { produce, hint } if *hint <= INLINE_UP_TO => {
+            gz.member_produced(&path, mtime, |gz| inline(*produce, gz))
+        }
+        Body::Stream { produce, .. } => gz.member_produced(&path, mtime, |gz| piped(*produce, gz)),
     }
 }
 
@@ -159,11 +207,18 @@ mod tests {
 
     #[test]
     fn streamed_and_borrowed_members_read_back_exactly() {
+        // Piped (size unknown or large) and produced on this thread (small): the same bytes.
+        for hint in [u64::MAX, INLINE_UP_TO + 1, 1000] {
+            streamed_and_borrowed(hint);
+        }
+    }
+
+    fn streamed_and_borrowed(hint: u64) {
         let big: Vec<u64> = (0..100_000).collect();
         let produce = |w: &mut dyn Write| super::super::json::write_pretty(w, &big);
         let text = String::from("raw output\n");
         let entries = [
-            Entry::stream("report.json", &produce),
+            Entry::stream("report.json", &produce).size_hint(hint),
             Entry {
                 path: "raw/x".into(),
                 body: Body::Bytes {
@@ -190,9 +245,12 @@ mod tests {
             w.write_all(&[b'x'; 3 * CHUNK])?;
             Err(io::Error::other("boom"))
         };
-        let mut gz = GzTar::new(Vec::new());
-        let err = append(&mut gz, "top", &Entry::stream("r", &failing), 0).unwrap_err();
-        assert_eq!(err.to_string(), "boom");
+        for hint in [u64::MAX, 0] {
+            let mut gz = GzTar::new(Vec::new());
+            let entry = Entry::stream("r", &failing).size_hint(hint);
+            let err = append(&mut gz, "top", &entry, 0).unwrap_err();
+            assert_eq!(err.to_string(), "boom");
+        }
         // A sink that fails stops the producer, and its error is the one told.
         struct Full;
         impl Write for Full {
@@ -223,8 +281,11 @@ mod tests {
                 w.write_all(&chunk)?;
             }
         };
-        let mut gz = GzTar::new(Full);
-        let err = append(&mut gz, "top", &Entry::stream("r", &endless), 0).unwrap_err();
-        assert_eq!(err.to_string(), "disk full");
+        for hint in [u64::MAX, 0] {
+            let mut gz = GzTar::new(Full);
+            let entry = Entry::stream("r", &endless).size_hint(hint);
+            let err = append(&mut gz, "top", &entry, 0).unwrap_err();
+            assert_eq!(err.to_string(), "disk full");
+        }
     }
 }
