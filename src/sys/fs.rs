@@ -199,12 +199,16 @@ impl Fs {
     /// `read_to_string`, saying whether the file was cut at `MAX_FILE` and how large it was.
     pub fn read_text(&self, p: &str) -> io::Result<FileText> {
         let mut head = self.open_regular(p, false)?;
-        let mut buf = Vec::new();
-        head.read_to_end(&mut buf)?;
+        let buf = read_head(&mut head)?;
         let mut f = head.into_inner();
         let mut original_size = buf.len() as u64;
+        // Short of MAX_FILE the read stopped at the end of the file: nothing more to ask.
         let mut more = [0u8; 64 << 10];
-        let n = f.read(&mut more)?;
+        let n = if original_size < MAX_FILE {
+            0
+        } else {
+            f.read(&mut more)?
+        };
         let truncated = n > 0;
         if truncated {
             original_size += n as u64;
@@ -224,9 +228,7 @@ impl Fs {
     }
 
     pub fn read_bytes(&self, p: &str) -> io::Result<Vec<u8>> {
-        let mut buf = Vec::new();
-        self.open_regular(p, false)?.read_to_end(&mut buf)?;
-        Ok(buf)
+        read_head(&mut self.open_regular(p, false)?)
     }
 
     /// Trimmed content, or None when the file is missing or unreadable.
@@ -339,6 +341,15 @@ impl Fs {
         }
         Ok(std::fs::File::from(file).take(MAX_FILE))
     }
+}
+
+/// The file's bytes up to the reader's limit, in as few reads as it takes: room for a typical /proc
+/// or /etc file is there from the start (an empty buffer would make the standard library probe with
+/// a 32-byte read first), and the read that finds the end is the last.
+fn read_head(f: &mut io::Take<std::fs::File>) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(8 << 10);
+    f.read_to_end(&mut buf)?;
+    Ok(buf)
 }
 
 /// Opens the file behind an O_PATH descriptor for reading: through /proc/self/fd (the very same
