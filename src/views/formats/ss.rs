@@ -27,13 +27,15 @@ pub fn state_name(state: u8) -> &'static str {
 }
 
 /// An IPv6 address as glibc's inet_ntop prints it: RFC 5952 compression, and the embedded IPv4
-/// form for ::a.b.c.d (not :: or ::1) and ::ffff:a.b.c.d.
+/// form for ::a.b.c.d (a zero run of exactly the first six words) and ::ffff:a.b.c.d.
 pub fn ntop6(a: &Ipv6Addr) -> String {
     let w = a.segments();
     let o = a.octets();
     let zeros = w.iter().take_while(|&&x| x == 0).count();
     let v4 = |prefix: &str| format!("{prefix}{}.{}.{}.{}", o[12], o[13], o[14], o[15]);
-    if zeros == 6 || (zeros == 7 && w[7] != 1) {
+    // glibc writes the IPv4 tail only when the zero run is exactly the first six words: `::2` and
+    // `::1` stay as they are.
+    if zeros == 6 {
         return v4("::");
     }
     if zeros == 5 && w[5] == 0xffff {
