@@ -1,9 +1,10 @@
-//! The `ss` text's IPv6 addresses are written the way iproute2 writes them: glibc's inet_ntop(3)
+//! Every IPv6 address of the iproute2-style texts (`ss`, `ip addr/route/rule`, endpoints, monitor) is
+//! written by `fmt_ip` the way iproute2 writes it: glibc's inet_ntop(3)
 //! (`::2` stays `::2`; only a 96-bit zero prefix before a non-zero word, or `::ffff:`, gets the
 //! dotted IPv4 tail). Checked against the C library's own inet_ntop on addresses built to hit every
 //! rule: zero runs of every length and place, ties, the IPv4-compatible and -mapped forms.
 
-use mptcp_get_debug::views::formats::ss::ntop6;
+use mptcp_get_debug::report::endpoint::fmt_ip;
 use proptest::prelude::*;
 use std::net::Ipv6Addr;
 
@@ -37,7 +38,7 @@ fn libc_ntop6(a: &Ipv6Addr) -> String {
 }
 
 #[test]
-fn ntop6_writes_what_inet_ntop_writes() {
+fn fmt_ip_writes_what_inet_ntop_writes() {
     for a in [
         "::",
         "::1",
@@ -60,16 +61,16 @@ fn ntop6_writes_what_inet_ntop_writes() {
         "64:ff9b::1.2.3.4",
     ] {
         let a: Ipv6Addr = a.parse().unwrap();
-        assert_eq!(ntop6(&a), libc_ntop6(&a), "{a:?}");
+        assert_eq!(fmt_ip(&a.into()), libc_ntop6(&a), "{a:?}");
     }
 }
 
 proptest! {
     #[test]
-    fn ntop6_agrees_with_inet_ntop(words in proptest::array::uniform8(prop_oneof![
+    fn fmt_ip_agrees_with_inet_ntop(words in proptest::array::uniform8(prop_oneof![
         4 => Just(0u16), 1 => Just(1u16), 1 => Just(0xffffu16), 2 => any::<u16>(),
     ])) {
         let a = Ipv6Addr::from(words);
-        prop_assert_eq!(ntop6(&a), libc_ntop6(&a));
+        prop_assert_eq!(fmt_ip(&a.into()), libc_ntop6(&a));
     }
 }
