@@ -331,14 +331,7 @@ impl Fs {
                 ),
             ));
         }
-        let file = reopen(root, &found, &resolved)?;
-        let again = fd::fstat(file.as_fd())?;
-        if (again.st_dev, again.st_ino) != (st.st_dev, st.st_ino) {
-            return Err(refused(
-                io::ErrorKind::PermissionDenied,
-                "not read: it changed while being opened".into(),
-            ));
-        }
+        let file = reopen(root, &found, &resolved, &st)?;
         Ok(std::fs::File::from(file).take(MAX_FILE))
     }
 }
@@ -353,15 +346,24 @@ fn read_head(f: &mut io::Take<std::fs::File>) -> io::Result<Vec<u8>> {
 }
 
 /// Opens the file behind an O_PATH descriptor for reading: through /proc/self/fd (the very same
-/// file, no lookup in the root), or, without /proc, by its resolved path with no link allowed on the
-/// way (the caller then compares the inode). O_NONBLOCK: nothing here may wait for a writer.
-fn reopen(root: &Root, found: &OwnedFd, resolved: &str) -> io::Result<OwnedFd> {
+/// file, no lookup in the root: the magic link leads to the descriptor's own dentry), or, without
+/// /proc, by its resolved path with no link allowed on the way, refused unless it is still the inode
+/// `st` describes. O_NONBLOCK: nothing here may wait for a writer.
+fn reopen(root: &Root, found: &OwnedFd, resolved: &str, st: &fd::Stat) -> io::Result<OwnedFd> {
     use std::os::fd::AsRawFd;
     const FLAGS: libc::c_int = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY;
     let proc_name = fd::cstr(format!("/proc/self/fd/{}", found.as_raw_fd()).as_bytes())?;
     match fd::open(&proc_name, FLAGS) {
         Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => {
-            root.open_resolved(resolved, FLAGS)
+            let file = root.open_resolved(resolved, FLAGS)?;
+            let again = fd::fstat(file.as_fd())?;
+            if (again.st_dev, again.st_ino) != (st.st_dev, st.st_ino) {
+                return Err(refused(
+                    io::ErrorKind::PermissionDenied,
+                    "not read: it changed while being opened".into(),
+                ));
+            }
+            Ok(file)
         }
         other => other,
     }
