@@ -26,6 +26,19 @@ pub struct Fs {
     host_secrets: Arc<Vec<(u64, u64, &'static str)>>,
     /// `--sysroot`: the live system's reader, for /proc and /sys.
     kernel: Option<Arc<Fs>>,
+    /// Told every path whose content or listing is asked for (see `observed`).
+    observer: Option<Observer>,
+}
+
+/// A function told each path a reader is asked to read or list, before it is read (the conformance
+/// tests check every one against the spec of the collector that asked).
+#[derive(Clone)]
+pub struct Observer(pub Arc<dyn Fn(&str) + Send + Sync>);
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Observer")
+    }
 }
 
 /// Paths that are the running kernel's state rather than files of the installed system.
@@ -95,6 +108,7 @@ impl Fs {
             sealed: Err(Arc::new(e)),
             host_secrets: Arc::default(),
             kernel: None,
+            observer: None,
         })
     }
 
@@ -130,7 +144,21 @@ impl Fs {
             sealed: Ok(Arc::new(sealed)),
             host_secrets: Arc::new(host_secrets),
             kernel: None,
+            observer: None,
         })
+    }
+
+    /// This reader, telling `observer` every path asked for (also those the --sysroot kernel reader
+    /// answers: they are told before they are handed over).
+    pub fn observed(mut self, observer: Observer) -> Fs {
+        self.observer = Some(observer);
+        self
+    }
+
+    fn observe(&self, p: &str) {
+        if let Some(o) = &self.observer {
+            (o.0)(p);
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -247,6 +275,7 @@ impl Fs {
     /// Entry names of a directory, sorted. Names are listed even in never-read directories (a glob
     /// over one then notes each file it skips); contents are what the list protects.
     pub fn list_dir(&self, p: &str) -> io::Result<Vec<String>> {
+        self.observe(p);
         if let Some(k) = self.reader_for(p) {
             return k.list_dir(p);
         }
@@ -290,6 +319,7 @@ impl Fs {
     /// inode, regular files only, and the descriptor found is the one read (reopened through
     /// /proc/self/fd, so nothing can be swapped in between the check and the read).
     fn open_regular(&self, p: &str, nm_profile: bool) -> io::Result<io::Take<std::fs::File>> {
+        self.observe(p);
         if let Some(k) = self.reader_for(p) {
             return k.open_regular(p, nm_profile);
         }
