@@ -147,6 +147,22 @@ impl Spec {
         self.commands.iter().any(|c| c.matches(argv))
     }
 
+    /// Whether this spec declares reading (or listing) `path`: a `files`, `reads` or `allowlisted`
+    /// entry names it, a directory above it, or a file below it (the directory is listed to expand
+    /// the glob), component by component with `*` and `?` within one.
+    pub fn declares_read(&self, path: &str) -> bool {
+        let covers = |pattern: &String| {
+            let pat = pattern.trim_start_matches('/').split('/');
+            let got = path.trim_start_matches('/').split('/');
+            pat.zip(got).all(|(p, g)| crate::sys::fs::wildcard(p, g))
+        };
+        self.files
+            .iter()
+            .chain(&self.reads)
+            .chain(&self.allowlisted)
+            .any(covers)
+    }
+
     fn validate(&self) -> Result<(), String> {
         if self.name.is_empty()
             || !self

@@ -3,9 +3,10 @@
 //! the way ss does it (sock_diag_layout).
 
 use super::ss_layout::{Layout, COL_ADDR, COL_RECVQ, COL_SENDQ, COL_STATE};
+use crate::report::endpoint::fmt_ip;
 use crate::report::{CompactString, MptcpInfo, MptcpSocket};
 use std::fmt::Write;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 
 /// ss's names for the TCP states (0..=11).
 const STATES: [&str; 12] = [
@@ -27,31 +28,9 @@ pub fn state_name(state: u8) -> &'static str {
     STATES.get(state as usize).copied().unwrap_or("UNKNOWN")
 }
 
-/// An IPv6 address as glibc's inet_ntop prints it: RFC 5952 compression, and the embedded IPv4
-/// form for ::a.b.c.d (not :: or ::1) and ::ffff:a.b.c.d.
-pub fn ntop6(a: &Ipv6Addr) -> String {
-    let mut s = String::new();
-    let _ = write_ntop6(&mut s, a);
-    s
-}
-
-/// `ntop6`, written into `out`.
-fn write_ntop6(out: &mut impl Write, a: &Ipv6Addr) -> std::fmt::Result {
-    let w = a.segments();
-    let o = a.octets();
-    let zeros = w.iter().take_while(|&&x| x == 0).count();
-    if zeros == 6 || (zeros == 7 && w[7] != 1) {
-        return write!(out, "::{}.{}.{}.{}", o[12], o[13], o[14], o[15]);
-    }
-    if zeros == 5 && w[5] == 0xffff {
-        return write!(out, "::ffff:{}.{}.{}.{}", o[12], o[13], o[14], o[15]);
-    }
-    write!(out, "{a}")
-}
-
 /// `addr:port` as `ss -n` prints an endpoint: IPv6 in brackets, the IPv6 wildcard as `*` (unless the
 /// socket is v6only), `%dev` after the address of a bound socket, port 0 as `*`. Built in place: most
-/// fit the inline room of a `CompactString`, so an endpoint costs no allocation.
+/// fit the inline room of a `CompactString`, so an IPv4 endpoint costs no allocation.
 pub fn addr_text(
     family: u8,
     ip: IpAddr,
@@ -63,12 +42,8 @@ pub fn addr_text(
     let _ = match ip {
         IpAddr::V4(a) if family == libc::AF_INET as u8 => write!(s, "{a}"),
         IpAddr::V6(a) if !v6only && a.is_unspecified() => write!(s, "*"),
-        IpAddr::V6(a) => write!(s, "[")
-            .and_then(|_| write_ntop6(&mut s, &a))
-            .and_then(|_| write!(s, "]")),
-        IpAddr::V4(a) => write!(s, "[")
-            .and_then(|_| write_ntop6(&mut s, &a.to_ipv6_compatible()))
-            .and_then(|_| write!(s, "]")),
+        IpAddr::V6(_) => write!(s, "[{}]", fmt_ip(&ip)),
+        IpAddr::V4(a) => write!(s, "[{}]", fmt_ip(&IpAddr::V6(a.to_ipv6_compatible()))),
     };
     if let Some(d) = dev {
         let _ = write!(s, "%{d}");
