@@ -40,6 +40,10 @@ BUDGET = 60_000
 TIME_10K, RSS_10K = 0.3, 32.0
 
 
+#: The holders' listening ports: above the ephemeral range set below (1024-65000), so no client
+#: of an earlier holder can have taken one (bind failed with EADDRINUSE now and then at 50,000).
+LISTEN_PORT = 65_001
+
 #: Connections per holder process: each takes two descriptors, and the hard RLIMIT_NOFILE may be
 #: as low as 20,000 (no CAP_SYS_RESOURCE in a container).
 PER_HOLDER = 9_000
@@ -187,7 +191,7 @@ def scale(binary, counts, runs, work):
                 n = min(PER_HOLDER, count - h * PER_HOLDER)
                 holders.append(subprocess.Popen(
                     ["ip", "netns", "exec", name, sys.executable, os.path.abspath(__file__),
-                     "hold", str(n), str(20_000 + h)],
+                     "hold", str(n), str(LISTEN_PORT + h)],
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
             try:
                 for holder in holders:
