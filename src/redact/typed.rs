@@ -381,14 +381,20 @@ impl Redact for Subflow {
     }
 }
 
-/// A socket's short text field (`addr:port`) as free text: visited as a String, stored back only
-/// when rewritten.
+/// A socket's short text field (`addr:port`) as free text: visited as a String (one buffer reused
+/// for the tens of thousands of a busy host), stored back only when rewritten.
 fn short_text<V: Visitor>(v: &mut V, s: &mut CompactString) {
-    let mut t = s.to_string();
-    v.text(&mut t);
-    if t != *s {
-        *s = t.into();
+    thread_local! {
+        static BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
+    BUF.with_borrow_mut(|t| {
+        t.clear();
+        t.push_str(s);
+        v.text(t);
+        if t != s {
+            *s = CompactString::from(t.as_str());
+        }
+    });
 }
 
 impl Redact for Interfaces {
