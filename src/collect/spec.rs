@@ -103,7 +103,7 @@ pub struct Triggers {
 /// Raw outputs are named as the report's model says (a reader finds them by these names).
 pub use crate::report::{artifact_name_for, artifact_name_for_file};
 
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum SpecError {
     #[error("{file}: {msg}")]
     Invalid { file: String, msg: String },
@@ -287,6 +287,38 @@ pub const EMBEDDED: &[(&str, &str)] = embedded![
     "links.toml",
 ];
 
+/// The embedded specs, parsed once per process: by whichever comes first, `parse_ahead` on the
+/// thread a run starts for it (commands::collect::prepare) or the first `load_all`, which never
+/// waits for the other but parses them itself when they are not ready.
+static EMBEDDED_PARSED: std::sync::OnceLock<Result<Vec<Spec>, SpecError>> =
+    std::sync::OnceLock::new();
+
+fn parse_embedded() -> Result<Vec<Spec>, SpecError> {
+    EMBEDDED
+        .iter()
+        .map(|(file, text)| Spec::parse(&format!("collectors/{file}"), text))
+        .collect()
+}
+
+/// Parses the embedded specs now, for a `load_all` to come.
+pub fn parse_ahead() {
+    if EMBEDDED_PARSED.get().is_none() {
+        let _ = EMBEDDED_PARSED.set(parse_embedded());
+    }
+}
+
+/// The embedded specs, parsed.
+fn embedded() -> Result<Vec<Spec>, SpecError> {
+    match EMBEDDED_PARSED.get() {
+        Some(parsed) => parsed.clone(),
+        None => {
+            let parsed = parse_embedded();
+            let _ = EMBEDDED_PARSED.set(parsed.clone());
+            parsed
+        }
+    }
+}
+
 /// Embedded specs plus the `*.toml` files of extra directories (later names override earlier ones),
 /// sorted by `order` (load order among equals).
 pub fn load_all(extra_dirs: &[std::path::PathBuf]) -> Result<Vec<Spec>, SpecError> {
@@ -295,8 +327,8 @@ pub fn load_all(extra_dirs: &[std::path::PathBuf]) -> Result<Vec<Spec>, SpecErro
         Some(existing) => *existing = spec,
         None => specs.push(spec),
     };
-    for (file, text) in EMBEDDED {
-        push(Spec::parse(&format!("collectors/{file}"), text)?);
+    for spec in embedded()? {
+        push(spec);
     }
     for dir in extra_dirs {
         let Ok(rd) = std::fs::read_dir(dir) else {

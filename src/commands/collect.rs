@@ -28,6 +28,24 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
     pipeline::emit(&settings, collected, dir, template)
 }
 
+/// Starts, on a thread of its own, work that depends on nothing the flags say and that most runs
+/// need: parsing the built-in collector specs (collect, reproduce, check, list) and compiling the
+/// built-in summary template (every run that writes an archive or prints markdown). main starts it
+/// before clap parses the command line; on the second core it is done by the time the main thread
+/// needs the results (cached for the process: collect::spec, views::compiled). The thread runs at
+/// the lowest priority, so on a busy machine it never holds the main thread back: what is not ready
+/// when the main thread needs it, the main thread does itself, without waiting.
+pub fn prepare() {
+    let _ = std::thread::Builder::new()
+        .name("prepare".into())
+        .spawn(|| {
+            // Best effort: at worst it competes with the main thread as an equal.
+            let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 19);
+            crate::collect::spec::parse_ahead();
+            views::compile_summary_ahead();
+        });
+}
+
 /// The archive's directory, checked before anything is collected (None with `--no-archive`).
 pub(crate) fn output_dir(settings: &Settings) -> Result<Option<PathBuf>> {
     let Some(dir) = settings.output.clone() else {
