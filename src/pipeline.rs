@@ -24,21 +24,45 @@ pub struct Collected {
     pub redactor: Redactor,
 }
 
-/// Runs the collectors and builds the redacted, triaged Report (nothing written yet); `window` is the
-/// reproduce window's record, redacted with the rest.
-pub fn collect(settings: &Settings, window: Option<Reproduce>) -> Result<Collected> {
+/// What a run collects from: the environment (files, kernel, commands) and the namespaces `--netns`
+/// names, checked (entering a namespace needs root). Reproduce prepares once for its snapshots,
+/// watch and sampler and collects from the same preparation after the window.
+pub struct Prepared {
+    pub env: Arc<crate::collect::collectors::Env>,
+    pub namespaces: Vec<Option<crate::sys::Netns>>,
+}
+
+pub fn prepare(settings: &Settings) -> Result<Prepared> {
     let mut env = source::environment(&settings.source, settings.timeout)?;
     env.read_only = settings.read_only;
-    let specs = plan::load_specs(
-        &settings.collectors_dirs,
-        env.fs.kernel_is_live(),
-        &settings.only,
-        &settings.skip,
-    )?;
     let namespaces = plan::namespaces(&settings.netns)?;
     if namespaces.iter().any(Option::is_some) && !env.privileged {
         usage_bail!("--netns: entering a network namespace needs root (CAP_SYS_ADMIN)");
     }
+    Ok(Prepared {
+        env: Arc::new(env),
+        namespaces,
+    })
+}
+
+/// Runs the collectors and builds the redacted, triaged Report (nothing written yet); `window` is the
+/// reproduce window's record, redacted with the rest.
+pub fn collect(settings: &Settings, window: Option<Reproduce>) -> Result<Collected> {
+    collect_prepared(settings, prepare(settings)?, window)
+}
+
+/// `collect` from an environment already prepared.
+pub fn collect_prepared(
+    settings: &Settings,
+    prepared: Prepared,
+    window: Option<Reproduce>,
+) -> Result<Collected> {
+    let Prepared { env, namespaces } = prepared;
+    let specs = plan::load_specs(
+        &settings.collectors_dirs,
+        env.fs.kernel_is_live(),
+        &settings.collectors,
+    )?;
     let mut redactor = Redactor::new(&settings.redact).map_err(usage)?;
     let started_at = Utc::now();
     let plan = Plan {
@@ -63,7 +87,7 @@ pub fn collect(settings: &Settings, window: Option<Reproduce>) -> Result<Collect
         .unwrap_or_else(|| "unknown".into());
     let sections = engine::run(
         &plan,
-        Arc::new(env),
+        env,
         if settings.progress {
             Some(&progress)
         } else {

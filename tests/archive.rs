@@ -5,6 +5,63 @@ use crate::util::{bin, fixture_args, is_root, only_archive, unpack, OkStdout};
 use mptcp_get_debug::report::Report;
 use std::os::unix::fs::PermissionsExt;
 
+/// iproute2's own text is opt-in (the endpoints and limits collectors give it byte for byte without a
+/// program per namespace): absent by default, there with `--with iproute2` or `--only iproute2`.
+#[test]
+fn opt_in_collector_runs_only_when_named() {
+    let members_with = |extra: &[&str]| {
+        let dir = tempfile::tempdir().unwrap();
+        bin()
+            .args(fixture_args("modern"))
+            .arg("-o")
+            .arg(dir.path())
+            .args(["--batch", "-q"])
+            .args(extra)
+            .assert()
+            .success();
+        let names: Vec<String> = unpack(&only_archive(dir.path()))
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        names
+    };
+    let endpoint_text = "raw/iproute2/ip_mptcp_endpoint_show.txt";
+    let default = members_with(&[]);
+    assert!(
+        !default.iter().any(|n| n.starts_with("raw/iproute2/")),
+        "{default:?}"
+    );
+    assert!(default.iter().any(|n| n == "raw/endpoints/endpoints.txt"));
+    for extra in [
+        &["--with", "iproute2"][..],
+        &["--with", "*"],
+        &["--only", "iproute2"],
+    ] {
+        let names = members_with(extra);
+        assert!(
+            names.iter().any(|n| n == endpoint_text),
+            "{extra:?}: {names:?}"
+        );
+        assert!(names
+            .iter()
+            .any(|n| n == "raw/iproute2/ip_mptcp_limits_show.txt"));
+    }
+    // Unknown names are usage errors naming the option; `*` is for --with only.
+    for (flag, name) in [("--with", "nosuch"), ("--skip", "*"), ("--only", "*")] {
+        let out = bin()
+            .args(fixture_args("modern"))
+            .args(["--batch", "--no-archive", flag, name])
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(
+            err.contains(&format!("{flag}: unknown collector \"{name}\""))
+                && err.lines().count() == 1,
+            "{err}"
+        );
+    }
+}
+
 #[test]
 fn members_mode_and_report_round_trip() {
     let dir = tempfile::tempdir().unwrap();
@@ -37,8 +94,6 @@ fn members_mode_and_report_round_trip() {
         "report.json",
         "manifest.json",
         "raw/sysctl/sysctl_net.mptcp.txt",
-        "raw/iproute2/ip_mptcp_endpoint_show.txt",
-        "raw/iproute2/ip_mptcp_limits_show.txt",
         "raw/sockets/ss_-ManiH.txt",
         "raw/nstat/nstat_-zas.txt",
         "raw/mib/proc/net/netstat",

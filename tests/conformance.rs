@@ -228,3 +228,69 @@ fn every_command_run_live_is_declared_in_a_spec() {
     let all: Vec<String> = seen.iter().map(|a| a.join(" ")).collect();
     assert!(all.contains(&"ip -force -batch -".to_string()), "{all:?}");
 }
+
+/// Every path each collector asked the sealed reader to read or list, the collector run alone.
+fn paths_read(source: &Source, spec: &Spec) -> BTreeSet<String> {
+    use mptcp_get_debug::sys::fs::Observer;
+    let seen: Arc<Mutex<BTreeSet<String>>> = Arc::default();
+    let mut env = environment(source, 5.0).unwrap();
+    let log = seen.clone();
+    env.fs = env.fs.clone().observed(Observer(Arc::new(move |p: &str| {
+        log.lock().unwrap().insert(p.to_string());
+    })));
+    let plan = Plan {
+        specs: vec![spec.clone()],
+        namespaces: vec![None],
+        collector_timeout: Duration::from_secs(20),
+    };
+    engine::run(&plan, Arc::new(env), None);
+    let seen = seen.lock().unwrap().clone();
+    seen
+}
+
+/// Files a collector reads or lists are declared in its spec (`files`, `reads`, `allowlisted`: see
+/// `Spec::declares_read`), as its commands are: each collector alone, over every fixture case (recorded outputs and an image root)
+/// and over this machine.
+#[test]
+fn every_file_read_is_declared_in_its_spec() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut sources = vec![("this machine".to_string(), Source::Live)];
+    for case in std::fs::read_dir(&fixtures).unwrap() {
+        let case = case.unwrap().path();
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        if case.join("commands").is_dir() {
+            sources.push((
+                name.clone(),
+                Source::Recorded {
+                    root: Some(case.join("root")),
+                    commands: case.join("commands"),
+                },
+            ));
+        }
+        if case.join("root").is_dir() {
+            sources.push((format!("{name} (--root)"), Source::Image(case.join("root"))));
+        }
+    }
+    let specs = load_all(&[]).unwrap();
+    let mut checked = 0;
+    let mut bad = Vec::new();
+    for (label, source) in &sources {
+        for spec in &specs {
+            // The self-test opens a connection: it reads nothing, and is not run here.
+            if spec.last {
+                continue;
+            }
+            for path in paths_read(source, spec) {
+                checked += 1;
+                if !spec.declares_read(&path) {
+                    bad.push(format!("{label}: {} read {path}", spec.name));
+                }
+            }
+        }
+    }
+    bad.sort();
+    bad.dedup();
+    assert!(bad.is_empty(), "read but not declared:\n{}", bad.join("\n"));
+    // The test sees reads (else it would pass by reading nothing).
+    assert!(checked > 100, "only {checked} reads seen");
+}

@@ -312,6 +312,27 @@ fn uname_is_what_the_program_prints_there() {
     );
 }
 
+/// Live, the line is assembled from uname(2) without starting `uname`: the kernel's five fields as
+/// `uname -snrvm` prints them (the fields distributions patch, processor and platform, are the ones
+/// upstream coreutils leaves out), then the operating system.
+#[test]
+fn live_uname_line_is_the_kernels_without_a_program() {
+    let live = vec!["--only".to_string(), "kernel".to_string()];
+    let (line, kernel) = uname_of(&live);
+    let fields = std::process::Command::new("uname")
+        .arg("-snrvm")
+        .output()
+        .unwrap();
+    let fields = String::from_utf8(fields.stdout).unwrap();
+    assert_eq!(line, format!("{} GNU/Linux", fields.trim_end()));
+    assert!(
+        kernel["artifacts"]
+            .as_array()
+            .is_none_or(|a| a.iter().all(|a| a["source"]["argv"].is_null())),
+        "no program ran: {kernel}"
+    );
+}
+
 #[test]
 fn a_duration_with_stdin_at_its_end_still_watches_for_the_duration() {
     let out = bin()

@@ -76,6 +76,8 @@ fn canary(extra: &[&str]) -> Run {
         .arg("-o")
         .arg(dir.path())
         .args(["--batch", "-q"])
+        // The opt-in iproute2 text too: one more place a canary could leak.
+        .args(["--with", "iproute2"])
         .args(extra)
         .assert()
         .success();

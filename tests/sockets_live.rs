@@ -500,3 +500,39 @@ fn unprivileged_run_lists_the_sockets_with_their_subflows() {
     drop(stop);
     h.join().unwrap();
 }
+
+/// An idle namespace (no MPTCP socket counted in /proc/net/protocols) is not asked: nothing to list,
+/// as `ss -ManiH` prints nothing there. One listener is counted, so the next run asks sock_diag and
+/// lists it like `ss -ManiH`.
+#[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
+fn idle_namespace_is_not_asked_and_a_listener_is() {
+    let ns = TestNs::new().expect(ROOT_NETNS);
+    ns.ip("link set lo up");
+    let report = collect(&[&ns], "sockets", &[]);
+    let sec = section(&report, "sockets", &ns);
+    assert_eq!(sec.status, Status::Ok, "{:?}", sec.notes);
+    assert_eq!(sec.artifacts[0].content, ns.exec(&["ss", "-ManiH"]));
+    assert_eq!(sec.artifacts[0].content, "");
+    assert!(report.sockets(Some(&ns.name)).unwrap().is_empty());
+    let run = report.sock_diag(Some(&ns.name)).unwrap();
+    assert_eq!(run.source, "/proc/net/protocols");
+
+    let (stop, h, ready) = hold_in(&ns, || listen("127.0.0.1:10555".parse().unwrap()));
+    ready.recv().unwrap();
+    let report = collect(&[&ns], "sockets", &[]);
+    let sec = section(&report, "sockets", &ns);
+    assert_eq!(
+        report.sock_diag(Some(&ns.name)).unwrap().source,
+        "sock_diag"
+    );
+    assert_eq!(sec.artifacts[0].content, quiet_ss(&ns));
+    let socks = report.sockets(Some(&ns.name)).unwrap();
+    assert_eq!(socks.len(), 1, "{socks:#?}");
+    assert_eq!(
+        (socks[0].state.as_str(), socks[0].local.as_str()),
+        ("LISTEN", "127.0.0.1:10555")
+    );
+    drop(stop);
+    h.join().unwrap();
+}

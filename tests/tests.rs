@@ -19,6 +19,7 @@ mod netlink_fixtures;
 mod netlink_live;
 mod netlink_record;
 mod nm_mptcpd;
+mod ntop;
 mod packaging;
 mod perf_live;
 mod redact;

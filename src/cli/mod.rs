@@ -186,6 +186,15 @@ pub struct CollectArgs {
     #[arg(long, value_delimiter = ',', value_name = "A,B")]
     pub only: Vec<String>,
 
+    /// Also run these opt-in collectors (`list` marks them; `*`: all of them), e.g. `--with iproute2`.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "A,B",
+        conflicts_with = "only"
+    )]
+    pub with: Vec<String>,
+
     /// Do not run these collectors.
     #[arg(long, value_delimiter = ',', value_name = "A,B")]
     pub skip: Vec<String>,

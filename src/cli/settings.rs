@@ -3,6 +3,7 @@
 //! is one enum; nothing below this module sees clap's structs.
 
 use super::CollectArgs;
+use crate::collect::plan::Selection;
 use crate::collect::source::Source;
 use crate::redact::{default_key_path, KeyChoice, RedactOptions};
 use crate::report::{Mode, Role};
@@ -20,8 +21,8 @@ pub struct Settings {
     pub source: Source,
     /// Extra spec directories (`--collectors-dir`).
     pub collectors_dirs: Vec<PathBuf>,
-    pub only: Vec<String>,
-    pub skip: Vec<String>,
+    /// `--only`, `--with`, `--skip`.
+    pub collectors: Selection,
     /// `--netns` as given (resolved by the collection plan).
     pub netns: Vec<String>,
     /// Per-command timeout, in seconds (checked when the environment is built).
@@ -74,8 +75,11 @@ impl Settings {
                 args.commands_from.as_deref(),
             ),
             collectors_dirs: args.collectors_dir.clone(),
-            only: args.only.clone(),
-            skip: args.skip.clone(),
+            collectors: Selection {
+                only: args.only.clone(),
+                with: args.with.clone(),
+                skip: args.skip.clone(),
+            },
             netns: args.netns.clone(),
             timeout: args.timeout,
             read_only: args.no_system_changes,

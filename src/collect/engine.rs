@@ -172,8 +172,14 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
             .unwrap_or("host".into())
     };
     own.iter().for_each(|&i| start_alone(i));
+    // With fewer queues than CPUs (one namespace: the usual run), a second thread takes from the
+    // same queue, so the in-process collectors use the cores the waiting main thread leaves idle.
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_queue = (cpus / queues.len().max(1)).clamp(1, 2);
     for (ns, q) in &queues {
-        spawn(q.clone(), ns.clone(), queue_name(ns));
+        for _ in 0..per_queue {
+            spawn(q.clone(), ns.clone(), queue_name(ns));
+        }
     }
     let mut progress_at: Vec<Instant> = vec![Instant::now(); queues.len()];
     let mut results: Vec<Option<(Status, Output, f64)>> = (0..total).map(|_| None).collect();

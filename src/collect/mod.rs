@@ -5,6 +5,8 @@
 pub mod collectors;
 pub mod convert;
 pub mod engine;
+#[cfg(test)]
+mod engine_tests;
 pub mod plan;
 pub mod pm_source;
 pub mod present;

@@ -1,5 +1,5 @@
 //! What a run will collect: the specs (built in, the system's drop-in directory, `--collectors-dir`,
-//! filtered by `--only`/`--skip`) and the network namespaces (`--netns`). Errors are usage errors
+//! chosen by `--only`/`--with`/`--skip`) and the network namespaces (`--netns`). Errors are usage errors
 //! naming the option.
 
 use super::spec::{self, Spec};
@@ -15,14 +15,37 @@ pub const SYSTEM_COLLECTORS_DIR: &str = match option_env!("MPTCP_GET_DEBUG_COLLE
     None => "/etc/mptcp-get-debug/collectors.d",
 };
 
+/// Which collectors a run asks for: `--only`, `--with` (opt-in collectors added to the default
+/// set) and `--skip`, as given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Selection {
+    pub only: Vec<String>,
+    pub with: Vec<String>,
+    pub skip: Vec<String>,
+}
+
+impl Selection {
+    /// Every collector, the opt-in ones too (`list`, and looking a spec up by name).
+    pub fn all() -> Selection {
+        Selection {
+            only: Vec::new(),
+            with: vec!["*".into()],
+            skip: Vec::new(),
+        }
+    }
+
+    fn wants(&self, spec: &Spec) -> bool {
+        let named = |names: &[String]| names.iter().any(|n| n == &spec.name || n == "*");
+        if !self.only.is_empty() {
+            return named(&self.only);
+        }
+        (spec.default || named(&self.with)) && !named(&self.skip)
+    }
+}
+
 /// Specs to run: built-in + the system directory (when the files are the running system's) +
-/// `--collectors-dir`, filtered by `--only`/`--skip`.
-pub fn load_specs(
-    dirs: &[PathBuf],
-    with_system_dir: bool,
-    only: &[String],
-    skip: &[String],
-) -> Result<Vec<Spec>> {
+/// `--collectors-dir`, chosen by `--only`/`--with`/`--skip`.
+pub fn load_specs(dirs: &[PathBuf], with_system_dir: bool, pick: &Selection) -> Result<Vec<Spec>> {
     for d in dirs {
         if !d.is_dir() {
             usage_bail!("--collectors-dir {}: not a directory", d.display());
@@ -35,15 +58,19 @@ pub fn load_specs(
     all_dirs.extend(dirs.iter().cloned());
     // A broken spec in /etc/mptcp-get-debug/collectors.d or --collectors-dir is a configuration error.
     let mut specs = spec::load_all(&all_dirs).map_err(usage)?;
-    for (flag, names) in [("--only", only), ("--skip", skip)] {
-        if let Some(bad) = names.iter().find(|n| !specs.iter().any(|s| &s.name == *n)) {
+    for (flag, names) in [
+        ("--only", &pick.only),
+        ("--with", &pick.with),
+        ("--skip", &pick.skip),
+    ] {
+        // `*` (every opt-in collector) only for --with.
+        let known =
+            |n: &String| (n == "*" && flag == "--with") || specs.iter().any(|s| &s.name == n);
+        if let Some(bad) = names.iter().find(|n| !known(n)) {
             usage_bail!("{flag}: unknown collector {bad:?} (see `mptcp-get-debug list`)");
         }
     }
-    if !only.is_empty() {
-        specs.retain(|s| only.contains(&s.name));
-    }
-    specs.retain(|s| !skip.contains(&s.name));
+    specs.retain(|s| pick.wants(s));
     Ok(specs)
 }
 

@@ -34,17 +34,28 @@ pub struct RecordedPm {
 }
 
 impl RecordedPm {
+    /// The recorded `ip mptcp WHAT show`, read like every recorded output (sealed inside its
+    /// directory, bounded: see FixtureRunner).
     fn read(&self, what: &str) -> Result<String, PmError> {
-        let p = self.dir.join(format!("ip mptcp {what} show"));
-        let side = |ext: &str| std::fs::read_to_string(format!("{}.{ext}", p.display())).ok();
-        if side("exit").is_some_and(|c| c.trim() != "0") {
-            let err = side("stderr").unwrap_or_default();
-            return Err(PmError::Other(format!(
+        use crate::sys::runner::CommandRequest;
+        use crate::sys::{FixtureRunner, Runner};
+        let argv = ["ip", "mptcp", what, "show"];
+        let out = FixtureRunner::new(&self.dir).run(&CommandRequest::new(
+            &argv,
+            std::time::Duration::from_secs(1),
+            usize::MAX,
+        ));
+        match out.exit_code {
+            None => Err(PmError::Other(format!(
+                "{}: not recorded",
+                self.dir.join(argv.join(" ")).display()
+            ))),
+            Some(0) => Ok(out.stdout),
+            Some(_) => Err(PmError::Other(format!(
                 "recorded `ip mptcp {what} show` failed: {}",
-                err.trim()
-            )));
+                out.stderr.trim()
+            ))),
         }
-        std::fs::read_to_string(&p).map_err(|e| PmError::Other(format!("{}: {e}", p.display())))
     }
 }
 

@@ -48,6 +48,11 @@ pub struct Spec {
     /// Start only after every other collector has finished (it changes what they would read).
     #[serde(default)]
     pub last: bool,
+    /// Run without being asked for (the default). `false` makes an opt-in collector: it runs only
+    /// when `--with` or `--only` names it (e.g. what another collector already gives, asked again
+    /// another way at the cost of a program per namespace).
+    #[serde(default = "yes")]
+    pub default: bool,
     /// The heading of this collector's part in the views. A collector with a title always has its
     /// part: when it gave nothing (skipped, failed, timed out), the part says why.
     #[serde(default)]
@@ -57,6 +62,10 @@ pub struct Spec {
     /// leaves them in raw/ and report.json.
     #[serde(default)]
     pub show: Show,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
@@ -136,6 +145,22 @@ impl Spec {
     /// Whether `argv` is one of the commands this spec declares.
     pub fn declares(&self, argv: &[String]) -> bool {
         self.commands.iter().any(|c| c.matches(argv))
+    }
+
+    /// Whether this spec declares reading (or listing) `path`: a `files`, `reads` or `allowlisted`
+    /// entry names it, a directory above it, or a file below it (the directory is listed to expand
+    /// the glob), component by component with `*` and `?` within one.
+    pub fn declares_read(&self, path: &str) -> bool {
+        let covers = |pattern: &String| {
+            let pat = pattern.trim_start_matches('/').split('/');
+            let got = path.trim_start_matches('/').split('/');
+            pat.zip(got).all(|(p, g)| crate::sys::fs::wildcard(p, g))
+        };
+        self.files
+            .iter()
+            .chain(&self.reads)
+            .chain(&self.allowlisted)
+            .any(covers)
     }
 
     fn validate(&self) -> Result<(), String> {

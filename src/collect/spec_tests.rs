@@ -138,3 +138,31 @@ fn artifact_names() {
     assert_eq!(artifact_name_for(&argv), "ss_-ManiH.txt");
     assert_eq!(artifact_name_for_file("/etc/os-release"), "etc/os-release");
 }
+
+#[test]
+fn declared_reads_cover_files_directories_and_glob_expansion() {
+    let spec = Spec::parse(
+        "t.toml",
+        "name='t'\ndescription='d'\nfiles=['/etc/os-release']\nreads=['/proc/sys/net/mptcp', '/usr/lib/*/mptcpd/*']\nallowlisted=['/etc/NetworkManager/system-connections/*']\n",
+    )
+    .unwrap();
+    for yes in [
+        "/etc/os-release",
+        "/proc/sys/net/mptcp/enabled",
+        "/usr/lib/x86_64-linux-gnu/mptcpd/addr_adv.so",
+        // Listed to expand the glob.
+        "/usr/lib/x86_64-linux-gnu/mptcpd",
+        "/etc/NetworkManager/system-connections/wifi.nmconnection",
+    ] {
+        assert!(spec.declares_read(yes), "{yes}");
+    }
+    for no in [
+        "/etc/shadow",
+        "/etc/os-release.d/x",
+        "/proc/sys/net/ipv4/conf/all/rp_filter",
+        "/usr/lib64/mptcpd/x.so",
+        "/root/.ssh/id_rsa",
+    ] {
+        assert!(!spec.declares_read(no), "{no}");
+    }
+}

@@ -15,8 +15,11 @@ pub fn run(args: &ListArgs) -> Result<ExitCode> {
         args.commands_from.as_deref(),
     );
     let env = environment(&source, 10.0)?;
-    let specs =
-        crate::collect::plan::load_specs(&args.collectors_dir, env.fs.kernel_is_live(), &[], &[])?;
+    let specs = crate::collect::plan::load_specs(
+        &args.collectors_dir,
+        env.fs.kernel_is_live(),
+        &crate::collect::plan::Selection::all(),
+    )?;
     let w = specs
         .iter()
         .map(|s| s.name.len())
@@ -30,9 +33,10 @@ pub fn run(args: &ListArgs) -> Result<ExitCode> {
             netns: None,
             spec: Some(s),
         };
-        let verdict = match engine::would_skip(s, &ctx) {
-            None => "yes".to_string(),
-            Some(reason) => format!("no: {reason}"),
+        let verdict = match (engine::would_skip(s, &ctx), s.default) {
+            (None, true) => "yes".to_string(),
+            (None, false) => format!("only when asked for (opt-in: --with {})", s.name),
+            (Some(reason), _) => format!("no: {reason}"),
         };
         let scope = if s.per_netns { "per netns" } else { "host" };
         out.push_str(&format!(

@@ -633,7 +633,8 @@ fn is_zero<T: Default + PartialEq>(v: &T) -> bool {
 /// reports stay readable by versions without it).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct SockDiagRun {
-    /// "sock_diag" (asked natively) or "ss -ManiH" (parsed from its text).
+    /// "sock_diag" (asked natively), "ss -ManiH" (parsed from its text) or "/proc/net/protocols" (the
+    /// kernel counted no MPTCP socket in the namespace: nothing to ask).
     pub source: String,
     /// Kernel modules that were not loaded before this run asked sock_diag and are loaded after it
     /// (the kernel loads mptcp_diag on the request, as `ss -M` makes it do).

@@ -26,6 +26,19 @@ pub struct Fs {
     host_secrets: Arc<Vec<(u64, u64, &'static str)>>,
     /// `--sysroot`: the live system's reader, for /proc and /sys.
     kernel: Option<Arc<Fs>>,
+    /// Told every path whose content or listing is asked for (see `observed`).
+    observer: Option<Observer>,
+}
+
+/// A function told each path a reader is asked to read or list, before it is read (the conformance
+/// tests check every one against the spec of the collector that asked).
+#[derive(Clone)]
+pub struct Observer(pub Arc<dyn Fn(&str) + Send + Sync>);
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Observer")
+    }
 }
 
 /// Paths that are the running kernel's state rather than files of the installed system.
@@ -95,6 +108,7 @@ impl Fs {
             sealed: Err(Arc::new(e)),
             host_secrets: Arc::default(),
             kernel: None,
+            observer: None,
         })
     }
 
@@ -130,7 +144,21 @@ impl Fs {
             sealed: Ok(Arc::new(sealed)),
             host_secrets: Arc::new(host_secrets),
             kernel: None,
+            observer: None,
         })
+    }
+
+    /// This reader, telling `observer` every path asked for (also those the --sysroot kernel reader
+    /// answers: they are told before they are handed over).
+    pub fn observed(mut self, observer: Observer) -> Fs {
+        self.observer = Some(observer);
+        self
+    }
+
+    fn observe(&self, p: &str) {
+        if let Some(o) = &self.observer {
+            (o.0)(p);
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -199,12 +227,16 @@ impl Fs {
     /// `read_to_string`, saying whether the file was cut at `MAX_FILE` and how large it was.
     pub fn read_text(&self, p: &str) -> io::Result<FileText> {
         let mut head = self.open_regular(p, false)?;
-        let mut buf = Vec::new();
-        head.read_to_end(&mut buf)?;
+        let buf = read_head(&mut head)?;
         let mut f = head.into_inner();
         let mut original_size = buf.len() as u64;
+        // Short of MAX_FILE the read stopped at the end of the file: nothing more to ask.
         let mut more = [0u8; 64 << 10];
-        let n = f.read(&mut more)?;
+        let n = if original_size < MAX_FILE {
+            0
+        } else {
+            f.read(&mut more)?
+        };
         let truncated = n > 0;
         if truncated {
             original_size += n as u64;
@@ -224,9 +256,7 @@ impl Fs {
     }
 
     pub fn read_bytes(&self, p: &str) -> io::Result<Vec<u8>> {
-        let mut buf = Vec::new();
-        self.open_regular(p, false)?.read_to_end(&mut buf)?;
-        Ok(buf)
+        read_head(&mut self.open_regular(p, false)?)
     }
 
     /// Trimmed content, or None when the file is missing or unreadable.
@@ -245,6 +275,7 @@ impl Fs {
     /// Entry names of a directory, sorted. Names are listed even in never-read directories (a glob
     /// over one then notes each file it skips); contents are what the list protects.
     pub fn list_dir(&self, p: &str) -> io::Result<Vec<String>> {
+        self.observe(p);
         if let Some(k) = self.reader_for(p) {
             return k.list_dir(p);
         }
@@ -288,6 +319,7 @@ impl Fs {
     /// inode, regular files only, and the descriptor found is the one read (reopened through
     /// /proc/self/fd, so nothing can be swapped in between the check and the read).
     fn open_regular(&self, p: &str, nm_profile: bool) -> io::Result<io::Take<std::fs::File>> {
+        self.observe(p);
         if let Some(k) = self.reader_for(p) {
             return k.open_regular(p, nm_profile);
         }
@@ -329,28 +361,39 @@ impl Fs {
                 ),
             ));
         }
-        let file = reopen(root, &found, &resolved)?;
-        let again = fd::fstat(file.as_fd())?;
-        if (again.st_dev, again.st_ino) != (st.st_dev, st.st_ino) {
-            return Err(refused(
-                io::ErrorKind::PermissionDenied,
-                "not read: it changed while being opened".into(),
-            ));
-        }
+        let file = reopen(root, &found, &resolved, &st)?;
         Ok(std::fs::File::from(file).take(MAX_FILE))
     }
 }
 
+/// The file's bytes up to the reader's limit, in as few reads as it takes: room for a typical /proc
+/// or /etc file is there from the start (an empty buffer would make the standard library probe with
+/// a 32-byte read first), and the read that finds the end is the last.
+fn read_head(f: &mut io::Take<std::fs::File>) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(8 << 10);
+    f.read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
 /// Opens the file behind an O_PATH descriptor for reading: through /proc/self/fd (the very same
-/// file, no lookup in the root), or, without /proc, by its resolved path with no link allowed on the
-/// way (the caller then compares the inode). O_NONBLOCK: nothing here may wait for a writer.
-fn reopen(root: &Root, found: &OwnedFd, resolved: &str) -> io::Result<OwnedFd> {
+/// file, no lookup in the root: the magic link leads to the descriptor's own dentry), or, without
+/// /proc, by its resolved path with no link allowed on the way, refused unless it is still the inode
+/// `st` describes. O_NONBLOCK: nothing here may wait for a writer.
+fn reopen(root: &Root, found: &OwnedFd, resolved: &str, st: &fd::Stat) -> io::Result<OwnedFd> {
     use std::os::fd::AsRawFd;
     const FLAGS: libc::c_int = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY;
     let proc_name = fd::cstr(format!("/proc/self/fd/{}", found.as_raw_fd()).as_bytes())?;
     match fd::open(&proc_name, FLAGS) {
         Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => {
-            root.open_resolved(resolved, FLAGS)
+            let file = root.open_resolved(resolved, FLAGS)?;
+            let again = fd::fstat(file.as_fd())?;
+            if (again.st_dev, again.st_ino) != (st.st_dev, st.st_ino) {
+                return Err(refused(
+                    io::ErrorKind::PermissionDenied,
+                    "not read: it changed while being opened".into(),
+                ));
+            }
+            Ok(file)
         }
         other => other,
     }

@@ -30,7 +30,7 @@ fn link_type(t: u16) -> String {
 /// A hardware address: IPv4/IPv6 text for IP tunnels, colon-separated hex otherwise.
 fn ll_addr(t: u16, a: &[u8]) -> String {
     match (a.len(), t) {
-        (4, 768 | 776 | 778) | (16, 769 | 823) => ip_of(a).map(|ip| ip.to_string()),
+        (4, 768 | 776 | 778) | (16, 769 | 823) => ip_of(a).map(|ip| fmt_ip(&ip)),
         _ => None,
     }
     .unwrap_or_else(|| {

@@ -3,6 +3,7 @@
 //! field order, spacing and names follow iproute2 (checked line for line against it in namespaces).
 
 use crate::netlink::rtnl::*;
+use crate::report::endpoint::fmt_ip;
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -253,9 +254,7 @@ fn host_len(family: u8) -> u8 {
 }
 
 fn addr_text(d: &[u8]) -> String {
-    ip_of(d)
-        .map(|a| a.to_string())
-        .unwrap_or_else(|| "?".into())
+    ip_of(d).map(|a| fmt_ip(&a)).unwrap_or_else(|| "?".into())
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@ mod wait;
 use crate::cli::settings::Settings;
 use crate::cli::CollectArgs;
 use crate::collect::plan;
-use crate::collect::source::environment;
 use crate::collect::window::{sampler, snapshot, watch};
 use crate::commands::collect::{output_dir, read_template};
 use crate::exit::usage;
@@ -21,7 +20,6 @@ use crate::usage_bail;
 use anyhow::{anyhow, Result};
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// What the throughput sampler may read here: sock_diag requests must not load a module.
@@ -76,14 +74,9 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
     crate::redact::Redactor::new(&settings.redact).map_err(usage)?;
     let dir = output_dir(&settings)?;
     let template = read_template(&settings)?;
-    let mut env = environment(&settings.source, settings.timeout)?;
-    env.read_only = settings.read_only;
-    let env = Arc::new(env);
-    let namespaces = plan::namespaces(&settings.netns)?;
-    if namespaces.iter().any(Option::is_some) && !env.privileged {
-        usage_bail!("--netns: entering a network namespace needs root (CAP_SYS_ADMIN)");
-    }
-    let specs = plan::load_specs(&settings.collectors_dirs, true, &[], &[])?;
+    let prepared = pipeline::prepare(&settings)?;
+    let (env, namespaces) = (prepared.env.clone(), prepared.namespaces.clone());
+    let specs = plan::load_specs(&settings.collectors_dirs, true, &plan::Selection::all())?;
     let timeout = settings.collector_timeout();
     // The first SIGINT/SIGTERM ends the window; a second one aborts, removing the half-written
     // archive and map and killing the commands (sys::interrupt).
@@ -207,6 +200,6 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
         command: command_run,
         namespaces: windows,
     };
-    let collected = pipeline::collect(&settings, Some(record))?;
+    let collected = pipeline::collect_prepared(&settings, prepared, Some(record))?;
     pipeline::emit(&settings, collected, dir, template)
 }

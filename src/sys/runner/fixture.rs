@@ -1,7 +1,10 @@
 //! The fixture runner: recorded outputs replayed from a directory instead of running programs (tests,
-//! `--commands-from`), behind the same `Runner` trait as the real one.
+//! `--commands-from`), behind the same `Runner` trait as the real one. A recording may come from
+//! someone else: it is read through the sealed reader over its directory (links stay inside it,
+//! regular files only, at most MAX_FILE bytes each), never as plain paths.
 
 use super::{CommandOutput, CommandRequest, Runner};
+use crate::sys::fs::Fs;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -10,6 +13,7 @@ use std::time::Duration;
 /// stderr. A command without a file is "not found".
 pub struct FixtureRunner {
     dir: PathBuf,
+    files: Fs,
 }
 
 /// A recorded command's file name: `/` written `%2F` (and `%` as `%25`), so it stays one file.
@@ -19,7 +23,18 @@ fn escape_name(s: &str) -> String {
 
 impl FixtureRunner {
     pub fn new(dir: impl Into<PathBuf>) -> FixtureRunner {
-        FixtureRunner { dir: dir.into() }
+        let dir = dir.into();
+        FixtureRunner {
+            files: Fs::new(&dir),
+            dir,
+        }
+    }
+
+    /// A recorded file's text (`name` inside the directory), sealed; None when it is not there or
+    /// not a regular file. The second value: its size when it was longer than the reader takes.
+    fn read(&self, name: &str) -> Option<(String, u64)> {
+        let t = self.files.read_text(&format!("/{name}")).ok()?;
+        Some((t.text, t.original_size))
     }
 
     /// `<dir>/<argv joined by spaces>`, each `/` written `%2F` (and `%` as `%25`) so a program named
@@ -30,8 +45,8 @@ impl FixtureRunner {
 
     /// The recorded stdout of a command, if any.
     pub fn recorded(&self, argv: &[&str]) -> Option<String> {
-        let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
-        std::fs::read_to_string(self.file_for(&argv)).ok()
+        self.read(&escape_name(&argv.join(" ")))
+            .map(|(text, _)| text)
     }
 }
 
@@ -81,34 +96,31 @@ impl FixtureRunner {
 
 impl Runner for FixtureRunner {
     fn has(&self, program: &str) -> bool {
-        std::fs::read_dir(&self.dir)
-            .map(|rd| {
-                let program = escape_name(program);
-                rd.filter_map(|e| e.ok()).any(|e| {
-                    let n = e.file_name().to_string_lossy().into_owned();
-                    n == program || n.starts_with(&format!("{program} "))
-                })
-            })
-            .unwrap_or(false)
+        let program = escape_name(program);
+        self.files.list_dir("/").is_ok_and(|names| {
+            names
+                .iter()
+                .any(|n| *n == program || n.starts_with(&format!("{program} ")))
+        })
     }
 
     fn run(&self, req: &CommandRequest) -> CommandOutput {
         if let Some(out) = self.ip_batch(req) {
             return out;
         }
-        let path = self.file_for(&req.argv);
-        let Ok(stdout) = std::fs::read_to_string(&path) else {
+        let name = escape_name(&req.argv.join(" "));
+        let Some((stdout, recorded_size)) = self.read(&name) else {
             return CommandOutput {
                 missing: !self.has(&req.argv[0]),
                 exit_code: None,
                 ..Default::default()
             };
         };
-        let side = |ext: &str| std::fs::read_to_string(format!("{}.{ext}", path.display())).ok();
+        let side = |ext: &str| self.read(&format!("{name}.{ext}")).map(|(t, _)| t);
         let exit_code = side("exit")
             .and_then(|s| s.trim().parse().ok())
             .unwrap_or(0);
-        let original_size = stdout.len() as u64;
+        let original_size = recorded_size;
         let (stdout, truncated) = if stdout.len() > req.cap {
             let mut cut = stdout.len() - req.cap;
             while !stdout.is_char_boundary(cut) {

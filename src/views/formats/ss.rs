@@ -3,8 +3,9 @@
 //! the way ss does it (sock_diag_layout).
 
 use super::ss_layout::{Layout, COL_ADDR, COL_RECVQ, COL_SENDQ, COL_STATE};
+use crate::report::endpoint::fmt_ip;
 use crate::report::{MptcpInfo, MptcpSocket};
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 
 /// ss's names for the TCP states (0..=11).
 const STATES: [&str; 12] = [
@@ -26,30 +27,14 @@ pub fn state_name(state: u8) -> &'static str {
     STATES.get(state as usize).copied().unwrap_or("UNKNOWN")
 }
 
-/// An IPv6 address as glibc's inet_ntop prints it: RFC 5952 compression, and the embedded IPv4
-/// form for ::a.b.c.d (not :: or ::1) and ::ffff:a.b.c.d.
-pub fn ntop6(a: &Ipv6Addr) -> String {
-    let w = a.segments();
-    let o = a.octets();
-    let zeros = w.iter().take_while(|&&x| x == 0).count();
-    let v4 = |prefix: &str| format!("{prefix}{}.{}.{}.{}", o[12], o[13], o[14], o[15]);
-    if zeros == 6 || (zeros == 7 && w[7] != 1) {
-        return v4("::");
-    }
-    if zeros == 5 && w[5] == 0xffff {
-        return v4("::ffff:");
-    }
-    a.to_string()
-}
-
 /// `addr:port` as `ss -n` prints an endpoint: IPv6 in brackets, the IPv6 wildcard as `*` (unless the
 /// socket is v6only), `%dev` after the address of a bound socket, port 0 as `*`.
 pub fn addr_text(family: u8, ip: IpAddr, port: u16, dev: Option<&str>, v6only: bool) -> String {
     let addr = match ip {
         IpAddr::V4(a) if family == libc::AF_INET as u8 => a.to_string(),
         IpAddr::V6(a) if !v6only && a.is_unspecified() => "*".to_string(),
-        IpAddr::V6(a) => format!("[{}]", ntop6(&a)),
-        IpAddr::V4(a) => format!("[{}]", ntop6(&a.to_ipv6_compatible())),
+        IpAddr::V6(_) => format!("[{}]", fmt_ip(&ip)),
+        IpAddr::V4(a) => format!("[{}]", fmt_ip(&IpAddr::V6(a.to_ipv6_compatible()))),
     };
     let dev = dev.map(|d| format!("%{d}")).unwrap_or_default();
     let port = if port == 0 {

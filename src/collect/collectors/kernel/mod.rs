@@ -1,8 +1,9 @@
 //! Kernel identity: the `uname -a` line, /proc/version and the taint mask decoded. Read from
-//! /proc/sys/kernel so `--root` fixtures and mounted images work too. The `uname -a` line is what the
-//! program prints when the spec's `uname -a` ran (distributions patch it: RHEL's coreutils print
-//! processor and platform, `... x86_64 x86_64 x86_64 GNU/Linux`), else assembled as coreutils
-//! upstream prints it.
+//! /proc/sys/kernel so `--root` fixtures and mounted images work too. On the live system the
+//! `uname -a` line is assembled from uname(2) as coreutils upstream prints it (every field is the
+//! kernel's; no program is started for it). Replaying recorded outputs, it is the recorded line, which
+//! may be a patched coreutils' (RHEL's print processor and platform: `... x86_64 x86_64 x86_64
+//! GNU/Linux`).
 
 use super::{Builtin, Ctx, Output, Result, Stop};
 use crate::report::{Data, Entry, Facts, KernelInfo, Section, View};
@@ -146,16 +147,20 @@ impl Builtin for Kernel {
     }
 }
 
-/// The line the spec's `uname -a` printed, when it ran and printed one line; None when it did not
-/// run (not installed, --root) or failed: the assembled line is used then, and a note says why.
+/// The line the recorded `uname -a` printed, when outputs are replayed and it printed one line; None
+/// otherwise (live, --root, not recorded, failed): the assembled line is used then, and a note says
+/// why when the recorded run failed.
 fn uname_program(ctx: &Ctx, out: &mut Output) -> Option<String> {
-    let res = out.ran("uname")?;
+    if ctx.env.native() || !ctx.env.live() {
+        return None;
+    }
+    let res = ctx.run_declared("uname", &[], out);
     let line = res.stdout.trim_end_matches('\n');
     if res.success() && !line.is_empty() && !line.contains('\n') {
         return Some(line.to_string());
     }
     if !res.missing {
-        let problem = super::command_problem(&ctx.argv_of("uname"), res)
+        let problem = super::command_problem(&ctx.argv_of("uname"), &res)
             .unwrap_or_else(|| "`uname -a` printed no single line".into());
         out.notes.push(format!(
             "{problem}; the uname -a line is assembled from uname(2)"

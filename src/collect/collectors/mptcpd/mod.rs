@@ -209,6 +209,17 @@ impl Builtin for Mptcpd {
             None => PLUGIN_DIRS.iter().map(|s| s.to_string()).collect(),
         };
         for dir in dirs {
+            // plugin-dir comes from the system's own files: listed only where the spec says this
+            // collector reads (an image's config must not make it list any directory it names).
+            if ctx
+                .spec
+                .is_some_and(|s| !s.declares_read(&format!("{dir}/x.so")))
+            {
+                d.notes.push(format!(
+                    "plugin-dir {dir} is not listed: outside the plugin directories this collector reads"
+                ));
+                continue;
+            }
             if let Ok(names) = fs.list_dir(&dir) {
                 d.plugins.extend(
                     names

@@ -23,6 +23,8 @@ const SS: &str = "ss";
 /// the archive has always used for the sockets' text, whichever way they were asked.
 const SS_LINE: &str = "ss -ManiH";
 pub const ARTIFACT: &str = "ss_-ManiH.txt";
+/// `SockDiagRun::source` when the kernel counted no MPTCP socket, so sock_diag was not asked.
+pub const NOT_ASKED: &str = "/proc/net/protocols";
 
 /// What this run may ask, given the modules and --no-system-changes.
 struct Plan {
@@ -85,6 +87,30 @@ fn plan(ctx: &Ctx) -> std::result::Result<Plan, String> {
         )),
     };
     Ok(Plan { subflows })
+}
+
+/// How many MPTCP sockets (both families) the kernel counts in this namespace, from the `sockets`
+/// column of /proc/net/protocols; None when the file or its MPTCP lines cannot be read.
+pub fn mptcp_in_use(ctx: &Ctx) -> Option<u64> {
+    let text = ctx.fs().read_to_string("/proc/net/protocols").ok()?;
+    protocols_mptcp_sockets(&text)
+}
+
+fn protocols_mptcp_sockets(text: &str) -> Option<u64> {
+    let mut lines = text.lines();
+    let column = lines
+        .next()?
+        .split_whitespace()
+        .position(|w| w == "sockets")?;
+    let mut found = None;
+    for line in lines {
+        let mut words = line.split_whitespace();
+        if matches!(words.next(), Some("MPTCP" | "MPTCPv6")) {
+            let n: u64 = line.split_whitespace().nth(column)?.parse().ok()?;
+            found = Some(found.unwrap_or(0) + n);
+        }
+    }
+    found
 }
 
 /// Parses `ss -ManiH` output: a socket line, then an indented info line.
@@ -213,8 +239,29 @@ impl Builtin for Sockets {
         if !ctx.env.native() {
             return from_ss(ctx, out);
         }
+        // Both dumps walk global tables (every MPTCP token of the host, every TCP socket of the
+        // namespace): when the kernel counts no MPTCP socket in this namespace there is nothing to
+        // ask, and `ss -ManiH` would print nothing.
+        if mptcp_in_use(ctx) == Some(0) {
+            out.artifacts.push(netlink_artifact(
+                ARTIFACT,
+                "sock_diag",
+                "not asked: /proc/net/protocols counts no MPTCP socket in this namespace, so `ss -ManiH` prints nothing",
+                String::new(),
+            ));
+            out.data.push(Data::Sockets(Vec::new()));
+            push_run(
+                out,
+                SockDiagRun {
+                    source: NOT_ASKED.into(),
+                    ..SockDiagRun::default()
+                },
+            );
+            return Ok(());
+        }
         let before = modules::loaded(ctx.fs());
-        let dump = match collect_netns(plan.subflows.is_ok()) {
+        let dump = collect_netns(plan.subflows.is_ok());
+        let dump = match dump {
             Ok(d) => d,
             // No handler for MPTCP: `ss -ManiH` would print nothing and succeed; say why instead.
             Err(e) if e.errno == Some(libc::ENOENT) => {
@@ -317,6 +364,27 @@ mod tests {
         );
         assert!(plan_of(all, true).unwrap().subflows.is_ok());
         assert!(plan_of(all, false).unwrap().subflows.is_ok());
+    }
+
+    #[test]
+    fn counts_mptcp_sockets_from_proc_net_protocols() {
+        let head = "protocol  size sockets  memory press maxhdr  slab module     cl co di\n";
+        let text = format!(
+            "{head}MPTCPv6   2064      2      85   no       0   yes  kernel      y  y  y\nTCP       2400      9      1   no     320   yes  kernel      y  y  y\nMPTCP     1936      3      85   no       0   yes  kernel      y  y  y\n"
+        );
+        assert_eq!(protocols_mptcp_sockets(&text), Some(5));
+        let idle = format!("{head}MPTCP     1936      0      85   no       0   yes  kernel   y\n");
+        assert_eq!(protocols_mptcp_sockets(&idle), Some(0));
+        // No MPTCP line, no header, or a column that is not a number: cannot tell.
+        assert_eq!(
+            protocols_mptcp_sockets(&format!("{head}TCP 2400 9\n")),
+            None
+        );
+        assert_eq!(protocols_mptcp_sockets(""), None);
+        assert_eq!(
+            protocols_mptcp_sockets(&format!("{head}MPTCP 1936 x\n")),
+            None
+        );
     }
 
     #[test]
