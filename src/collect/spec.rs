@@ -313,35 +313,23 @@ pub const EMBEDDED: &[(&str, &str)] = embedded![
 ];
 
 /// The embedded specs, parsed once per process: by whichever comes first, `parse_ahead` on the
-/// thread a run starts for it (commands::collect::prepare) or the first `load_all`, which never
-/// waits for the other but parses them itself when they are not ready.
+/// thread a run starts for it (commands::collect::prepare) or the first `load_all`, which waits for
+/// the other to finish rather than parse them a second time.
 static EMBEDDED_PARSED: std::sync::OnceLock<Result<Vec<Spec>, SpecError>> =
     std::sync::OnceLock::new();
 
-fn parse_embedded() -> Result<Vec<Spec>, SpecError> {
-    EMBEDDED
-        .iter()
-        .map(|(file, text)| Spec::parse(&format!("collectors/{file}"), text))
-        .collect()
+fn embedded() -> &'static Result<Vec<Spec>, SpecError> {
+    EMBEDDED_PARSED.get_or_init(|| {
+        EMBEDDED
+            .iter()
+            .map(|(file, text)| Spec::parse(&format!("collectors/{file}"), text))
+            .collect()
+    })
 }
 
 /// Parses the embedded specs now, for a `load_all` to come.
 pub fn parse_ahead() {
-    if EMBEDDED_PARSED.get().is_none() {
-        let _ = EMBEDDED_PARSED.set(parse_embedded());
-    }
-}
-
-/// The embedded specs, parsed.
-fn embedded() -> Result<Vec<Spec>, SpecError> {
-    match EMBEDDED_PARSED.get() {
-        Some(parsed) => parsed.clone(),
-        None => {
-            let parsed = parse_embedded();
-            let _ = EMBEDDED_PARSED.set(parsed.clone());
-            parsed
-        }
-    }
+    embedded();
 }
 
 /// Embedded specs plus the `*.toml` files of extra directories (later names override earlier ones),
@@ -352,7 +340,7 @@ pub fn load_all(extra_dirs: &[std::path::PathBuf]) -> Result<Vec<Spec>, SpecErro
         Some(existing) => *existing = spec,
         None => specs.push(spec),
     };
-    for spec in embedded()? {
+    for spec in embedded().clone()? {
         push(spec);
     }
     for dir in extra_dirs {

@@ -31,16 +31,15 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
 /// Starts, on a thread of its own, work that depends on nothing the flags say and that most runs
 /// need: parsing the built-in collector specs (collect, reproduce, check, list) and compiling the
 /// built-in summary template (every run that writes an archive or prints markdown). main starts it
-/// before clap parses the command line; on the second core it is done by the time the main thread
-/// needs the results (cached for the process: collect::spec, views::compiled). The thread runs at
-/// the lowest priority, so on a busy machine it never holds the main thread back: what is not ready
-/// when the main thread needs it, the main thread does itself, without waiting.
+/// before clap parses the command line, so with a free second core both are done by the time the
+/// main thread needs them (cached for the process: collect::spec, views::compiled); what is not
+/// done yet, the main thread waits for rather than does twice. The thread keeps the main thread's
+/// priority: the C allocator has one arena (sys::alloc), and a thread of lower priority preempted
+/// while holding its lock would stall every other.
 pub fn prepare() {
     let _ = std::thread::Builder::new()
         .name("prepare".into())
         .spawn(|| {
-            // Best effort: at worst it competes with the main thread as an equal.
-            let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 19);
             crate::collect::spec::parse_ahead();
             views::compile_summary_ahead();
         });

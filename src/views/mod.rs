@@ -71,19 +71,16 @@ static COMPILED: [std::sync::OnceLock<minijinja::Environment<'static>>; 2] =
 /// The environment of an embedded template (`name` with its embedded text), compiled once per
 /// process; None for any other template (`--template`), which the caller compiles itself.
 /// Compiling the summary template takes a quarter of a millisecond: a run starts doing it ahead of
-/// time (`compile_summary_ahead`); a render that comes first compiles it itself rather than wait.
+/// time (`compile_summary_ahead`), and a render that comes first waits for it rather than compile
+/// it a second time.
 pub(crate) fn compiled(name: &str, template: &str) -> Option<&'static minijinja::Environment<'static>> {
     let i = EMBEDDED
         .iter()
         .position(|&(n, text)| n == name && text == template)?;
-    if let Some(env) = COMPILED[i].get() {
-        return Some(env);
-    }
     let (name, text) = EMBEDDED[i];
-    let env = environment(name, text).expect("the embedded templates are valid (tested)");
-    // Another thread may have been quicker: then its copy is the one kept.
-    let _ = COMPILED[i].set(env);
-    COMPILED[i].get()
+    Some(COMPILED[i].get_or_init(|| {
+        environment(name, text).expect("the embedded templates are valid (tested)")
+    }))
 }
 
 /// Compiles the embedded summary template now, for a render to come.
