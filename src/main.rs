@@ -8,7 +8,6 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     mptcp_get_debug::sys::alloc::one_malloc_arena();
-    mptcp_get_debug::commands::collect::prepare();
     let cli = mptcp_get_debug::cli::Cli::parse();
     match mptcp_get_debug::commands::run(cli) {
         Ok(code) => code,

@@ -112,7 +112,7 @@ pub struct Triggers {
 /// Raw outputs are named as the report's model says (a reader finds them by these names).
 pub use crate::report::{artifact_name_for, artifact_name_for_file};
 
-#[derive(Debug, Clone, Error)]
+#[derive(Debug, Error)]
 pub enum SpecError {
     #[error("{file}: {msg}")]
     Invalid { file: String, msg: String },
@@ -312,26 +312,6 @@ pub const EMBEDDED: &[(&str, &str)] = embedded![
     "links.toml",
 ];
 
-/// The embedded specs, parsed once per process: by whichever comes first, `parse_ahead` on the
-/// thread a run starts for it (commands::collect::prepare) or the first `load_all`, which waits for
-/// the other to finish rather than parse them a second time.
-static EMBEDDED_PARSED: std::sync::OnceLock<Result<Vec<Spec>, SpecError>> =
-    std::sync::OnceLock::new();
-
-fn embedded() -> &'static Result<Vec<Spec>, SpecError> {
-    EMBEDDED_PARSED.get_or_init(|| {
-        EMBEDDED
-            .iter()
-            .map(|(file, text)| Spec::parse(&format!("collectors/{file}"), text))
-            .collect()
-    })
-}
-
-/// Parses the embedded specs now, for a `load_all` to come.
-pub fn parse_ahead() {
-    embedded();
-}
-
 /// Embedded specs plus the `*.toml` files of extra directories (later names override earlier ones),
 /// sorted by `order` (load order among equals).
 pub fn load_all(extra_dirs: &[std::path::PathBuf]) -> Result<Vec<Spec>, SpecError> {
@@ -340,8 +320,8 @@ pub fn load_all(extra_dirs: &[std::path::PathBuf]) -> Result<Vec<Spec>, SpecErro
         Some(existing) => *existing = spec,
         None => specs.push(spec),
     };
-    for spec in embedded().clone()? {
-        push(spec);
+    for (file, text) in EMBEDDED {
+        push(Spec::parse(&format!("collectors/{file}"), text)?);
     }
     for dir in extra_dirs {
         let Ok(rd) = std::fs::read_dir(dir) else {

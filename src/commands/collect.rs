@@ -28,23 +28,6 @@ pub fn run(args: &CollectArgs, argv: Vec<String>) -> Result<ExitCode> {
     pipeline::emit(&settings, collected, dir, template)
 }
 
-/// Starts, on a thread of its own, work that depends on nothing the flags say and that most runs
-/// need: parsing the built-in collector specs (collect, reproduce, check, list) and compiling the
-/// built-in summary template (every run that writes an archive or prints markdown). main starts it
-/// before clap parses the command line, so with a free second core both are done by the time the
-/// main thread needs them (cached for the process: collect::spec, views::compiled); what is not
-/// done yet, the main thread waits for rather than does twice. The thread keeps the main thread's
-/// priority: the C allocator has one arena (sys::alloc), and a thread of lower priority preempted
-/// while holding its lock would stall every other.
-pub fn prepare() {
-    let _ = std::thread::Builder::new()
-        .name("prepare".into())
-        .spawn(|| {
-            crate::collect::spec::parse_ahead();
-            views::compile_summary_ahead();
-        });
-}
-
 /// The archive's directory, checked before anything is collected (None with `--no-archive`).
 pub(crate) fn output_dir(settings: &Settings) -> Result<Option<PathBuf>> {
     let Some(dir) = settings.output.clone() else {

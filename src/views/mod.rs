@@ -69,10 +69,8 @@ static COMPILED: [std::sync::OnceLock<minijinja::Environment<'static>>; 2] =
     [const { std::sync::OnceLock::new() }; 2];
 
 /// The environment of an embedded template (`name` with its embedded text), compiled once per
-/// process; None for any other template (`--template`), which the caller compiles itself.
-/// Compiling the summary template takes a quarter of a millisecond: a run starts doing it ahead of
-/// time (`compile_summary_ahead`), and a render that comes first waits for it rather than compile
-/// it a second time.
+/// process (the summary template takes a quarter of a millisecond to compile); None for any other
+/// template (`--template`), which the caller compiles itself.
 pub(crate) fn compiled(name: &str, template: &str) -> Option<&'static minijinja::Environment<'static>> {
     let i = EMBEDDED
         .iter()
@@ -81,11 +79,6 @@ pub(crate) fn compiled(name: &str, template: &str) -> Option<&'static minijinja:
     Some(COMPILED[i].get_or_init(|| {
         environment(name, text).expect("the embedded templates are valid (tested)")
     }))
-}
-
-/// Compiles the embedded summary template now, for a render to come.
-pub fn compile_summary_ahead() {
-    compiled("summary", summary::DEFAULT_TEMPLATE);
 }
 
 /// A minijinja environment holding one template, with the settings every template here assumes.
