@@ -237,7 +237,11 @@ mod tests {
             ("ünï VM", "vm", true),
             ("VİM", "vim", false),
         ] {
-            assert_eq!(contains_ignore_ascii_case(hay, needle), want, "{hay:?} {needle:?}");
+            assert_eq!(
+                contains_ignore_ascii_case(hay, needle),
+                want,
+                "{hay:?} {needle:?}"
+            );
         }
     }
 }

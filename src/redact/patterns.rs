@@ -194,7 +194,16 @@ mod tests {
 
     #[test]
     fn adding_at_once_finds_what_adding_one_by_one_does() {
-        let words = ["pass", "psk", "ps", "x", "token", "PASS", "pre-shared", "$6$"];
+        let words = [
+            "pass",
+            "psk",
+            "ps",
+            "x",
+            "token",
+            "PASS",
+            "pre-shared",
+            "$6$",
+        ];
         let (mut one, mut all) = (Patterns::default(), Patterns::default());
         for (i, w) in words.iter().enumerate() {
             one.add(w, i);
@@ -202,7 +211,10 @@ mod tests {
         all.add_all(words.iter().copied().zip(0..));
         let t = b"psk=1 Pass_word token pre_shared $6$x ps";
         for from in 0..t.len() {
-            assert_eq!(one.next(t, from, |_, _, _| true), all.next(t, from, |_, _, _| true));
+            assert_eq!(
+                one.next(t, from, |_, _, _| true),
+                all.next(t, from, |_, _, _| true)
+            );
         }
     }
 }

@@ -436,9 +436,30 @@ mod tests {
         let mut names: Vec<String> = set.iter().cloned().collect();
         names.extend(
             [
-                "aa", "ad", "add_addr", "addr_timeout", "sbin/ip", "srv", "srv-01", "srv-01.lan",
-                "01.lan", "Σας", "σας", "ςας", "wlp2s0-σας", "åsa", "ÅSA", "b-c", "c_d", "d e",
-                "a.b-c_d e", "laptop", "bookworm)", "(bookworm)", "12 (bookworm)", "-batch",
+                "aa",
+                "ad",
+                "add_addr",
+                "addr_timeout",
+                "sbin/ip",
+                "srv",
+                "srv-01",
+                "srv-01.lan",
+                "01.lan",
+                "Σας",
+                "σας",
+                "ςας",
+                "wlp2s0-σας",
+                "åsa",
+                "ÅSA",
+                "b-c",
+                "c_d",
+                "d e",
+                "a.b-c_d e",
+                "laptop",
+                "bookworm)",
+                "(bookworm)",
+                "12 (bookworm)",
+                "-batch",
             ]
             .map(String::from),
         );

@@ -71,7 +71,10 @@ static COMPILED: [std::sync::OnceLock<minijinja::Environment<'static>>; 2] =
 /// The environment of an embedded template (`name` with its embedded text), compiled once per
 /// process (the summary template takes a quarter of a millisecond to compile); None for any other
 /// template (`--template`), which the caller compiles itself.
-pub(crate) fn compiled(name: &str, template: &str) -> Option<&'static minijinja::Environment<'static>> {
+pub(crate) fn compiled(
+    name: &str,
+    template: &str,
+) -> Option<&'static minijinja::Environment<'static>> {
     let i = EMBEDDED
         .iter()
         .position(|&(n, text)| n == name && text == template)?;
