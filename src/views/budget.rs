@@ -100,15 +100,7 @@ pub fn fit(
     budget: usize,
     view: impl Fn(&[Value]) -> Value,
 ) -> Result<String> {
-    // The embedded templates are compiled once per process (views::compiled), others here.
-    let own_env;
-    let env = match super::compiled(name, template) {
-        Some(env) => env,
-        None => {
-            own_env = super::environment(name, template)?;
-            &own_env
-        }
-    };
+    let env = super::environment(name, template)?;
     let tmpl = env
         .get_template(name)
         .map_err(|e| anyhow!("{name} template: {e}"))?;
@@ -128,13 +120,10 @@ pub fn fit(
     let own = |name: &str| captured.state().lookup(name).is_some();
     let fallback_env = match parts.iter().all(|p| own(p.macro_name)) {
         true => None,
-        false => match super::compiled(name, fallback) {
-            Some(env) => Some(std::borrow::Cow::Borrowed(env)),
-            None => Some(std::borrow::Cow::Owned(super::environment(name, fallback)?)),
-        },
+        false => Some(super::environment(name, fallback)?),
     };
     let fallback_tmpl = fallback_env
-        .as_deref()
+        .as_ref()
         .map(|e| e.get_template(name))
         .transpose()?;
     let fallback_state = fallback_tmpl

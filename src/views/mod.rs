@@ -60,30 +60,6 @@ pub fn read_template(path: &std::path::Path) -> anyhow::Result<String> {
     Ok(text)
 }
 
-/// The embedded templates, by name, each compiled at most once per process (`compiled`).
-const EMBEDDED: [(&str, &str); 2] = [
-    ("summary", summary::DEFAULT_TEMPLATE),
-    ("merge", merge::MERGE_TEMPLATE),
-];
-static COMPILED: [std::sync::OnceLock<minijinja::Environment<'static>>; 2] =
-    [const { std::sync::OnceLock::new() }; 2];
-
-/// The environment of an embedded template (`name` with its embedded text), compiled once per
-/// process (the summary template takes a quarter of a millisecond to compile); None for any other
-/// template (`--template`), which the caller compiles itself.
-pub(crate) fn compiled(
-    name: &str,
-    template: &str,
-) -> Option<&'static minijinja::Environment<'static>> {
-    let i = EMBEDDED
-        .iter()
-        .position(|&(n, text)| n == name && text == template)?;
-    let (name, text) = EMBEDDED[i];
-    Some(COMPILED[i].get_or_init(|| {
-        environment(name, text).expect("the embedded templates are valid (tested)")
-    }))
-}
-
 /// A minijinja environment holding one template, with the settings every template here assumes.
 pub(crate) fn environment<'s>(
     name: &'s str,
