@@ -16,7 +16,6 @@ use std::process::ExitCode;
 
 /// Runs the command the flags name (collect when none does, as the script did).
 pub fn run(cli: Cli) -> Result<ExitCode> {
-    crate::sys::alloc::one_malloc_arena();
     let argv: Vec<String> = std::env::args().collect();
     crate::triage::kernel::choose(cli.kernel_series.as_deref(), false)
         .map_err(crate::exit::usage)?;

@@ -340,6 +340,14 @@ fn own_domain_mail(text: &str, book: &NameBook) -> Vec<String> {
 /// HOST in a syslog or journal line: `Nov 29 12:00:01 HOST ident[pid]: ...` (also with sub-second
 /// time stamps) or `2026-11-29T12:00:01+0000 HOST ident: ...`.
 pub fn syslog_host(line: &str) -> Option<&str> {
+    // Most lines are no such line: told by their first word, before the line is split.
+    let rest = line.trim_start_matches(' ').as_bytes();
+    let first = &rest[..rest.iter().position(|&b| b == b' ').unwrap_or(rest.len())];
+    if !((first.len() == 3 && first.iter().all(u8::is_ascii_alphabetic))
+        || (first.len() >= 19 && first[4] == b'-' && first[10] == b'T'))
+    {
+        return None;
+    }
     let mut w = line.split(' ').filter(|s| !s.is_empty());
     let first = w.next()?;
     if first.len() == 3 && first.chars().all(|c| c.is_ascii_alphabetic()) {

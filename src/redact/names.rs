@@ -115,6 +115,16 @@ impl NameBook {
 /// Host names that are vocabulary words, replaced only where the text says they are a host name: the
 /// host column of a log line, `(user@HOST)`, a prompt `user@HOST:~`. None when nothing changed.
 pub fn replace_name_positions(text: &str, book: &mut NameBook) -> Option<String> {
+    // Every text goes through here when such a name exists (a host called `vm`): one that holds
+    // none of these names, as most do, is not cut into lines and parsed for nothing.
+    let named = book
+        .entries
+        .iter()
+        .filter(|x| !x.in_text && x.class == "hostname")
+        .any(|x| contains_ignore_ascii_case(text, &x.original));
+    if !named {
+        return None;
+    }
     let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut line_start = 0;
     for line in text.split_inclusive('\n') {
@@ -147,6 +157,20 @@ pub fn replace_name_positions(text: &str, book: &mut NameBook) -> Option<String>
         }
     }
     (pos > 0).then(|| out + &text[pos..])
+}
+
+/// Whether `needle` occurs in `hay`, ignoring ASCII case (as `eq_ignore_ascii_case` compares).
+fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let Some(&first) = n.first() else {
+        return true;
+    };
+    let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    h.len() >= n.len()
+        && h[..=h.len() - n.len()]
+            .iter()
+            .enumerate()
+            .any(|(i, &b)| (b == lower || b == upper) && h[i..i + n.len()].eq_ignore_ascii_case(n))
 }
 
 /// NAME in every `/home/NAME` of a text.
@@ -199,5 +223,25 @@ mod tests {
         let users: Vec<&str> =
             home_users("/home/alice/x /home/ /home/bob.smith:/home/.cache").collect();
         assert_eq!(users, ["alice", "bob.smith"]);
+    }
+
+    #[test]
+    fn contains_ignoring_ascii_case() {
+        for (hay, needle, want) in [
+            ("Nov 29 12:00:01 VM kernel: x", "vm", true),
+            ("Nov 29 12:00:01 vM kernel: x", "Vm", true),
+            ("a host", "host", true),
+            ("hos", "host", false),
+            ("", "vm", false),
+            ("x", "", true),
+            ("ünï VM", "vm", true),
+            ("VİM", "vim", false),
+        ] {
+            assert_eq!(
+                contains_ignore_ascii_case(hay, needle),
+                want,
+                "{hay:?} {needle:?}"
+            );
+        }
     }
 }

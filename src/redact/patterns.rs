@@ -59,9 +59,29 @@ fn pair(a: u8, b: u8) -> u16 {
 impl<T> Patterns<T> {
     /// Adds a pattern (at least two bytes; shorter ones are ignored).
     pub fn add(&mut self, pattern: &str, tag: T) {
+        if self.insert(pattern, tag) {
+            self.index();
+        }
+    }
+
+    /// Adds several patterns, indexing once at the end (the secret keywords: rebuilding the index
+    /// after each of them cost more than the rest of the redactor's set-up).
+    pub fn add_all<'p>(&mut self, patterns: impl IntoIterator<Item = (&'p str, T)>) {
+        let mut added = false;
+        for (pattern, tag) in patterns {
+            added |= self.insert(pattern, tag);
+        }
+        if added {
+            self.index();
+        }
+    }
+
+    /// Puts a pattern in its place in `pats` (the index is rebuilt by the caller); false when it
+    /// is too short or already there.
+    fn insert(&mut self, pattern: &str, tag: T) -> bool {
         let f = fold(pattern);
         if f.len() < 2 || self.pats.iter().any(|(_, p, _)| *p == f) {
-            return;
+            return false;
         }
         let k = pair(f[0], f[1]);
         let spellings = |f: u8| (0..=255u8).filter(move |&c| FOLD[c as usize] == f);
@@ -75,7 +95,7 @@ impl<T> Patterns<T> {
             (*q, std::cmp::Reverse(p.len())) <= (k, std::cmp::Reverse(f.len()))
         });
         self.pats.insert(at, (k, f, tag));
-        self.index();
+        true
     }
 
     /// Rebuilds `slots` (after an insertion moved the patterns).
@@ -170,5 +190,31 @@ mod tests {
         assert_eq!(p.next(t, 0, |_, _, _| true), Some((2, 20, &2)));
         assert_eq!(p.next(t, 3, |_, _, _| true), Some((23, 29, &1)));
         assert_eq!(p.next(t, 0, |_, _, &t| t == 1), Some((2, 8, &1)));
+    }
+
+    #[test]
+    fn adding_at_once_finds_what_adding_one_by_one_does() {
+        let words = [
+            "pass",
+            "psk",
+            "ps",
+            "x",
+            "token",
+            "PASS",
+            "pre-shared",
+            "$6$",
+        ];
+        let (mut one, mut all) = (Patterns::default(), Patterns::default());
+        for (i, w) in words.iter().enumerate() {
+            one.add(w, i);
+        }
+        all.add_all(words.iter().copied().zip(0..));
+        let t = b"psk=1 Pass_word token pre_shared $6$x ps";
+        for from in 0..t.len() {
+            assert_eq!(
+                one.next(t, from, |_, _, _| true),
+                all.next(t, from, |_, _, _| true)
+            );
+        }
     }
 }

@@ -26,9 +26,8 @@ pub struct Rules {
 impl Rules {
     pub fn with_secrets() -> Rules {
         let mut r = Rules::default();
-        for k in secrets::KEYWORDS {
-            r.pats.add(k, Tag::Secret);
-        }
+        r.pats
+            .add_all(secrets::KEYWORDS.iter().map(|&k| (k, Tag::Secret)));
         r
     }
 

@@ -199,6 +199,7 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         ))
     });
     let kc = report.kernel_config();
+    let form = super::form::for_report(report);
     let fixed = Fixed {
         tool: &report.tool.name,
         version: &report.tool.version,
@@ -214,12 +215,12 @@ pub fn render_summary(report: &Report, opts: &SummaryOptions) -> anyhow::Result<
         sysroot: report.meta.sysroot,
         archive: opts.archive.as_deref(),
         system_info: sysinfo::system_info(report),
-        form: super::form::for_report(report),
-        side_field: super::form::for_report(report)
+        side_field: form
             .fields
             .iter()
             .find(|f| f.id.starts_with("system-"))
             .map(|f| f.label.clone()),
+        form,
         side: side_line(report),
         kernel_config: kc
             .map(|k| {

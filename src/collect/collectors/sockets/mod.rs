@@ -89,6 +89,11 @@ fn plan(ctx: &Ctx) -> std::result::Result<Plan, String> {
     Ok(Plan { subflows })
 }
 
+/// The live kernel of an MPTCP-capable namespace that counts no MPTCP socket in it: nothing to ask.
+fn idle(ctx: &Ctx) -> bool {
+    ctx.env.native() && ctx.fs().exists("/proc/sys/net/mptcp") && mptcp_in_use(ctx) == Some(0)
+}
+
 /// How many MPTCP sockets (both families) the kernel counts in this namespace, from the `sockets`
 /// column of /proc/net/protocols; None when the file or its MPTCP lines cannot be read.
 pub fn mptcp_in_use(ctx: &Ctx) -> Option<u64> {
@@ -231,18 +236,18 @@ impl Builtin for Sockets {
         if !ctx.env.native() && !ctx.env.live() {
             return Err("needs the live system (or recorded `ss -ManiH` output)".into());
         }
+        if idle(ctx) {
+            return Ok(());
+        }
         plan(ctx).map(|_| ())
     }
 
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
-        let plan = plan(ctx).map_err(Stop::Skipped)?;
-        if !ctx.env.native() {
-            return from_ss(ctx, out);
-        }
         // Both dumps walk global tables (every MPTCP token of the host, every TCP socket of the
         // namespace): when the kernel counts no MPTCP socket in this namespace there is nothing to
-        // ask, and `ss -ManiH` would print nothing.
-        if mptcp_in_use(ctx) == Some(0) {
+        // ask (so no module could be loaded, and nothing to weigh), and `ss -ManiH` would print
+        // nothing.
+        if idle(ctx) {
             out.artifacts.push(netlink_artifact(
                 ARTIFACT,
                 "sock_diag",
@@ -258,6 +263,10 @@ impl Builtin for Sockets {
                 },
             );
             return Ok(());
+        }
+        let plan = plan(ctx).map_err(Stop::Skipped)?;
+        if !ctx.env.native() {
+            return from_ss(ctx, out);
         }
         let before = modules::loaded(ctx.fs());
         let dump = collect_netns(plan.subflows.is_ok());
