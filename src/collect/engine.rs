@@ -71,7 +71,8 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
     let (tx, rx) = mpsc::channel::<(usize, Status, Output, f64)>();
     let start = Instant::now();
     // Collectors that run programs get a thread each and start first: a process is the slowest thing
-    // a collector does, so it should overlap with everything else. The in-process ones (files, netlink)
+    // a collector does, so it should overlap with everything else (so do the kernel's slow answers:
+    // sockets, the kernel log; see Builtin::own_thread). The in-process ones (files, netlink)
     // take well under a millisecond each; they are taken in turn from one queue per namespace by one
     // thread, since a thread each would cost more in creation and address-space contention than they
     // do. When a queue makes no progress for STALL (a read that hangs), another thread joins it, so a
@@ -79,17 +80,17 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
     // which adds a connection to the counters) start only when every other one has finished, so what
     // the others read is not disturbed. Sections keep the spec order regardless.
     const STALL: Duration = Duration::from_millis(250);
-    let runs_programs = |spec: &Spec| {
+    let own_thread = |spec: &Spec| {
         spec.commands.iter().any(|c| !c.deferred)
             || spec
                 .builtin
                 .as_deref()
                 .and_then(builtin)
-                .is_some_and(|b| b.runs_programs())
+                .is_some_and(|b| b.own_thread())
     };
     let (last, first): (Vec<usize>, Vec<usize>) = (0..total).partition(|&i| jobs[i].0.last);
     let (own, shared): (Vec<usize>, Vec<usize>) =
-        first.iter().partition(|&&i| runs_programs(&jobs[i].0));
+        first.iter().partition(|&&i| own_thread(&jobs[i].0));
     type Queue = Arc<Mutex<VecDeque<usize>>>;
     // In-process jobs queued by namespace, in spec order.
     let mut queues: Vec<(Option<Netns>, Queue)> = Vec::new();

@@ -137,9 +137,10 @@ pub trait Builtin: Send + Sync {
     fn present(&self, _section: &Section) -> Vec<Entry> {
         Vec::new()
     }
-    /// Whether it usually starts programs: the engine starts such collectors first, so the slowest
-    /// thing a collector does overlaps with everything else.
-    fn runs_programs(&self) -> bool {
+    /// Whether it gets a thread of its own, started first: it usually starts programs, or can take
+    /// as long as one (a kernel dump or log that grows with the system), so the slowest things a
+    /// collect does overlap with everything else.
+    fn own_thread(&self) -> bool {
         false
     }
 }

@@ -89,7 +89,7 @@ impl Builtin for IpMptcp {
         "iproute2"
     }
 
-    fn runs_programs(&self) -> bool {
+    fn own_thread(&self) -> bool {
         true
     }
 

@@ -126,7 +126,7 @@ impl Builtin for Mptcpd {
         "mptcpd"
     }
 
-    fn runs_programs(&self) -> bool {
+    fn own_thread(&self) -> bool {
         true
     }
 

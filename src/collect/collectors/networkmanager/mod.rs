@@ -73,7 +73,7 @@ impl Builtin for NetworkManager {
         "networkmanager"
     }
 
-    fn runs_programs(&self) -> bool {
+    fn own_thread(&self) -> bool {
         true
     }
 

@@ -228,7 +228,7 @@ impl Builtin for Sockets {
     /// Not a program, but as slow as one on a busy host (the kernel's dumps of tens of thousands of
     /// sockets take a large part of a second): on its own thread, started first, it overlaps with
     /// everything else.
-    fn runs_programs(&self) -> bool {
+    fn own_thread(&self) -> bool {
         true
     }
 
