@@ -71,11 +71,11 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
     let (tx, rx) = mpsc::channel::<(usize, Status, Output, f64)>();
     let start = Instant::now();
     // Collectors that run programs get a thread each and start first: a process is the slowest thing
-    // a collector does, so it should overlap with everything else (so do the kernel's slow answers:
-    // sockets, the kernel log; see Builtin::own_thread). The in-process ones (files, netlink)
+    // a collector does, so it should overlap with everything else (so does sockets, whose kernel
+    // dumps grow with the system; see Builtin::own_thread). The in-process ones (files, netlink)
     // take well under a millisecond each; they are taken in turn from one queue per namespace by one
-    // thread, since a thread each would cost more in creation and address-space contention than they
-    // do. When a queue makes no progress for STALL (a read that hangs), another thread joins it, so a
+    // thread (two while there are CPUs to spare, below), since a thread each would cost more in
+    // creation and address-space contention than they do. When a queue makes no progress for STALL (a read that hangs), another thread joins it, so a
     // hanging collector still costs only its own section. Collectors marked `last` (the self-test,
     // which adds a connection to the counters) start only when every other one has finished, so what
     // the others read is not disturbed. Sections keep the spec order regardless.
