@@ -262,11 +262,16 @@ impl Drop for Sink {
     }
 }
 
-/// The client: one MPTCP connection sending for 2.5 s, then its byte count.
+/// The client: one MPTCP connection sending for 2.5 s, then its byte count. It first waits (up to 5 s)
+/// for its second subflow (MPTCP_INFO's extra subflows, SOL_MPTCP 284 / MPTCP_INFO 1): on a loaded
+/// machine the join once came late enough that one path carried nothing.
 const CLIENT: &str = "import socket, time\n\
     c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)\n\
     c.connect(('10.3.1.2', 5201))\n\
-    buf, sent, end = b'x' * 65536, 0, time.time() + 2.5\n\
+    sent = c.send(b'x' * 1000)\n\
+    wait = time.time() + 5\n\
+    while c.getsockopt(284, 1, 256)[0] < 1 and time.time() < wait: time.sleep(0.01)\n\
+    buf, end = b'x' * 65536, time.time() + 2.5\n\
     while time.time() < end: sent += c.send(buf)\n\
     c.close()\n\
     print('sent', sent)\n";
