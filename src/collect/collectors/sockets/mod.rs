@@ -3,7 +3,8 @@
 //! the archive. Like the script's `ss -ManiH`, the request makes the kernel load mptcp_diag when it is
 //! a module; the report says when this run did. With `--no-system-changes` nothing is asked that
 //! would load a module. The spec's `ss -ManiH` is run instead when sock_diag cannot be asked (and
-//! for recorded outputs).
+//! for recorded outputs). Nothing is asked in a namespace where /proc/net/protocols counts no MPTCP
+//! socket: the dumps walk global tables, and `ss -ManiH` would print nothing there.
 
 pub mod diag_modules;
 
@@ -109,9 +110,9 @@ fn protocols_mptcp_sockets(text: &str) -> Option<u64> {
         .position(|w| w == "sockets")?;
     let mut found = None;
     for line in lines {
-        let mut words = line.split_whitespace();
-        if matches!(words.next(), Some("MPTCP" | "MPTCPv6")) {
-            let n: u64 = line.split_whitespace().nth(column)?.parse().ok()?;
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if matches!(words.first(), Some(&("MPTCP" | "MPTCPv6"))) {
+            let n: u64 = words.get(column)?.parse().ok()?;
             found = Some(found.unwrap_or(0) + n);
         }
     }
@@ -269,8 +270,7 @@ impl Builtin for Sockets {
             return from_ss(ctx, out);
         }
         let before = modules::loaded(ctx.fs());
-        let dump = collect_netns(plan.subflows.is_ok());
-        let dump = match dump {
+        let dump = match collect_netns(plan.subflows.is_ok()) {
             Ok(d) => d,
             // No handler for MPTCP: `ss -ManiH` would print nothing and succeed; say why instead.
             Err(e) if e.errno == Some(libc::ENOENT) => {
