@@ -182,3 +182,47 @@ fn reproduce_option_errors_are_one_line_and_name_the_option() {
 fn collect_and_reproduce_conflict() {
     bin().args(["-c", "-r"]).assert().failure().code(2);
 }
+
+/// A file option that names something that is not a small regular file (a FIFO nobody writes,
+/// /dev/zero, a directory) is a one-line usage error naming the option, at once: never a hang, never
+/// a read without end.
+#[test]
+fn file_options_refuse_what_is_not_a_small_regular_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let big = dir.path().join("big.j2");
+    std::fs::write(&big, vec![b'x'; (1 << 20) + 1]).unwrap();
+    let fifo = fifo.display().to_string();
+    let here = dir.path().display().to_string();
+    let big = big.display().to_string();
+    for (flag, path, why) in [
+        ("--template", fifo.as_str(), "not a regular file"),
+        ("--template", "/dev/zero", "not a regular file"),
+        ("--template", here.as_str(), "not a regular file"),
+        ("--template", big.as_str(), "larger than 1048576 bytes"),
+        ("--redact-key", fifo.as_str(), "not a regular file"),
+        ("--redact-key", "/dev/zero", "not a regular file"),
+        ("--kernel-series", fifo.as_str(), "not a regular file"),
+        ("--kernel-series", "/dev/zero", "not a regular file"),
+    ] {
+        let out = bin()
+            .args(fixture_args("modern"))
+            .args(["--batch", "--no-archive", flag, path])
+            .timeout(std::time::Duration::from_secs(20))
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(
+            err.lines().count() == 1
+                && err.contains(flag)
+                && err.contains(path)
+                && err.contains(why),
+            "{flag} {path}: {err}"
+        );
+    }
+}

@@ -100,7 +100,8 @@ fn abbreviate(t: &str) -> String {
 /// parent directories too (mode 0700) when `parents` (the default place), never for a path the user
 /// gave (a typo should not create directories).
 pub fn load_or_create(path: &Path, parents: bool) -> Result<Key> {
-    match std::fs::read_to_string(path) {
+    // A key file is one line of hex: anything larger than a page is not one.
+    match crate::sys::fs::read_named_file(path, 4096) {
         Ok(text) => {
             from_hex(&text).map_err(|e| anyhow::anyhow!("--redact-key {}: {e}", path.display()))
         }

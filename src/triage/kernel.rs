@@ -67,6 +67,23 @@ pub fn parse(text: &str) -> Result<Series, String> {
 
 static DATA: OnceLock<SeriesData> = OnceLock::new();
 
+/// The series file's text: a regular file, at most a megabyte (the table is a few kilobytes; a FIFO
+/// or /dev/zero named by mistake is an error, not a hang).
+fn read_data(p: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(p)?;
+    if !f.metadata()?.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let mut text = String::new();
+    f.take(1 << 20).read_to_string(&mut text)?;
+    Ok(text)
+}
+
 /// Chooses the table for this run: `--kernel-series FILE`, else $MPTCP_GET_DEBUG_DATA/kernel-series.toml,
 /// else the installed file or the built-in copy, whichever was updated last. A file named on the
 /// command line or in the environment must be valid: the error (one line, naming the file) is how the
@@ -74,8 +91,7 @@ static DATA: OnceLock<SeriesData> = OnceLock::new();
 /// with a note.
 pub fn choose(given: Option<&Path>, quiet: bool) -> anyhow::Result<()> {
     let read = |p: &Path, what: &str| -> anyhow::Result<Series> {
-        let text = std::fs::read_to_string(p)
-            .map_err(|e| anyhow::anyhow!("{what} {}: {e}", p.display()))?;
+        let text = read_data(p).map_err(|e| anyhow::anyhow!("{what} {}: {e}", p.display()))?;
         parse(&text).map_err(|e| anyhow::anyhow!("{what} {}: {e}", p.display()))
     };
     let env_dir = std::env::var_os(DATA_ENV).filter(|v| !v.is_empty());
@@ -107,7 +123,7 @@ fn builtin() -> SeriesData {
 /// The installed file when it is there, valid, and not older than the built-in copy.
 pub fn installed_or_builtin(path: &Path, quiet: bool) -> SeriesData {
     let built_in = builtin();
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(text) = read_data(path) else {
         return built_in;
     };
     match parse(&text) {

@@ -51,7 +51,8 @@ pub const FORM_FIELDS_TEMPLATE: &str = include_str!("../../templates/form_fields
 /// anything runs, not a failure after the collect.
 pub fn read_template(path: &std::path::Path) -> anyhow::Result<String> {
     use anyhow::Context;
-    let text = std::fs::read_to_string(path)
+    // A template is text of a few kilobytes: a megabyte is plenty.
+    let text = crate::sys::fs::read_named_file(path, 1 << 20)
         .with_context(|| format!("--template {}", path.display()))
         .map_err(crate::exit::usage)?;
     let mut env = minijinja::Environment::new();
