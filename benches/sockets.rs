@@ -9,7 +9,7 @@
 //!
 //!   cargo bench --bench sockets [-- N [N ...]]      (default: 1000 3000)
 
-use mptcp_get_debug::collect::convert::sockets::collect_netns;
+use mptcp_get_debug::collect::convert::sockets::{collect_netns, Families};
 use mptcp_get_debug::netlink::sock_diag::*;
 use mptcp_get_debug::sys::Netns;
 use mptcp_get_debug::views::formats::ss::render_ss;
@@ -136,7 +136,7 @@ fn measure(expected_subflows: usize) -> Figures {
     // Let the joins come up (one per connection and side) before measuring.
     let deadline = Instant::now() + Duration::from_secs(60);
     let subflows = loop {
-        let d = collect_netns(true).expect("sock_diag");
+        let d = collect_netns(true, Families::BOTH).expect("sock_diag");
         let sf: usize = d.sockets.iter().map(|s| s.subflows.len()).sum();
         if sf >= expected_subflows || Instant::now() > deadline {
             break sf;
@@ -149,7 +149,7 @@ fn measure(expected_subflows: usize) -> Figures {
     // Interleaved, so every variant sees the same machine load.
     for _ in 0..RUNS {
         let t0 = Instant::now();
-        let d = collect_netns(true).expect("sock_diag");
+        let d = collect_netns(true, Families::BOTH).expect("sock_diag");
         t[0].push(t0.elapsed());
         let t0 = Instant::now();
         ours = render_ss(&d.sockets);
@@ -157,7 +157,7 @@ fn measure(expected_subflows: usize) -> Figures {
         json = serde_json::to_string(&d.sockets).map_or(0, |j| j.len());
         drop(d);
         let t0 = Instant::now();
-        collect_netns(false).expect("sock_diag");
+        collect_netns(false, Families::BOTH).expect("sock_diag");
         t[2].push(t0.elapsed());
         let t0 = Instant::now();
         raw_dumps();

@@ -51,6 +51,36 @@ const FAMILIES: [(u8, &str); 2] = [
     (libc::AF_INET6 as u8, "AF_INET6"),
 ];
 
+/// Which address families the dumps ask for: both by default; the collector narrows them to where
+/// /proc/net/protocols counts MPTCP sockets (each dump walks a global table, whatever it finds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Families {
+    pub v4: bool,
+    pub v6: bool,
+}
+
+impl Families {
+    pub const BOTH: Families = Families { v4: true, v6: true };
+
+    /// From the namespace's MPTCP socket counts (the MPTCP and MPTCPv6 lines).
+    pub fn from_counts(v4: u64, v6: u64) -> Families {
+        Families {
+            v4: v4 > 0,
+            v6: v6 > 0,
+        }
+    }
+
+    fn mptcp(self) -> [bool; 2] {
+        [self.v4, self.v6]
+    }
+
+    /// Subflows: an AF_INET connection's are AF_INET; an AF_INET6 one's may be either (a v4 address
+    /// joined to a dual-stack connection).
+    fn tcp(self) -> [bool; 2] {
+        [self.v4 || self.v6, self.v6]
+    }
+}
+
 /// What `collect_netns` found.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct SocketDump {
@@ -174,16 +204,18 @@ enum Owner {
     Unknown,
 }
 
-/// The MPTCP sockets, in the order `ss -ManiH` lists them, and where each one's subflows belong;
-/// Err when the AF_INET dump fails.
+/// The MPTCP sockets of the `asked` families, in the order `ss -ManiH` lists them, and where each
+/// one's subflows belong; Err when the first dump asked fails.
 fn mptcp_sockets(
     links: &Links,
     notes: &mut Vec<String>,
+    asked: [bool; 2],
 ) -> Result<(Vec<Owner>, Vec<MptcpSocket>), DiagError> {
     let mut sock =
         DiagSocket::open().map_err(|e| io_error("opening a NETLINK_SOCK_DIAG socket", e))?;
     let (mut owners, mut out) = (Vec::new(), Vec::new());
-    for (i, (family, fname)) in FAMILIES.into_iter().enumerate() {
+    let families = FAMILIES.into_iter().zip(asked).filter(|(_, a)| *a);
+    for (i, ((family, fname), _)) in families.enumerate() {
         let req = Request {
             family,
             protocol: IPPROTO_MPTCP,
@@ -221,11 +253,12 @@ fn mptcp_sockets(
 fn tcp_subflows(
     links: &Links,
     notes: &mut Vec<String>,
+    asked: [bool; 2],
 ) -> Result<Vec<(Owner, Vec<Subflow>)>, DiagError> {
     let mut sock =
         DiagSocket::open().map_err(|e| io_error("opening a NETLINK_SOCK_DIAG socket", e))?;
     let mut out = Vec::new();
-    for (family, fname) in FAMILIES {
+    for ((family, fname), _) in FAMILIES.into_iter().zip(asked).filter(|(_, a)| *a) {
         let req = Request {
             family,
             protocol: IPPROTO_TCP,
@@ -258,10 +291,11 @@ fn tcp_subflows(
     Ok(out)
 }
 
-/// Dumps the MPTCP sockets of the calling thread's network namespace, and with `subflows` their TCP
-/// subflows grouped under them (dumped at the same time on a second thread, which starts in this
-/// thread's namespace). Err only when the first MPTCP dump fails (the caller may fall back).
-pub fn collect_netns(subflows: bool) -> Result<SocketDump, DiagError> {
+/// Dumps the MPTCP sockets of the calling thread's network namespace (of the `families` asked), and
+/// with `subflows` their TCP subflows grouped under them (dumped at the same time on a second thread,
+/// which starts in this thread's namespace). Err only when the first MPTCP dump fails (the caller may
+/// fall back).
+pub fn collect_netns(subflows: bool, families: Families) -> Result<SocketDump, DiagError> {
     let links = Links::load();
     let mut out = SocketDump::default();
     let mut tcp_notes = Vec::new();
@@ -269,9 +303,11 @@ pub fn collect_netns(subflows: bool) -> Result<SocketDump, DiagError> {
         let tcp = subflows.then(|| {
             std::thread::Builder::new()
                 .name("sock_diag-tcp".into())
-                .spawn_scoped(scope, || tcp_subflows(&links, &mut tcp_notes))
+                .spawn_scoped(scope, || {
+                    tcp_subflows(&links, &mut tcp_notes, families.tcp())
+                })
         });
-        let socks = mptcp_sockets(&links, &mut out.notes);
+        let socks = mptcp_sockets(&links, &mut out.notes, families.mptcp());
         let tcp = tcp.map(|h| match h {
             Ok(h) => h.join().unwrap_or_else(|_| {
                 Err(DiagError {

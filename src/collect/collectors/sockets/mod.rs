@@ -11,7 +11,7 @@ pub mod diag_modules;
 use super::endpoints::netlink_artifact;
 use super::sockets_modules::{self as modules, ModState};
 use super::{Builtin, Ctx, Output, Result, Stop};
-use crate::collect::convert::sockets::collect_netns;
+use crate::collect::convert::sockets::{collect_netns, Families};
 use crate::report::{Body, Data, Entry, Facts, Format, MptcpSocket, Section, SockDiagRun, View};
 use crate::views::formats::ss::render_ss;
 use std::collections::BTreeMap;
@@ -92,31 +92,34 @@ fn plan(ctx: &Ctx) -> std::result::Result<Plan, String> {
 
 /// The live kernel of an MPTCP-capable namespace that counts no MPTCP socket in it: nothing to ask.
 fn idle(ctx: &Ctx) -> bool {
-    ctx.env.native() && ctx.fs().exists("/proc/sys/net/mptcp") && mptcp_in_use(ctx) == Some(0)
+    ctx.env.native() && ctx.fs().exists("/proc/sys/net/mptcp") && mptcp_in_use(ctx) == Some((0, 0))
 }
 
-/// How many MPTCP sockets (both families) the kernel counts in this namespace, from the `sockets`
-/// column of /proc/net/protocols; None when the file or its MPTCP lines cannot be read.
-pub fn mptcp_in_use(ctx: &Ctx) -> Option<u64> {
+/// How many MPTCP sockets the kernel counts in this namespace, (AF_INET, AF_INET6), from the
+/// `sockets` column of /proc/net/protocols; None when the file or its MPTCP line cannot be read.
+pub fn mptcp_in_use(ctx: &Ctx) -> Option<(u64, u64)> {
     let text = ctx.fs().read_to_string("/proc/net/protocols").ok()?;
     protocols_mptcp_sockets(&text)
 }
 
-fn protocols_mptcp_sockets(text: &str) -> Option<u64> {
+fn protocols_mptcp_sockets(text: &str) -> Option<(u64, u64)> {
     let mut lines = text.lines();
     let column = lines
         .next()?
         .split_whitespace()
         .position(|w| w == "sockets")?;
-    let mut found = None;
+    let (mut v4, mut v6) = (None, None);
     for line in lines {
         let words: Vec<&str> = line.split_whitespace().collect();
-        if matches!(words.first(), Some(&("MPTCP" | "MPTCPv6"))) {
-            let n: u64 = words.get(column)?.parse().ok()?;
-            found = Some(found.unwrap_or(0) + n);
-        }
+        let slot = match words.first() {
+            Some(&"MPTCP") => &mut v4,
+            Some(&"MPTCPv6") => &mut v6,
+            _ => continue,
+        };
+        *slot = Some(words.get(column)?.parse::<u64>().ok()?);
     }
-    found
+    // A kernel without IPv6 has no MPTCPv6 line: no such sockets.
+    Some((v4?, v6.unwrap_or(0)))
 }
 
 /// Parses `ss -ManiH` output: a socket line, then an indented info line.
@@ -270,7 +273,10 @@ impl Builtin for Sockets {
             return from_ss(ctx, out);
         }
         let before = modules::loaded(ctx.fs());
-        let dump = match collect_netns(plan.subflows.is_ok()) {
+        // Only the families the kernel counts sockets of: each dump walks a global table.
+        let families =
+            mptcp_in_use(ctx).map_or(Families::BOTH, |(v4, v6)| Families::from_counts(v4, v6));
+        let dump = match collect_netns(plan.subflows.is_ok(), families) {
             Ok(d) => d,
             // No handler for MPTCP: `ss -ManiH` would print nothing and succeed; say why instead.
             Err(e) if e.errno == Some(libc::ENOENT) => {
@@ -381,9 +387,10 @@ mod tests {
         let text = format!(
             "{head}MPTCPv6   2064      2      85   no       0   yes  kernel      y  y  y\nTCP       2400      9      1   no     320   yes  kernel      y  y  y\nMPTCP     1936      3      85   no       0   yes  kernel      y  y  y\n"
         );
-        assert_eq!(protocols_mptcp_sockets(&text), Some(5));
+        assert_eq!(protocols_mptcp_sockets(&text), Some((3, 2)));
+        // No MPTCPv6 line (a kernel without IPv6): no such sockets.
         let idle = format!("{head}MPTCP     1936      0      85   no       0   yes  kernel   y\n");
-        assert_eq!(protocols_mptcp_sockets(&idle), Some(0));
+        assert_eq!(protocols_mptcp_sockets(&idle), Some((0, 0)));
         // No MPTCP line, no header, or a column that is not a number: cannot tell.
         assert_eq!(
             protocols_mptcp_sockets(&format!("{head}TCP 2400 9\n")),
