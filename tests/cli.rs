@@ -133,6 +133,26 @@ fn list_says_what_would_run_and_why_not() {
         block("sockets").contains("would run: no: kernel without MPTCP"),
         "{text}"
     );
+    // A daemon that is not there: said as the report says it.
+    assert!(
+        block("mptcpd").contains("would run: no: mptcpd is not installed"),
+        "{text}"
+    );
+    // Where it is, it would run; an opt-in collector says how to ask for it.
+    let debian = bin()
+        .arg("list")
+        .args(fixture_args("mptcpd-debian"))
+        .ok_stdout();
+    let debian = String::from_utf8(debian).unwrap();
+    let second_line = |name: &str| {
+        let i = debian.find(&format!("{name} ")).unwrap();
+        debian[i..].lines().nth(1).unwrap().to_string()
+    };
+    assert!(second_line("mptcpd").contains("would run: yes"), "{debian}");
+    assert!(
+        second_line("iproute2").contains("only when asked for (opt-in: --with iproute2)"),
+        "{debian}"
+    );
 }
 
 #[test]

@@ -24,6 +24,8 @@ const CONF_FILES: &[&str] = &[
     "/etc/mptcpd/mptcpd.conf",
     "/usr/local/etc/mptcpd/mptcpd.conf",
 ];
+const NOT_INSTALLED: &str =
+    "mptcpd is not installed (no mptcpd binary, mptcpd.conf, mptcp.service or mptcpize)";
 const PLUGIN_DIRS: &[&str] = &[
     "/usr/lib/mptcpd",
     "/usr/lib64/mptcpd",
@@ -144,6 +146,26 @@ impl Builtin for Mptcpd {
         }
     }
 
+    /// Any trace of mptcpd (its binary, mptcpize, mptcpd.conf, mptcp.service or a drop-in for it):
+    /// without one there is nothing to collect, and `list` says so as the report does.
+    fn applies(&self, ctx: &Ctx) -> std::result::Result<(), String> {
+        let fs = ctx.fs();
+        let runner = &ctx.env.runner;
+        let traces = BIN_DIRS
+            .iter()
+            .any(|dir| fs.is_file(&format!("{dir}/mptcpd")))
+            || runner.has("mptcpd")
+            || runner.has("mptcpize")
+            || CONF_FILES.iter().any(|p| fs.is_file(p))
+            || UNIT_DIRS.iter().any(|dir| {
+                fs.is_file(&format!("{dir}/{UNIT}")) || fs.exists(&format!("{dir}/{UNIT}.d"))
+            });
+        match traces {
+            true => Ok(()),
+            false => Err(NOT_INSTALLED.into()),
+        }
+    }
+
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
         let fs = ctx.fs();
         let runner = &ctx.env.runner;
@@ -239,10 +261,7 @@ impl Builtin for Mptcpd {
             }
         }));
         if !d.installed && d.config_file.is_none() && !d.mptcpize && d.unit_files.is_empty() {
-            return Err(Stop::Skipped(
-                "mptcpd is not installed (no mptcpd binary, mptcpd.conf, mptcp.service or mptcpize)"
-                    .into(),
-            ));
+            return Err(Stop::Skipped(NOT_INSTALLED.into()));
         }
         out.data.push(Data::Mptcpd(d));
         Ok(())
