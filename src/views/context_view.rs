@@ -215,7 +215,7 @@ pub fn levels(section: &Section, entry: &Entry) -> Vec<EntryLevel> {
             }
             let lines: Vec<&str> = text.lines().collect();
             let level = |keep: Vec<bool>| {
-                let text = excerpt(&lines, &keep);
+                let text = excerpt(&lines, &keep, *format == Format::Log);
                 EntryLevel::Code {
                     caption: caption.clone(),
                     fence: fence_for(&text),

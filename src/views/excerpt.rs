@@ -50,27 +50,67 @@ pub fn keeps(lines: &[&str], format: Format, marks: &[Span]) -> Vec<Vec<bool>> {
     out
 }
 
-/// The chosen lines in order (clipped), a marker line for every gap.
-pub fn excerpt(lines: &[&str], keep: &[bool]) -> String {
+/// The chosen lines in order (clipped), a marker line for every gap. In a log, a line repeated right
+/// after itself is shown once, then how many more times it came (a kernel message flooding the log
+/// would otherwise fill the excerpt with one line; raw/ keeps every one).
+pub fn excerpt(lines: &[&str], keep: &[bool], log: bool) -> String {
     let mut out = String::new();
     if !keep.iter().any(|&k| k) {
         return out;
     }
     let mut gap = 0;
+    let mut repeats = 0;
+    let mut last: Option<&str> = None;
+    let flush_repeats = |out: &mut String, repeats: &mut usize| {
+        if *repeats > 0 {
+            out.push_str(&format!("[… the line above {} more time(s)]\n", *repeats));
+            *repeats = 0;
+        }
+    };
     for (line, &k) in lines.iter().zip(keep) {
         if !k {
             gap += 1;
+            last = None;
             continue;
         }
+        if log && gap == 0 && last == Some(*line) {
+            repeats += 1;
+            continue;
+        }
+        flush_repeats(&mut out, &mut repeats);
         if gap > 0 {
             out.push_str(&format!("[… {gap} lines]\n"));
             gap = 0;
         }
         out.push_str(&clip(line, LINE_MAX));
         out.push('\n');
+        last = Some(line);
     }
+    flush_repeats(&mut out, &mut repeats);
     if gap > 0 {
         out.push_str(&format!("[… {gap} lines]\n"));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_line_repeated_right_after_itself_is_shown_once_with_its_count() {
+        let lines = ["a", "b", "b", "b", "c", "b", "b", "d"];
+        let all = [true; 8];
+        assert_eq!(
+            excerpt(&lines, &all, true),
+            "a\nb\n[… the line above 2 more time(s)]\nc\nb\n[… the line above 1 more time(s)]\nd\n"
+        );
+        // Not in other text, and not across a gap.
+        assert_eq!(excerpt(&lines, &all, false), "a\nb\nb\nb\nc\nb\nb\nd\n");
+        let keep = [false, true, false, true, true, false, false, false];
+        assert_eq!(
+            excerpt(&lines, &keep, true),
+            "[… 1 lines]\nb\n[… 1 lines]\nb\nc\n[… 3 lines]\n"
+        );
+    }
 }
