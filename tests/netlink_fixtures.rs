@@ -120,6 +120,25 @@ fn monitor_text_round_trips() {
     assert_eq!(rendered, modernise(&text, "").replace("] \n", "]\n"));
 }
 
+/// `ip mptcp monitor` (iproute2 6.1) during one loopback connection, the listener's events filled
+/// in with its address (6.1 prints them bare), rendered as current iproute2 prints them.
+#[test]
+fn renders_the_ip61_capture_like_current_iproute2() {
+    const LISTENER: &str = "saddr4=127.0.0.1 sport=10001";
+    let text = fixture("events/ns_monitor_ip61.txt");
+    let events: Vec<PmEvent> = text
+        .lines()
+        .map(|l| match l {
+            "[UNKNOWN 15]" | "[UNKNOWN 16]" => monitor_line(&format!("{l} {LISTENER}")),
+            _ => monitor_line(l),
+        })
+        .collect();
+    let expected = modernise(&text, LISTENER);
+    assert_eq!(render_events(&events), expected);
+    assert!(expected.starts_with("[LISTENER_CREATED] saddr4=127.0.0.1 sport=10001\n"));
+    assert!(expected.contains("\n[  SF_ESTABLISHED] token=1f0cdd34 "));
+}
+
 /// The typed `mptcp_info` behind an ss info line (the fields ss 6.1 prints; absent ones are zero).
 fn mptcp_info(words: &BTreeMap<String, String>) -> MptcpInfo {
     let dec = |k: &str| words.get(k).map_or(0, |v| v.parse().unwrap());
