@@ -4,6 +4,7 @@
 //! made it. Test code (`#[cfg(test)]` modules, `*_tests.rs`, test kits) may reach further and is not
 //! read.
 
+use crate::util::rust_files;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -45,17 +46,6 @@ const ALLOWED: &[(&str, &[&str])] = &[
 /// Imports that break the rules today, each with the work that removes it. Empty when the house is
 /// built; an entry that is no longer needed fails the test too, so the list only shrinks.
 const PENDING: &[(&str, &str, &str)] = &[];
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
 
 /// A file's non-test code, without comments.
 fn code(path: &Path) -> Option<String> {

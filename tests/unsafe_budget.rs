@@ -2,7 +2,8 @@
 //! src/: every system call goes through rustix, signals through signal-hook, and what no well-kept
 //! crate wraps safely is one small, commented block in sys/.
 
-use std::path::{Path, PathBuf};
+use crate::util::rust_files;
+use std::path::Path;
 
 /// The most `unsafe` blocks (and fns, impls, traits) src/ may hold.
 const MAX: usize = 9;
@@ -107,17 +108,6 @@ fn count_unsafe(code: &str) -> usize {
                     || ["fn", "impl", "trait", "extern"].contains(&next_word.as_str()))
         })
         .count()
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
 }
 
 /// (path relative to the crate, blocks) for every file of src/ with `unsafe` in its code.
