@@ -97,15 +97,6 @@ mod tests {
     use super::super::cross_side;
     use super::super::testkit::*;
 
-    fn ids(c: &Report, s: &Report) -> Vec<String> {
-        let mut v: Vec<String> = cross_side(c, s)
-            .into_iter()
-            .map(|f| format!("{:?}:{}", f.severity, f.rule))
-            .collect();
-        v.sort();
-        v
-    }
-
     /// A client whose connections fell back to TCP.
     fn fell_back() -> Report {
         with(vec![mib(&[
@@ -130,7 +121,7 @@ mod tests {
         let client = fell_back();
         let listener = sockets(&[("LISTEN", "10.0.1.2:80", "0.0.0.0:*")]);
         assert_eq!(
-            ids(&client, &server(0, listener.clone())),
+            cross_ids(&client, &server(0, listener.clone())),
             ["Problem:cross-middlebox"]
         );
         let found = cross_side(&client, &server(0, listener.clone()));
@@ -143,31 +134,31 @@ mod tests {
             ]
         );
         assert_eq!(
-            ids(&client, &server(3, listener.clone())),
+            cross_ids(&client, &server(3, listener.clone())),
             ["Warning:cross-middlebox"]
         );
         // A client that did not fall back: nothing to explain.
-        assert!(ids(&report(healthy()), &server(0, listener)).is_empty());
+        assert!(cross_ids(&report(healthy()), &server(0, listener)).is_empty());
     }
 
     #[test]
     fn cross_peer_no_mptcp_off_or_plain_tcp() {
         let client = fell_back();
         assert_eq!(
-            ids(&client, &server(0, sockets(&[]))),
+            cross_ids(&client, &server(0, sockets(&[]))),
             ["Problem:cross-peer-no-mptcp"]
         );
         let mut off = server(0, sockets(&[]));
         off.sections.retain(|s| s.collector != "sysctl");
         off.sections
             .push(section("sysctl", sysctls(&[("enabled", "0")])));
-        assert_eq!(ids(&client, &off), ["Problem:cross-peer-no-mptcp"]);
+        assert_eq!(cross_ids(&client, &off), ["Problem:cross-peer-no-mptcp"]);
         // The server accepted MPTCP connections (its listener closed since): not a plain-TCP server.
-        assert!(ids(&client, &server(3, sockets(&[]))).is_empty());
+        assert!(cross_ids(&client, &server(3, sockets(&[]))).is_empty());
         // Server sockets not collected: nothing is claimed.
         let mut blind = server(0, sockets(&[]));
         blind.sections.retain(|s| s.collector != "sockets");
-        assert!(ids(&client, &blind).is_empty());
+        assert!(cross_ids(&client, &blind).is_empty());
     }
 
     #[test]
@@ -183,14 +174,14 @@ mod tests {
             r
         };
         assert_eq!(
-            ids(
+            cross_ids(
                 &client,
                 &server(&[("MPCapableSYNRX", 2), ("MPJoinSynRx", 0)])
             ),
             ["Problem:cross-joins"]
         );
         assert_eq!(
-            ids(
+            cross_ids(
                 &client,
                 &server(&[
                     ("MPCapableSYNRX", 2),
@@ -201,12 +192,12 @@ mod tests {
             ["Warning:cross-joins"]
         );
         assert_eq!(
-            ids(
+            cross_ids(
                 &client,
                 &server(&[("MPCapableSYNRX", 2), ("MPJoinSynRx", 2)])
             ),
             ["Warning:cross-joins"]
         );
-        assert!(ids(&report(healthy()), &server(&[("MPJoinSynRx", 0)])).is_empty());
+        assert!(cross_ids(&report(healthy()), &server(&[("MPJoinSynRx", 0)])).is_empty());
     }
 }

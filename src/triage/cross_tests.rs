@@ -4,15 +4,6 @@
 use super::super::testkit::*;
 use super::*;
 
-fn ids(c: &Report, s: &Report) -> Vec<String> {
-    let mut v: Vec<String> = cross_side(c, s)
-        .into_iter()
-        .map(|f| format!("{:?}:{}", f.severity, f.rule))
-        .collect();
-    v.sort();
-    v
-}
-
 /// A server that accepted connections, with these sections.
 fn server(changes: Vec<Section>) -> Report {
     let mut s = vec![mib(&[("MPCapableSYNRX", 3)]), endpoints(vec![])];
@@ -32,7 +23,7 @@ fn labelled(mut r: Report, role: Role) -> Report {
 fn cross_sides_swapped_only_when_labelled() {
     let (c, s) = (report(healthy()), server(vec![]));
     let swapped = labelled(c.clone(), Role::Server);
-    assert_eq!(ids(&swapped, &s), ["Warning:cross-sides-swapped"]);
+    assert_eq!(cross_ids(&swapped, &s), ["Warning:cross-sides-swapped"]);
     assert_eq!(
         cross_side(&swapped, &s)[0].evidence,
         [
@@ -41,7 +32,7 @@ fn cross_sides_swapped_only_when_labelled() {
         ]
     );
     assert_eq!(
-        ids(&c, &labelled(s.clone(), Role::Client)),
+        cross_ids(&c, &labelled(s.clone(), Role::Client)),
         ["Warning:cross-sides-swapped"]
     );
     // The right order, or a side that was only guessed: nothing.
@@ -49,10 +40,10 @@ fn cross_sides_swapped_only_when_labelled() {
         labelled(c.clone(), Role::Client),
         labelled(s.clone(), Role::Server),
     );
-    assert!(ids(&right.0, &right.1).is_empty());
+    assert!(cross_ids(&right.0, &right.1).is_empty());
     let mut guessed = swapped;
     guessed.meta.side.as_mut().unwrap().guessed = true;
-    assert!(ids(&guessed, &s).is_empty());
+    assert!(cross_ids(&guessed, &s).is_empty());
 }
 
 #[test]
@@ -63,7 +54,7 @@ fn cross_add_addr_announcements_the_client_refuses() {
         mib(&[("MPCapableSYNTX", 3), ("AddAddr", 3), ("EchoAddTx", 3)]),
     ]);
     assert_eq!(
-        ids(&client, &server(vec![signal.clone()])),
+        cross_ids(&client, &server(vec![signal.clone()])),
         ["Warning:cross-add-addr"]
     );
     assert_eq!(
@@ -76,15 +67,15 @@ fn cross_add_addr_announcements_the_client_refuses() {
         ]
     );
     // The client accepts announcements, or the server makes none.
-    assert!(ids(&report(healthy()), &server(vec![signal])).is_empty());
-    assert!(ids(&client, &server(vec![])).is_empty());
+    assert!(cross_ids(&report(healthy()), &server(vec![signal])).is_empty());
+    assert!(cross_ids(&client, &server(vec![])).is_empty());
 }
 
 #[test]
 fn cross_subflows_against_a_zero_server_limit() {
     let client = report(healthy());
     assert_eq!(
-        ids(&client, &server(vec![limits(2, 0)])),
+        cross_ids(&client, &server(vec![limits(2, 0)])),
         ["Problem:cross-subflows"]
     );
     assert_eq!(
@@ -95,8 +86,8 @@ fn cross_subflows_against_a_zero_server_limit() {
         ]
     );
     // Room for subflows, or a client without `subflow` endpoints.
-    assert!(ids(&client, &server(vec![limits(2, 1)])).is_empty());
-    assert!(ids(&with(vec![endpoints(vec![])]), &server(vec![limits(2, 0)])).is_empty());
+    assert!(cross_ids(&client, &server(vec![limits(2, 1)])).is_empty());
+    assert!(cross_ids(&with(vec![endpoints(vec![])]), &server(vec![limits(2, 0)])).is_empty());
 }
 
 #[test]
@@ -112,18 +103,18 @@ fn cross_redaction_keys_that_differ() {
     };
     let (a, b) = (redacted(true, "aaaa"), redacted(true, "bbbb"));
     // The healthy client as the "server" too: only the keys are compared here.
-    assert_eq!(ids(&a, &b), ["Info:cross-redaction-keys"]);
+    assert_eq!(cross_ids(&a, &b), ["Info:cross-redaction-keys"]);
     assert_eq!(
         cross_side(&a, &b)[0].evidence,
         ["client key id aaaa", "server key id bbbb"]
     );
     assert_eq!(
-        ids(&a, &redacted(false, "aaaa")),
+        cross_ids(&a, &redacted(false, "aaaa")),
         ["Info:cross-redaction-keys"]
     );
     // One key on both hosts, or redaction unknown on one side: nothing.
-    assert!(ids(&a, &redacted(true, "aaaa")).is_empty());
-    assert!(ids(&a, &report(healthy())).is_empty());
+    assert!(cross_ids(&a, &redacted(true, "aaaa")).is_empty());
+    assert!(cross_ids(&a, &report(healthy())).is_empty());
 }
 
 #[test]
@@ -134,7 +125,7 @@ fn cross_join_initial_denied_by_a_c_flag_server() {
     );
     let client = report(healthy());
     assert_eq!(
-        ids(&client, &server(vec![c_flag.clone()])),
+        cross_ids(&client, &server(vec![c_flag.clone()])),
         ["Problem:cross-join-initial-denied"]
     );
     let ev = &cross_side(&client, &server(vec![c_flag.clone()]))[0].evidence;
@@ -147,8 +138,8 @@ fn cross_join_initial_denied_by_a_c_flag_server() {
         ]
     );
     let signal = endpoints(vec![ep("10.0.9.3", 1, Endpoint::FLAG_SIGNAL, None)]);
-    assert!(ids(&client, &server(vec![c_flag, signal])).is_empty());
-    assert!(ids(&client, &server(vec![])).is_empty());
+    assert!(cross_ids(&client, &server(vec![c_flag, signal])).is_empty());
+    assert!(cross_ids(&client, &server(vec![])).is_empty());
 }
 
 #[test]
@@ -156,7 +147,7 @@ fn cross_announce_family_the_client_lacks() {
     let v6 = endpoints(vec![ep("2001:db8:9::3", 1, Endpoint::FLAG_SIGNAL, None)]);
     let client = report(healthy());
     assert_eq!(
-        ids(&client, &server(vec![v6.clone()])),
+        cross_ids(&client, &server(vec![v6.clone()])),
         ["Warning:cross-announce-family"]
     );
     // A client with an IPv6 address (an encrypted one can look like anything but link-local).
@@ -168,14 +159,14 @@ fn cross_announce_family_the_client_lacks() {
         0,
         &[],
     );
-    assert!(ids(&with(vec![dual]), &server(vec![v6.clone()])).is_empty());
+    assert!(cross_ids(&with(vec![dual]), &server(vec![v6.clone()])).is_empty());
     let link_local_only = routing_section(
         vec![link("eth0", &["10.0.1.1/24", "fe80::1/64"], 0)],
         0,
         &[],
     );
     assert_eq!(
-        ids(&with(vec![link_local_only]), &server(vec![v6])).len(),
+        cross_ids(&with(vec![link_local_only]), &server(vec![v6])).len(),
         1
     );
 }
@@ -196,8 +187,8 @@ fn cross_fullmesh_against_the_server_addresses() {
     ]);
     // 2 endpoints x (1 + min(2 signals, 1 accepted)) - 1 = 3 > 2.
     assert_eq!(
-        ids(&client, &server(vec![two_signals.clone()])),
+        cross_ids(&client, &server(vec![two_signals.clone()])),
         ["Warning:cross-fullmesh"]
     );
-    assert!(ids(&client, &server(vec![])).is_empty());
+    assert!(cross_ids(&client, &server(vec![])).is_empty());
 }

@@ -192,3 +192,13 @@ pub fn says(rule: super::Rule, r: &Report) -> Vec<String> {
         .map(|f| format!("{:?}:{}", f.severity, f.rule))
         .collect()
 }
+
+/// The cross-side findings of a client and a server report, as sorted `Severity:rule` strings.
+pub fn cross_ids(client: &Report, server: &Report) -> Vec<String> {
+    let mut v: Vec<String> = super::cross_side(client, server)
+        .into_iter()
+        .map(|f| format!("{:?}:{}", f.severity, f.rule))
+        .collect();
+    v.sort();
+    v
+}
