@@ -98,6 +98,20 @@ fn only_and_skip_select_collectors() {
         .map(|s| s["collector"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["kernel", "sysctl"]);
+    // --skip applies after --only.
+    let out = bin()
+        .args(fixture_args("modern"))
+        .args(["--only", "sysctl,kernel", "--skip", "sysctl"])
+        .args(["--format", "json", "--no-archive"])
+        .ok_stdout();
+    let r: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let names: Vec<&str> = r["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["collector"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["kernel"]);
     let out = bin()
         .args(fixture_args("modern"))
         .args(["--skip", "nstat", "--format", "json", "--no-archive"])

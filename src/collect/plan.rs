@@ -36,10 +36,11 @@ impl Selection {
 
     fn wants(&self, spec: &Spec) -> bool {
         let named = |names: &[String]| names.iter().any(|n| n == &spec.name || n == "*");
-        if !self.only.is_empty() {
-            return named(&self.only);
-        }
-        (spec.default || named(&self.with)) && !named(&self.skip)
+        let asked = match self.only.is_empty() {
+            false => named(&self.only),
+            true => spec.default || named(&self.with),
+        };
+        asked && !named(&self.skip)
     }
 }
 
