@@ -92,7 +92,15 @@ fn plan(ctx: &Ctx) -> std::result::Result<Plan, String> {
 
 /// The live kernel of an MPTCP-capable namespace that counts no MPTCP socket in it: nothing to ask.
 fn idle(ctx: &Ctx) -> bool {
-    ctx.env.native() && ctx.fs().exists("/proc/sys/net/mptcp") && mptcp_in_use(ctx) == Some((0, 0))
+    live_counts(ctx) == Some((0, 0))
+}
+
+/// The namespace's MPTCP socket counts (`mptcp_in_use`), on the live kernel of an MPTCP-capable
+/// namespace only.
+fn live_counts(ctx: &Ctx) -> Option<(u64, u64)> {
+    (ctx.env.native() && ctx.fs().exists("/proc/sys/net/mptcp"))
+        .then(|| mptcp_in_use(ctx))
+        .flatten()
 }
 
 /// How many MPTCP sockets the kernel counts in this namespace, (AF_INET, AF_INET6), from the
@@ -251,7 +259,8 @@ impl Builtin for Sockets {
         // namespace): when the kernel counts no MPTCP socket in this namespace there is nothing to
         // ask (so no module could be loaded, and nothing to weigh), and `ss -ManiH` would print
         // nothing.
-        if idle(ctx) {
+        let counts = live_counts(ctx);
+        if counts == Some((0, 0)) {
             out.artifacts.push(netlink_artifact(
                 ARTIFACT,
                 "sock_diag",
@@ -274,8 +283,7 @@ impl Builtin for Sockets {
         }
         let before = modules::loaded(ctx.fs());
         // Only the families the kernel counts sockets of: each dump walks a global table.
-        let families =
-            mptcp_in_use(ctx).map_or(Families::BOTH, |(v4, v6)| Families::from_counts(v4, v6));
+        let families = counts.map_or(Families::BOTH, |(v4, v6)| Families::from_counts(v4, v6));
         let dump = match collect_netns(plan.subflows.is_ok(), families) {
             Ok(d) => d,
             // No handler for MPTCP: `ss -ManiH` would print nothing and succeed; say why instead.
