@@ -30,19 +30,24 @@ pub const SCHEMA: &str = include_str!("../../schema/report.schema.json");
 /// archive, and a quarter of a default collect's archive (0.19 ms of its compression).
 static SCHEMA_DEFLATED: OnceLock<Option<Deflated>> = OnceLock::new();
 
+/// schema.json compressed, once per run (on whichever thread asks first).
+fn schema_deflated() -> &'static Option<Deflated> {
+    SCHEMA_DEFLATED.get_or_init(|| Deflated::of(SCHEMA.as_bytes()).ok())
+}
+
 /// Starts compressing schema.json on another thread (once per run).
 pub fn start_schema() {
     if SCHEMA_DEFLATED.get().is_none() {
         let _ = std::thread::Builder::new()
             .name("archive-schema".into())
-            .spawn(|| SCHEMA_DEFLATED.get_or_init(|| Deflated::of(SCHEMA.as_bytes()).ok()));
+            .spawn(schema_deflated);
     }
 }
 
 /// The schema.json member: compressed ahead of time (waiting for that if it is under way), else as
 /// plain bytes.
 pub fn schema_entry() -> Entry<'static> {
-    match SCHEMA_DEFLATED.get_or_init(|| Deflated::of(SCHEMA.as_bytes()).ok()) {
+    match schema_deflated() {
         Some(d) => Entry {
             path: "schema.json".into(),
             body: Body::Deflated(d),
