@@ -550,11 +550,13 @@ fn word_at(s: &str) -> &str {
     s[..n].trim_end_matches('.')
 }
 
+/// The host name starting `s`: letters, digits, `-`, `.` and `_` (build hosts use it), ending as a
+/// host name label ends, on a letter or digit (`host_` and `host-` are a host glued to more).
 fn host_at(s: &str) -> &str {
     let n = s
         .find(|c: char| !(c.is_alphanumeric() || matches!(c, '-' | '.' | '_')))
         .unwrap_or(s.len());
-    s[..n].trim_end_matches('.')
+    s[..n].trim_end_matches(['.', '-', '_'])
 }
 
 fn usable_user(w: &str) -> bool {

@@ -21,6 +21,13 @@ fn notations() {
         [("erin", "build7.corp.example.net")]
     );
     assert_eq!(at_hosts("[frank@ws3:~]$ x; a@b.c"), [("frank", "ws3")]);
+    // A host name ends on a letter or digit: `(0@host_)` is a host glued to more, not a builder;
+    // an underscore inside a build host's name is kept.
+    assert!(at_hosts("(0@zqxhost_)").is_empty());
+    assert_eq!(
+        at_hosts("(mock@build_host-01)"),
+        [("mock", "build_host-01")]
+    );
     assert_eq!(
         syslog_host("Nov 29 12:00:01 oldname kernel: MPTCP: x"),
         Some("oldname")
