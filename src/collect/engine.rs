@@ -89,10 +89,13 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
                 .is_some_and(|b| b.own_thread())
     };
     let (last, first): (Vec<usize>, Vec<usize>) = (0..total).partition(|&i| jobs[i].0.last);
-    let (own, shared): (Vec<usize>, Vec<usize>) =
+    let (own, mut shared): (Vec<usize>, Vec<usize>) =
         first.iter().partition(|&&i| own_thread(&jobs[i].0));
+    // Costliest first (longest processing time first: the queue's threads end close together);
+    // equal costs keep the spec order.
+    shared.sort_by_key(|&i| std::cmp::Reverse(jobs[i].0.cost));
     type Queue = Arc<Mutex<VecDeque<usize>>>;
-    // In-process jobs queued by namespace, in spec order.
+    // In-process jobs queued by namespace, costliest first.
     let mut queues: Vec<(Option<Netns>, Queue)> = Vec::new();
     let mut queue_of: Vec<Option<usize>> = vec![None; total];
     for i in shared {

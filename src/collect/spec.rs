@@ -48,6 +48,11 @@ pub struct Spec {
     /// Start only after every other collector has finished (it changes what they would read).
     #[serde(default)]
     pub last: bool,
+    /// Its rough run time on a typical host, in tenths of a millisecond (default 1). A namespace's
+    /// in-process collectors share a queue that runs the costliest first, so the queue ends sooner on
+    /// few cores (the longest job is not the last one started). Only the order they start in changes.
+    #[serde(default = "one")]
+    pub cost: u32,
     /// Run without being asked for (the default). `false` makes an opt-in collector: it runs only
     /// when `--with` or `--only` names it (e.g. what another collector already gives, asked again
     /// another way at the cost of a program per namespace).
@@ -66,6 +71,10 @@ pub struct Spec {
 
 fn yes() -> bool {
     true
+}
+
+fn one() -> u32 {
+    1
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
