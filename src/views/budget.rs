@@ -111,6 +111,13 @@ pub fn fit(
             .map(|(p, &l)| p.levels[l].clone())
             .collect()
     };
+    // The usual case: everything at its richest fits, and nothing needs measuring.
+    let richest = tmpl
+        .render(view(&pick(&vec![0; parts.len()])))
+        .map_err(|e| anyhow!("{name} template: {e}"))?;
+    if richest.len() <= budget {
+        return Ok(richest);
+    }
     let minimal: Vec<usize> = parts.iter().map(|p| p.levels.len() - 1).collect();
     let captured = tmpl
         .render_captured(view(&pick(&minimal)))
