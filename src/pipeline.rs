@@ -85,7 +85,14 @@ pub fn collect_prepared(
         // An offline image (--root) has no /proc: its configured name is in /etc/hostname.
         .or_else(|| env.fs.read_trimmed("/etc/hostname"))
         .unwrap_or_else(|| "unknown".into());
-    let sections = engine::run(
+    // While the collectors run: what the views and triage need that depends on nothing collected.
+    let meanwhile = || {
+        if settings.template.is_none() {
+            views::warm_up();
+        }
+        crate::triage::kernel::data();
+    };
+    let sections = engine::run_meanwhile(
         &plan,
         env,
         if settings.progress {
@@ -93,6 +100,7 @@ pub fn collect_prepared(
         } else {
             None
         },
+        &meanwhile,
     );
     let meta = Meta {
         finished_at: Utc::now(),

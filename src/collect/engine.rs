@@ -57,6 +57,17 @@ fn run_guarded(spec: &Spec, env: &Env, ns: Option<&Netns>) -> (Status, Output) {
 
 /// Runs every (spec, namespace) job concurrently and returns the sections in a stable order.
 pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Section> {
+    run_meanwhile(plan, env, progress, &|| {})
+}
+
+/// `run`, and `meanwhile` on the calling thread once the collectors have started (work for after
+/// the collection that needs nothing it gives: the calling thread would only wait).
+pub fn run_meanwhile(
+    plan: &Plan,
+    env: Arc<Env>,
+    progress: Option<Progress>,
+    meanwhile: &dyn Fn(),
+) -> Vec<Section> {
     let mut jobs: Vec<(Spec, Option<Netns>)> = Vec::new();
     for spec in &plan.specs {
         if spec.per_netns {
@@ -185,6 +196,7 @@ pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Sectio
             spawn(q.clone(), ns.clone(), queue_name(ns));
         }
     }
+    meanwhile();
     let mut progress_at: Vec<Instant> = vec![Instant::now(); queues.len()];
     let mut results: Vec<Option<(Status, Output, f64)>> = (0..total).map(|_| None).collect();
     let mut done = 0;

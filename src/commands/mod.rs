@@ -17,8 +17,7 @@ use std::process::ExitCode;
 /// Runs the command the flags name (collect when none does, as the script did).
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let argv: Vec<String> = std::env::args().collect();
-    crate::triage::kernel::choose(cli.kernel_series.as_deref(), false)
-        .map_err(crate::exit::usage)?;
+    crate::triage::kernel::choose(cli.kernel_series.as_deref()).map_err(crate::exit::usage)?;
     match cli.command {
         Some(Command::Collect(args)) => collect::run(&args, argv),
         Some(Command::Reproduce(args)) => reproduce::run(&args, argv),

@@ -89,7 +89,7 @@ fn read_data(p: &Path) -> std::io::Result<String> {
 /// command line or in the environment must be valid: the error (one line, naming the file) is how the
 /// program was called, so the caller makes it a usage error. A broken installed file is passed over
 /// with a note.
-pub fn choose(given: Option<&Path>, quiet: bool) -> anyhow::Result<()> {
+pub fn choose(given: Option<&Path>) -> anyhow::Result<()> {
     let read = |p: &Path, what: &str| -> anyhow::Result<Series> {
         let text = read_data(p).map_err(|e| anyhow::anyhow!("{what} {}: {e}", p.display()))?;
         parse(&text).map_err(|e| anyhow::anyhow!("{what} {}: {e}", p.display()))
@@ -107,10 +107,16 @@ pub fn choose(given: Option<&Path>, quiet: bool) -> anyhow::Result<()> {
             origin: "$MPTCP_GET_DEBUG_DATA file",
         }
     } else {
-        installed_or_builtin(&Path::new(DATA_DIR).join(FILE), quiet)
+        // Nothing to check up front: chosen when first needed (`data`, on a thread with time to
+        // spare while the collectors run).
+        return Ok(());
     };
     let _ = DATA.set(data);
     Ok(())
+}
+
+fn default_path() -> PathBuf {
+    Path::new(DATA_DIR).join(FILE)
 }
 
 fn builtin() -> SeriesData {
@@ -144,9 +150,10 @@ pub fn installed_or_builtin(path: &Path, quiet: bool) -> SeriesData {
     }
 }
 
-/// The table in use (chosen by `choose`, else as if it had been called without options).
+/// The table in use: the file `choose` was given, else the installed file or the built-in copy (a
+/// broken installed file is said once, here).
 pub fn data() -> &'static SeriesData {
-    DATA.get_or_init(|| installed_or_builtin(&Path::new(DATA_DIR).join(FILE), true))
+    DATA.get_or_init(|| installed_or_builtin(&default_path(), false))
 }
 
 fn parse_series(s: &str) -> Option<(u32, u32)> {
