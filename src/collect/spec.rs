@@ -285,9 +285,12 @@ impl Spec {
 
 fn line_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
     match span {
+        // The line the error starts on (an error at the very end is on the last line).
         Some(r) => format!(
             " (line {})",
-            text[..r.start.min(text.len())].lines().count().max(1)
+            (text[..r.start.min(text.len())].matches('\n').count() + 1)
+                .min(text.lines().count())
+                .max(1)
         ),
         None => String::new(),
     }

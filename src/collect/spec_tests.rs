@@ -166,3 +166,16 @@ fn declared_reads_cover_files_directories_and_glob_expansion() {
         assert!(!spec.declares_read(no), "{no}");
     }
 }
+
+#[test]
+fn a_spec_error_names_the_line_it_is_on() {
+    let err = |text: &str| Spec::parse("x.toml", text).unwrap_err().to_string();
+    let e = err("name = \"x\"\ndescription = \"d\"\nbogus = 1\n");
+    assert!(e.starts_with("x.toml: unknown field `bogus`"), "{e}");
+    assert!(e.ends_with("(line 3)"), "{e}");
+    // Unclosed at the end of the file: the last line.
+    let e = err("name = \"x\"\ndescription = \"d\"\nfiles = [ \"/a\"\n");
+    assert!(e.ends_with("(line 3)"), "{e}");
+    let e = err("name = 1\n");
+    assert!(e.ends_with("(line 1)"), "{e}");
+}
