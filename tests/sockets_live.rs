@@ -356,7 +356,7 @@ fn native_nstat_text_matches_nstat_line_for_line() {
 #[ignore = "needs root and network namespaces (run by .ci/run)"]
 fn selftest_runs_after_counters_and_sockets_are_read() {
     let ns = TestNs::new().expect(ROOT_NETNS);
-    let report = collect(&[&ns], "mib,nstat,sockets,selftest", &[]);
+    let report = collect(&[&ns], "mib,nstat,sockets,links,kmsg,selftest", &[]);
     let st = report.self_test(Some(&ns.name)).unwrap();
     assert_eq!(st.result.as_str(), "ok", "{}", st.detail);
     // It made a connection...
@@ -370,6 +370,64 @@ fn selftest_runs_after_counters_and_sockets_are_read() {
         "{nstat}"
     );
     assert_eq!(report.sockets(Some(&ns.name)).unwrap(), &vec![]);
+    // Nor the loopback's statistics: nothing has gone over it.
+    let links = section(&report, "links", &ns);
+    let lo = links
+        .data
+        .iter()
+        .find_map(|d| match d {
+            mptcp_get_debug::report::Data::Links(l) => l.iter().find(|l| l.name == "lo"),
+            _ => None,
+        })
+        .expect("lo in the links section");
+    let counters = lo.counters.as_ref().expect("lo's counters");
+    assert_eq!((counters.rx_packets, counters.tx_packets), (0, 0));
+}
+
+/// The self-test waits only for the collectors that read what its connection changes (its spec's
+/// `after`); the others run beside it, so they must read nothing it changes: in a fresh namespace,
+/// each gives the same facts before and after a self-test there, while a counter it waits for moves.
+#[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
+fn collectors_beside_the_selftest_read_nothing_it_changes() {
+    let ns = TestNs::new().expect(ROOT_NETNS);
+    let specs = mptcp_get_debug::collect::spec::load_all(&[]).unwrap();
+    let selftest = specs.iter().find(|s| s.name == "selftest").unwrap();
+    assert!(!selftest.last && !selftest.after.is_empty());
+    // Every other collector of a namespace (opt-in ones too: --only runs them).
+    let beside: Vec<&str> = specs
+        .iter()
+        .filter(|s| s.per_netns && s.name != "selftest" && !selftest.after.contains(&s.name))
+        .map(|s| s.name.as_str())
+        .collect();
+    for name in ["sysctl", "endpoints", "limits", "routing"] {
+        assert!(beside.contains(&name), "{beside:?}");
+    }
+    let only = format!("{},mib", beside.join(","));
+    let facts = |r: &Report, name: &str| {
+        let sec = section(r, name, &ns);
+        assert_eq!(sec.status, Status::Ok, "{name}: {:?}", sec.status);
+        let texts: Vec<(&str, &str)> = sec
+            .artifacts
+            .iter()
+            .map(|a| (a.name.as_str(), a.content.as_str()))
+            .collect();
+        serde_json::to_string_pretty(&(texts, &sec.data)).unwrap()
+    };
+    let before = collect(&[&ns], &only, &[]);
+    let st = collect(&[&ns], "selftest", &[]);
+    let st = st.self_test(Some(&ns.name)).unwrap();
+    assert_eq!(st.result.as_str(), "ok", "{}", st.detail);
+    let after = collect(&[&ns], &only, &[]);
+    for name in &beside {
+        assert_eq!(facts(&before, name), facts(&after, name), "{name}");
+    }
+    let syn = |r: &Report| {
+        r.mib(Some(&ns.name))
+            .unwrap()
+            .get("MPTcpExt", "MPCapableSYNTX")
+    };
+    assert_eq!((syn(&before), syn(&after)), (Some(0), Some(1)));
 }
 
 #[test]

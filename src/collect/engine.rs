@@ -87,9 +87,10 @@ pub fn run_meanwhile(
     // take well under a millisecond each; they are taken in turn from one queue per namespace by one
     // thread (two while there are CPUs to spare, below), since a thread each would cost more in
     // creation and address-space contention than they do. When a queue makes no progress for STALL (a read that hangs), another thread joins it, so a
-    // hanging collector still costs only its own section. Collectors marked `last` (the self-test,
-    // which adds a connection to the counters) start only when every other one has finished, so what
-    // the others read is not disturbed. Sections keep the spec order regardless.
+    // hanging collector still costs only its own section. A collector that changes what others read
+    // (the self-test adds a connection to the counters and socket lists) waits for them: `after`
+    // names them (those of its own namespace), `last` means every other one; it then starts on a
+    // thread of its own. Sections keep the spec order regardless.
     const STALL: Duration = Duration::from_millis(250);
     let own_thread = |spec: &Spec| {
         spec.commands.iter().any(|c| !c.deferred)
@@ -99,7 +100,25 @@ pub fn run_meanwhile(
                 .and_then(builtin)
                 .is_some_and(|b| b.own_thread())
     };
-    let (last, first): (Vec<usize>, Vec<usize>) = (0..total).partition(|&i| jobs[i].0.last);
+    let waits = |spec: &Spec| spec.last || !spec.after.is_empty();
+    let (waiting, first): (Vec<usize>, Vec<usize>) = (0..total).partition(|&i| waits(&jobs[i].0));
+    // What each waiting job waits for: jobs that start at once (never another waiting one).
+    let label = |i: usize| jobs[i].1.as_ref().map(|n| n.label.as_str());
+    let mut waiting: Vec<(usize, Vec<usize>)> = waiting
+        .into_iter()
+        .map(|i| {
+            let spec = &jobs[i].0;
+            let deps = first
+                .iter()
+                .copied()
+                .filter(|&j| {
+                    let near = label(j) == label(i) || !jobs[j].0.per_netns;
+                    spec.last || (near && spec.after.contains(&jobs[j].0.name))
+                })
+                .collect();
+            (i, deps)
+        })
+        .collect();
     let (own, mut shared): (Vec<usize>, Vec<usize>) =
         first.iter().partition(|&&i| own_thread(&jobs[i].0));
     // Costliest first (longest processing time first: the queue's threads end close together);
@@ -200,12 +219,14 @@ pub fn run_meanwhile(
     let mut progress_at: Vec<Instant> = vec![Instant::now(); queues.len()];
     let mut results: Vec<Option<(Status, Output, f64)>> = (0..total).map(|_| None).collect();
     let mut done = 0;
-    let mut last_started = last.is_empty();
     while done < total {
-        if !last_started && done == first.len() {
-            last.iter().for_each(|&i| start_alone(i));
-            last_started = true;
-        }
+        waiting.retain(|(i, deps)| {
+            let ready = deps.iter().all(|&j| results[j].is_some());
+            if ready {
+                start_alone(*i);
+            }
+            !ready
+        });
         let left = plan.collector_timeout.saturating_sub(start.elapsed());
         if left.is_zero() {
             break;

@@ -28,30 +28,69 @@ impl Builtin for Hang {
     }
 }
 
-/// The collectors that ran `test-started`, in the order they started.
-static STARTED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+/// When each collector that ran `test-timed` started and ended (by name).
+type Events = Vec<(String, &'static str, Instant)>;
+static EVENTS: std::sync::Mutex<Events> = std::sync::Mutex::new(Vec::new());
 
-/// An in-process collector that notes when it starts and takes a moment.
-struct Started;
+/// An in-process collector that takes `cost` milliseconds and notes when it starts and ends.
+struct Timed;
 
-impl Builtin for Started {
+impl Builtin for Timed {
     fn name(&self) -> &'static str {
-        "test-started"
+        "test-timed"
     }
 
     fn collect(&self, ctx: &Ctx, _out: &mut Output) -> Result {
-        let name = ctx.spec.map(|s| s.name.clone()).unwrap_or_default();
-        STARTED.lock().unwrap().push(name);
-        std::thread::sleep(Duration::from_millis(20));
+        let spec = ctx.spec.expect("run from a spec");
+        let note = |what| {
+            EVENTS
+                .lock()
+                .unwrap()
+                .push((spec.name.clone(), what, Instant::now()))
+        };
+        note("start");
+        std::thread::sleep(Duration::from_millis(spec.cost.into()));
+        note("end");
         Ok(())
     }
+}
+
+/// When `name` did `what` (each test names its collectors apart: the tests run at once).
+fn when(name: &str, what: &str) -> Instant {
+    EVENTS
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(n, w, _)| n == name && *w == what)
+        .unwrap_or_else(|| panic!("{name} never noted {what}"))
+        .2
+}
+
+fn run_timed(specs: &[&str]) -> Vec<crate::report::Section> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/modern/root");
+    let source = crate::collect::source::Source::Image(root);
+    let env = crate::collect::source::environment(&source, 1.0).unwrap();
+    let plan = Plan {
+        specs: specs
+            .iter()
+            .enumerate()
+            .map(|(i, extra)| {
+                spec(&format!(
+                    "description='d'\nbuiltin='test-timed'\norder={i}\n{extra}\n"
+                ))
+            })
+            .collect(),
+        namespaces: vec![None],
+        collector_timeout: Duration::from_secs(10),
+    };
+    engine::run(&plan, std::sync::Arc::new(env), None)
 }
 
 /// The test builtins `collectors::builtin` also finds in test builds.
 pub fn builtin(name: &str) -> Option<&'static dyn Builtin> {
     match name {
         "test-hang" => Some(&Hang),
-        "test-started" => Some(&Started),
+        "test-timed" => Some(&Timed),
         _ => None,
     }
 }
@@ -104,32 +143,35 @@ fn hanging_collectors_cost_only_their_own_sections() {
 
 #[test]
 fn a_queue_starts_its_costliest_collectors_first() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/modern/root");
-    let source = crate::collect::source::Source::Image(root);
-    let env = crate::collect::source::environment(&source, 1.0).unwrap();
     let costs = [("a", 1), ("b", 50), ("c", 20), ("d", 1), ("e", 5)];
-    let specs = costs
+    let specs: Vec<String> = costs
         .iter()
-        .enumerate()
-        .map(|(i, (name, cost))| {
-            spec(&format!(
-                "name='{name}'\ndescription='d'\nbuiltin='test-started'\norder={i}\ncost={cost}\n"
-            ))
-        })
+        .map(|(name, cost)| format!("name='{name}'\ncost={cost}"))
         .collect();
-    let plan = Plan {
-        specs,
-        namespaces: vec![None],
-        collector_timeout: Duration::from_secs(10),
-    };
-    let sections = engine::run(&plan, std::sync::Arc::new(env), None);
+    let sections = run_timed(&specs.iter().map(String::as_str).collect::<Vec<_>>());
     // Sections keep the spec order whatever the order they ran in.
     let names: Vec<&str> = sections.iter().map(|s| s.collector.as_str()).collect();
     assert_eq!(names, ["a", "b", "c", "d", "e"]);
-    let started = STARTED.lock().unwrap().clone();
     // Up to two threads take from the queue, so neighbours may start in either order; the queue's
     // order is b, c, e, then a and d (equal costs keep the spec order).
-    let at = |n: &str| started.iter().position(|s| s == n).unwrap();
-    assert!(at("b").max(at("c")) < at("a").min(at("d")), "{started:?}");
-    assert!(at("b") < at("e") && at("e") < at("d"), "{started:?}");
+    let at = |n: &str| when(n, "start");
+    assert!(at("b").max(at("c")) < at("a").min(at("d")));
+    assert!(at("b") < at("e") && at("e") < at("d"));
+}
+
+#[test]
+fn a_collector_after_others_waits_for_them_only() {
+    // `w1` waits for `quick` but not for `slow`; `z1` (last) waits for every collector that does not
+    // wait itself.
+    let sections = run_timed(&[
+        "name='w1'\ncost=1\nafter=['quick1', 'not-run']",
+        "name='quick1'\ncost=10",
+        "name='slow1'\ncost=300",
+        "name='z1'\ncost=1\nlast=true",
+    ]);
+    assert!(sections.iter().all(|s| s.status == Status::Ok));
+    assert!(when("w1", "start") >= when("quick1", "end"));
+    assert!(when("w1", "end") < when("slow1", "end"));
+    assert!(when("z1", "start") >= when("slow1", "end"));
+    assert!(when("z1", "start") >= when("quick1", "end"));
 }

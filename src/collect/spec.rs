@@ -48,6 +48,11 @@ pub struct Spec {
     /// Start only after every other collector has finished (it changes what they would read).
     #[serde(default)]
     pub last: bool,
+    /// Start only after these collectors have finished (in the same namespace, or run once for the
+    /// host): the ones that read what this one changes. Names of collectors not run are ignored; a collector that waits
+    /// itself (`last`, `after`) is not waited for.
+    #[serde(default)]
+    pub after: Vec<String>,
     /// Its rough run time on a typical host, in tenths of a millisecond (default 1). A namespace's
     /// in-process collectors share a queue that runs the costliest first, so the queue ends sooner on
     /// few cores (the longest job is not the last one started). Only the order they start in changes.
@@ -75,6 +80,14 @@ fn yes() -> bool {
 
 fn one() -> u32 {
     1
+}
+
+/// A collector's name: lowercase letters, digits and '-'.
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
@@ -173,15 +186,19 @@ impl Spec {
     }
 
     fn validate(&self) -> Result<(), String> {
-        if self.name.is_empty()
-            || !self
-                .name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        {
+        if !valid_name(&self.name) {
             return Err(format!(
                 "name {:?} must be lowercase letters, digits and '-'",
                 self.name
+            ));
+        }
+        if let Some(bad) = self
+            .after
+            .iter()
+            .find(|a| !valid_name(a) || **a == self.name)
+        {
+            return Err(format!(
+                "after: {bad:?} is not the name of another collector"
             ));
         }
         let one_line = |s: &str| !s.trim().is_empty() && !s.contains('\n');

@@ -179,3 +179,13 @@ fn a_spec_error_names_the_line_it_is_on() {
     let e = err("name = 1\n");
     assert!(e.ends_with("(line 1)"), "{e}");
 }
+
+#[test]
+fn after_names_other_collectors() {
+    let err = |text: &str| Spec::parse("x.toml", text).unwrap_err().to_string();
+    let base = "name = \"x\"\ndescription = \"d\"\nfiles = [\"/etc/x\"]\n";
+    assert!(err(&format!("{base}after = [\"x\"]\n")).contains("after: \"x\""));
+    assert!(err(&format!("{base}after = [\"Bad Name\"]\n")).contains("after: \"Bad Name\""));
+    let ok = Spec::parse("x.toml", &format!("{base}after = [\"mib\", \"sockets\"]\n")).unwrap();
+    assert_eq!(ok.after, ["mib", "sockets"]);
+}
