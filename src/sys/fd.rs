@@ -71,6 +71,20 @@ pub fn on_procfs(fd: BorrowedFd) -> io::Result<bool> {
     Ok(rustix::fs::fstatfs(fd)?.f_type == rustix::fs::PROC_SUPER_MAGIC)
 }
 
+/// Whether the descriptor (O_PATH is fine) is on sysfs.
+pub fn on_sysfs(fd: BorrowedFd) -> io::Result<bool> {
+    Ok(rustix::fs::fstatfs(fd)?.f_type == libc::SYSFS_MAGIC)
+}
+
+/// This thread's /proc/thread-self, without the link: `<pid>/task/<tid>`.
+pub fn thread_self() -> String {
+    format!(
+        "{}/task/{}",
+        rustix::process::getpid().as_raw_nonzero(),
+        rustix::thread::gettid().as_raw_nonzero()
+    )
+}
+
 /// The target of a symbolic link opened with O_PATH|O_NOFOLLOW (readlinkat with an empty name).
 pub fn readlink_fd(link: BorrowedFd) -> io::Result<Vec<u8>> {
     Ok(rustix::fs::readlinkat(link, c"", Vec::new())?.into_bytes())
@@ -127,6 +141,11 @@ mod tests {
         assert!(!on_procfs(root.as_fd()).unwrap());
         let proc = open(c"/proc/self", libc::O_PATH).unwrap();
         assert!(on_procfs(proc.as_fd()).unwrap());
+        assert!(!on_sysfs(proc.as_fd()).unwrap());
+        let sys = open(c"/sys", libc::O_PATH).unwrap();
+        assert!(on_sysfs(sys.as_fd()).unwrap());
+        let me = std::fs::read_link("/proc/thread-self").unwrap();
+        assert_eq!(thread_self(), me.display().to_string());
         assert_eq!(
             fstat(ln.as_fd()).unwrap().st_mode & libc::S_IFMT,
             libc::S_IFLNK

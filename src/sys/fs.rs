@@ -28,6 +28,72 @@ pub struct Fs {
     kernel: Option<Arc<Fs>>,
     /// Told every path whose content or listing is asked for (see `observed`).
     observer: Option<Observer>,
+    /// The live system's /proc and /sys, for the one-step open of kernel state (`KernelFs::open_file`).
+    kernel_fs: Arc<KernelFs>,
+}
+
+/// The running kernel's own file systems, held open when the root is the live `/` and they are
+/// mounted there (procfs at /proc, sysfs at /sys). A file under them is opened in one step,
+/// read-only, by a lookup that may neither follow a link nor leave that mount (RESOLVE_BENEATH,
+/// RESOLVE_NO_SYMLINKS, RESOLVE_NO_XDEV): whatever it opens is one of the kernel's own files, never a
+/// device, FIFO or socket, nor a file of the installed system, so the check-then-reopen of the
+/// sealed open is not needed. A link or a mount on the way sends the read down the sealed path.
+#[derive(Debug, Default)]
+struct KernelFs {
+    proc: Option<OwnedFd>,
+    sys: Option<OwnedFd>,
+}
+
+impl KernelFs {
+    fn find(root: &Root) -> KernelFs {
+        let mount = |path: &str, is: fn(std::os::fd::BorrowedFd) -> io::Result<bool>| {
+            let (f, _) = root.resolve(path, false).ok()?;
+            is(f.as_fd()).ok()?.then_some(f)
+        };
+        KernelFs {
+            proc: mount("/proc", fd::on_procfs),
+            sys: mount("/sys", fd::on_sysfs),
+        }
+    }
+
+    /// The file at `target` (an absolute path) opened for reading, when it is under /proc or /sys
+    /// and reached without a link or a mount crossed; None to take the sealed path.
+    fn open_file(&self, target: &str) -> Option<io::Result<OwnedFd>> {
+        const FLAGS: libc::c_int = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY;
+        const RESOLVE: u64 =
+            libc::RESOLVE_BENEATH | libc::RESOLVE_NO_SYMLINKS | libc::RESOLVE_NO_XDEV;
+        let (dir, rest) = if let Some(rest) = target.strip_prefix("/proc/") {
+            (self.proc.as_ref()?, rest)
+        } else {
+            (self.sys.as_ref()?, target.strip_prefix("/sys/")?)
+        };
+        // /proc/thread-self is a link: its target named directly.
+        let rel = match rest.strip_prefix("thread-self/") {
+            Some(under) => format!("{}/{under}", fd::thread_self()),
+            None => rest.to_string(),
+        };
+        let rel = fd::cstr(rel.as_bytes()).ok()?;
+        match fd::openat2(dir.as_fd(), &rel, FLAGS, RESOLVE) {
+            Ok(f) => Some(Ok(f)),
+            // A link or a mount point on the way, a rename race, or a kernel that refuses the flags.
+            Err(e)
+                if matches!(
+                    e.raw_os_error(),
+                    Some(
+                        libc::ELOOP
+                            | libc::EXDEV
+                            | libc::EAGAIN
+                            | libc::ENOSYS
+                            | libc::EINVAL
+                            | libc::EPERM
+                    )
+                ) =>
+            {
+                None
+            }
+            Err(e) => Some(Err(e)),
+        }
+    }
 }
 
 /// A function told each path a reader is asked to read or list, before it is read (the conformance
@@ -109,6 +175,7 @@ impl Fs {
             host_secrets: Arc::default(),
             kernel: None,
             observer: None,
+            kernel_fs: Arc::default(),
         })
     }
 
@@ -138,13 +205,20 @@ impl Fs {
             .iter()
             .filter_map(|p| std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino(), *p)))
             .collect();
+        let live = root == Path::new("/");
+        // Only with openat2 (the component-wise resolver is for systems without it, or that refuse it).
+        let kernel_fs = match live && sealed.resolver() == Resolver::Openat2 {
+            true => KernelFs::find(&sealed),
+            false => KernelFs::default(),
+        };
         Ok(Fs {
-            live: root == Path::new("/"),
+            live,
             root,
             sealed: Ok(Arc::new(sealed)),
             host_secrets: Arc::new(host_secrets),
             kernel: None,
             observer: None,
+            kernel_fs: Arc::new(kernel_fs),
         })
     }
 
@@ -332,6 +406,12 @@ impl Fs {
                 format!("never read ({})", c.why()),
             ));
         }
+        if let Some(opened) = self.kernel_fs.open_file(&target) {
+            // No link followed: the path opened is the target itself (checked above).
+            let file = opened?;
+            self.check_opened(&fd::fstat(file.as_fd())?)?;
+            return Ok(std::fs::File::from(file).take(MAX_FILE));
+        }
         let (found, resolved) = root.resolve(&target, true)?;
         let resolved = resolved.unwrap_or_else(|| lexical(&target));
         if let Some(c) = classify(&resolved).filter(|c| !allowed(*c)) {
@@ -341,6 +421,13 @@ impl Fs {
             ));
         }
         let st = fd::fstat(found.as_fd())?;
+        self.check_opened(&st)?;
+        let file = reopen(root, &found, &resolved, &st)?;
+        Ok(std::fs::File::from(file).take(MAX_FILE))
+    }
+
+    /// A file found is read only when it is a regular file and not one of the host's secrets.
+    fn check_opened(&self, st: &fd::Stat) -> io::Result<()> {
         let kind = st.st_mode & libc::S_IFMT;
         if kind != libc::S_IFREG {
             return Err(refused(
@@ -361,8 +448,7 @@ impl Fs {
                 ),
             ));
         }
-        let file = reopen(root, &found, &resolved, &st)?;
-        Ok(std::fs::File::from(file).take(MAX_FILE))
+        Ok(())
     }
 }
 

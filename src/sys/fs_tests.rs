@@ -358,6 +358,53 @@ fn the_live_system_reads_proc_per_thread_and_never_follows_magic_links() {
 }
 
 #[test]
+fn kernel_state_opens_in_one_step_only_without_links_or_mounts() {
+    let fs = Fs::open("/").unwrap();
+    let k = &fs.kernel_fs;
+    assert!(k.proc.is_some() && k.sys.is_some());
+    let opened = |p: &str| {
+        k.open_file(p)
+            .map(|r| r.map(|_| ()).map_err(|e| e.raw_os_error()))
+    };
+    // No link and no mount on the way: opened here. /proc/thread-self is named through its target.
+    assert_eq!(opened("/proc/sys/kernel/osrelease"), Some(Ok(())));
+    assert_eq!(opened("/proc/thread-self/net/netstat"), Some(Ok(())));
+    assert_eq!(opened("/sys/kernel/uevent_seqnum"), Some(Ok(())));
+    assert_eq!(
+        opened("/proc/sys/no-such-file"),
+        Some(Err(Some(libc::ENOENT)))
+    );
+    // A link on the way (/proc/self, /proc/net, sysfs's class links), or not kernel state: the sealed
+    // path answers.
+    for p in [
+        "/proc/self/status",
+        "/proc/net/dev",
+        "/sys/class/net/lo/mtu",
+        "/etc/hostname",
+        "/proc",
+    ] {
+        assert!(opened(p).is_none(), "{p}");
+    }
+    // Both ways read the same.
+    let direct = fs.read_to_string("/proc/sys/kernel/osrelease").unwrap();
+    assert_eq!(
+        direct,
+        std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap()
+    );
+    assert!(fs
+        .read_to_string("/proc/net/netstat")
+        .unwrap()
+        .starts_with("TcpExt:"));
+    // The never-read list is checked before: /proc/thread-self/environ is refused, not opened.
+    assert!(refusal_of(fs.read_to_string("/proc/thread-self/environ")).contains("environment"));
+    // A root that is not the live system, or the component-wise resolver: no one-step open.
+    let t = Tree::new();
+    assert!(Fs::open(t.root()).unwrap().kernel_fs.proc.is_none());
+    let components = Fs::with_resolver("/", Resolver::Components).unwrap();
+    assert!(components.kernel_fs.proc.is_none());
+}
+
+#[test]
 fn the_resolved_path_reopens_without_proc() {
     let t = Tree::new();
     let root = Root::open(&t.root(), Some(Resolver::Components)).unwrap();
