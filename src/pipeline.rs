@@ -91,6 +91,9 @@ pub fn collect_prepared(
             views::warm_up();
         }
         crate::triage::kernel::data();
+        if settings.output.is_some() {
+            archive::warm_up();
+        }
     };
     let sections = engine::run_meanwhile(
         &plan,
