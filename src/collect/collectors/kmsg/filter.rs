@@ -14,9 +14,10 @@ pub const MAX_SPLAT_LINES: usize = 400;
 const SPLAT_MAX: usize = 300;
 
 fn mentions_mptcp(line: &str) -> bool {
-    line.as_bytes()
-        .windows(5)
-        .any(|w| w.eq_ignore_ascii_case(b"mptcp"))
+    let b = line.as_bytes();
+    // Only where an m starts (lowercased by its 0x20 bit): most lines have few.
+    (0..b.len().saturating_sub(4))
+        .any(|i| b[i] | 0x20 == b'm' && b[i..i + 5].eq_ignore_ascii_case(b"mptcp"))
 }
 
 /// Feed it the log line by line (`push`), then `finish`.
@@ -34,25 +35,26 @@ pub struct Extractor {
 }
 
 impl Extractor {
-    pub fn push(&mut self, line: String) {
+    /// The next line of the log (copied only when kept).
+    pub fn push(&mut self, line: &str) {
         self.seq += 1;
         if let Some((_, block)) = &mut self.open {
             // A "cut here" line is followed by the WARNING line itself: same splat.
-            if starts_splat(&line) && block.len() > 1 {
+            if starts_splat(line) && block.len() > 1 {
                 self.close();
             } else {
-                let end = ends_splat(&line);
-                block.push(line);
+                let end = ends_splat(line);
+                block.push(line.to_string());
                 if end || block.len() >= SPLAT_MAX {
                     self.close();
                 }
                 return;
             }
         }
-        if starts_splat(&line) {
-            self.open = Some((self.seq, vec![line]));
-        } else if mentions_mptcp(&line) {
-            self.lines.push_back((self.seq, line));
+        if starts_splat(line) {
+            self.open = Some((self.seq, vec![line.to_string()]));
+        } else if mentions_mptcp(line) {
+            self.lines.push_back((self.seq, line.to_string()));
             if self.lines.len() > MAX_LINES {
                 self.lines.pop_front();
             }
@@ -89,7 +91,7 @@ impl Extractor {
 pub fn extract(all: &[String]) -> (Vec<String>, usize) {
     let mut ex = Extractor::default();
     for l in all {
-        ex.push(l.clone());
+        ex.push(l);
     }
     ex.finish()
 }
@@ -140,6 +142,22 @@ mod tests {
         assert!(lines.iter().any(|l| l.contains("subflow reset")));
         assert!(lines.iter().any(|l| l.contains("subflow_data_ready")));
         assert_eq!(lines.len(), 9 + 1 + 1 + 5);
+    }
+
+    #[test]
+    fn mptcp_is_found_in_any_case_anywhere() {
+        for line in [
+            "mptcp",
+            "x MPTCP: y",
+            "subflow (MpTcP)",
+            "...mptcp_sendmsg+0x1",
+            "mmptcp",
+        ] {
+            assert!(mentions_mptcp(line), "{line}");
+        }
+        for line in ["", "mptc", "m p t c p", "tcp: mptc p", "MPTC"] {
+            assert!(!mentions_mptcp(line), "{line}");
+        }
     }
 
     #[test]

@@ -40,7 +40,7 @@ fn read_dev_kmsg(ex: &mut Extractor) -> std::result::Result<(), String> {
                 // "prio,seq,usec,flags;message\n" then optional " KEY=value" continuation lines.
                 let msg = rec.split_once(';').map_or(&*rec, |(_, m)| m);
                 if let Some(first) = msg.lines().next() {
-                    ex.push(first.to_string());
+                    ex.push(first);
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
@@ -147,7 +147,7 @@ impl Builtin for Kmsg {
                     None => {
                         source = argv.join(" ");
                         let mut ex = Extractor::default();
-                        res.stdout.lines().for_each(|l| ex.push(l.to_string()));
+                        res.stdout.lines().for_each(|l| ex.push(l));
                         all = Some(ex);
                         let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
                         from_command = Some((argv, res));
