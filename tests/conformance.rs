@@ -248,6 +248,22 @@ fn paths_read(source: &Source, spec: &Spec) -> BTreeSet<String> {
     seen
 }
 
+/// A virtual interface has no device in sysfs: the links collector reads nothing there for it (with
+/// hundreds of veths or bridges those reads were most of its time).
+#[test]
+fn virtual_interfaces_cost_no_sysfs_reads() {
+    let spec = load_all(&[])
+        .unwrap()
+        .into_iter()
+        .find(|s| s.name == "links")
+        .unwrap();
+    let seen = paths_read(&Source::Live, &spec);
+    assert!(
+        !seen.iter().any(|p| p.starts_with("/sys/class/net/lo/")),
+        "{seen:?}"
+    );
+}
+
 /// Files a collector reads or lists are declared in its spec (`files`, `reads`, `allowlisted`: see
 /// `Spec::declares_read`), as its commands are: each collector alone, over every fixture case (recorded outputs and an image root)
 /// and over this machine.

@@ -74,12 +74,21 @@ fn link_name(path: &str) -> Option<String> {
 }
 
 /// Driver and bus from sysfs, only where sysfs shows this very device: the tool's own namespace, the
-/// same interface index and the same hardware address.
+/// same interface index and the same hardware address (checked only when there is a device).
 fn from_sysfs(ctx: &Ctx, l: &LinkMsg) -> (Option<String>, Option<String>) {
     if ctx.netns.is_some() || !ctx.fs().is_live() {
         return (None, None);
     }
+    if l.name.contains('/') {
+        return (None, None);
+    }
     let dir = format!("/sys/class/net/{}", l.name);
+    let driver = link_name(&format!("{dir}/device/driver"));
+    let bus = link_name(&format!("{dir}/device/subsystem"));
+    // A virtual interface (lo, veth, bridge, ...) has no device: nothing to check.
+    if driver.is_none() && bus.is_none() {
+        return (None, None);
+    }
     let fs = ctx.fs();
     let same_index = fs.read_trimmed(&format!("{dir}/ifindex")) == Some(l.index.to_string());
     let mac = l.address.as_ref().map(|a| {
@@ -89,13 +98,10 @@ fn from_sysfs(ctx: &Ctx, l: &LinkMsg) -> (Option<String>, Option<String>) {
             .join(":")
     });
     let same_addr = mac.is_none() || fs.read_trimmed(&format!("{dir}/address")) == mac;
-    if l.name.contains('/') || !same_index || !same_addr {
+    if !same_index || !same_addr {
         return (None, None);
     }
-    (
-        link_name(&format!("{dir}/device/driver")),
-        link_name(&format!("{dir}/device/subsystem")),
-    )
+    (driver, bus)
 }
 
 /// The spec's `ethtool -k IF` (kernels without the ethtool netlink family), kept as an artifact and
