@@ -76,13 +76,9 @@ pub fn on_sysfs(fd: BorrowedFd) -> io::Result<bool> {
     Ok(rustix::fs::fstatfs(fd)?.f_type == libc::SYSFS_MAGIC)
 }
 
-/// This thread's /proc/thread-self, without the link: `<pid>/task/<tid>`.
-pub fn thread_self() -> String {
-    format!(
-        "{}/task/{}",
-        rustix::process::getpid().as_raw_nonzero(),
-        rustix::thread::gettid().as_raw_nonzero()
-    )
+/// The target of the symbolic link `name` in `dir`.
+pub fn readlink_at(dir: BorrowedFd, name: &CStr) -> io::Result<Vec<u8>> {
+    Ok(rustix::fs::readlinkat(dir, name, Vec::new())?.into_bytes())
 }
 
 /// The target of a symbolic link opened with O_PATH|O_NOFOLLOW (readlinkat with an empty name).
@@ -145,7 +141,11 @@ mod tests {
         let sys = open(c"/sys", libc::O_PATH).unwrap();
         assert!(on_sysfs(sys.as_fd()).unwrap());
         let me = std::fs::read_link("/proc/thread-self").unwrap();
-        assert_eq!(thread_self(), me.display().to_string());
+        let procfs = open(c"/proc", libc::O_PATH).unwrap();
+        assert_eq!(
+            readlink_at(procfs.as_fd(), c"thread-self").unwrap(),
+            me.as_os_str().as_encoded_bytes()
+        );
         assert_eq!(
             fstat(ln.as_fd()).unwrap().st_mode & libc::S_IFMT,
             libc::S_IFLNK

@@ -67,9 +67,13 @@ impl KernelFs {
         } else {
             (self.sys.as_ref()?, target.strip_prefix("/sys/")?)
         };
-        // /proc/thread-self is a link: its target named directly.
+        // /proc/thread-self is a link: its target (the kernel's answer, right in any PID namespace)
+        // named directly.
         let rel = match rest.strip_prefix("thread-self/") {
-            Some(under) => format!("{}/{under}", fd::thread_self()),
+            Some(under) => {
+                let me = fd::readlink_at(dir.as_fd(), c"thread-self").ok()?;
+                format!("{}/{under}", String::from_utf8(me).ok()?)
+            }
             None => rest.to_string(),
         };
         let rel = fd::cstr(rel.as_bytes()).ok()?;
