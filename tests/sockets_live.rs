@@ -384,6 +384,46 @@ fn selftest_runs_after_counters_and_sockets_are_read() {
     assert_eq!((counters.rx_packets, counters.tx_packets), (0, 0));
 }
 
+/// The mib and nstat sections show the same instant: one read of the namespace's counters per
+/// collection, while traffic keeps them moving (two reads would differ in the UDP counters).
+#[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
+fn mib_and_nstat_show_one_read_of_the_counters() {
+    let ns = TestNs::new().expect(ROOT_NETNS);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    let name = ns.name.clone();
+    let traffic = std::thread::spawn(move || {
+        Netns::named(&name).enter().expect("setns");
+        let rx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let tx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let to = rx.local_addr().unwrap();
+        let mut sent = 0u64;
+        while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+            tx.send_to(b"x", to).unwrap();
+            sent += 1;
+        }
+        sent
+    });
+    let report = collect(&[&ns], "mib,nstat", &[]);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(traffic.join().unwrap() > 1000);
+    let mib = report.mib(Some(&ns.name)).unwrap();
+    let text = &section(&report, "nstat", &ns).artifacts[0].content;
+    let shown: std::collections::BTreeMap<&str, u64> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            Some((w.next()?, w.next()?.parse().ok()?))
+        })
+        .collect();
+    assert!(shown["UdpOutDatagrams"] > 0, "{text}");
+    for c in &mib.nstat {
+        assert_eq!(shown.get(c.name.as_str()), Some(&c.value), "{}", c.name);
+    }
+}
+
 /// The self-test waits only for the collectors that read what its connection changes (its spec's
 /// `after`); the others run beside it, so they must read nothing it changes: in a fresh namespace,
 /// each gives the same facts before and after a self-test there, while a counter it waits for moves.

@@ -4,7 +4,7 @@
 //! so a hanging collector costs only its own section. Produces one `Section` per run, in the specs'
 //! `order`, with status, duration, artifacts, notes, and the entries of a `show = "artifacts"` spec.
 
-use crate::collect::collectors::{builtin, Ctx, Env, Output};
+use crate::collect::collectors::{builtin, Ctx, Env, Output, Shared};
 use crate::collect::run_one::artifact_entries;
 use crate::collect::spec::Spec;
 use crate::report::{Section, Status};
@@ -29,7 +29,7 @@ pub struct Plan {
 pub type Progress<'a> = &'a (dyn Fn(usize, usize, &str) + Sync);
 /// Runs one collector on the calling thread (already in its namespace); a panic becomes a failed
 /// section.
-fn run_guarded(spec: &Spec, env: &Env, ns: Option<&Netns>) -> (Status, Output) {
+fn run_guarded(spec: &Spec, env: &Env, ns: Option<&Netns>, shared: &Shared) -> (Status, Output) {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         run_one(
             spec,
@@ -37,6 +37,7 @@ fn run_guarded(spec: &Spec, env: &Env, ns: Option<&Netns>) -> (Status, Output) {
                 env,
                 netns: ns,
                 spec: Some(spec),
+                shared: Some(shared),
             },
         )
     }))
@@ -148,9 +149,10 @@ pub fn run_meanwhile(
         queue_of[i] = Some(q);
     }
     let specs: Arc<Vec<Spec>> = Arc::new(jobs.iter().map(|(s, _)| s.clone()).collect());
+    let shared = Arc::new(Shared::default());
     // A thread that enters `ns` and runs jobs from `queue` until it is empty.
     let spawn = |queue: Queue, ns: Option<Netns>, name: String| {
-        let (job_tx, env, jobs) = (tx.clone(), env.clone(), specs.clone());
+        let (job_tx, env, jobs, shared) = (tx.clone(), env.clone(), specs.clone(), shared.clone());
         let q = queue.clone();
         let spawned = std::thread::Builder::new()
             .name(format!("collect-{name}"))
@@ -170,7 +172,7 @@ pub fn run_meanwhile(
                             },
                             Output::default(),
                         ),
-                        _ => run_guarded(&jobs[i], &env, ns.as_ref()),
+                        _ => run_guarded(&jobs[i], &env, ns.as_ref(), &shared),
                     };
                     let _ = job_tx.send((i, status, out, t0.elapsed().as_secs_f64() * 1000.0));
                 }

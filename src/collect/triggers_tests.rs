@@ -38,6 +38,7 @@ fn skip(spec: &Spec, source: &Source) -> Option<String> {
             env: &env,
             netns: None,
             spec: Some(spec),
+            shared: None,
         },
     )
 }
@@ -50,6 +51,7 @@ fn run(spec: &Spec, source: &Source) -> (crate::report::Status, Output) {
             env: &env,
             netns: None,
             spec: Some(spec),
+            shared: None,
         },
     )
 }
@@ -148,6 +150,7 @@ fn a_builtin_runs_only_what_its_spec_declares() {
         env: &env,
         netns: None,
         spec: Some(&s),
+        shared: None,
     };
     let mut out = Output::default();
     let res = ctx.run_declared("ethtool", &[("interface", &["eth0"])], &mut out);

@@ -32,6 +32,7 @@ pub fn run(args: &ListArgs) -> Result<ExitCode> {
             env: &env,
             netns: None,
             spec: Some(s),
+            shared: None,
         };
         let verdict = match (engine::would_skip(s, &ctx), s.default) {
             (None, true) => "yes".to_string(),

@@ -81,6 +81,38 @@ pub struct Ctx<'a> {
     pub env: &'a Env,
     pub netns: Option<&'a Netns>,
     pub spec: Option<&'a Spec>,
+    /// What the collectors of this one collection share (None outside the engine: each reads alone).
+    pub shared: Option<&'a Shared>,
+}
+
+/// What the collectors of one collection share, per namespace: the SNMP/netstat counters, read once,
+/// so that the sections showing them (mib, nstat) show the same instant, and the kernel formats them
+/// once. A new collection (reproduce's second snapshot) starts with nothing.
+#[derive(Default)]
+pub struct Shared {
+    counters: std::sync::Mutex<std::collections::HashMap<Option<String>, Arc<OnceRead>>>,
+}
+
+/// A namespace's counters, read by whichever collector asks first.
+type OnceRead = std::sync::OnceLock<Arc<nstat::Read>>;
+
+impl Ctx<'_> {
+    /// The counters of this namespace (/proc/net/snmp, snmp6, netstat), read once per collection.
+    pub fn counters(&self) -> Arc<nstat::Read> {
+        let Some(shared) = self.shared else {
+            return Arc::new(nstat::read_counters(self.fs()));
+        };
+        let key = self.netns.map(|n| n.label.clone());
+        let slot = shared
+            .counters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key)
+            .or_default()
+            .clone();
+        slot.get_or_init(|| Arc::new(nstat::read_counters(self.fs())))
+            .clone()
+    }
 }
 
 /// What a collector run produced; the engine adds status and timing.

@@ -28,6 +28,7 @@ fn sample_options(env: &crate::collect::collectors::Env, settings: &Settings) ->
         env,
         netns: None,
         spec: None,
+        shared: None,
     };
     let subflows = sampler::tcp_diag_available(&ctx).and_then(|()| {
         if env.privileged {

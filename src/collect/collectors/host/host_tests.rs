@@ -85,6 +85,7 @@ fn a_root_with_a_captured_proc_is_described() {
         env: &env,
         netns: None,
         spec: None,
+        shared: None,
     };
     assert_eq!(Host.applies(&ctx), Ok(()));
     let mut out = Output::default();
@@ -133,6 +134,7 @@ fn a_root_without_proc_is_skipped_and_broken_files_are_notes() {
         env: &env,
         netns: None,
         spec: None,
+        shared: None,
     };
     let why = Host.applies(&ctx).unwrap_err();
     assert!(why.contains("--root"), "{why}");

@@ -270,6 +270,7 @@ mod tests {
             env: &env,
             netns: None,
             spec: Some(&spec),
+            shared: None,
         };
         let mut out = Output::default();
         let (o, how) = offloads_from_command(&ctx, "eth1", &mut out);

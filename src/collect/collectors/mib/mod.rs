@@ -106,7 +106,8 @@ impl Builtin for Mib {
     }
 
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
-        let read = super::nstat::read_counters(ctx.fs());
+        // Shared with nstat: one read of the namespace's counters per collection.
+        let read = ctx.counters();
         let Some((_, text)) = read.files.iter().find(|(p, _)| *p == "/proc/net/netstat") else {
             return Err(Stop::Failed(format!(
                 "/proc/net/netstat: {}",
@@ -137,7 +138,7 @@ impl Builtin for Mib {
         }
         out.data.push(Data::Mib(MibData {
             groups,
-            nstat: read.counters,
+            nstat: read.counters.clone(),
         }));
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Every SNMP/netstat counter as `nstat -zas` prints it, read straight from /proc/net (no nstat
 //! process, no history file read or written, no nstat daemon asked): what the script's `nstat`
-//! shows, for the namespace the thread is in.
+//! shows, for the namespace the thread is in. The read is shared with the mib collector
+//! (`Ctx::counters`): both sections show the same instant.
 
 use super::{Builtin, Ctx, Output, Result, Stop};
 use crate::report::{Artifact, Counter, Source};
@@ -53,13 +54,14 @@ impl Builtin for Nstat {
     }
 
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
-        let read = read_counters(ctx.fs());
+        // Shared with mib: one read of the namespace's counters per collection.
+        let read = ctx.counters();
         if read.files.is_empty() {
             return Err(Stop::Failed(
                 "none of /proc/net/snmp, /proc/net/snmp6, /proc/net/netstat can be read".into(),
             ));
         }
-        out.notes.extend(read.problems);
+        out.notes.extend(read.problems.iter().cloned());
         let text = render_zas(&read.counters);
         out.artifacts.push(Artifact {
             name: ARTIFACT.into(),

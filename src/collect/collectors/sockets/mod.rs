@@ -368,6 +368,7 @@ mod tests {
             env: &env,
             netns: None,
             spec: None,
+            shared: None,
         })
     }
 
