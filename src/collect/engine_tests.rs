@@ -175,3 +175,36 @@ fn a_collector_after_others_waits_for_them_only() {
     assert!(when("z1", "start") >= when("slow1", "end"));
     assert!(when("z1", "start") >= when("quick1", "end"));
 }
+
+#[test]
+fn a_collection_makes_each_shared_value_once_per_namespace() {
+    use super::collectors::{Ctx, Shared};
+    use std::sync::atomic::AtomicUsize;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/modern/root");
+    let source = crate::collect::source::Source::Image(root);
+    let env = crate::collect::source::environment(&source, 1.0).unwrap();
+    let made = AtomicUsize::new(0);
+    let make = || made.fetch_add(1, Ordering::SeqCst);
+    let (a, b) = (crate::sys::Netns::named("a"), crate::sys::Netns::named("b"));
+    let shared = Shared::default();
+    let ctx = |netns, shared| Ctx {
+        env: &env,
+        netns,
+        spec: None,
+        shared,
+    };
+    // Per namespace: once in each; host-wide: once for all; another name is another value.
+    let in_a = ctx(Some(&a), Some(&shared)).once("x", true, make);
+    assert_eq!(*ctx(Some(&a), Some(&shared)).once("x", true, make), *in_a);
+    let in_b = ctx(Some(&b), Some(&shared)).once("x", true, make);
+    assert_ne!(*in_a, *in_b);
+    let host = ctx(Some(&a), Some(&shared)).once("y", false, make);
+    assert_eq!(*ctx(Some(&b), Some(&shared)).once("y", false, make), *host);
+    assert_eq!(made.load(Ordering::SeqCst), 3);
+    // A new collection starts afresh; outside one, every call makes its own.
+    let next = Shared::default();
+    ctx(Some(&a), Some(&next)).once("x", true, make);
+    ctx(None, None).once("x", true, make);
+    ctx(None, None).once("x", true, make);
+    assert_eq!(made.load(Ordering::SeqCst), 6);
+}

@@ -85,33 +85,51 @@ pub struct Ctx<'a> {
     pub shared: Option<&'a Shared>,
 }
 
-/// What the collectors of one collection share, per namespace: the SNMP/netstat counters, read once,
-/// so that the sections showing them (mib, nstat) show the same instant, and the kernel formats them
-/// once. A new collection (reproduce's second snapshot) starts with nothing.
+/// What the collectors of one collection share: something read once and shown by more than one
+/// section (the SNMP/netstat counters of a namespace: mib and nstat show the same instant, and the
+/// kernel formats them once), or the same host files every namespace needs (iproute2's name tables).
+/// A new collection (reproduce's second snapshot) starts with nothing.
 #[derive(Default)]
 pub struct Shared {
-    counters: std::sync::Mutex<std::collections::HashMap<Option<String>, Arc<OnceRead>>>,
+    memo: std::sync::Mutex<std::collections::HashMap<MemoKey, Arc<Memo>>>,
 }
 
-/// A namespace's counters, read by whichever collector asks first.
-type OnceRead = std::sync::OnceLock<Arc<nstat::Read>>;
+/// (namespace label, what): None is for host-wide values.
+type MemoKey = (Option<String>, &'static str);
+/// A value made by whichever collector asks first.
+type Memo = std::sync::OnceLock<Arc<dyn std::any::Any + Send + Sync>>;
 
 impl Ctx<'_> {
-    /// The counters of this namespace (/proc/net/snmp, snmp6, netstat), read once per collection.
-    pub fn counters(&self) -> Arc<nstat::Read> {
+    /// `make()` once per collection under `what` (and per namespace when `per_netns`); without a
+    /// collection (`list`, tests) made each time.
+    pub fn once<T: Send + Sync + 'static>(
+        &self,
+        what: &'static str,
+        per_netns: bool,
+        make: impl FnOnce() -> T,
+    ) -> Arc<T> {
         let Some(shared) = self.shared else {
-            return Arc::new(nstat::read_counters(self.fs()));
+            return Arc::new(make());
         };
-        let key = self.netns.map(|n| n.label.clone());
+        let ns = per_netns
+            .then(|| self.netns.map(|n| n.label.clone()))
+            .flatten();
         let slot = shared
-            .counters
+            .memo
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .entry(key)
+            .entry((ns, what))
             .or_default()
             .clone();
-        slot.get_or_init(|| Arc::new(nstat::read_counters(self.fs())))
+        slot.get_or_init(|| Arc::new(make()))
             .clone()
+            .downcast::<T>()
+            .expect("one type per memo name")
+    }
+
+    /// The counters of this namespace (/proc/net/snmp, snmp6, netstat), read once per collection.
+    pub fn counters(&self) -> Arc<nstat::Read> {
+        self.once("counters", true, || nstat::read_counters(self.fs()))
     }
 }
 

@@ -215,10 +215,13 @@ impl Builtin for Routing {
         let mut ifs = Interfaces::default();
         let fs = ctx.fs();
         if ctx.env.native() {
-            let names = Names::load(
-                |p| fs.read_to_string(p).ok(),
-                |d| fs.list_dir(d).unwrap_or_default(),
-            );
+            // The host's files, the same for every namespace: read once per collection.
+            let names = ctx.once("iproute2 names", false, || {
+                Names::load(
+                    |p| fs.read_to_string(p).ok(),
+                    |d| fs.list_dir(d).unwrap_or_default(),
+                )
+            });
             match native(
                 &artifact_names(ctx),
                 &names,
