@@ -90,8 +90,9 @@ pub fn run_meanwhile(
     // creation and address-space contention than they do. When a queue makes no progress for STALL (a read that hangs), another thread joins it, so a
     // hanging collector still costs only its own section. A collector that changes what others read
     // (the self-test adds a connection to the counters and socket lists) waits for them: `after`
-    // names them (those of its own namespace), `last` means every other one; it then starts on a
-    // thread of its own. Sections keep the spec order regardless.
+    // names them (those of its own namespace, and host-wide ones), `last` means every other one; it
+    // then starts on a thread of its own. What the collectors of this run share (`Shared`: a read
+    // two sections show) lives as long as the run. Sections keep the spec order regardless.
     const STALL: Duration = Duration::from_millis(250);
     let own_thread = |spec: &Spec| {
         spec.commands.iter().any(|c| !c.deferred)
@@ -120,16 +121,16 @@ pub fn run_meanwhile(
             (i, deps)
         })
         .collect();
-    let (own, mut shared): (Vec<usize>, Vec<usize>) =
+    let (own, mut queued): (Vec<usize>, Vec<usize>) =
         first.iter().partition(|&&i| own_thread(&jobs[i].0));
     // Costliest first (longest processing time first: the queue's threads end close together);
     // equal costs keep the spec order.
-    shared.sort_by_key(|&i| std::cmp::Reverse(jobs[i].0.cost));
+    queued.sort_by_key(|&i| std::cmp::Reverse(jobs[i].0.cost));
     type Queue = Arc<Mutex<VecDeque<usize>>>;
     // In-process jobs queued by namespace, costliest first.
     let mut queues: Vec<(Option<Netns>, Queue)> = Vec::new();
     let mut queue_of: Vec<Option<usize>> = vec![None; total];
-    for i in shared {
+    for i in queued {
         let label = jobs[i].1.as_ref().map(|n| &n.label);
         let q = match queues
             .iter()

@@ -88,7 +88,7 @@ fn summary_environment() -> &'static minijinja::Environment<'static> {
 }
 
 /// Compiles the built-in summary template ahead of the run's end (called while the collectors run:
-/// a fifth of the time a summary takes).
+/// about a third of the time a summary takes).
 pub fn warm_up() {
     summary_environment();
 }
