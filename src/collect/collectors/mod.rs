@@ -131,6 +131,16 @@ impl Ctx<'_> {
     pub fn counters(&self) -> Arc<nstat::Read> {
         self.once("counters", true, || nstat::read_counters(self.fs()))
     }
+
+    /// This namespace's route-netlink link dump (RTM_GETLINK, every attribute), asked once per
+    /// collection: the routing and links sections describe the same instant. Err is the error's text.
+    pub fn link_dump(&self) -> Arc<std::result::Result<Vec<Vec<u8>>, String>> {
+        self.once("link dump", true, || {
+            crate::netlink::rtnl::RtSocket::open()
+                .and_then(|mut s| crate::netlink::link_stats::link_bodies(&mut s))
+                .map_err(|e| e.to_string())
+        })
+    }
 }
 
 /// What a collector run produced; the engine adds status and timing.

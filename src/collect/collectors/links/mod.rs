@@ -16,8 +16,8 @@ use super::links_text::{self, LinkRaw};
 use super::{command_problem, Builtin, Ctx, Output, Result, Stop};
 use crate::netlink::drvinfo::IoctlSocket;
 use crate::netlink::ethtool::{Ethtool, Features};
-use crate::netlink::link_stats::{decode_link_extra, link_bodies};
-use crate::netlink::rtnl::{LinkMsg, RtSocket};
+use crate::netlink::link_stats::decode_link_extra;
+use crate::netlink::rtnl::LinkMsg;
 use crate::netlink::PmError;
 use crate::report::{Data, Entry, Facts, LinkCounters, LinkDetail, Offloads, Section};
 
@@ -143,8 +143,11 @@ impl Builtin for Links {
     /// Needs the running kernel (the spec's `running_kernel` trigger): netlink would describe this
     /// host, not the one recorded.
     fn collect(&self, ctx: &Ctx, out: &mut Output) -> Result {
-        let bodies = RtSocket::open()
-            .and_then(|mut s| link_bodies(&mut s))
+        // The dump the routing collector shows too (one per namespace and collection).
+        let dump = ctx.link_dump();
+        let bodies = dump
+            .as_ref()
+            .as_ref()
             .map_err(|e| Stop::Failed(format!("route netlink link dump: {e}")))?;
         let mut ethtool = match Ethtool::open() {
             Ok(e) => Ok(e),
@@ -162,7 +165,7 @@ impl Builtin for Links {
         let ioctl = IoctlSocket::open();
         let mut details = Vec::new();
         let mut raws = Vec::new();
-        for body in &bodies {
+        for body in bodies {
             let Some(l) = LinkMsg::parse(body) else {
                 continue;
             };

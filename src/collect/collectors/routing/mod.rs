@@ -13,7 +13,7 @@ use super::endpoints::netlink_artifact;
 use super::{command_problem, Builtin, Ctx, Output, Result};
 use crate::collect::convert::links::report_links;
 use crate::collect::rtnl_text::{self, Names};
-use crate::netlink::rtnl::{RtSocket, AF_INET, AF_INET6};
+use crate::netlink::rtnl::{LinkMsg, RtSocket, AF_INET, AF_INET6};
 use crate::report::{Artifact, Data, Entry, Facts, Interfaces, Link, Section, Source};
 
 pub struct Routing;
@@ -34,14 +34,18 @@ fn artifact_names(ctx: &Ctx) -> Vec<String> {
 
 /// Links, addresses, routes and rules over route netlink, rendered like the `COMMANDS`.
 fn native(
-    artifacts: &[String],
+    ctx: &Ctx,
     names: &Names,
     ifs: &mut Interfaces,
-    cap: usize,
     notes: &mut Vec<String>,
 ) -> std::io::Result<Vec<Artifact>> {
+    let artifacts = artifact_names(ctx);
     let mut sock = RtSocket::open()?;
-    let links = sock.links()?;
+    // The dump the links collector shows too (one per namespace and collection).
+    let links: Vec<LinkMsg> = match ctx.link_dump().as_ref() {
+        Ok(bodies) => bodies.iter().filter_map(|b| LinkMsg::parse(b)).collect(),
+        Err(e) => return Err(std::io::Error::other(e.clone())),
+    };
     let addrs = sock.addrs()?;
     let (r4, r6) = (sock.routes(AF_INET)?, sock.routes(AF_INET6)?);
     let (u4, u6) = (sock.rules(AF_INET)?, sock.rules(AF_INET6)?);
@@ -82,7 +86,7 @@ fn native(
         .zip(texts)
         .map(|(name, (what, text))| {
             let original = text.len() as u64;
-            let mut art = netlink_artifact(name, "rtnetlink", what, head(text, cap));
+            let mut art = netlink_artifact(name, "rtnetlink", what, head(text, ctx.env.cap));
             art.truncated = art.content.len() as u64 != original;
             art.original_size = original;
             art
@@ -222,13 +226,7 @@ impl Builtin for Routing {
                     |d| fs.list_dir(d).unwrap_or_default(),
                 )
             });
-            match native(
-                &artifact_names(ctx),
-                &names,
-                &mut ifs,
-                ctx.env.cap,
-                &mut out.notes,
-            ) {
+            match native(ctx, &names, &mut ifs, &mut out.notes) {
                 Ok(arts) => out.artifacts.extend(arts),
                 Err(e) => {
                     out.notes.push(format!(
