@@ -90,6 +90,28 @@ pub fn plan(extra: &[Vec<usize>], weights: &[f64], avail: usize) -> Vec<usize> {
     }
 }
 
+/// Rendered output up to `room` bytes; a write past it fails (and says so), which stops the
+/// rendering.
+struct Capped {
+    text: Vec<u8>,
+    room: usize,
+    over: bool,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.text.len() + buf.len() > self.room {
+            self.over = true;
+            return Err(std::io::Error::other("over the budget"));
+        }
+        self.text.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Renders `template` within `budget`: `view` builds the template's context from one value per part.
 /// `fallback` (the embedded template) measures parts whose macro a user template does not define.
 pub fn fit(
@@ -111,12 +133,20 @@ pub fn fit(
             .map(|(p, &l)| p.levels[l].clone())
             .collect()
     };
-    // The usual case: everything at its richest fits, and nothing needs measuring.
-    let richest = tmpl
-        .render(view(&pick(&vec![0; parts.len()])))
-        .map_err(|e| anyhow!("{name} template: {e}"))?;
-    if richest.len() <= budget {
-        return Ok(richest);
+    // The usual case: everything at its richest fits, and nothing needs measuring. Rendered into a
+    // writer that stops at the budget, so a summary that does not fit (thousands of sockets) costs
+    // no more than the budget's worth of rendering before it is planned.
+    let mut capped = Capped {
+        text: Vec::new(),
+        room: budget,
+        over: false,
+    };
+    match tmpl.render_captured_to(view(&pick(&vec![0; parts.len()])), &mut capped) {
+        Ok(_) => {
+            return String::from_utf8(capped.text).map_err(|e| anyhow!("{name} template: {e}"))
+        }
+        Err(_) if capped.over => {}
+        Err(e) => return Err(anyhow!("{name} template: {e}")),
     }
     let minimal: Vec<usize> = parts.iter().map(|p| p.levels.len() - 1).collect();
     let captured = tmpl

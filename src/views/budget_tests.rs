@@ -103,3 +103,40 @@ fn the_forms_list_of_checks_is_bounded() {
     );
     assert!(happened.len() < 5_000);
 }
+
+#[test]
+fn fit_renders_the_richest_when_it_fits_and_plans_when_it_does_not() {
+    // One part: every item, or their count.
+    let tpl = "{% macro items_part(p) %}{% if p.items %}{% for i in p.items %}item {{ i }}\n{% endfor %}{% else %}{{ p.count }} items\n{% endif %}{% endmacro %}# Doc\n{{ items_part(part) }}";
+    let doc = |n: usize, budget: usize| {
+        let items: Vec<usize> = (0..n).collect();
+        let parts = [Part::new(
+            "items_part",
+            1.0,
+            vec![
+                serde_json::json!({ "items": items }),
+                serde_json::json!({ "count": n }),
+            ],
+        )];
+        fit("doc", tpl, tpl, &parts, budget, |v| {
+            Value::from_serialize(serde_json::json!({ "part": v[0] }))
+        })
+        .unwrap()
+    };
+    assert_eq!(doc(3, 1000), "# Doc\nitem 0\nitem 1\nitem 2\n");
+    // Past the budget (the richest rendering is stopped at it): the count instead.
+    let many = doc(100_000, 1000);
+    assert_eq!(many, "# Doc\n100000 items\n");
+    // A template error is said, not taken for a summary that does not fit.
+    let parts = [Part::new("items_part", 1.0, vec![serde_json::json!({})])];
+    let err = fit(
+        "doc",
+        "{{ items_part(part) }}{{ nope.x }}",
+        tpl,
+        &parts,
+        1000,
+        |v| Value::from_serialize(serde_json::json!({ "part": v[0] })),
+    )
+    .unwrap_err();
+    assert!(err.to_string().starts_with("doc template:"), "{err}");
+}
