@@ -12,9 +12,9 @@ use flate2::{Compress, Compression, Crc, FlushCompress, Status};
 use std::io::{self, Write};
 
 /// Compressed bytes gathered before they go to the file.
-const OUT: usize = 256 * 1024;
+const OUT: usize = 64 * 1024;
 /// Room the compressor is always given.
-const SPARE: usize = 64 * 1024;
+const SPARE: usize = 16 * 1024;
 /// tar's block: headers are one or more blocks, member data is padded to a whole block.
 const BLOCK: usize = 512;
 
