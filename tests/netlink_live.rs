@@ -211,3 +211,41 @@ fn counters_are_read_per_namespace() {
         mib.groups["MPTcpExt"]
     );
 }
+
+/// Offload features asked with compact bitsets (named from the features string set, asked once) are
+/// the features the verbose answers name, interface by interface.
+#[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
+fn compact_feature_bitsets_name_the_same_features_as_verbose_ones() {
+    use mptcp_get_debug::netlink::ethtool::Ethtool;
+    let ns = TestNs::new().expect("needs root and network namespaces (run by .ci/run)");
+    ns.ip("link add ca type veth peer name cb");
+    ns.exec(&["ip", "link", "set", "ca", "up"]);
+    let indexes: Vec<i32> = ["lo", "ca", "cb"]
+        .iter()
+        .map(|n| {
+            ns.exec(&["cat", &format!("/sys/class/net/{n}/ifindex")])
+                .trim()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    let pairs = ns.on_thread(move || {
+        let mut e = Ethtool::open().expect("the ethtool family");
+        indexes
+            .iter()
+            .map(|&i| (e.features(i).unwrap(), e.features_verbose(i).unwrap()))
+            .collect::<Vec<_>>()
+    });
+    for (compact, verbose) in pairs {
+        assert_eq!(compact, verbose);
+        assert!(
+            verbose.active.iter().any(|f| f.starts_with("tx-")),
+            "{verbose:?}"
+        );
+        assert!(
+            !compact.hw.iter().any(|f| f.starts_with("bit ")),
+            "{compact:?}"
+        );
+    }
+}

@@ -1,7 +1,9 @@
 //! The `ethtool` generic netlink family (Linux 5.6+): link speed and duplex (LINKMODES_GET) and offload
 //! features (FEATURES_GET), per interface of the calling thread's network namespace. Bitsets are asked
-//! in their verbose form, so every feature arrives with its kernel name (rx-gro, tx-tcp-segmentation)
-//! and no string-set lookup is needed. Decoders take the attribute bytes of one answer.
+//! in their compact form (bit words: the kernel names no bit in every answer), and the feature names
+//! come once per socket from the features string set (STRSET_GET); without it, in their verbose form,
+//! where every feature arrives with its kernel name (rx-gro, tx-tcp-segmentation). Decoders take the
+//! attribute bytes of one answer.
 
 use super::genl::GenlSocket;
 use super::nla::{emit_all, value, RawNla, NLA_F_NESTED};
@@ -25,10 +27,22 @@ use super::nla::{string as str_of, u32_of, u8_first as u8_of};
 // include/uapi/linux/ethtool_netlink.h (names as in the header).
 pub const ETHTOOL_GENL_NAME: &str = "ethtool";
 pub const ETHTOOL_GENL_VERSION: u8 = 1;
+pub const ETHTOOL_MSG_STRSET_GET: u8 = 1;
 pub const ETHTOOL_MSG_LINKMODES_GET: u8 = 4;
 pub const ETHTOOL_MSG_FEATURES_GET: u8 = 11;
 pub const ETHTOOL_A_HEADER_DEV_INDEX: u16 = 1;
 pub const ETHTOOL_A_HEADER_FLAGS: u16 = 3;
+pub const ETHTOOL_FLAG_COMPACT_BITSETS: u32 = 1 << 0;
+pub const ETHTOOL_A_STRSET_HEADER: u16 = 1;
+pub const ETHTOOL_A_STRSET_STRINGSETS: u16 = 2;
+pub const ETHTOOL_A_STRINGSETS_STRINGSET: u16 = 1;
+pub const ETHTOOL_A_STRINGSET_ID: u16 = 1;
+pub const ETHTOOL_A_STRINGSET_STRINGS: u16 = 3;
+pub const ETHTOOL_A_STRINGS_STRING: u16 = 1;
+pub const ETHTOOL_A_STRING_INDEX: u16 = 1;
+pub const ETHTOOL_A_STRING_VALUE: u16 = 2;
+/// include/uapi/linux/ethtool.h `enum ethtool_stringset`: the netdev feature names.
+pub const ETH_SS_FEATURES: u32 = 4;
 pub const ETHTOOL_A_BITSET_NOMASK: u16 = 1;
 pub const ETHTOOL_A_BITSET_SIZE: u16 = 2;
 pub const ETHTOOL_A_BITSET_BITS: u16 = 3;
@@ -78,6 +92,11 @@ pub struct Features {
 /// when it carries BIT_VALUE; without one (NOMASK), every listed bit is set). Bits of a compact
 /// bitset, which carry no names, read as `bit N`.
 pub fn decode_bitset(b: &[u8]) -> Vec<String> {
+    decode_bitset_named(b, &[])
+}
+
+/// `decode_bitset`, a compact bitset's bit N named `names[N]` (`bit N` past the names).
+pub fn decode_bitset_named(b: &[u8], names: &[String]) -> Vec<String> {
     let nomask = attrs(b).any(|a| a.kind == ETHTOOL_A_BITSET_NOMASK);
     let mut out = Vec::new();
     let mut listed = false;
@@ -111,7 +130,7 @@ pub fn decode_bitset(b: &[u8]) -> Vec<String> {
                 for bit in 0..32 {
                     let i = w * 32 + bit;
                     if word & (1 << bit) != 0 && (size == 0 || i < size) {
-                        out.push(format!("bit {i}"));
+                        out.push(names.get(i).cloned().unwrap_or_else(|| format!("bit {i}")));
                     }
                 }
             }
@@ -144,6 +163,11 @@ pub fn decode_linkmodes(b: &[u8]) -> LinkModes {
 
 /// Decodes a FEATURES_GET answer's attributes.
 pub fn decode_features(b: &[u8]) -> Features {
+    decode_features_named(b, &[])
+}
+
+/// `decode_features` with the feature names of a compact answer (the features string set).
+pub fn decode_features_named(b: &[u8], names: &[String]) -> Features {
     let mut f = Features::default();
     for a in attrs(b) {
         let set = match a.kind {
@@ -153,15 +177,58 @@ pub fn decode_features(b: &[u8]) -> Features {
             ETHTOOL_A_FEATURES_NOCHANGE => &mut f.nochange,
             _ => continue,
         };
-        *set = decode_bitset(a.data);
+        *set = decode_bitset_named(a.data, names);
     }
     f
+}
+
+/// The strings of the string set `id` in a STRSET_GET answer, by their index (a gap reads as
+/// `bit N` when a bit names it); None when the answer has no such set.
+pub fn decode_string_set(b: &[u8], id: u32) -> Option<Vec<String>> {
+    let sets = attrs(b).find(|a| a.kind == ETHTOOL_A_STRSET_STRINGSETS)?;
+    let set = attrs(sets.data)
+        .filter(|a| a.kind == ETHTOOL_A_STRINGSETS_STRINGSET)
+        .find(|set| {
+            attrs(set.data).any(|a| a.kind == ETHTOOL_A_STRINGSET_ID && u32_of(a.data) == Some(id))
+        })?;
+    let strings = attrs(set.data).find(|a| a.kind == ETHTOOL_A_STRINGSET_STRINGS)?;
+    let mut out: Vec<String> = Vec::new();
+    for string in attrs(strings.data).filter(|a| a.kind == ETHTOOL_A_STRINGS_STRING) {
+        let (mut index, mut value) = (None, None);
+        for f in attrs(string.data) {
+            match f.kind {
+                ETHTOOL_A_STRING_INDEX => index = u32_of(f.data),
+                ETHTOOL_A_STRING_VALUE => value = Some(str_of(f.data)),
+                _ => {}
+            }
+        }
+        // The kernel's sets have a few hundred strings at most: an index past that is not one.
+        let (Some(i), Some(v)) = (index, value) else {
+            continue;
+        };
+        let i = i as usize;
+        if i >= 4096 {
+            continue;
+        }
+        if out.len() <= i {
+            out.resize_with(i + 1, String::new);
+        }
+        out[i] = v;
+    }
+    for (i, s) in out.iter_mut().enumerate() {
+        if s.is_empty() {
+            *s = format!("bit {i}");
+        }
+    }
+    Some(out)
 }
 
 /// A generic netlink socket with the `ethtool` family resolved, in the calling thread's namespace.
 pub struct Ethtool {
     sock: GenlSocket,
     family: u16,
+    /// The feature names (asked once; None inside when the kernel would not say them).
+    feature_names: Option<Option<std::sync::Arc<Vec<String>>>>,
 }
 
 impl Ethtool {
@@ -170,23 +237,28 @@ impl Ethtool {
     pub fn open() -> Result<Ethtool, PmError> {
         let mut sock = GenlSocket::open()?;
         let family = sock.family(ETHTOOL_GENL_NAME)?.id;
-        Ok(Ethtool { sock, family })
+        Ok(Ethtool {
+            sock,
+            family,
+            feature_names: None,
+        })
     }
 
-    /// One GET request for the interface `index`; the attribute bytes of the answer.
-    fn get(&mut self, cmd: u8, header: u16, index: i32, op: &str) -> Result<Vec<u8>, PmError> {
-        let hdr = RawNla::new(
-            header | NLA_F_NESTED,
-            emit_all(&[
-                RawNla::new(ETHTOOL_A_HEADER_DEV_INDEX, (index as u32).to_ne_bytes()),
-                RawNla::new(ETHTOOL_A_HEADER_FLAGS, 0u32.to_ne_bytes()),
-            ]),
-        );
+    /// One request (`extra` attributes after the header); the attribute bytes of the answer.
+    fn ask(
+        &mut self,
+        cmd: u8,
+        header: RawNla,
+        extra: &[RawNla],
+        op: &str,
+    ) -> Result<Vec<u8>, PmError> {
+        let mut all = vec![header];
+        all.extend_from_slice(extra);
         let msgs = self.sock.request(
             self.family,
             cmd,
             ETHTOOL_GENL_VERSION,
-            &emit_all(&[hdr]),
+            &emit_all(&all),
             false,
             op,
         )?;
@@ -196,21 +268,88 @@ impl Ethtool {
             .ok_or_else(|| PmError::Other(format!("{op}: no answer")))
     }
 
+    /// One GET request for the interface `index` with header `flags`.
+    fn get(
+        &mut self,
+        cmd: u8,
+        header: u16,
+        index: i32,
+        flags: u32,
+        op: &str,
+    ) -> Result<Vec<u8>, PmError> {
+        let hdr = RawNla::new(
+            header | NLA_F_NESTED,
+            emit_all(&[
+                RawNla::new(ETHTOOL_A_HEADER_DEV_INDEX, (index as u32).to_ne_bytes()),
+                RawNla::new(ETHTOOL_A_HEADER_FLAGS, flags.to_ne_bytes()),
+            ]),
+        );
+        self.ask(cmd, hdr, &[], op)
+    }
+
+    /// Speed, duplex and autonegotiation (the link-mode bitsets, unused, are asked compact).
     pub fn linkmodes(&mut self, index: i32) -> Result<LinkModes, PmError> {
         self.get(
             ETHTOOL_MSG_LINKMODES_GET,
             ETHTOOL_A_LINKMODES_HEADER,
             index,
+            ETHTOOL_FLAG_COMPACT_BITSETS,
             "ethtool linkmodes",
         )
         .map(|b| decode_linkmodes(&b))
     }
 
+    /// The netdev feature names, by bit (the global string set, asked once per socket).
+    fn feature_names(&mut self) -> Option<std::sync::Arc<Vec<String>>> {
+        if self.feature_names.is_none() {
+            let hdr = RawNla::new(
+                ETHTOOL_A_STRSET_HEADER | NLA_F_NESTED,
+                emit_all(&[RawNla::new(ETHTOOL_A_HEADER_FLAGS, 0u32.to_ne_bytes())]),
+            );
+            let sets = RawNla::new(
+                ETHTOOL_A_STRSET_STRINGSETS | NLA_F_NESTED,
+                emit_all(&[RawNla::new(
+                    ETHTOOL_A_STRINGSETS_STRINGSET | NLA_F_NESTED,
+                    emit_all(&[RawNla::new(
+                        ETHTOOL_A_STRINGSET_ID,
+                        ETH_SS_FEATURES.to_ne_bytes(),
+                    )]),
+                )]),
+            );
+            let names = self
+                .ask(ETHTOOL_MSG_STRSET_GET, hdr, &[sets], "ethtool strset")
+                .ok()
+                .and_then(|b| decode_string_set(&b, ETH_SS_FEATURES))
+                .filter(|n| !n.is_empty())
+                .map(std::sync::Arc::new);
+            self.feature_names = Some(names);
+        }
+        self.feature_names.clone().flatten()
+    }
+
+    /// The interface's offload features: compact bitsets named from the features string set, or
+    /// verbose ones when the kernel did not give the names.
     pub fn features(&mut self, index: i32) -> Result<Features, PmError> {
+        let Some(names) = self.feature_names() else {
+            return self.features_verbose(index);
+        };
         self.get(
             ETHTOOL_MSG_FEATURES_GET,
             ETHTOOL_A_FEATURES_HEADER,
             index,
+            ETHTOOL_FLAG_COMPACT_BITSETS,
+            "ethtool features",
+        )
+        .map(|b| decode_features_named(&b, &names))
+    }
+
+    /// `features` in the verbose form: every bit named in the answer itself.
+    pub fn features_verbose(&mut self, index: i32) -> Result<Features, PmError> {
+        self.get(
+            ETHTOOL_MSG_FEATURES_GET,
+            ETHTOOL_A_FEATURES_HEADER,
+            index,
+            0,
             "ethtool features",
         )
         .map(|b| decode_features(&b))
@@ -269,6 +408,50 @@ mod tests {
         let mut b = attr(ETHTOOL_A_BITSET_SIZE, &40u32.to_ne_bytes());
         b.extend(attr(ETHTOOL_A_BITSET_VALUE, &[0b101, 0, 0, 0, 1, 0, 0, 0]));
         assert_eq!(decode_bitset(&b), ["bit 0", "bit 2", "bit 32"]);
+    }
+
+    #[test]
+    fn compact_bitsets_are_named_from_the_string_set() {
+        // STRSET_GET answer: set 4 (features) with strings 0 and 2; set 1 beside it.
+        let string = |i: u32, v: &str| {
+            let mut s = attr(ETHTOOL_A_STRING_INDEX, &i.to_ne_bytes());
+            s.extend(attr(ETHTOOL_A_STRING_VALUE, format!("{v}\0").as_bytes()));
+            attr(ETHTOOL_A_STRINGS_STRING, &s)
+        };
+        let set = |id: u32, strings: &[Vec<u8>]| {
+            let mut s = attr(ETHTOOL_A_STRINGSET_ID, &id.to_ne_bytes());
+            s.extend(attr(ETHTOOL_A_STRINGSET_STRINGS, &strings.concat()));
+            attr(ETHTOOL_A_STRINGSETS_STRINGSET, &s)
+        };
+        let answer = attr(
+            ETHTOOL_A_STRSET_STRINGSETS,
+            &[
+                set(1, &[string(0, "other")]),
+                set(ETH_SS_FEATURES, &[string(2, "rx-gro"), string(0, "tx-sg")]),
+            ]
+            .concat(),
+        );
+        let names = decode_string_set(&answer, ETH_SS_FEATURES).unwrap();
+        assert_eq!(names, ["tx-sg", "bit 1", "rx-gro"]);
+        assert_eq!(decode_string_set(&answer, 9), None);
+        // A compact bitset: bits 0, 2 and 33 set; 33 has no name.
+        let mut b = attr(ETHTOOL_A_BITSET_NOMASK, &[]);
+        b.extend(attr(ETHTOOL_A_BITSET_SIZE, &40u32.to_ne_bytes()));
+        b.extend(attr(
+            ETHTOOL_A_BITSET_VALUE,
+            &[0b101, 0, 0, 0, 0b10, 0, 0, 0],
+        ));
+        let f = decode_features_named(&attr(ETHTOOL_A_FEATURES_ACTIVE, &b), &names);
+        assert_eq!(f.active, ["tx-sg", "rx-gro", "bit 33"]);
+        // An index far past any real set is not a reason to allocate.
+        let huge = attr(
+            ETHTOOL_A_STRSET_STRINGSETS,
+            &set(ETH_SS_FEATURES, &[string(u32::MAX, "x"), string(1, "y")]),
+        );
+        assert_eq!(
+            decode_string_set(&huge, ETH_SS_FEATURES).unwrap(),
+            ["bit 0", "y"]
+        );
     }
 
     #[test]
