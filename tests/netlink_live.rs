@@ -213,10 +213,11 @@ fn counters_are_read_per_namespace() {
 }
 
 /// Offload features asked with compact bitsets (named from the features string set, asked once) are
-/// the features the verbose answers name, interface by interface.
+/// the features the verbose answers name, interface by interface, and the dumps over every interface
+/// answer what each interface's own request does.
 #[test]
 #[ignore = "needs root and network namespaces (run by .ci/run)"]
-fn compact_feature_bitsets_name_the_same_features_as_verbose_ones() {
+fn compact_and_dumped_feature_bitsets_name_the_same_features_as_verbose_ones() {
     use mptcp_get_debug::netlink::ethtool::Ethtool;
     let ns = TestNs::new().expect("needs root and network namespaces (run by .ci/run)");
     ns.ip("link add ca type veth peer name cb");
@@ -230,14 +231,24 @@ fn compact_feature_bitsets_name_the_same_features_as_verbose_ones() {
                 .unwrap()
         })
         .collect();
-    let pairs = ns.on_thread(move || {
+    let (pairs, dumped, modes) = ns.on_thread(move || {
         let mut e = Ethtool::open().expect("the ethtool family");
-        indexes
+        let pairs = indexes
             .iter()
             .map(|&i| (e.features(i).unwrap(), e.features_verbose(i).unwrap()))
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>();
+        // The dumps of every interface answer what each interface's own request does.
+        let all = e.features_all().unwrap();
+        let dumped: Vec<_> = indexes.iter().map(|i| all.get(i).cloned()).collect();
+        let modes_all = e.linkmodes_all().unwrap();
+        let modes: Vec<_> = indexes[1..]
+            .iter()
+            .map(|&i| (modes_all.get(&i).cloned(), e.linkmodes(i).ok()))
+            .collect();
+        (pairs, dumped, modes)
     });
-    for (compact, verbose) in pairs {
+    for ((compact, verbose), dumped) in pairs.into_iter().zip(dumped) {
+        assert_eq!(dumped.as_ref(), Some(&compact));
         assert_eq!(compact, verbose);
         assert!(
             verbose.active.iter().any(|f| f.starts_with("tx-")),
@@ -247,5 +258,10 @@ fn compact_feature_bitsets_name_the_same_features_as_verbose_ones() {
             !compact.hw.iter().any(|f| f.starts_with("bit ")),
             "{compact:?}"
         );
+    }
+    // The veth pair's link modes (10000 Mb/s, full duplex) in the dump and asked alone.
+    for (dumped, alone) in modes {
+        assert_eq!(dumped, alone);
+        assert_eq!(dumped.unwrap().speed, Some(10000));
     }
 }

@@ -8,6 +8,7 @@
 use super::genl::GenlSocket;
 use super::nla::{emit_all, value, RawNla, NLA_F_NESTED};
 use super::PmError;
+use std::collections::HashMap;
 
 /// The attributes of `b` as (number, payload), for the readers below.
 fn attrs(b: &[u8]) -> impl Iterator<Item = Attr<'_>> {
@@ -266,6 +267,73 @@ impl Ethtool {
             .next()
             .map(|m| m.attrs)
             .ok_or_else(|| PmError::Other(format!("{op}: no answer")))
+    }
+
+    /// A dump of `cmd` over every interface of the namespace (the header names none): each answer's
+    /// attributes, by the interface index its header names.
+    fn dump(
+        &mut self,
+        cmd: u8,
+        header: u16,
+        flags: u32,
+        op: &str,
+    ) -> Result<Vec<(i32, Vec<u8>)>, PmError> {
+        let hdr = RawNla::new(
+            header | NLA_F_NESTED,
+            emit_all(&[RawNla::new(ETHTOOL_A_HEADER_FLAGS, flags.to_ne_bytes())]),
+        );
+        let msgs = self.sock.request(
+            self.family,
+            cmd,
+            ETHTOOL_GENL_VERSION,
+            &emit_all(&[hdr]),
+            true,
+            op,
+        )?;
+        Ok(msgs
+            .into_iter()
+            .filter_map(|m| {
+                let index = attrs(&m.attrs).find(|a| a.kind == header).and_then(|h| {
+                    attrs(h.data)
+                        .find(|a| a.kind == ETHTOOL_A_HEADER_DEV_INDEX)
+                        .and_then(|a| u32_of(a.data))
+                })?;
+                Some((index as i32, m.attrs))
+            })
+            .collect())
+    }
+
+    /// `linkmodes` of every interface that has them, in one dump (an interface without link modes is
+    /// left out: ask it alone for the reason).
+    pub fn linkmodes_all(&mut self) -> Result<HashMap<i32, LinkModes>, PmError> {
+        Ok(self
+            .dump(
+                ETHTOOL_MSG_LINKMODES_GET,
+                ETHTOOL_A_LINKMODES_HEADER,
+                ETHTOOL_FLAG_COMPACT_BITSETS,
+                "ethtool linkmodes dump",
+            )?
+            .into_iter()
+            .map(|(i, b)| (i, decode_linkmodes(&b)))
+            .collect())
+    }
+
+    /// `features` of every interface, in one dump; Err when the names or the dump are not there
+    /// (ask each interface alone then).
+    pub fn features_all(&mut self) -> Result<HashMap<i32, Features>, PmError> {
+        let names = self
+            .feature_names()
+            .ok_or_else(|| PmError::Other("ethtool strset: no feature names".into()))?;
+        Ok(self
+            .dump(
+                ETHTOOL_MSG_FEATURES_GET,
+                ETHTOOL_A_FEATURES_HEADER,
+                ETHTOOL_FLAG_COMPACT_BITSETS,
+                "ethtool features dump",
+            )?
+            .into_iter()
+            .map(|(i, b)| (i, decode_features_named(&b, &names)))
+            .collect())
     }
 
     /// One GET request for the interface `index` with header `flags`.

@@ -162,6 +162,15 @@ impl Builtin for Links {
             out.notes.push(why.clone());
         }
         let fallback = matches!(&ethtool, Err(w) if w.contains("from `ethtool -k`"));
+        // Every interface's link modes and features in two dumps (hundreds of veths would be hundreds
+        // of requests); an interface a dump leaves out is asked alone, for its own answer or error.
+        let (mut modes, mut features) = match &mut ethtool {
+            Ok(e) => (
+                e.linkmodes_all().unwrap_or_default(),
+                e.features_all().unwrap_or_default(),
+            ),
+            Err(_) => Default::default(),
+        };
         let ioctl = IoctlSocket::open();
         let mut details = Vec::new();
         let mut raws = Vec::new();
@@ -208,13 +217,19 @@ impl Builtin for Links {
             }
             match &mut ethtool {
                 Ok(e) => {
-                    raw.modes = e.linkmodes(l.index).map_err(|e| e.to_string());
+                    raw.modes = match modes.remove(&l.index) {
+                        Some(m) => Ok(m),
+                        None => e.linkmodes(l.index).map_err(|e| e.to_string()),
+                    };
                     if let Ok(m) = &raw.modes {
                         d.speed_mbps = m.speed;
                         d.duplex = m.duplex.map(String::from);
                         d.autoneg = m.autoneg;
                     }
-                    raw.features = e.features(l.index).map_err(|e| e.to_string());
+                    raw.features = match features.remove(&l.index) {
+                        Some(f) => Ok(f),
+                        None => e.features(l.index).map_err(|e| e.to_string()),
+                    };
                     d.offloads = raw.features.as_ref().ok().map(offloads_from);
                 }
                 Err(why) => {
