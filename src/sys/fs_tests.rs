@@ -395,8 +395,20 @@ fn kernel_state_opens_in_one_step_only_without_links_or_mounts() {
         .read_to_string("/proc/net/netstat")
         .unwrap()
         .starts_with("TcpExt:"));
-    // The never-read list is checked before: /proc/thread-self/environ is refused, not opened.
+    // The never-read list is checked before: /proc/thread-self/environ is refused, not opened, and so
+    // is a path that reaches a process's environment through `..` without a link.
     assert!(refusal_of(fs.read_to_string("/proc/thread-self/environ")).contains("environment"));
+    let me = std::process::id();
+    for p in [
+        format!("/proc/sys/../{me}/environ"),
+        format!("/proc/{me}/./environ"),
+        format!("/proc/{me}/task/../environ"),
+    ] {
+        assert!(
+            refusal_of(fs.read_to_string(&p)).contains("environment"),
+            "{p}"
+        );
+    }
     // A root that is not the live system, or the component-wise resolver: no one-step open.
     let t = Tree::new();
     assert!(Fs::open(t.root()).unwrap().kernel_fs.proc.is_none());
