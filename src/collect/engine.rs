@@ -56,6 +56,20 @@ fn run_guarded(spec: &Spec, env: &Env, ns: Option<&Netns>, shared: &Shared) -> (
     })
 }
 
+/// Whether a collector gets a thread of its own rather than its namespace's queue: when it runs
+/// programs (the slowest thing there is), or when its builtin asks for one (sockets: its dumps grow
+/// with the system) and there are CPUs to spare. With more namespaces than CPUs the queues already
+/// keep every CPU busy, and a thread (and a setns) per namespace would cost more than it gives.
+pub(crate) fn runs_alone(spec: &Spec, namespaces: usize, cpus: usize) -> bool {
+    spec.commands.iter().any(|c| !c.deferred)
+        || (!(spec.per_netns && namespaces > cpus)
+            && spec
+                .builtin
+                .as_deref()
+                .and_then(builtin)
+                .is_some_and(|b| b.own_thread()))
+}
+
 /// Runs every (spec, namespace) job concurrently and returns the sections in a stable order.
 pub fn run(plan: &Plan, env: Arc<Env>, progress: Option<Progress>) -> Vec<Section> {
     run_meanwhile(plan, env, progress, &|| {})
@@ -84,7 +98,7 @@ pub fn run_meanwhile(
     let start = Instant::now();
     // Collectors that run programs get a thread each and start first: a process is the slowest thing
     // a collector does, so it should overlap with everything else (so does sockets, whose kernel
-    // dumps grow with the system; see Builtin::own_thread). The in-process ones (files, netlink)
+    // dumps grow with the system, unless namespaces outnumber CPUs: see runs_alone). The in-process ones (files, netlink)
     // take well under a millisecond each; they are taken in turn from one queue per namespace by one
     // thread (two while there are CPUs to spare, below), since a thread each would cost more in
     // creation and address-space contention than they do. When a queue makes no progress for STALL (a read that hangs), another thread joins it, so a
@@ -94,14 +108,8 @@ pub fn run_meanwhile(
     // then starts on a thread of its own. What the collectors of this run share (`Shared`: a read
     // two sections show) lives as long as the run. Sections keep the spec order regardless.
     const STALL: Duration = Duration::from_millis(250);
-    let own_thread = |spec: &Spec| {
-        spec.commands.iter().any(|c| !c.deferred)
-            || spec
-                .builtin
-                .as_deref()
-                .and_then(builtin)
-                .is_some_and(|b| b.own_thread())
-    };
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let own_thread = |spec: &Spec| runs_alone(spec, plan.namespaces.len(), cpus);
     let waits = |spec: &Spec| spec.last || !spec.after.is_empty();
     let (waiting, first): (Vec<usize>, Vec<usize>) = (0..total).partition(|&i| waits(&jobs[i].0));
     // What each waiting job waits for: jobs that start at once (never another waiting one).
@@ -211,7 +219,6 @@ pub fn run_meanwhile(
     own.iter().for_each(|&i| start_alone(i));
     // With fewer queues than CPUs (one namespace: the usual run), a second thread takes from the
     // same queue, so the in-process collectors use the cores the waiting main thread leaves idle.
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let per_queue = (cpus / queues.len().max(1)).clamp(1, 2);
     for (ns, q) in &queues {
         for _ in 0..per_queue {

@@ -3,7 +3,7 @@
 //! no longer hang one: the sealed reader opens regular files only).
 
 use super::collectors::{Builtin, Ctx, Output, Result};
-use super::engine::{self, Plan};
+use super::engine::{self, runs_alone, Plan};
 use super::spec::Spec;
 use crate::report::Status;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -207,4 +207,18 @@ fn a_collection_makes_each_shared_value_once_per_namespace() {
     ctx(None, None).once("x", true, make);
     ctx(None, None).once("x", true, make);
     assert_eq!(made.load(Ordering::SeqCst), 6);
+}
+
+#[test]
+fn a_builtin_of_its_own_thread_is_queued_when_namespaces_outnumber_cpus() {
+    let all = super::spec::load_all(&[]).unwrap();
+    let find = |name: &str| all.iter().find(|s| s.name == name).unwrap();
+    let (sockets, mptcpd, sysctl) = (find("sockets"), find("mptcpd"), find("sysctl"));
+    let iproute2 = find("iproute2");
+    // One namespace on two CPUs: sockets (and mptcpd, host-wide) alone, sysctl queued.
+    assert!(runs_alone(sockets, 1, 2) && runs_alone(mptcpd, 1, 2));
+    assert!(!runs_alone(sysctl, 1, 2));
+    // A hundred namespaces: sockets queued in each; host-wide mptcpd and a program still alone.
+    assert!(!runs_alone(sockets, 100, 2));
+    assert!(runs_alone(mptcpd, 100, 2) && runs_alone(iproute2, 100, 2));
 }
