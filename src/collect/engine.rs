@@ -96,17 +96,18 @@ pub fn run_meanwhile(
     let total = jobs.len();
     let (tx, rx) = mpsc::channel::<(usize, Status, Output, f64)>();
     let start = Instant::now();
-    // Collectors that run programs get a thread each and start first: a process is the slowest thing
-    // a collector does, so it should overlap with everything else (so does sockets, whose kernel
-    // dumps grow with the system, unless namespaces outnumber CPUs: see runs_alone). The in-process ones (files, netlink)
-    // take well under a millisecond each; they are taken in turn from one queue per namespace by one
-    // thread (two while there are CPUs to spare, below), since a thread each would cost more in
-    // creation and address-space contention than they do. When a queue makes no progress for STALL (a read that hangs), another thread joins it, so a
-    // hanging collector still costs only its own section. A collector that changes what others read
-    // (the self-test adds a connection to the counters and socket lists) waits for them: `after`
-    // names them (those of its own namespace, and host-wide ones), `last` means every other one; it
-    // then starts on a thread of its own. What the collectors of this run share (`Shared`: a read
-    // two sections show) lives as long as the run. Sections keep the spec order regardless.
+    // Collectors that run programs get a thread each and start first: a process is the slowest thing a
+    // collector does, so it should overlap with everything else (so does sockets, whose kernel dumps
+    // grow with the system, unless namespaces outnumber CPUs: see runs_alone). The in-process ones
+    // (files, netlink) take well under a millisecond each; they are taken in turn from one queue per
+    // namespace, costliest first, by one thread (two while there are CPUs to spare, below), since a
+    // thread each would cost more in creation and address-space contention than they do. When a queue
+    // makes no progress for STALL (a read that hangs), another thread joins it, so a hanging collector
+    // still costs only its own section. A collector that changes what others read (the self-test adds
+    // a connection to the counters and socket lists) waits for them: `after` names them (those of its
+    // own namespace, and host-wide ones), `last` means every other one; it then starts on a thread of
+    // its own. What the collectors of this run share (`Shared`: a read two sections show) lives as
+    // long as the run. Sections keep the spec order regardless.
     const STALL: Duration = Duration::from_millis(250);
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let own_thread = |spec: &Spec| runs_alone(spec, plan.namespaces.len(), cpus);
