@@ -245,25 +245,41 @@ impl Ethtool {
         })
     }
 
-    /// One request (`extra` attributes after the header); the attribute bytes of the answer.
-    fn ask(
+    /// A request header: the interface (none: every interface, or a global answer) and the flags.
+    fn header(kind: u16, index: Option<i32>, flags: u32) -> RawNla {
+        let mut attrs = Vec::new();
+        if let Some(i) = index {
+            attrs.push(RawNla::new(
+                ETHTOOL_A_HEADER_DEV_INDEX,
+                (i as u32).to_ne_bytes(),
+            ));
+        }
+        attrs.push(RawNla::new(ETHTOOL_A_HEADER_FLAGS, flags.to_ne_bytes()));
+        RawNla::new(kind | NLA_F_NESTED, emit_all(&attrs))
+    }
+
+    /// One request of `attrs` (a dump with `dump`): the answers.
+    fn request(
         &mut self,
         cmd: u8,
-        header: RawNla,
-        extra: &[RawNla],
+        attrs: &[RawNla],
+        dump: bool,
         op: &str,
-    ) -> Result<Vec<u8>, PmError> {
-        let mut all = vec![header];
-        all.extend_from_slice(extra);
-        let msgs = self.sock.request(
+    ) -> Result<Vec<super::genl::GenlMsg>, PmError> {
+        self.sock.request(
             self.family,
             cmd,
             ETHTOOL_GENL_VERSION,
-            &emit_all(&all),
-            false,
+            &emit_all(attrs),
+            dump,
             op,
-        )?;
-        msgs.into_iter()
+        )
+    }
+
+    /// One request that is not a dump: the attribute bytes of its answer.
+    fn ask(&mut self, cmd: u8, attrs: &[RawNla], op: &str) -> Result<Vec<u8>, PmError> {
+        self.request(cmd, attrs, false, op)?
+            .into_iter()
             .next()
             .map(|m| m.attrs)
             .ok_or_else(|| PmError::Other(format!("{op}: no answer")))
@@ -278,18 +294,7 @@ impl Ethtool {
         flags: u32,
         op: &str,
     ) -> Result<Vec<(i32, Vec<u8>)>, PmError> {
-        let hdr = RawNla::new(
-            header | NLA_F_NESTED,
-            emit_all(&[RawNla::new(ETHTOOL_A_HEADER_FLAGS, flags.to_ne_bytes())]),
-        );
-        let msgs = self.sock.request(
-            self.family,
-            cmd,
-            ETHTOOL_GENL_VERSION,
-            &emit_all(&[hdr]),
-            true,
-            op,
-        )?;
+        let msgs = self.request(cmd, &[Self::header(header, None, flags)], true, op)?;
         Ok(msgs
             .into_iter()
             .filter_map(|m| {
@@ -345,14 +350,7 @@ impl Ethtool {
         flags: u32,
         op: &str,
     ) -> Result<Vec<u8>, PmError> {
-        let hdr = RawNla::new(
-            header | NLA_F_NESTED,
-            emit_all(&[
-                RawNla::new(ETHTOOL_A_HEADER_DEV_INDEX, (index as u32).to_ne_bytes()),
-                RawNla::new(ETHTOOL_A_HEADER_FLAGS, flags.to_ne_bytes()),
-            ]),
-        );
-        self.ask(cmd, hdr, &[], op)
+        self.ask(cmd, &[Self::header(header, Some(index), flags)], op)
     }
 
     /// Speed, duplex and autonegotiation (the link-mode bitsets, unused, are asked compact).
@@ -370,10 +368,7 @@ impl Ethtool {
     /// The netdev feature names, by bit (the global string set, asked once per socket).
     fn feature_names(&mut self) -> Option<std::sync::Arc<Vec<String>>> {
         if self.feature_names.is_none() {
-            let hdr = RawNla::new(
-                ETHTOOL_A_STRSET_HEADER | NLA_F_NESTED,
-                emit_all(&[RawNla::new(ETHTOOL_A_HEADER_FLAGS, 0u32.to_ne_bytes())]),
-            );
+            let hdr = Self::header(ETHTOOL_A_STRSET_HEADER, None, 0);
             let sets = RawNla::new(
                 ETHTOOL_A_STRSET_STRINGSETS | NLA_F_NESTED,
                 emit_all(&[RawNla::new(
@@ -385,7 +380,7 @@ impl Ethtool {
                 )]),
             );
             let names = self
-                .ask(ETHTOOL_MSG_STRSET_GET, hdr, &[sets], "ethtool strset")
+                .ask(ETHTOOL_MSG_STRSET_GET, &[hdr, sets], "ethtool strset")
                 .ok()
                 .and_then(|b| decode_string_set(&b, ETH_SS_FEATURES))
                 .filter(|n| !n.is_empty())
