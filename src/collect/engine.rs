@@ -140,10 +140,9 @@ pub fn run_meanwhile(
     let mut queues: Vec<(Option<Netns>, Queue)> = Vec::new();
     let mut queue_of: Vec<Option<usize>> = vec![None; total];
     for i in queued {
-        let label = jobs[i].1.as_ref().map(|n| &n.label);
         let q = match queues
             .iter()
-            .position(|(g, _)| g.as_ref().map(|n| &n.label) == label)
+            .position(|(g, _)| g.as_ref().map(|n| n.label.as_str()) == label(i))
         {
             Some(q) => q,
             None => {
