@@ -96,11 +96,13 @@ fn idle(ctx: &Ctx) -> bool {
 }
 
 /// The namespace's MPTCP socket counts (`mptcp_in_use`), on the live kernel of an MPTCP-capable
-/// namespace only.
+/// namespace only; read once per collection (`applies` asks, then `collect`).
 fn live_counts(ctx: &Ctx) -> Option<(u64, u64)> {
-    (ctx.env.native() && ctx.fs().exists("/proc/sys/net/mptcp"))
-        .then(|| mptcp_in_use(ctx))
-        .flatten()
+    *ctx.once("mptcp sockets counted", true, || {
+        (ctx.env.native() && ctx.fs().exists("/proc/sys/net/mptcp"))
+            .then(|| mptcp_in_use(ctx))
+            .flatten()
+    })
 }
 
 /// How many MPTCP sockets the kernel counts in this namespace, (AF_INET, AF_INET6), from the
