@@ -25,10 +25,9 @@ use std::sync::OnceLock;
 /// does not generate it again.
 pub const SCHEMA: &str = include_str!("../../schema/report.schema.json");
 
-/// schema.json compressed: while the collectors run (`warm_up`), else on a thread of its own as soon
-/// as an archive name is reserved (`start_schema`), so it is ready, or nearly, when the archive is
-/// written; it is the same in every archive, and a quarter of a default collect's archive (0.19 ms of
-/// its compression).
+/// schema.json compressed: while the collectors run (`warm_up`), so it is ready when the archive is
+/// written (else when it is); it is the same in every archive, and a quarter of a default collect's
+/// archive (0.19 ms of its compression).
 static SCHEMA_DEFLATED: OnceLock<Option<Deflated>> = OnceLock::new();
 
 /// schema.json compressed, once per run (on whichever thread asks first).
@@ -42,17 +41,7 @@ pub fn warm_up() {
     schema_deflated();
 }
 
-/// Starts compressing schema.json on another thread (once per run).
-pub fn start_schema() {
-    if SCHEMA_DEFLATED.get().is_none() {
-        let _ = std::thread::Builder::new()
-            .name("archive-schema".into())
-            .spawn(schema_deflated);
-    }
-}
-
-/// The schema.json member: compressed ahead of time (waiting for that if it is under way), else as
-/// plain bytes.
+/// The schema.json member: compressed ahead of time (now, if it was not), else as plain bytes.
 pub fn schema_entry() -> Entry<'static> {
     match schema_deflated() {
         Some(d) => Entry {

@@ -42,10 +42,8 @@ fn map_path(dir: &Path, stem: &str) -> PathBuf {
 }
 
 impl Reserved {
-    /// Reserves `stem`, else `stem-2`, `stem-3`, ... in `dir`. The archive is about to be written:
-    /// its fixed member starts being compressed meanwhile.
+    /// Reserves `stem`, else `stem-2`, `stem-3`, ... in `dir`.
     pub fn new(dir: &Path, stem: &str) -> Result<Reserved> {
-        super::start_schema();
         for n in 1..=MAX_SUFFIX {
             let s = if n == 1 {
                 stem.to_string()
