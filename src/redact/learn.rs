@@ -121,6 +121,9 @@ impl Visitor for Learner<'_> {
     }
     fn ip(&mut self, _: &mut IpAddr) {}
     fn secret(&mut self, _: &mut String) {}
+    fn edits(&self) -> bool {
+        false
+    }
     fn uname(&mut self, s: &mut String) {
         if self.phase == Phase::Names {
             if let Some(node) = s.split_whitespace().nth(1) {

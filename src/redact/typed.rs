@@ -45,6 +45,11 @@ pub trait Visitor {
     }
     /// A value known to be secret.
     fn secret(&mut self, s: &mut String);
+    /// False for a pass that only reads (learning): a spooled socket list is then read, not
+    /// rewritten.
+    fn edits(&self) -> bool {
+        true
+    }
 
     fn opt_text(&mut self, s: &mut Option<String>) {
         if let Some(s) = s {
@@ -331,6 +336,21 @@ impl Redact for Endpoint {
             unknown_attrs: _,
         } = self;
         v.ip(addr);
+    }
+}
+
+impl Redact for SocketList {
+    fn visit<V: Visitor>(&mut self, v: &mut V) {
+        if !v.edits() {
+            for s in self.iter() {
+                s.into_owned().visit(v);
+            }
+            return;
+        }
+        // A spool that cannot be rewritten is dropped, never kept unredacted.
+        if self.edit_each(|s| s.visit(v)).is_err() {
+            *self = SocketList::new();
+        }
     }
 }
 

@@ -21,12 +21,14 @@ pub mod kinds;
 pub mod present;
 pub mod samples;
 pub mod schema;
+pub mod socket_list;
 pub mod window;
 
 pub use artifact::{artifact_name_for, artifact_name_for_file};
 pub use event::{EventKind, PmEvent, RawAttr};
 pub use kinds::Facts;
 pub use present::{Body, Column, Entry, Format, Span, View};
+pub use socket_list::{SocketList, SocketListBuilder};
 
 pub use samples::{ConnSample, LinkSample, PathTotal, Sample, Samples, SubflowSample};
 pub use window::{CommandRun, CounterDelta, EndedBy, NsWindow, Reproduce, Snapshot, MAX_EVENTS};
@@ -295,7 +297,7 @@ pub enum Data {
     Endpoints(Vec<Endpoint>),
     Limits(Limits),
     Mib(Mib),
-    Sockets(Vec<MptcpSocket>),
+    Sockets(SocketList),
     Interfaces(Interfaces),
     NetworkManager(NetworkManager),
     Mptcpd(Mptcpd),
@@ -1082,7 +1084,7 @@ impl Report {
         endpoints: Endpoints -> Vec<Endpoint>,
         limits: Limits -> Limits,
         mib: Mib -> Mib,
-        sockets: Sockets -> Vec<MptcpSocket>,
+        sockets: Sockets -> SocketList,
         interfaces: Interfaces -> Interfaces,
         self_test: SelfTest -> SelfTest,
         links: Links -> Vec<LinkDetail>,

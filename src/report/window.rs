@@ -3,7 +3,7 @@
 //! from the snapshots when rendering, so report.json holds only facts.
 
 use super::event::PmEvent;
-use super::{Counter, Endpoint, Limits, MptcpSocket};
+use super::{Counter, Endpoint, Limits, SocketList};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -133,7 +133,7 @@ pub struct Snapshot {
     pub limits: Option<Limits>,
     /// None when `ss -M` could not run (see notes).
     #[serde(default)]
-    pub sockets: Option<Vec<MptcpSocket>>,
+    pub sockets: Option<SocketList>,
     /// What could not be read, and why.
     #[serde(default)]
     pub notes: Vec<String>,

@@ -77,15 +77,15 @@ pub fn roles(r: &Report, ns: Option<&str>) -> Option<(bool, bool)> {
         }
     }
     let socks = r.sockets(ns)?;
-    let listen_ports: Vec<&str> = socks
+    let listen_ports: Vec<String> = socks
         .iter()
         .filter(|s| s.state == "LISTEN")
-        .filter_map(|s| s.local.rsplit(':').next())
+        .filter_map(|s| s.local.rsplit(':').next().map(str::to_string))
         .collect();
     let (mut initiates, mut accepts) = (false, !listen_ports.is_empty());
     for s in socks.iter().filter(|s| s.state != "LISTEN") {
         let port = s.local.rsplit(':').next().unwrap_or("");
-        if listen_ports.contains(&port) {
+        if listen_ports.iter().any(|p| p == port) {
             accepts = true;
         } else {
             initiates = true;

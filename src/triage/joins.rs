@@ -104,10 +104,10 @@ pub fn announce_not_listening(r: &Report) -> Vec<Finding> {
             continue;
         };
         // Loopback listeners serve local tests, not the peers the announcement is for.
-        let listeners: Vec<(IpAddr, &str)> = socks
+        let listeners: Vec<(IpAddr, String)> = socks
             .iter()
             .filter(|s| s.state == "LISTEN")
-            .filter_map(|s| Some((parse_ip(&s.local)?, s.local.as_str())))
+            .filter_map(|s| Some((parse_ip(&s.local)?, s.local.to_string())))
             .filter(|(a, _)| !a.is_loopback())
             .collect();
         // `*:PORT` is ss's wildcard (a dual-stack IPv6 listener).
@@ -263,7 +263,9 @@ mod tests {
         // An accepted announcement doubles the peer's addresses.
         let mut socks = sockets(&[("ESTAB", "10.0.1.1:40000", "10.0.9.2:80")]);
         if let crate::report::Data::Sockets(s) = &mut socks.data[0] {
-            s[0].info.insert("add_addr_accepted".into(), "1".into());
+            s.held_mut().unwrap()[0]
+                .info
+                .insert("add_addr_accepted".into(), "1".into());
         }
         let r = with(vec![eps, limits(1, 2), socks]);
         assert_eq!(says(fullmesh_limit, &r), ["Warning:fullmesh-limit"]);

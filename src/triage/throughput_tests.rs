@@ -42,12 +42,15 @@ fn client(eth1_mtu: u32, links: Vec<LinkDetail>, ep_flags: u32) -> Report {
         ),
         section(
             "sockets",
-            Data::Sockets(vec![MptcpSocket {
-                state: "ESTAB".into(),
-                local: "10.0.1.1:40000".into(),
-                peer: "10.0.9.9:443".into(),
-                ..Default::default()
-            }]),
+            Data::Sockets(
+                vec![MptcpSocket {
+                    state: "ESTAB".into(),
+                    local: "10.0.1.1:40000".into(),
+                    peer: "10.0.9.9:443".into(),
+                    ..Default::default()
+                }]
+                .into(),
+            ),
         ),
         section(
             "routing",

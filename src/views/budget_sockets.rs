@@ -187,16 +187,20 @@ fn lines(mut text: String) -> String {
 /// Gives each record the inode of its typed socket: `ss -ManiH` prints no inode, but the text in the
 /// archive was rendered from (or parsed into) the typed sockets, one record each, in the same order.
 /// Records are paired only when both lists agree on every record's state and local address.
-pub fn set_inodes(recs: &mut [Record], sockets: &[crate::report::MptcpSocket]) {
-    let agree = recs.len() == sockets.len()
-        && recs.iter().zip(sockets).all(|(r, s)| {
-            let mut words = r.text.split_whitespace();
-            words.next() == Some(s.state.as_str()) && words.nth(2) == Some(s.local.as_str())
-        });
-    if agree {
-        for (r, s) in recs.iter_mut().zip(sockets) {
-            r.ino = r.ino.or(s.inode.map(u64::from));
+pub fn set_inodes(recs: &mut [Record], sockets: &crate::report::SocketList) {
+    if recs.len() != sockets.len() {
+        return;
+    }
+    let mut inodes = Vec::with_capacity(recs.len());
+    for (r, s) in recs.iter().zip(sockets.iter()) {
+        let mut words = r.text.split_whitespace();
+        if words.next() != Some(s.state.as_str()) || words.nth(2) != Some(s.local.as_str()) {
+            return;
         }
+        inodes.push(s.inode);
+    }
+    for (r, ino) in recs.iter_mut().zip(inodes) {
+        r.ino = r.ino.or(ino.map(u64::from));
     }
 }
 
@@ -205,7 +209,7 @@ pub fn set_inodes(recs: &mut [Record], sockets: &[crate::report::MptcpSocket]) {
 /// typed sockets the text shows (their inodes rank the oldest).
 pub fn levels(
     text: &str,
-    sockets: &[crate::report::MptcpSocket],
+    sockets: &crate::report::SocketList,
     raw: &str,
     note: Option<String>,
     budget: usize,

@@ -1,5 +1,6 @@
 //! Records, levels and the inodes that rank the oldest connections.
 use super::*;
+use crate::report::SocketList;
 
 const SS: &str = "ESTAB  0      0      127.0.0.1:10001 127.0.0.1:38384\n\t subflows:1 subflows_max:2 remote_key token:2fa43e04\nESTAB  0      0      127.0.0.1:38385 127.0.0.1:10001\n\t fallback token:1f0cdd34 retransmits:3\nLISTEN 0      4      127.0.0.1:10001   0.0.0.0:*    \n\t          \n";
 
@@ -24,7 +25,13 @@ fn records_keep_the_exact_text_and_facts() {
 
 #[test]
 fn summarized_levels_show_what_matters_once() {
-    let lv = levels(SS, &[], "raw/sockets/ss_-ManiH", None, 60_000);
+    let lv = levels(
+        SS,
+        &SocketList::new(),
+        "raw/sockets/ss_-ManiH",
+        None,
+        60_000,
+    );
     assert!(matches!(lv[0], SocketsLevel::Full { .. }));
     let SocketsLevel::Summary {
         total,
@@ -61,7 +68,7 @@ fn summarized_levels_show_what_matters_once() {
     };
     assert_eq!(*shown, 0);
     assert!(matches!(
-        levels("", &[], "x", None, 10)[0],
+        levels("", &SocketList::new(), "x", None, 10)[0],
         SocketsLevel::None
     ));
 }
@@ -75,12 +82,12 @@ fn the_oldest_come_from_the_typed_sockets_inodes() {
         inode: Some(inode),
         ..Default::default()
     };
-    let typed = [
+    let typed = vec![
         sock("ESTAB", "127.0.0.1:10001", 900),
         sock("ESTAB", "127.0.0.1:38385", 300),
         sock("LISTEN", "127.0.0.1:10001", 100),
     ];
-    let lv = levels(SS, &typed, "raw", None, 60_000);
+    let lv = levels(SS, &typed.clone().into(), "raw", None, 60_000);
     let SocketsLevel::Summary { categories, .. } = &lv[1] else {
         panic!("second level summarizes")
     };
@@ -92,7 +99,7 @@ fn the_oldest_come_from_the_typed_sockets_inodes() {
     // under an earlier category, so the oldest category only counts them here.
     assert_eq!((oldest.count, oldest.shown), (2, 0));
     let mut recs = records(SS);
-    set_inodes(&mut recs, &typed);
+    set_inodes(&mut recs, &typed.clone().into());
     let ranked = ranked(&recs);
     let (_, list) = ranked
         .iter()
@@ -104,13 +111,13 @@ fn the_oldest_come_from_the_typed_sockets_inodes() {
     );
     // Typed sockets that do not match the text give no inodes (and no wrong ones).
     let mut recs = records(SS);
-    set_inodes(&mut recs, &typed[..2]);
+    set_inodes(&mut recs, &typed[..2].to_vec().into());
     assert!(recs.iter().all(|r| r.ino.is_none()));
     let mut swapped = typed.clone();
     swapped.swap(0, 1);
-    set_inodes(&mut recs, &swapped);
+    set_inodes(&mut recs, &swapped.into());
     assert!(recs.iter().all(|r| r.ino.is_none()));
-    set_inodes(&mut recs, &typed);
+    set_inodes(&mut recs, &typed.clone().into());
     assert_eq!(
         recs.iter().map(|r| r.ino).collect::<Vec<_>>(),
         [Some(900), Some(300), Some(100)]

@@ -194,14 +194,15 @@ pub fn levels(section: &Section, entry: &Entry) -> Vec<EntryLevel> {
             }
             if *format == Format::Sockets {
                 // The typed sockets the text shows: their inodes rank the oldest.
+                let none = crate::report::SocketList::new();
                 let typed = section
                     .data
                     .iter()
                     .find_map(|d| match d {
-                        crate::report::Data::Sockets(s) => Some(s.as_slice()),
+                        crate::report::Data::Sockets(s) => Some(s),
                         _ => None,
                     })
-                    .unwrap_or(&[]);
+                    .unwrap_or(&none);
                 return budget_sockets::levels(text, typed, &at, note, SUMMARY_BUDGET)
                     .into_iter()
                     .map(|s| match s {

@@ -73,7 +73,7 @@ fn shell_join(argv: &[String]) -> String {
 }
 
 fn ns_view(w: &NsWindow) -> NsReproduceView {
-    let count = |s: &Option<Vec<crate::report::MptcpSocket>>| {
+    let count = |s: &Option<crate::report::SocketList>| {
         s.as_ref()
             .map_or("not collected".to_string(), |v| v.len().to_string())
     };

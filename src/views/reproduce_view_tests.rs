@@ -22,7 +22,7 @@ fn snap(c: &[(&str, u64)], eps: &str, sockets: usize) -> Snapshot {
         counters: counters(c),
         endpoints: Some(parse_endpoints(eps).unwrap()),
         limits: Some(parse_limits("add_addr_accepted 0 subflows 2 \n").unwrap()),
-        sockets: Some(vec![MptcpSocket::default(); sockets]),
+        sockets: Some(vec![MptcpSocket::default(); sockets].into()),
         notes: vec![],
     }
 }

@@ -200,7 +200,7 @@ fn from_ss(ctx: &Ctx, out: &mut Output) -> Result {
         Vec::new()
     };
     loaded_note(out, &modules_loaded, "`ss -ManiH` asked sock_diag");
-    out.data.push(Data::Sockets(parse_ss(&res.stdout)));
+    out.data.push(Data::Sockets(parse_ss(&res.stdout).into()));
     push_run(
         out,
         SockDiagRun {
@@ -269,7 +269,7 @@ impl Builtin for Sockets {
                 "not asked: /proc/net/protocols counts no MPTCP socket in this namespace, so `ss -ManiH` prints nothing",
                 String::new(),
             ));
-            out.data.push(Data::Sockets(Vec::new()));
+            out.data.push(Data::Sockets(Default::default()));
             push_run(
                 out,
                 SockDiagRun {
@@ -324,7 +324,7 @@ impl Builtin for Sockets {
         // Kept until the run ends: no room to spare (the dump's buffer grew by doubling).
         let mut sockets = dump.sockets;
         sockets.shrink_to_fit();
-        out.data.push(Data::Sockets(sockets));
+        out.data.push(Data::Sockets(sockets.into()));
         push_run(
             out,
             SockDiagRun {

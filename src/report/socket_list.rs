@@ -1,0 +1,434 @@
+//! The MPTCP sockets of a namespace, held in memory or, past a bound, spooled to an unlinked file.
+//!
+//! A busy server has tens of thousands of connections; holding every one typed (with its subflows)
+//! made the run's memory grow with them. Up to `SocketList::HELD` sockets are kept in memory (the
+//! common case, and every fixture); past it the list lives in a file that has no name (O_TMPFILE in
+//! the temporary directory, gone when the run ends, even killed), one length-prefixed JSON record
+//! per socket, and every reader (triage, the views, report.json, raw/) walks it one socket at a
+//! time. Order is kept: the order `ss -ManiH` lists them.
+
+use super::MptcpSocket;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::sync::Arc;
+
+/// A namespace's MPTCP sockets (see the module comment). Serializes as a JSON array of sockets,
+/// exactly as a `Vec<MptcpSocket>` does; an archive read back holds its sockets in memory.
+#[derive(Clone, Default)]
+pub struct SocketList(Inner);
+
+#[derive(Clone)]
+enum Inner {
+    Held(Vec<MptcpSocket>),
+    Spooled(Arc<Spool>),
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Inner::Held(Vec::new())
+    }
+}
+
+/// The unlinked file and what is in it.
+struct Spool {
+    file: File,
+    len: usize,
+    bytes: u64,
+}
+
+impl SocketList {
+    /// How many sockets are held in memory before the list moves to a spool file: ten thousand
+    /// connections (client and server side) and their subflows stay in memory.
+    pub const HELD: usize = 24_576;
+
+    pub fn new() -> SocketList {
+        SocketList::default()
+    }
+
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            Inner::Held(v) => v.len(),
+            Inner::Spooled(s) => s.len,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True when the sockets live in a spool file rather than in memory.
+    pub fn spooled(&self) -> bool {
+        matches!(self.0, Inner::Spooled(_))
+    }
+
+    /// The sockets in order: borrowed when held, read back one at a time when spooled. A spool that
+    /// cannot be read back (the disk failed under it) ends the walk early; `try_for_each` says so.
+    pub fn iter(&self) -> Iter<'_> {
+        match &self.0 {
+            Inner::Held(v) => Iter::Held(v.iter()),
+            Inner::Spooled(s) => Iter::Spooled(Reader::new(s)),
+        }
+    }
+
+    /// Every socket in order, or the error that stopped the walk of a spool.
+    pub fn try_for_each(&self, mut f: impl FnMut(&MptcpSocket)) -> io::Result<()> {
+        match &self.0 {
+            Inner::Held(v) => {
+                v.iter().for_each(f);
+                Ok(())
+            }
+            Inner::Spooled(s) => {
+                let mut r = Reader::new(s);
+                while let Some(x) = r.next_socket()? {
+                    f(&x);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Edits every socket in place; a spooled list is rewritten into a new spool (the old one is
+    /// dropped once no clone holds it).
+    pub fn edit_each(&mut self, mut f: impl FnMut(&mut MptcpSocket)) -> io::Result<()> {
+        match &mut self.0 {
+            Inner::Held(v) => {
+                v.iter_mut().for_each(f);
+                Ok(())
+            }
+            Inner::Spooled(s) => {
+                let mut w = SpoolWriter::create()?;
+                let mut r = Reader::new(s);
+                while let Some(mut x) = r.next_socket()? {
+                    f(&mut x);
+                    w.push(&x)?;
+                }
+                *self = w.finish()?;
+                Ok(())
+            }
+        }
+    }
+
+    /// The held sockets, for callers that build or edit small lists (fixtures, tests); None when
+    /// spooled.
+    pub fn held_mut(&mut self) -> Option<&mut Vec<MptcpSocket>> {
+        match &mut self.0 {
+            Inner::Held(v) => Some(v),
+            Inner::Spooled(_) => None,
+        }
+    }
+
+    /// A copy of every socket, in memory (tests, small lists).
+    pub fn to_vec(&self) -> Vec<MptcpSocket> {
+        self.iter().map(Cow::into_owned).collect()
+    }
+
+    /// Bytes of the spool file (0 when held).
+    pub fn spool_bytes(&self) -> u64 {
+        match &self.0 {
+            Inner::Held(_) => 0,
+            Inner::Spooled(s) => s.bytes,
+        }
+    }
+}
+
+impl From<Vec<MptcpSocket>> for SocketList {
+    fn from(v: Vec<MptcpSocket>) -> SocketList {
+        SocketList(Inner::Held(v))
+    }
+}
+
+impl FromIterator<MptcpSocket> for SocketList {
+    fn from_iter<I: IntoIterator<Item = MptcpSocket>>(it: I) -> SocketList {
+        SocketList(Inner::Held(it.into_iter().collect()))
+    }
+}
+
+impl std::fmt::Debug for SocketList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Inner::Held(v) => f.debug_list().entries(v).finish(),
+            Inner::Spooled(s) => write!(
+                f,
+                "SocketList(spooled: {} sockets, {} bytes)",
+                s.len, s.bytes
+            ),
+        }
+    }
+}
+
+impl PartialEq for SocketList {
+    fn eq(&self, other: &SocketList) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+/// Builds a list: holds up to `SocketList::HELD` sockets (or the bound given), then moves them all
+/// to a spool and writes the rest there as they come. A spool that cannot be made (no writable
+/// temporary directory) keeps holding them, and says so once.
+pub struct SocketListBuilder {
+    bound: usize,
+    held: Vec<MptcpSocket>,
+    spool: Option<SpoolWriter>,
+    failed: Option<String>,
+}
+
+impl SocketListBuilder {
+    pub fn new() -> SocketListBuilder {
+        SocketListBuilder::with_bound(SocketList::HELD)
+    }
+
+    pub fn with_bound(bound: usize) -> SocketListBuilder {
+        SocketListBuilder {
+            bound,
+            held: Vec::new(),
+            spool: None,
+            failed: None,
+        }
+    }
+
+    pub fn push(&mut self, s: MptcpSocket) {
+        if let Some(w) = &mut self.spool {
+            if let Err(e) = w.push(&s) {
+                self.unspool(e);
+                self.held.push(s);
+            }
+            return;
+        }
+        self.held.push(s);
+        if self.held.len() > self.bound && self.failed.is_none() {
+            self.spill();
+        }
+    }
+
+    /// Moves the held sockets to a new spool.
+    fn spill(&mut self) {
+        let res = SpoolWriter::create().and_then(|mut w| {
+            self.held.iter().try_for_each(|s| w.push(s))?;
+            Ok(w)
+        });
+        match res {
+            Ok(w) => {
+                self.held = Vec::new();
+                self.spool = Some(w);
+            }
+            Err(e) => self.failed = Some(format!("sockets kept in memory: no spool file ({e})")),
+        }
+    }
+
+    /// A write to the spool failed: read back what it has and hold everything from now on.
+    fn unspool(&mut self, e: io::Error) {
+        let mut back = Vec::new();
+        if let Some(w) = self.spool.take() {
+            if let Ok(list) = w.finish() {
+                let _ = list.try_for_each(|s| back.push(s.clone()));
+            }
+        }
+        back.append(&mut self.held);
+        self.held = back;
+        self.failed = Some(format!(
+            "sockets kept in memory: the spool file failed ({e})"
+        ));
+    }
+
+    /// Why the sockets could not be spooled, if they could not.
+    pub fn problem(&self) -> Option<&str> {
+        self.failed.as_deref()
+    }
+
+    pub fn finish(mut self) -> SocketList {
+        match self.spool.take() {
+            None => {
+                self.held.shrink_to_fit();
+                SocketList::from(self.held)
+            }
+            Some(w) => match w.finish() {
+                Ok(list) => list,
+                // Nothing to hold instead: the records are in the file that failed.
+                Err(_) => SocketList::from(self.held),
+            },
+        }
+    }
+}
+
+impl Default for SocketListBuilder {
+    fn default() -> Self {
+        SocketListBuilder::new()
+    }
+}
+
+/// Writes records to a new unlinked file: a little-endian u32 length, then the socket's JSON.
+struct SpoolWriter {
+    out: BufWriter<File>,
+    len: usize,
+    bytes: u64,
+    buf: Vec<u8>,
+}
+
+impl SpoolWriter {
+    fn create() -> io::Result<SpoolWriter> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .mode(0o600)
+            .custom_flags(libc::O_TMPFILE)
+            .open(std::env::temp_dir())?;
+        Ok(SpoolWriter {
+            out: BufWriter::with_capacity(64 * 1024, file),
+            len: 0,
+            bytes: 0,
+            buf: Vec::new(),
+        })
+    }
+
+    fn push(&mut self, s: &MptcpSocket) -> io::Result<()> {
+        self.buf.clear();
+        serde_json::to_writer(&mut self.buf, s)?;
+        let n = u32::try_from(self.buf.len()).map_err(|_| io::Error::other("socket too large"))?;
+        self.out.write_all(&n.to_le_bytes())?;
+        self.out.write_all(&self.buf)?;
+        self.len += 1;
+        self.bytes += 4 + self.buf.len() as u64;
+        Ok(())
+    }
+
+    fn finish(self) -> io::Result<SocketList> {
+        let file = self.out.into_inner().map_err(|e| e.into_error())?;
+        Ok(SocketList(Inner::Spooled(Arc::new(Spool {
+            file,
+            len: self.len,
+            bytes: self.bytes,
+        }))))
+    }
+}
+
+/// Reads a spool from its start through its own offset (clones of a list walk it at once).
+pub struct Reader<'a> {
+    spool: &'a Spool,
+    at: u64,
+    chunk: Vec<u8>,
+    pos: usize,
+    record: Vec<u8>,
+}
+
+impl<'a> Reader<'a> {
+    const CHUNK: usize = 64 * 1024;
+
+    fn new(spool: &'a Spool) -> Reader<'a> {
+        Reader {
+            spool,
+            at: 0,
+            chunk: Vec::new(),
+            pos: 0,
+            record: Vec::new(),
+        }
+    }
+
+    fn next_socket(&mut self) -> io::Result<Option<MptcpSocket>> {
+        if self.at >= self.spool.bytes && self.pos >= self.chunk.len() {
+            return Ok(None);
+        }
+        let mut len = [0u8; 4];
+        self.read_exact(&mut len)?;
+        let n = u32::from_le_bytes(len) as usize;
+        let mut record = std::mem::take(&mut self.record);
+        record.resize(n, 0);
+        self.read_exact(&mut record)?;
+        let s = serde_json::from_slice(&record).map_err(io::Error::other);
+        self.record = record;
+        s.map(Some)
+    }
+}
+
+impl Read for Reader<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.pos >= self.chunk.len() {
+            let left = self.spool.bytes.saturating_sub(self.at);
+            if left == 0 {
+                return Ok(0);
+            }
+            self.chunk.resize(Self::CHUNK.min(left as usize), 0);
+            let n = self.spool.file.read_at(&mut self.chunk, self.at)?;
+            if n == 0 {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
+            self.chunk.truncate(n);
+            self.at += n as u64;
+            self.pos = 0;
+        }
+        let n = out.len().min(self.chunk.len() - self.pos);
+        out[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// The sockets of a list in order (see `SocketList::iter`).
+pub enum Iter<'a> {
+    Held(std::slice::Iter<'a, MptcpSocket>),
+    Spooled(Reader<'a>),
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = Cow<'a, MptcpSocket>;
+
+    fn next(&mut self) -> Option<Cow<'a, MptcpSocket>> {
+        match self {
+            Iter::Held(it) => it.next().map(Cow::Borrowed),
+            Iter::Spooled(r) => r.next_socket().ok().flatten().map(Cow::Owned),
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a SocketList {
+    type Item = Cow<'a, MptcpSocket>;
+    type IntoIter = Iter<'a>;
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+impl Serialize for SocketList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = s.serialize_seq(Some(self.len()))?;
+        match &self.0 {
+            Inner::Held(v) => {
+                for x in v {
+                    seq.serialize_element(x)?;
+                }
+            }
+            Inner::Spooled(sp) => {
+                let mut r = Reader::new(sp);
+                while let Some(x) = r.next_socket().map_err(S::Error::custom)? {
+                    seq.serialize_element(&x)?;
+                }
+            }
+        }
+        seq.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for SocketList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<MptcpSocket>::deserialize(d).map(SocketList::from)
+    }
+}
+
+impl schemars::JsonSchema for SocketList {
+    fn schema_name() -> Cow<'static, str> {
+        <Vec<MptcpSocket> as schemars::JsonSchema>::schema_name()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <Vec<MptcpSocket> as schemars::JsonSchema>::json_schema(g)
+    }
+    fn inline_schema() -> bool {
+        <Vec<MptcpSocket> as schemars::JsonSchema>::inline_schema()
+    }
+}
+
+#[cfg(test)]
+#[path = "socket_list_tests.rs"]
+mod tests;
