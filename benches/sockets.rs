@@ -12,7 +12,7 @@
 use mptcp_get_debug::collect::convert::sockets::{collect_netns, Families};
 use mptcp_get_debug::netlink::sock_diag::*;
 use mptcp_get_debug::sys::Netns;
-use mptcp_get_debug::views::formats::ss::render_ss;
+use mptcp_get_debug::views::formats::ss::render_ss_list;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::FromRawFd;
@@ -152,7 +152,7 @@ fn measure(expected_subflows: usize) -> Figures {
         let d = collect_netns(true, Families::BOTH).expect("sock_diag");
         t[0].push(t0.elapsed());
         let t0 = Instant::now();
-        ours = render_ss(&d.sockets);
+        ours = render_ss_list(&d.sockets);
         t[1].push(t0.elapsed());
         json = serde_json::to_string(&d.sockets).map_or(0, |j| j.len());
         drop(d);

@@ -5,8 +5,10 @@
 
 use crate::testns::TestNs;
 use crate::util::bin;
+use mptcp_get_debug::collect::convert::sockets::{collect_netns_bounded, Families};
 use mptcp_get_debug::report::{MptcpSocket, Report, Source, Status};
 use mptcp_get_debug::sys::Netns;
+use mptcp_get_debug::views::formats::ss::render_ss_list;
 use mptcp_get_debug::views::formats::ss_summary::connection_line;
 use pretty_assertions::assert_eq;
 use std::io::{Read, Write};
@@ -165,6 +167,17 @@ fn section<'a>(
         .unwrap_or_else(|| panic!("no {collector} section for {}", ns.name))
 }
 
+/// What `f` returns, run on a thread inside `ns`.
+fn in_netns<T: Send + 'static>(ns: &TestNs, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let netns = Netns::named(&ns.name);
+    std::thread::spawn(move || {
+        netns.enter().expect("setns");
+        f()
+    })
+    .join()
+    .unwrap()
+}
+
 /// `ss -ManiH` in `ns`, once two runs in a row agree (the connections have gone quiet).
 fn quiet_ss(ns: &TestNs) -> String {
     let mut last = ns.exec(&["ss", "-ManiH"]);
@@ -298,6 +311,43 @@ fn native_sockets_match_ss_and_group_subflows_under_their_connection() {
         assert_eq!(run.source, "sock_diag");
         assert!(run.unmatched_subflows.is_empty(), "{run:#?}");
         assert_eq!(run.subflows_missing, None);
+    }
+    // Past its bound the list is spooled (sockets and subflows both): the same sockets, subflows and
+    // text, read back one at a time.
+    for (ns, expected) in [(&c, &expected_c), (&s, &expected_s)] {
+        let (held, spooled) = in_netns(ns, || {
+            let held = collect_netns_bounded(true, Families::BOTH, 1000).unwrap();
+            let spooled = collect_netns_bounded(true, Families::BOTH, 1).unwrap();
+            (held, spooled)
+        });
+        assert!(!held.sockets.spooled() && spooled.sockets.spooled());
+        // The kernel's clocks (last_data_sent, ...) move between the dumps: compare what is not a time.
+        let key = |list: &mptcp_get_debug::report::SocketList| -> Vec<String> {
+            list.iter()
+                .map(|x| {
+                    let sf: Vec<_> = x
+                        .subflows
+                        .iter()
+                        .map(|f| (&f.state, &f.local, &f.peer, &f.dev, f.id_loc, f.flags))
+                        .collect();
+                    let token = x.mptcp.as_ref().map(|m| m.token);
+                    format!(
+                        "{} {} {} {:?} {token:?} {sf:?}",
+                        x.state, x.local, x.peer, x.inode
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(key(&spooled.sockets), key(&held.sockets));
+        assert_eq!(
+            key(&spooled.sockets),
+            key(report.sockets(Some(&ns.name)).unwrap())
+        );
+        assert_eq!(&render_ss_list(&spooled.sockets), expected);
+        assert!(
+            spooled.unmatched.is_empty() && spooled.notes.is_empty(),
+            "{spooled:?}"
+        );
     }
     drop((client_stop, server_stop));
     client.join().unwrap();

@@ -28,7 +28,7 @@ pub use artifact::{artifact_name_for, artifact_name_for_file};
 pub use event::{EventKind, PmEvent, RawAttr};
 pub use kinds::Facts;
 pub use present::{Body, Column, Entry, Format, Span, View};
-pub use socket_list::{SocketList, SocketListBuilder};
+pub use socket_list::{SocketList, SocketListBuilder, Spool, SpoolWriter};
 
 pub use samples::{ConnSample, LinkSample, PathTotal, Sample, Samples, SubflowSample};
 pub use window::{CommandRun, CounterDelta, EndedBy, NsWindow, Reproduce, Snapshot, MAX_EVENTS};

@@ -32,8 +32,8 @@ impl Default for Inner {
     }
 }
 
-/// The unlinked file and what is in it.
-struct Spool {
+/// An unlinked file of records and how many there are.
+pub struct Spool {
     file: File,
     len: usize,
     bytes: u64,
@@ -206,7 +206,7 @@ impl SocketListBuilder {
     /// Moves the held sockets to a new spool.
     fn spill(&mut self) {
         let res = SpoolWriter::create().and_then(|mut w| {
-            self.held.iter().try_for_each(|s| w.push(s))?;
+            self.held.iter().try_for_each(|s| w.push(s).map(drop))?;
             Ok(w)
         });
         match res {
@@ -259,8 +259,8 @@ impl Default for SocketListBuilder {
     }
 }
 
-/// Writes records to a new unlinked file: a little-endian u32 length, then the socket's JSON.
-struct SpoolWriter {
+/// Writes records to a new unlinked file: a little-endian u32 length, then the record's JSON.
+pub struct SpoolWriter {
     out: BufWriter<File>,
     len: usize,
     bytes: u64,
@@ -268,7 +268,7 @@ struct SpoolWriter {
 }
 
 impl SpoolWriter {
-    fn create() -> io::Result<SpoolWriter> {
+    pub fn create() -> io::Result<SpoolWriter> {
         let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -283,24 +283,45 @@ impl SpoolWriter {
         })
     }
 
-    fn push(&mut self, s: &MptcpSocket) -> io::Result<()> {
+    /// Appends one record; returns where it starts and how long it is (for `Spool::read_record`).
+    pub fn push<T: Serialize>(&mut self, x: &T) -> io::Result<(u64, u32)> {
         self.buf.clear();
-        serde_json::to_writer(&mut self.buf, s)?;
-        let n = u32::try_from(self.buf.len()).map_err(|_| io::Error::other("socket too large"))?;
+        serde_json::to_writer(&mut self.buf, x)?;
+        let n = u32::try_from(self.buf.len()).map_err(|_| io::Error::other("record too large"))?;
         self.out.write_all(&n.to_le_bytes())?;
         self.out.write_all(&self.buf)?;
+        let at = self.bytes;
         self.len += 1;
         self.bytes += 4 + self.buf.len() as u64;
-        Ok(())
+        Ok((at, n))
     }
 
-    fn finish(self) -> io::Result<SocketList> {
+    /// The records written, to read back.
+    pub fn into_spool(self) -> io::Result<Spool> {
         let file = self.out.into_inner().map_err(|e| e.into_error())?;
-        Ok(SocketList(Inner::Spooled(Arc::new(Spool {
+        Ok(Spool {
             file,
             len: self.len,
             bytes: self.bytes,
-        }))))
+        })
+    }
+
+    fn finish(self) -> io::Result<SocketList> {
+        Ok(SocketList(Inner::Spooled(Arc::new(self.into_spool()?))))
+    }
+}
+
+impl Spool {
+    /// The record written at `at` with length `len` (as `SpoolWriter::push` said).
+    pub fn read_record<T: serde::de::DeserializeOwned>(
+        &self,
+        at: u64,
+        len: u32,
+        buf: &mut Vec<u8>,
+    ) -> io::Result<T> {
+        buf.resize(len as usize, 0);
+        self.file.read_exact_at(buf, at + 4)?;
+        serde_json::from_slice(buf).map_err(io::Error::other)
     }
 }
 

@@ -6,3 +6,4 @@ pub mod info;
 pub mod links;
 pub mod pm;
 pub mod sockets;
+pub mod subflow_store;

@@ -4,10 +4,11 @@
 //! by token. `collect_netns` is the one entry point (the collector and the benchmarks call it).
 
 use super::info::{mptcp_info, tcp_info};
+use super::subflow_store::{Owner, SubflowStore};
 use crate::netlink::rtnl::RtSocket;
 use crate::netlink::sock_diag::*;
 use crate::netlink::socket::{describe_errno, NlError, Stats};
-use crate::report::{CompactString, MptcpSocket, Subflow};
+use crate::report::{CompactString, MptcpSocket, SocketList, SocketListBuilder, Subflow};
 use crate::views::formats::ss::{addr_text, state_name};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -84,8 +85,9 @@ impl Families {
 /// What `collect_netns` found.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct SocketDump {
-    /// In the order `ss -ManiH` lists them (the AF_INET dump, then AF_INET6), subflows grouped in.
-    pub sockets: Vec<MptcpSocket>,
+    /// In the order `ss -ManiH` lists them (the AF_INET dump, then AF_INET6), subflows grouped in;
+    /// spooled past `SocketList::HELD`.
+    pub sockets: SocketList,
     /// Subflows that matched no MPTCP socket.
     pub unmatched: Vec<Subflow>,
     /// Why subflows are missing or could not be grouped.
@@ -196,24 +198,18 @@ fn subflow(m: &DiagMsg, a: Option<&SubflowAttrs>, links: &Links) -> Subflow {
     }
 }
 
-/// Where a subflow belongs: a listener by its address, a connection by its local token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Owner {
-    Listener(u8, IpAddr, u16),
-    Token(u32),
-    Unknown,
-}
-
-/// The MPTCP sockets of the `asked` families, in the order `ss -ManiH` lists them, and where each
-/// one's subflows belong; Err when the first dump asked fails.
+/// The MPTCP sockets of the `asked` families, in the order `ss -ManiH` lists them, and the owner
+/// key of each listener (a connection's is its token); Err when the first dump asked fails.
 fn mptcp_sockets(
     links: &Links,
     notes: &mut Vec<String>,
     asked: [bool; 2],
-) -> Result<(Vec<Owner>, Vec<MptcpSocket>), DiagError> {
+    bound: usize,
+) -> Result<(SocketList, HashMap<usize, Owner>), DiagError> {
     let mut sock =
         DiagSocket::open().map_err(|e| io_error("opening a NETLINK_SOCK_DIAG socket", e))?;
-    let (mut owners, mut out) = (Vec::new(), Vec::new());
+    let (mut listeners, mut out) = (HashMap::new(), SocketListBuilder::with_bound(bound));
+    let mut n = 0usize;
     let families = FAMILIES.into_iter().zip(asked).filter(|(_, a)| *a);
     for (i, ((family, fname), _)) in families.enumerate() {
         let req = Request {
@@ -229,14 +225,11 @@ fn mptcp_sockets(
                 malformed += 1;
                 return;
             };
-            let s = mptcp_socket(&m, links);
-            let owner = match s.mptcp.as_ref().map(|i| i.token) {
-                _ if m.state == TCP_LISTEN => Owner::Listener(m.family, m.src, m.sport),
-                Some(t) if t != 0 => Owner::Token(t),
-                _ => Owner::Unknown,
-            };
-            owners.push(owner);
-            out.push(s);
+            if m.state == TCP_LISTEN {
+                listeners.insert(n, Owner::Listener(m.family, m.src, m.sport));
+            }
+            out.push(mptcp_socket(&m, links));
+            n += 1;
         });
         match res {
             Ok(st) => note_stats(notes, &what, st, malformed),
@@ -244,20 +237,31 @@ fn mptcp_sockets(
             Err(e) => notes.push(nl_error(&what, e).to_string()),
         }
     }
-    Ok((owners, out))
+    notes.extend(out.problem().map(str::to_string));
+    Ok((out.finish(), listeners))
 }
 
-/// The TCP sockets whose ULP is mptcp, with where each belongs. Each subflow comes in the
-/// allocation its connection keeps it in (a list of one), so grouping moves it there without
-/// holding every subflow twice.
+/// Where the subflows of the `i`th socket belong (its listener key, else its token).
+fn owner_of(i: usize, s: &MptcpSocket, listeners: &HashMap<usize, Owner>) -> Owner {
+    if let Some(o) = listeners.get(&i) {
+        return *o;
+    }
+    match s.mptcp.as_ref().map(|m| m.token) {
+        Some(t) if t != 0 && s.state != "LISTEN" => Owner::Token(t),
+        _ => Owner::Unknown,
+    }
+}
+
+/// The TCP sockets whose ULP is mptcp, each kept with where it belongs.
 fn tcp_subflows(
     links: &Links,
     notes: &mut Vec<String>,
     asked: [bool; 2],
-) -> Result<Vec<(Owner, Vec<Subflow>)>, DiagError> {
+    bound: usize,
+) -> Result<SubflowStore, DiagError> {
     let mut sock =
         DiagSocket::open().map_err(|e| io_error("opening a NETLINK_SOCK_DIAG socket", e))?;
-    let mut out = Vec::new();
+    let mut out = SubflowStore::with_bound(bound);
     for ((family, fname), _) in FAMILIES.into_iter().zip(asked).filter(|(_, a)| *a) {
         let req = Request {
             family,
@@ -283,7 +287,7 @@ fn tcp_subflows(
                     Some(t) => Owner::Token(t),
                     None => Owner::Unknown,
                 };
-                out.push((owner, vec![sf]));
+                out.push(owner, sf);
             })
             .map_err(|e| nl_error(&what, e))?;
         note_stats(notes, &what, st, malformed);
@@ -296,6 +300,16 @@ fn tcp_subflows(
 /// which starts in this thread's namespace). Err only when the first MPTCP dump fails (the caller may
 /// fall back).
 pub fn collect_netns(subflows: bool, families: Families) -> Result<SocketDump, DiagError> {
+    collect_netns_bounded(subflows, families, SocketList::HELD)
+}
+
+/// `collect_netns` holding at most `bound` sockets, and `bound` subflows, in memory (tests and
+/// benchmarks pass a small one to walk the spooled path).
+pub fn collect_netns_bounded(
+    subflows: bool,
+    families: Families,
+    bound: usize,
+) -> Result<SocketDump, DiagError> {
     let links = Links::load();
     let mut out = SocketDump::default();
     let mut tcp_notes = Vec::new();
@@ -304,10 +318,10 @@ pub fn collect_netns(subflows: bool, families: Families) -> Result<SocketDump, D
             std::thread::Builder::new()
                 .name("sock_diag-tcp".into())
                 .spawn_scoped(scope, || {
-                    tcp_subflows(&links, &mut tcp_notes, families.tcp())
+                    tcp_subflows(&links, &mut tcp_notes, families.tcp(), bound)
                 })
         });
-        let socks = mptcp_sockets(&links, &mut out.notes, families.mptcp());
+        let socks = mptcp_sockets(&links, &mut out.notes, families.mptcp(), bound);
         let tcp = tcp.map(|h| match h {
             Ok(h) => h.join().unwrap_or_else(|_| {
                 Err(DiagError {
@@ -320,43 +334,45 @@ pub fn collect_netns(subflows: bool, families: Families) -> Result<SocketDump, D
         });
         (socks, tcp)
     });
-    let (owners, sockets) = socks?;
+    let (mut sockets, listeners) = socks?;
     out.notes.extend(tcp_notes);
-    let mut index: HashMap<Owner, usize> = HashMap::with_capacity(owners.len());
-    for (i, owner) in owners.into_iter().enumerate() {
-        if owner != Owner::Unknown {
-            index.insert(owner, i);
+    let store = match tcp {
+        None => None,
+        Some(Err(e)) => {
+            out.subflows_missing = Some(format!("subflows not listed: {e}"));
+            None
         }
+        Some(Ok(store)) => Some(store),
+    };
+    let Some(store) = store else {
+        out.sockets = sockets;
+        return Ok(out);
+    };
+    let tokenless = store.tokenless();
+    out.notes.extend(store.problem().map(str::to_string));
+    let mut matcher = store.finish();
+    if let Some(held) = sockets.held_mut() {
+        for (i, s) in held.iter_mut().enumerate() {
+            s.subflows = matcher.take(owner_of(i, s, &listeners));
+        }
+        out.sockets = sockets;
+    } else {
+        // Spooled: each connection is read back, given its subflows and spooled anew.
+        let mut grouped = SocketListBuilder::with_bound(bound);
+        for (i, s) in sockets.iter().enumerate() {
+            let mut s = s.into_owned();
+            s.subflows = matcher.take(owner_of(i, &s, &listeners));
+            grouped.push(s);
+        }
+        out.notes.extend(grouped.problem().map(str::to_string));
+        out.sockets = grouped.finish();
     }
-    out.sockets = sockets;
-    match tcp {
-        None => {}
-        Some(Err(e)) => out.subflows_missing = Some(format!("subflows not listed: {e}")),
-        Some(Ok(subs)) => {
-            let mut tokenless = 0usize;
-            for (owner, one) in subs {
-                tokenless += (owner == Owner::Unknown) as usize;
-                match index.get(&owner) {
-                    Some(&i) => {
-                        let v = &mut out.sockets[i].subflows;
-                        if v.is_empty() {
-                            // The subflow's own allocation becomes the connection's list.
-                            *v = one;
-                        } else {
-                            // Exactly as many as there are (a push would reserve room for four).
-                            v.reserve_exact(one.len());
-                            v.extend(one);
-                        }
-                    }
-                    None => out.unmatched.extend(one),
-                }
-            }
-            if tokenless > 0 {
-                out.subflows_missing = Some(format!(
-                    "{tokenless} subflow(s) came without their MPTCP token: they could not be grouped under their connections"
-                ));
-            }
-        }
+    out.notes.extend(matcher.problem().map(str::to_string));
+    out.unmatched = matcher.leftover();
+    if tokenless > 0 {
+        out.subflows_missing = Some(format!(
+            "{tokenless} subflow(s) came without their MPTCP token: they could not be grouped under their connections"
+        ));
     }
     Ok(out)
 }

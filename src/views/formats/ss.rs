@@ -120,20 +120,34 @@ fn split_end(s: &str) -> (&str, &str) {
 /// Exactly what iproute2 6.1's `ss -ManiH` prints for these sockets. The sockets are fed to ss's
 /// layout twice (see ss_layout): once to learn the widths, once to write.
 pub fn render_ss(sockets: &[MptcpSocket]) -> String {
+    render_with(|l, piece| feed(l, sockets.iter(), piece))
+}
+
+/// `render_ss` of a list that may be spooled: it is walked twice, one socket at a time.
+pub fn render_ss_list(sockets: &crate::report::SocketList) -> String {
+    render_with(|l, piece| feed(l, sockets.iter(), piece))
+}
+
+fn render_with(feed: impl Fn(&mut Layout, &mut String)) -> String {
     let mut piece = String::new();
     let mut measured = Layout::measure();
-    feed(&mut measured, sockets, &mut piece);
+    feed(&mut measured, &mut piece);
     // Room for the padding too (shrunk to fit at the end).
     let size = measured.token_bytes() + measured.token_bytes() / 4;
     let mut l = Layout::write(measured, size);
-    feed(&mut l, sockets, &mut piece);
+    feed(&mut l, &mut piece);
     l.out.shrink_to_fit();
     l.out
 }
 
 /// Puts each socket's fields into the layout as ss does.
-fn feed(l: &mut Layout, sockets: &[MptcpSocket], piece: &mut String) {
+fn feed<S: std::borrow::Borrow<MptcpSocket>>(
+    l: &mut Layout,
+    sockets: impl Iterator<Item = S>,
+    piece: &mut String,
+) {
     for s in sockets {
+        let s = s.borrow();
         l.set(0);
         l.put("mptcp");
         l.set(COL_STATE);

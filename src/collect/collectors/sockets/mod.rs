@@ -13,7 +13,7 @@ use super::sockets_modules::{self as modules, ModState};
 use super::{Builtin, Ctx, Output, Result, Stop};
 use crate::collect::convert::sockets::{collect_netns, Families};
 use crate::report::{Body, Data, Entry, Facts, Format, MptcpSocket, Section, SockDiagRun, View};
-use crate::views::formats::ss::render_ss;
+use crate::views::formats::ss::render_ss_list;
 use std::collections::BTreeMap;
 
 pub struct Sockets;
@@ -319,12 +319,10 @@ impl Builtin for Sockets {
             ARTIFACT,
             "sock_diag",
             "inet_diag MPTCP sockets, as `ss -ManiH` prints them",
-            render_ss(&dump.sockets),
+            render_ss_list(&dump.sockets),
         ));
-        // Kept until the run ends: no room to spare (the dump's buffer grew by doubling).
-        let mut sockets = dump.sockets;
-        sockets.shrink_to_fit();
-        out.data.push(Data::Sockets(sockets.into()));
+        // Kept until the run ends, with no room to spare, or in a spool past SocketList::HELD.
+        out.data.push(Data::Sockets(dump.sockets));
         push_run(
             out,
             SockDiagRun {
