@@ -22,6 +22,7 @@ pub mod present;
 pub mod samples;
 pub mod schema;
 pub mod socket_list;
+pub mod spool_codec;
 pub mod window;
 
 pub use artifact::{artifact_name_for, artifact_name_for_file};

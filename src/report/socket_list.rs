@@ -3,10 +3,11 @@
 //! A busy server has tens of thousands of connections; holding every one typed (with its subflows)
 //! made the run's memory grow with them. Up to `SocketList::HELD` sockets are kept in memory (the
 //! common case, and every fixture); past it the list lives in a file that has no name (O_TMPFILE in
-//! the temporary directory, gone when the run ends, even killed), one length-prefixed JSON record
-//! per socket, and every reader (triage, the views, report.json, raw/) walks it one socket at a
+//! the temporary directory, gone when the run ends, even killed), one length-prefixed binary record
+//! per socket (see spool_codec), and every reader (triage, the views, report.json, raw/) walks it one socket at a
 //! time. Order is kept: the order `ss -ManiH` lists them.
 
+use super::spool_codec::{decode, Codec};
 use super::MptcpSocket;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -46,6 +47,18 @@ impl SocketList {
 
     pub fn new() -> SocketList {
         SocketList::default()
+    }
+
+    /// The bound collectors hold: `HELD`, or `$MPTCP_GET_DEBUG_SOCKETS_HELD` when set to a number (a
+    /// smaller bound on a host short of memory; tests walk the spooled path with it).
+    pub fn bound() -> usize {
+        static BOUND: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        *BOUND.get_or_init(|| {
+            std::env::var("MPTCP_GET_DEBUG_SOCKETS_HELD")
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(SocketList::HELD)
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -177,7 +190,7 @@ pub struct SocketListBuilder {
 
 impl SocketListBuilder {
     pub fn new() -> SocketListBuilder {
-        SocketListBuilder::with_bound(SocketList::HELD)
+        SocketListBuilder::with_bound(SocketList::bound())
     }
 
     pub fn with_bound(bound: usize) -> SocketListBuilder {
@@ -259,7 +272,7 @@ impl Default for SocketListBuilder {
     }
 }
 
-/// Writes records to a new unlinked file: a little-endian u32 length, then the record's JSON.
+/// Writes records to a new unlinked file: a little-endian u32 length, then the record (spool_codec).
 pub struct SpoolWriter {
     out: BufWriter<File>,
     len: usize,
@@ -284,9 +297,9 @@ impl SpoolWriter {
     }
 
     /// Appends one record; returns where it starts and how long it is (for `Spool::read_record`).
-    pub fn push<T: Serialize>(&mut self, x: &T) -> io::Result<(u64, u32)> {
+    pub fn push<T: Codec>(&mut self, x: &T) -> io::Result<(u64, u32)> {
         self.buf.clear();
-        serde_json::to_writer(&mut self.buf, x)?;
+        x.put(&mut self.buf);
         let n = u32::try_from(self.buf.len()).map_err(|_| io::Error::other("record too large"))?;
         self.out.write_all(&n.to_le_bytes())?;
         self.out.write_all(&self.buf)?;
@@ -313,16 +326,15 @@ impl SpoolWriter {
 
 impl Spool {
     /// The record written at `at` with length `len` (as `SpoolWriter::push` said).
-    pub fn read_record<T: serde::de::DeserializeOwned>(
-        &self,
-        at: u64,
-        len: u32,
-        buf: &mut Vec<u8>,
-    ) -> io::Result<T> {
+    pub fn read_record<T: Codec>(&self, at: u64, len: u32, buf: &mut Vec<u8>) -> io::Result<T> {
         buf.resize(len as usize, 0);
         self.file.read_exact_at(buf, at + 4)?;
-        serde_json::from_slice(buf).map_err(io::Error::other)
+        decode(buf).ok_or_else(malformed)
     }
+}
+
+fn malformed() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, "a spooled record is malformed")
 }
 
 /// Reads a spool from its start through its own offset (clones of a list walk it at once).
@@ -357,7 +369,7 @@ impl<'a> Reader<'a> {
         let mut record = std::mem::take(&mut self.record);
         record.resize(n, 0);
         self.read_exact(&mut record)?;
-        let s = serde_json::from_slice(&record).map_err(io::Error::other);
+        let s = decode(&record).ok_or_else(malformed);
         self.record = record;
         s.map(Some)
     }

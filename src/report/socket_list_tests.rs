@@ -92,3 +92,76 @@ fn held_lists_are_edited_in_place_and_compare_by_content() {
     assert_ne!(build(3, 10), build(4, 10));
     assert!(format!("{:?}", build(20, 2)).starts_with("SocketList(spooled: 20"));
 }
+
+/// Every field set, to something other than its default.
+fn full() -> MptcpSocket {
+    let mut s = sock(5);
+    s.info.insert("token".into(), "abc".into());
+    s.send_q = u64::MAX;
+    let m = s.mptcp.as_mut().unwrap();
+    (
+        m.subflows,
+        m.add_addr_signal,
+        m.add_addr_accepted,
+        m.subflows_max,
+    ) = (1, 2, 3, 4);
+    (m.add_addr_signal_max, m.add_addr_accepted_max, m.flags) = (5, 6, 3);
+    (m.write_seq, m.snd_una, m.rcv_nxt) = (u64::MAX - 1, 1 << 63, 12345);
+    (m.local_addr_used, m.local_addr_max, m.csum_enabled) = (Some(1), Some(2), Some(0));
+    (m.retransmits, m.bytes_retrans, m.bytes_received) = (Some(9), Some(10), Some(11));
+    (m.subflows_total, m.endp_laminar_max, m.endp_fullmesh_max) = (Some(3), Some(0), Some(8));
+    (m.last_data_sent, m.last_data_recv, m.last_ack_recv) = (Some(1), Some(2), Some(u32::MAX));
+    m.bytes_acked = Some(7);
+    let f = &mut s.subflows[0];
+    (f.recv_q, f.send_q, f.token_rem, f.id_loc, f.id_rem) = (1, 2, Some(3), Some(4), Some(5));
+    (f.flags, f.relwrite_seq, f.map_seq, f.map_sfseq) = (Some(0x1ff), Some(6), Some(7), Some(8));
+    (f.ssn_offset, f.map_datalen) = (Some(9), Some(u16::MAX));
+    f.tcp = Some(crate::report::TcpInfo {
+        ca_state: 4,
+        retransmits: 1,
+        backoff: 2,
+        rto_us: 204_000,
+        snd_mss: 1448,
+        rcv_mss: 536,
+        unacked: 3,
+        lost: 1,
+        retrans: 1,
+        pmtu: 1500,
+        rtt_us: 120,
+        rttvar_us: 40,
+        snd_ssthresh: 7,
+        snd_cwnd: 10,
+        total_retrans: 5,
+        bytes_acked: Some(1),
+        bytes_received: Some(2),
+        min_rtt_us: Some(3),
+        bytes_sent: Some(4),
+        bytes_retrans: Some(5),
+    });
+    s
+}
+
+#[test]
+fn the_spool_codec_keeps_every_field_and_refuses_damaged_records() {
+    use crate::report::spool_codec::{decode, Codec};
+    for s in [full(), MptcpSocket::default(), sock(0)] {
+        let mut w = Vec::new();
+        s.put(&mut w);
+        assert_eq!(decode::<MptcpSocket>(&w), Some(s.clone()));
+        // Every shorter record, and one with a byte too many, is malformed (no panic).
+        for n in 0..w.len() {
+            assert_eq!(decode::<MptcpSocket>(&w[..n]), None, "{n} of {}", w.len());
+        }
+        w.push(0);
+        assert_eq!(decode::<MptcpSocket>(&w), None);
+    }
+    // A length far past the record is refused before anything is allocated for it.
+    let mut huge = Vec::new();
+    u64::MAX.put(&mut huge);
+    assert_eq!(decode::<Vec<MptcpSocket>>(&huge), None);
+    assert_eq!(decode::<String>(&huge), None);
+    // Spooled, the full socket reads back whole.
+    let mut b = SocketListBuilder::with_bound(0);
+    b.push(full());
+    assert_eq!(b.finish().to_vec(), [full()]);
+}

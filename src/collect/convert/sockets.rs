@@ -300,7 +300,7 @@ fn tcp_subflows(
 /// which starts in this thread's namespace). Err only when the first MPTCP dump fails (the caller may
 /// fall back).
 pub fn collect_netns(subflows: bool, families: Families) -> Result<SocketDump, DiagError> {
-    collect_netns_bounded(subflows, families, SocketList::HELD)
+    collect_netns_bounded(subflows, families, SocketList::bound())
 }
 
 /// `collect_netns` holding at most `bound` sockets, and `bound` subflows, in memory (tests and

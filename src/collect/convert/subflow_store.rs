@@ -31,7 +31,7 @@ pub struct SubflowStore {
 
 impl SubflowStore {
     pub fn new() -> SubflowStore {
-        SubflowStore::with_bound(SocketList::HELD)
+        SubflowStore::with_bound(SocketList::bound())
     }
 
     pub fn with_bound(bound: usize) -> SubflowStore {
