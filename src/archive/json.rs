@@ -107,7 +107,7 @@ pub fn size_hint(report: &crate::report::Report) -> u64 {
             .sum::<usize>();
         for d in &s.data {
             n += match d {
-                Data::Sockets(socks) => socks.iter().map(|s| 1200 + 1300 * s.subflows.len()).sum(),
+                Data::Sockets(socks) => 1200 * socks.len() + 1300 * socks.subflow_count(),
                 Data::KernelLog(k) => k.lines.iter().map(|l| l.len() + 12).sum(),
                 _ => 0,
             };

@@ -124,6 +124,9 @@ impl Visitor for Learner<'_> {
     fn edits(&self) -> bool {
         false
     }
+    fn reads_text(&self) -> bool {
+        self.phase == Phase::Text
+    }
     fn uname(&mut self, s: &mut String) {
         if self.phase == Phase::Names {
             if let Some(node) = s.split_whitespace().nth(1) {

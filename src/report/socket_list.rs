@@ -8,7 +8,7 @@
 //! time. Order is kept: the order `ss -ManiH` lists them.
 
 use super::spool_codec::{decode, Codec};
-use super::MptcpSocket;
+use super::{CompactString, MptcpSocket};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::fs::File;
@@ -24,7 +24,8 @@ pub struct SocketList(Inner);
 #[derive(Clone)]
 enum Inner {
     Held(Vec<MptcpSocket>),
-    Spooled(Arc<Spool>),
+    /// The spool, and how many subflows its sockets have.
+    Spooled(Arc<Spool>, usize),
 }
 
 impl Default for Inner {
@@ -64,7 +65,7 @@ impl SocketList {
     pub fn len(&self) -> usize {
         match &self.0 {
             Inner::Held(v) => v.len(),
-            Inner::Spooled(s) => s.len,
+            Inner::Spooled(s, _) => s.len,
         }
     }
 
@@ -74,7 +75,7 @@ impl SocketList {
 
     /// True when the sockets live in a spool file rather than in memory.
     pub fn spooled(&self) -> bool {
-        matches!(self.0, Inner::Spooled(_))
+        matches!(self.0, Inner::Spooled(..))
     }
 
     /// The sockets in order: borrowed when held, read back one at a time when spooled. A spool that
@@ -82,7 +83,7 @@ impl SocketList {
     pub fn iter(&self) -> Iter<'_> {
         match &self.0 {
             Inner::Held(v) => Iter::Held(v.iter()),
-            Inner::Spooled(s) => Iter::Spooled(Reader::new(s)),
+            Inner::Spooled(s, _) => Iter::Spooled(Reader::new(s)),
         }
     }
 
@@ -93,7 +94,7 @@ impl SocketList {
                 v.iter().for_each(f);
                 Ok(())
             }
-            Inner::Spooled(s) => {
+            Inner::Spooled(s, _) => {
                 let mut r = Reader::new(s);
                 while let Some(x) = r.next_socket()? {
                     f(&x);
@@ -111,14 +112,15 @@ impl SocketList {
                 v.iter_mut().for_each(f);
                 Ok(())
             }
-            Inner::Spooled(s) => {
-                let mut w = SpoolWriter::create()?;
+            Inner::Spooled(s, _) => {
+                let (mut w, mut subflows) = (SpoolWriter::create()?, 0);
                 let mut r = Reader::new(s);
                 while let Some(mut x) = r.next_socket()? {
                     f(&mut x);
                     w.push(&x)?;
+                    subflows += x.subflows.len();
                 }
-                *self = w.finish()?;
+                *self = w.finish(subflows)?;
                 Ok(())
             }
         }
@@ -129,7 +131,7 @@ impl SocketList {
     pub fn held_mut(&mut self) -> Option<&mut Vec<MptcpSocket>> {
         match &mut self.0 {
             Inner::Held(v) => Some(v),
-            Inner::Spooled(_) => None,
+            Inner::Spooled(..) => None,
         }
     }
 
@@ -142,7 +144,24 @@ impl SocketList {
     pub fn spool_bytes(&self) -> u64 {
         match &self.0 {
             Inner::Held(_) => 0,
-            Inner::Spooled(s) => s.bytes,
+            Inner::Spooled(s, _) => s.bytes,
+        }
+    }
+
+    /// How many subflows the sockets have, all told.
+    pub fn subflow_count(&self) -> usize {
+        match &self.0 {
+            Inner::Held(v) => v.iter().map(|s| s.subflows.len()).sum(),
+            Inner::Spooled(_, n) => *n,
+        }
+    }
+
+    /// Each socket's state, ends and inode: what most readers need, without decoding the rest of a
+    /// spooled record (its `mptcp_info` and subflows).
+    pub fn heads(&self) -> Heads<'_> {
+        match &self.0 {
+            Inner::Held(v) => Heads::Held(v.iter()),
+            Inner::Spooled(s, _) => Heads::Spooled(Reader::new(s)),
         }
     }
 }
@@ -163,7 +182,7 @@ impl std::fmt::Debug for SocketList {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.0 {
             Inner::Held(v) => f.debug_list().entries(v).finish(),
-            Inner::Spooled(s) => write!(
+            Inner::Spooled(s, _) => write!(
                 f,
                 "SocketList(spooled: {} sockets, {} bytes)",
                 s.len, s.bytes
@@ -186,6 +205,7 @@ pub struct SocketListBuilder {
     held: Vec<MptcpSocket>,
     spool: Option<SpoolWriter>,
     failed: Option<String>,
+    subflows: usize,
 }
 
 impl SocketListBuilder {
@@ -199,10 +219,12 @@ impl SocketListBuilder {
             held: Vec::new(),
             spool: None,
             failed: None,
+            subflows: 0,
         }
     }
 
     pub fn push(&mut self, s: MptcpSocket) {
+        self.subflows += s.subflows.len();
         if let Some(w) = &mut self.spool {
             if let Err(e) = w.push(&s) {
                 self.unspool(e);
@@ -235,7 +257,7 @@ impl SocketListBuilder {
     fn unspool(&mut self, e: io::Error) {
         let mut back = Vec::new();
         if let Some(w) = self.spool.take() {
-            if let Ok(list) = w.finish() {
+            if let Ok(list) = w.finish(0) {
                 let _ = list.try_for_each(|s| back.push(s.clone()));
             }
         }
@@ -257,7 +279,7 @@ impl SocketListBuilder {
                 self.held.shrink_to_fit();
                 SocketList::from(self.held)
             }
-            Some(w) => match w.finish() {
+            Some(w) => match w.finish(self.subflows) {
                 Ok(list) => list,
                 // Nothing to hold instead: the records are in the file that failed.
                 Err(_) => SocketList::from(self.held),
@@ -319,8 +341,8 @@ impl SpoolWriter {
         })
     }
 
-    fn finish(self) -> io::Result<SocketList> {
-        Ok(SocketList(Inner::Spooled(Arc::new(self.into_spool()?))))
+    fn finish(self, subflows: usize) -> io::Result<SocketList> {
+        Ok(SocketList(Inner::Spooled(Arc::new(self.into_spool()?), subflows)))
     }
 }
 
@@ -359,19 +381,34 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn next_socket(&mut self) -> io::Result<Option<MptcpSocket>> {
-        if self.at >= self.spool.bytes && self.pos >= self.chunk.len() {
+    fn next_head(&mut self) -> io::Result<Option<Head>> {
+        if !self.next_record()? {
             return Ok(None);
+        }
+        let mut r = &self.record[..];
+        Head::get(&mut r).ok_or_else(malformed).map(Some)
+    }
+
+    /// Reads the next record into `self.record`; false at the end.
+    fn next_record(&mut self) -> io::Result<bool> {
+        if self.at >= self.spool.bytes && self.pos >= self.chunk.len() {
+            return Ok(false);
         }
         let mut len = [0u8; 4];
         self.read_exact(&mut len)?;
         let n = u32::from_le_bytes(len) as usize;
         let mut record = std::mem::take(&mut self.record);
         record.resize(n, 0);
-        self.read_exact(&mut record)?;
-        let s = decode(&record).ok_or_else(malformed);
+        let res = self.read_exact(&mut record);
         self.record = record;
-        s.map(Some)
+        res.map(|_| true)
+    }
+
+    fn next_socket(&mut self) -> io::Result<Option<MptcpSocket>> {
+        if !self.next_record()? {
+            return Ok(None);
+        }
+        decode(&self.record).ok_or_else(malformed).map(Some)
     }
 }
 
@@ -395,6 +432,58 @@ impl Read for Reader<'_> {
         out[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
         self.pos += n;
         Ok(n)
+    }
+}
+
+/// The first fields of a socket (see `SocketList::heads`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Head {
+    pub state: CompactString,
+    pub local: CompactString,
+    pub peer: CompactString,
+    pub inode: Option<u32>,
+}
+
+impl Head {
+    fn of(s: &MptcpSocket) -> Head {
+        Head {
+            state: s.state.clone(),
+            local: s.local.clone(),
+            peer: s.peer.clone(),
+            inode: s.inode,
+        }
+    }
+
+    /// The head of a record: the fields `spool_codec` writes first, the rest left unread.
+    fn get(r: &mut &[u8]) -> Option<Head> {
+        let state = CompactString::get(r)?;
+        let (_, _) = (u64::get(r)?, u64::get(r)?);
+        let (local, peer) = (CompactString::get(r)?, CompactString::get(r)?);
+        let _info = <std::collections::BTreeMap<String, String> as Codec>::get(r)?;
+        let inode = Option::<u32>::get(r)?;
+        Some(Head {
+            state,
+            local,
+            peer,
+            inode,
+        })
+    }
+}
+
+/// The heads of a list's sockets in order (see `SocketList::heads`).
+pub enum Heads<'a> {
+    Held(std::slice::Iter<'a, MptcpSocket>),
+    Spooled(Reader<'a>),
+}
+
+impl Iterator for Heads<'_> {
+    type Item = Head;
+
+    fn next(&mut self) -> Option<Head> {
+        match self {
+            Heads::Held(it) => it.next().map(Head::of),
+            Heads::Spooled(r) => r.next_head().ok().flatten(),
+        }
     }
 }
 
@@ -433,7 +522,7 @@ impl Serialize for SocketList {
                     seq.serialize_element(x)?;
                 }
             }
-            Inner::Spooled(sp) => {
+            Inner::Spooled(sp, _) => {
                 let mut r = Reader::new(sp);
                 while let Some(x) = r.next_socket().map_err(S::Error::custom)? {
                     seq.serialize_element(&x)?;

@@ -20,7 +20,7 @@ pub(super) fn checks(c: &Party, sv: &Party) -> Vec<Finding> {
 fn mptcp_listeners(sv: &Party) -> Option<Vec<String>> {
     Some(
         sv.r.sockets(sv.ns)?
-            .iter()
+            .heads()
             .filter(|s| s.state == "LISTEN")
             .map(|s| s.local.to_string())
             .collect(),

@@ -4,6 +4,7 @@
 //! built on them says nothing rather than guessing.
 
 use crate::report::{Endpoint, Interfaces, Report, Role};
+use std::collections::HashSet;
 use std::net::IpAddr;
 
 /// The most loopback connections attributed to earlier self-tests. Each earlier run of the self-test
@@ -77,15 +78,19 @@ pub fn roles(r: &Report, ns: Option<&str>) -> Option<(bool, bool)> {
         }
     }
     let socks = r.sockets(ns)?;
-    let listen_ports: Vec<String> = socks
-        .iter()
-        .filter(|s| s.state == "LISTEN")
-        .filter_map(|s| s.local.rsplit(':').next().map(str::to_string))
-        .collect();
+    // One walk: listeners' ports, and the local port of every other socket (ports repeat: a set).
+    let (mut listen_ports, mut other_ports) = (HashSet::new(), HashSet::new());
+    for s in socks.heads() {
+        let port = s.local.rsplit(':').next().unwrap_or("").to_string();
+        if s.state == "LISTEN" {
+            listen_ports.insert(port);
+        } else {
+            other_ports.insert(port);
+        }
+    }
     let (mut initiates, mut accepts) = (false, !listen_ports.is_empty());
-    for s in socks.iter().filter(|s| s.state != "LISTEN") {
-        let port = s.local.rsplit(':').next().unwrap_or("");
-        if listen_ports.iter().any(|p| p == port) {
+    for port in &other_ports {
+        if listen_ports.contains(port) {
             accepts = true;
         } else {
             initiates = true;
@@ -183,7 +188,7 @@ pub fn multihomed(r: &Report, ns: Option<&str>) -> Option<bool> {
 pub fn connections(r: &Report, ns: Option<&str>) -> Option<Vec<(IpAddr, IpAddr)>> {
     Some(
         r.sockets(ns)?
-            .iter()
+            .heads()
             .filter(|s| s.state != "LISTEN")
             .filter_map(|s| Some((parse_ip(&s.local)?, parse_ip(&s.peer)?)))
             .filter(|(l, _)| !l.is_loopback())

@@ -66,7 +66,11 @@ pub fn fullmesh_limit(r: &Report) -> Vec<Finding> {
             .sockets(ns)
             .into_iter()
             .flatten()
-            .filter_map(|s| s.info.get("add_addr_accepted")?.parse::<u32>().ok())
+            // Natively asked sockets have it in mptcp_info; parsed from `ss` text, in its words.
+            .filter_map(|s| match &s.mptcp {
+                Some(m) => Some(u32::from(m.add_addr_accepted)),
+                None => s.info.get("add_addr_accepted")?.parse::<u32>().ok(),
+            })
             .max()
             .unwrap_or(0);
         let peers = 1 + accepted;
@@ -104,16 +108,14 @@ pub fn announce_not_listening(r: &Report) -> Vec<Finding> {
             continue;
         };
         // Loopback listeners serve local tests, not the peers the announcement is for.
-        let listeners: Vec<(IpAddr, String)> = socks
-            .iter()
-            .filter(|s| s.state == "LISTEN")
-            .filter_map(|s| Some((parse_ip(&s.local)?, s.local.to_string())))
-            .filter(|(a, _)| !a.is_loopback())
-            .collect();
-        // `*:PORT` is ss's wildcard (a dual-stack IPv6 listener).
-        let wildcard = socks
-            .iter()
-            .any(|s| s.state == "LISTEN" && s.local.starts_with('*'));
+        let (mut listeners, mut wildcard): (Vec<(IpAddr, String)>, bool) = (Vec::new(), false);
+        for s in socks.heads().filter(|s| s.state == "LISTEN") {
+            // `*:PORT` is ss's wildcard (a dual-stack IPv6 listener).
+            wildcard |= s.local.starts_with('*');
+            if let Some(a) = parse_ip(&s.local).filter(|a| !a.is_loopback()) {
+                listeners.push((a, s.local.to_string()));
+            }
+        }
         if listeners.is_empty() || wildcard || listeners.iter().any(|(a, _)| a.is_unspecified()) {
             continue;
         }

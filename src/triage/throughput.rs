@@ -225,7 +225,7 @@ pub fn backup_only(r: &Report) -> Vec<Finding> {
         let initial: Vec<IpAddr> = r
             .sockets(ns)
             .into_iter()
-            .flatten()
+            .flat_map(|s| s.heads())
             .filter(|s| s.state == "ESTAB")
             .filter_map(|s| ip_of(&s.local))
             .collect();

@@ -55,7 +55,7 @@ pub fn subflow_interfaces(r: &Report, ns: Option<&str>) -> Vec<(String, String)>
         let dev = e.dev.clone().or_else(|| holder(r, ns, e.addr));
         add(dev, format!("endpoint {}", e.iproute_line().trim_end()));
     }
-    for s in r.sockets(ns).into_iter().flatten() {
+    for s in r.sockets(ns).into_iter().flat_map(|s| s.heads()) {
         if s.state == "LISTEN" {
             continue;
         }

@@ -192,7 +192,7 @@ pub fn set_inodes(recs: &mut [Record], sockets: &crate::report::SocketList) {
         return;
     }
     let mut inodes = Vec::with_capacity(recs.len());
-    for (r, s) in recs.iter().zip(sockets.iter()) {
+    for (r, s) in recs.iter().zip(sockets.heads()) {
         let mut words = r.text.split_whitespace();
         if words.next() != Some(s.state.as_str()) || words.nth(2) != Some(s.local.as_str()) {
             return;

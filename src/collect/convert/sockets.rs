@@ -58,16 +58,24 @@ const FAMILIES: [(u8, &str); 2] = [
 pub struct Families {
     pub v4: bool,
     pub v6: bool,
+    /// How many MPTCP sockets the kernel counts (0: not known): past the bound the dumps spool
+    /// from their first socket instead of filling memory to the bound first.
+    pub expected: u64,
 }
 
 impl Families {
-    pub const BOTH: Families = Families { v4: true, v6: true };
+    pub const BOTH: Families = Families {
+        v4: true,
+        v6: true,
+        expected: 0,
+    };
 
     /// From the namespace's MPTCP socket counts (the MPTCP and MPTCPv6 lines).
     pub fn from_counts(v4: u64, v6: u64) -> Families {
         Families {
             v4: v4 > 0,
             v6: v6 > 0,
+            expected: v4.saturating_add(v6),
         }
     }
 
@@ -312,6 +320,12 @@ pub fn collect_netns_bounded(
 ) -> Result<SocketDump, DiagError> {
     let links = Links::load();
     let mut out = SocketDump::default();
+    // Known to be past the bound: nothing is held on the way to it.
+    let bound = if families.expected > bound as u64 {
+        0
+    } else {
+        bound
+    };
     let mut tcp_notes = Vec::new();
     let (socks, tcp) = std::thread::scope(|scope| {
         let tcp = subflows.then(|| {
@@ -357,8 +371,9 @@ pub fn collect_netns_bounded(
         }
         out.sockets = sockets;
     } else {
-        // Spooled: each connection is read back, given its subflows and spooled anew.
-        let mut grouped = SocketListBuilder::with_bound(bound);
+        // Spooled: each connection is read back, given its subflows and spooled anew (from the first
+        // one: there are more than the bound).
+        let mut grouped = SocketListBuilder::with_bound(0);
         for (i, s) in sockets.iter().enumerate() {
             let mut s = s.into_owned();
             s.subflows = matcher.take(owner_of(i, &s, &listeners));
