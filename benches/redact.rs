@@ -171,6 +171,8 @@ fn report(text: &str) -> Report {
                 content: text[start..end].to_string(),
                 truncated: false,
                 original_size: 0,
+                spool: None,
+                in_raw: false,
             }
         })
         .collect();

@@ -279,6 +279,8 @@ fn artifact(name: &str, content: String) -> Artifact {
         original_size: content.len() as u64,
         content,
         truncated: false,
+        spool: None,
+        in_raw: false,
     }
 }
 

@@ -684,3 +684,76 @@ fn idle_namespace_is_not_asked_and_a_listener_is() {
     drop(stop);
     h.join().unwrap();
 }
+
+#[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
+fn sockets_past_the_bound_stream_to_raw_and_the_summary_from_spools() {
+    let ns = TestNs::new().expect(ROOT_NETNS);
+    ns.ip("link set lo up");
+    let addr: SocketAddr = "127.0.0.1:10777".parse().unwrap();
+    let (stop, h, ready) = hold_in(&ns, move || {
+        let l = listen(addr);
+        let conns: Vec<_> = (0..12)
+            .map(|_| (connect(addr), l.accept().unwrap().0))
+            .collect();
+        (l, conns)
+    });
+    ready.recv().unwrap();
+    let expected = quiet_ss(&ns);
+    // Well past the bound of three (a handful of the twelve pairs may still be coming up).
+    let n = expected.lines().filter(|l| !l.starts_with('\t')).count();
+    assert!(n > 10, "{expected}");
+    let dir = tempfile::tempdir().unwrap();
+    let run = |redact: bool| {
+        let _ = std::fs::remove_dir_all(dir.path());
+        std::fs::create_dir_all(dir.path()).unwrap();
+        let mut cmd = bin();
+        cmd.env("MPTCP_GET_DEBUG_SOCKETS_HELD", "3")
+            .args([
+                "--netns", &ns.name, "--only", "sockets", "-q", "--batch", "-o",
+            ])
+            .arg(dir.path());
+        if !redact {
+            cmd.arg("--no-redact");
+        }
+        let out = cmd.output().unwrap();
+        crate::util::assert_ok(&out);
+        let archive = crate::util::only_archive(dir.path());
+        let members = crate::util::unpack(&archive);
+        let text = |suffix: &str| {
+            let (_, data) = members
+                .iter()
+                .find(|(p, _)| p.ends_with(suffix))
+                .unwrap_or_else(|| panic!("no {suffix} in the archive"));
+            String::from_utf8(data.clone()).unwrap()
+        };
+        (
+            text("sockets/ss_-ManiH.txt"),
+            text("summary.md"),
+            text("report.json"),
+            archive,
+        )
+    };
+    // Unredacted, raw/ has exactly what ss prints, streamed from the spool.
+    let (raw, summary, json, archive) = run(false);
+    assert_eq!(raw, expected);
+    let report: Report = serde_json::from_str(&json).unwrap();
+    let sec = section(&report, "sockets", &ns);
+    assert!(sec.artifacts[0].in_raw && sec.artifacts[0].content.is_empty());
+    assert_eq!(report.sockets(Some(&ns.name)).unwrap().len(), n);
+    // The summary shows them (small enough: whole, read back from the spool).
+    assert!(summary.contains(&expected), "{summary}");
+    // Read back (show), the text is rendered again from the typed sockets.
+    let back = mptcp_get_debug::archive::read_report(&archive).unwrap();
+    let a = &section(&back, "sockets", &ns).artifacts[0];
+    assert_eq!(a.content, expected);
+    let shown = bin().args(["show"]).arg(&archive).output().unwrap();
+    crate::util::assert_ok(&shown);
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("127.0.0.1:10777"));
+    // Redacted, the spooled text goes through the redaction too (loopback stays as it is).
+    let (raw, summary, _, _) = run(true);
+    assert_eq!(raw.lines().count(), expected.lines().count());
+    assert!(raw.contains("127.0.0.1:10777") && summary.contains("127.0.0.1:10777"));
+    drop(stop);
+    h.join().unwrap();
+}

@@ -184,6 +184,29 @@ impl<S: Sink> GzTar<S> {
         self.pad(len)
     }
 
+    /// A member of `len` bytes read from `r` (an error if it gives more or fewer).
+    pub fn member_read(
+        &mut self,
+        path: &str,
+        len: u64,
+        r: &mut dyn std::io::Read,
+        mtime: u64,
+    ) -> io::Result<()> {
+        self.data(&tar_header(path, len, mtime)?)?;
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut left = len;
+        while left > 0 {
+            let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            let n = r.read(&mut buf[..want])?;
+            if n == 0 {
+                return Err(io::Error::other(format!("{path}: {left} bytes short")));
+            }
+            self.data(&buf[..n])?;
+            left -= n as u64;
+        }
+        self.pad(len)
+    }
+
     /// A member compressed beforehand: its header, then its bytes after a full flush (so nothing
     /// compressed later refers back across them), then the padding.
     pub fn member_deflated(&mut self, path: &str, d: &Deflated, mtime: u64) -> io::Result<()> {

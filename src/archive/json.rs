@@ -200,6 +200,8 @@ mod tests {
             content: "ESTAB 0 0 \"quoted\"\n\ttab\n".into(),
             truncated: false,
             original_size: 20,
+            spool: None,
+            in_raw: false,
         });
         Report::new(Meta::new(at, "host"), vec![section])
     }

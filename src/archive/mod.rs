@@ -92,13 +92,14 @@ pub fn raw_entries(report: &Report) -> Vec<Entry<'_>> {
                 }
                 false => String::new(),
             };
-            out.push(Entry {
-                path,
-                body: Body::Bytes {
+            let body = match &a.spool {
+                Some(s) => Body::Spooled(s),
+                None => Body::Bytes {
                     head: head.into_bytes(),
                     data: a.content.as_bytes().into(),
                 },
-            });
+            };
+            out.push(Entry { path, body });
         }
     }
     out

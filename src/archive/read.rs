@@ -330,5 +330,8 @@ pub fn parse_report(data: &[u8], name: &str) -> Result<Report> {
         Some(Some(_)) => {}
     }
     clamp_strings(&mut v, MAX_STRING);
-    serde_json::from_value(v).map_err(|e| anyhow!("{name}: report.json: {e}"))
+    let mut report: Report =
+        serde_json::from_value(v).map_err(|e| anyhow!("{name}: report.json: {e}"))?;
+    crate::views::formats::ss::fill_in_raw(&mut report, MAX_CONTENT);
+    Ok(report)
 }

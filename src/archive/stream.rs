@@ -25,6 +25,8 @@ pub enum Body<'a> {
     Bytes { head: Vec<u8>, data: Cow<'a, [u8]> },
     /// Bytes compressed beforehand.
     Deflated(&'a Deflated),
+    /// A spooled output, copied from its file a piece at a time (its size is known).
+    Spooled(&'a crate::report::TextSpool),
     /// Bytes produced while the member is written; `hint` is about how many (u64::MAX: unknown).
     Stream {
         produce: &'a Producer<'a>,
@@ -180,6 +182,7 @@ pub fn append<S: Sink>(gz: &mut GzTar<S>, top: &str, entry: &Entry, mtime: u64) 
     match &entry.body {
         Body::Bytes { head, data } => gz.member(&path, &[head, data], mtime),
         Body::Deflated(d) => gz.member_deflated(&path, d, mtime),
+        Body::Spooled(s) => gz.member_read(&path, s.len(), &mut s.reader(), mtime),
         Body::Stream { produce, hint } if *hint <= INLINE_UP_TO => {
             gz.member_produced(&path, mtime, |gz| inline(*produce, gz))
         }

@@ -41,6 +41,8 @@ fn copy_files(spec: &Spec, ctx: &Ctx, out: &mut Output) {
                         original_size: t.original_size,
                         content: t.text,
                         truncated: t.truncated,
+                        spool: None,
+                        in_raw: false,
                     })
                 }
                 Err(e)

@@ -226,6 +226,8 @@ impl Redact for Artifact {
             name,
             source,
             content,
+            spool,
+            in_raw: _,
             truncated,
             original_size,
         } = self;
@@ -261,11 +263,42 @@ impl Redact for Artifact {
         } else {
             v.text(content)
         }
+        if let Some(sp) = spool {
+            if spooled_text(sp, v).is_err() {
+                // Never kept unredacted: left out, and said so where it would have been.
+                *spool = None;
+                *content = "[mptcp-get-debug: this output was left out: its spool file failed while it was redacted]\n".into();
+            }
+        }
         // The size of what was kept, not of the original: the length of a name says something.
         if !*truncated {
-            *original_size = content.len() as u64;
+            *original_size = spool.as_ref().map_or(content.len() as u64, |s| s.len());
         }
     }
+}
+
+/// Free text kept in a spool file: a piece of whole lines at a time, rewritten into a new spool by
+/// a pass that edits.
+fn spooled_text<V: Visitor>(sp: &mut TextSpool, v: &mut V) -> std::io::Result<()> {
+    use std::io::Write;
+    const PIECE: usize = 64 * 1024;
+    if !v.edits() {
+        if v.reads_text() {
+            sp.try_for_each_piece(PIECE, |p| {
+                v.text(&mut p.to_string());
+                Ok(())
+            })?;
+        }
+        return Ok(());
+    }
+    let mut w = TextSpoolWriter::create()?;
+    sp.try_for_each_piece(PIECE, |p| {
+        let mut s = p.to_string();
+        v.text(&mut s);
+        w.write_all(s.as_bytes())
+    })?;
+    *sp = w.finish()?;
+    Ok(())
 }
 
 impl Redact for Data {

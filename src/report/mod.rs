@@ -23,6 +23,7 @@ pub mod samples;
 pub mod schema;
 pub mod socket_list;
 pub mod spool_codec;
+pub mod text_spool;
 pub mod window;
 
 pub use artifact::{artifact_name_for, artifact_name_for_file};
@@ -30,6 +31,7 @@ pub use event::{EventKind, PmEvent, RawAttr};
 pub use kinds::Facts;
 pub use present::{Body, Column, Entry, Format, Span, View};
 pub use socket_list::{SocketList, SocketListBuilder, Spool, SpoolWriter};
+pub use text_spool::{TextSpool, TextSpoolWriter};
 
 pub use samples::{ConnSample, LinkSample, PathTotal, Sample, Samples, SubflowSample};
 pub use window::{CommandRun, CounterDelta, EndedBy, NsWindow, Reproduce, Snapshot, MAX_EVENTS};
@@ -41,8 +43,9 @@ pub use window::{CommandRun, CounterDelta, EndedBy, NsWindow, Reproduce, Snapsho
 /// 4: `meta.side.role` and `selftest.result` are enums (the same words as before, now the only ones
 /// allowed). 5: `Endpoint::unknown_attrs` (attributes of the kernel's answer this version does not
 /// know, kept). 6: each section's presentation entries (every view walks them), its kind of facts
-/// and its title.
-pub const SCHEMA_VERSION: u32 = 6;
+/// and its title. 7: `Artifact::in_raw` (an output too large to hold is in raw/ only: the
+/// `ss -ManiH` text of tens of thousands of sockets; its typed sockets are in report.json).
+pub const SCHEMA_VERSION: u32 = 7;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Report {
@@ -257,7 +260,16 @@ impl Status {
 pub struct Artifact {
     pub name: String,
     pub source: Source,
+    /// The output; empty when it is in `spool` instead.
     pub content: String,
+    /// An output too large to hold (the `ss -ManiH` text of a spooled socket list): in an unlinked
+    /// file while the run lasts, in raw/ in the archive, and not in report.json (`in_raw`).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub spool: Option<TextSpool>,
+    /// The output is in the archive's raw/ only, not in `content` (it was too large to hold).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub in_raw: bool,
     /// Output was larger than the cap: only the tail is kept.
     #[serde(default)]
     pub truncated: bool,

@@ -294,6 +294,17 @@ impl Default for SocketListBuilder {
     }
 }
 
+/// A new file in the temporary directory that has no name (O_TMPFILE): nothing is left behind,
+/// whatever ends the run, and no other process can open it by path.
+pub fn unlinked_file() -> io::Result<File> {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_TMPFILE)
+        .open(std::env::temp_dir())
+}
+
 /// Writes records to a new unlinked file: a little-endian u32 length, then the record (spool_codec).
 pub struct SpoolWriter {
     out: BufWriter<File>,
@@ -304,12 +315,7 @@ pub struct SpoolWriter {
 
 impl SpoolWriter {
     pub fn create() -> io::Result<SpoolWriter> {
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .mode(0o600)
-            .custom_flags(libc::O_TMPFILE)
-            .open(std::env::temp_dir())?;
+        let file = unlinked_file()?;
         Ok(SpoolWriter {
             out: BufWriter::with_capacity(64 * 1024, file),
             len: 0,
@@ -342,7 +348,10 @@ impl SpoolWriter {
     }
 
     fn finish(self, subflows: usize) -> io::Result<SocketList> {
-        Ok(SocketList(Inner::Spooled(Arc::new(self.into_spool()?), subflows)))
+        Ok(SocketList(Inner::Spooled(
+            Arc::new(self.into_spool()?),
+            subflows,
+        )))
     }
 }
 

@@ -288,6 +288,8 @@ mod tests {
                 original_size: text.len() as u64,
                 content: text,
                 truncated: false,
+                spool: None,
+                in_raw: false,
             });
             s
         };

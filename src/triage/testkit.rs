@@ -101,6 +101,8 @@ pub fn routing_section(links: Vec<Link>, rp_all: u8, texts: &[(&[&str], &str)]) 
             content: text.to_string(),
             truncated: false,
             original_size: text.len() as u64,
+            spool: None,
+            in_raw: false,
         })
         .collect();
     s

@@ -107,12 +107,13 @@ fn row(report: &Report, first: Option<&str>, ns: Option<&str>) -> Row {
     {
         None => ("not collected".to_string(), false),
         Some(a) => {
-            let recs = budget_sockets::records(&a.content);
-            let list: Vec<String> = budget_sockets::by_state(&recs)
-                .iter()
-                .map(|(s, n)| format!("{s} {n}"))
-                .collect();
-            match recs.len() {
+            let text = match &a.spool {
+                Some(sp) => budget_sockets::SsText::Spool(sp),
+                None => budget_sockets::SsText::Str(&a.content),
+            };
+            let by_state = budget_sockets::by_state_of(text);
+            let list: Vec<String> = by_state.iter().map(|(s, n)| format!("{s} {n}")).collect();
+            match by_state.iter().map(|(_, n)| n).sum::<usize>() {
                 0 => ("none".to_string(), false),
                 n => (format!("{n} ({})", list.join(", ")), true),
             }

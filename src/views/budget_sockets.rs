@@ -115,6 +115,15 @@ pub fn by_state(recs: &[Record]) -> Vec<(String, usize)> {
     counts(recs).0
 }
 
+/// `by_state` of a text walked record by record.
+pub fn by_state_of(text: SsText) -> Vec<(String, usize)> {
+    let mut states: std::collections::BTreeMap<String, usize> = Default::default();
+    text.for_each_record(|r| *states.entry(r.state.to_string()).or_default() += 1);
+    let mut v: Vec<(String, usize)> = states.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    v
+}
+
 /// Counts by state (most first, then by name) and connections by `subflows:` (LISTEN sockets aside).
 fn counts(recs: &[Record]) -> Counts {
     let mut states: std::collections::BTreeMap<&str, usize> = Default::default();
@@ -133,49 +142,6 @@ fn counts(recs: &[Record]) -> Counts {
     (by_state, subflows.into_iter().collect())
 }
 
-/// The connections of each category, most telling first (ties keep ss's order): fallen back, most
-/// subflows, retransmitting, oldest, the others, then the listeners.
-fn ranked<'r, 'a>(recs: &'r [Record<'a>]) -> Vec<(String, Vec<&'r Record<'a>>)> {
-    let conns: Vec<&Record> = recs.iter().filter(|r| r.state != "LISTEN").collect();
-    let pick = |keep: &dyn Fn(&Record) -> bool, key: &dyn Fn(&Record) -> u64| {
-        let mut v: Vec<&Record> = conns.iter().copied().filter(|r| keep(r)).collect();
-        v.sort_by_key(|r| std::cmp::Reverse(key(r)));
-        v
-    };
-    let most = conns.iter().map(|r| r.subflows).max().unwrap_or(0);
-    vec![
-        ("Fallen back to TCP".into(), pick(&|r| r.fallback, &|_| 0)),
-        (
-            format!("With the most subflows ({most} beyond the first)"),
-            pick(&|r| most > 0 && r.subflows == most, &|_| 0),
-        ),
-        (
-            "Retransmitting (most retransmits first)".into(),
-            pick(&|r| r.retrans > 0, &|r| r.retrans),
-        ),
-        (
-            "Oldest (lowest socket inode first)".into(),
-            pick(&|r| r.ino.is_some(), &|r| u64::MAX - r.ino.unwrap_or(0)),
-        ),
-        (
-            "Other connections, in the order ss lists them".into(),
-            pick(
-                &|r| {
-                    !(r.fallback
-                        || (most > 0 && r.subflows == most)
-                        || r.retrans > 0
-                        || r.ino.is_some())
-                },
-                &|_| 0,
-            ),
-        ),
-        (
-            "Listening".into(),
-            recs.iter().filter(|r| r.state == "LISTEN").collect(),
-        ),
-    ]
-}
-
 /// Text for a code block: ends with a newline unless empty.
 fn lines(mut text: String) -> String {
     if !text.is_empty() && !text.ends_with('\n') {
@@ -184,73 +150,266 @@ fn lines(mut text: String) -> String {
     text
 }
 
-/// Gives each record the inode of its typed socket: `ss -ManiH` prints no inode, but the text in the
-/// archive was rendered from (or parsed into) the typed sockets, one record each, in the same order.
-/// Records are paired only when both lists agree on every record's state and local address.
-pub fn set_inodes(recs: &mut [Record], sockets: &crate::report::SocketList) {
-    if recs.len() != sockets.len() {
-        return;
+/// Where the `ss -ManiH` text is: in memory, or in a spool file (a spooled socket list's).
+#[derive(Clone, Copy)]
+pub enum SsText<'a> {
+    Str(&'a str),
+    Spool(&'a crate::report::TextSpool),
+}
+
+impl SsText<'_> {
+    fn len(&self) -> u64 {
+        match self {
+            SsText::Str(s) => s.len() as u64,
+            SsText::Spool(s) => s.len(),
+        }
     }
-    let mut inodes = Vec::with_capacity(recs.len());
-    for (r, s) in recs.iter().zip(sockets.heads()) {
-        let mut words = r.text.split_whitespace();
-        if words.next() != Some(s.state.as_str()) || words.nth(2) != Some(s.local.as_str()) {
+
+    /// Each record in order (as `records` splits them); a spool that cannot be read ends the walk.
+    pub fn for_each_record(&self, mut f: impl FnMut(Record<'_>)) {
+        match self {
+            SsText::Str(s) => records_of(s, |t| f(record(t))),
+            SsText::Spool(sp) => {
+                // Pieces end at line ends, not record ends: a record may go on in the next piece.
+                let mut rec = String::new();
+                let _ = sp.try_for_each_piece(64 * 1024, |piece| {
+                    for line in piece.split_inclusive('\n') {
+                        if starts_record(line) {
+                            if !rec.is_empty() {
+                                f(record(&rec));
+                            }
+                            rec.clear();
+                            rec.push_str(line);
+                        } else if !rec.is_empty() {
+                            rec.push_str(line);
+                        }
+                    }
+                    Ok(())
+                });
+                if !rec.is_empty() {
+                    f(record(&rec));
+                }
+            }
+        }
+    }
+}
+
+/// A socket line (continuation lines are indented; blank lines belong to the record before).
+fn starts_record(line: &str) -> bool {
+    !line.starts_with([' ', '\t']) && !line.trim().is_empty()
+}
+
+/// Calls `f` with the text of each record of `text`, in order.
+fn records_of<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
+    let mut start: Option<usize> = None;
+    let mut pos = 0;
+    for line in text.split_inclusive('\n') {
+        if starts_record(line) {
+            if let Some(s) = start {
+                f(&text[s..pos]);
+            }
+            start = Some(pos);
+        }
+        pos += line.len();
+    }
+    if let Some(s) = start {
+        f(&text[s..]);
+    }
+}
+
+/// Whether the typed sockets pair with the text's records, one each: they agree on every record's
+/// state and local address (`ss -ManiH` prints no inode, but the text was rendered from, or parsed
+/// into, the typed sockets, in the same order).
+fn inodes_agree(text: SsText, sockets: &crate::report::SocketList) -> bool {
+    let mut heads = sockets.heads();
+    let (mut n, mut agree) = (0usize, true);
+    walk(text, |r| {
+        n += 1;
+        if !agree {
             return;
         }
-        inodes.push(s.inode);
+        let mut words = r.text.split_whitespace();
+        agree = heads.next().is_some_and(|s| {
+            words.next() == Some(s.state.as_str()) && words.nth(2) == Some(s.local.as_str())
+        });
+    });
+    agree && n == sockets.len() && n > 0
+}
+
+fn walk(text: SsText, f: impl FnMut(Record<'_>)) {
+    text.for_each_record(f);
+}
+
+/// One connection kept to be shown: its place in ss's order, what ranks it, its text.
+struct Kept {
+    seq: usize,
+    key: u64,
+    text: String,
+}
+
+/// The most telling connections of one category, bounded: the first `keep` by key (highest
+/// first), ties in ss's order.
+struct Top {
+    title: String,
+    count: usize,
+    keep: usize,
+    list: Vec<Kept>,
+}
+
+impl Top {
+    fn new(title: String, keep: usize) -> Top {
+        Top {
+            title,
+            count: 0,
+            keep,
+            list: Vec::new(),
+        }
     }
-    for (r, ino) in recs.iter_mut().zip(inodes) {
-        r.ino = r.ino.or(ino.map(u64::from));
+
+    fn offer(&mut self, seq: usize, key: u64, text: &str) {
+        self.count += 1;
+        self.list.push(Kept {
+            seq,
+            key,
+            text: text.to_string(),
+        });
+        if self.list.len() >= 2 * self.keep.max(1) {
+            self.trim();
+        }
+    }
+
+    fn trim(&mut self) {
+        self.list
+            .sort_by(|a, b| b.key.cmp(&a.key).then(a.seq.cmp(&b.seq)));
+        self.list.truncate(self.keep);
     }
 }
 
 /// The levels of one namespace's sockets part, richest first. `raw` is where the archive keeps the
 /// whole text; `note` says when the text itself was truncated when collected; `sockets` are the
-/// typed sockets the text shows (their inodes rank the oldest).
+/// typed sockets the text shows (their inodes rank the oldest). The text is walked twice, one
+/// record at a time, and only the connections a level can show are kept: its size does not
+/// matter.
 pub fn levels(
-    text: &str,
+    text: SsText,
     sockets: &crate::report::SocketList,
     raw: &str,
     note: Option<String>,
     budget: usize,
 ) -> Vec<SocketsLevel> {
-    let mut recs = records(text);
-    set_inodes(&mut recs, sockets);
-    if recs.is_empty() {
+    // First walk: counts, the most subflows, and whether the typed sockets match the text.
+    let mut states: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut subflows: std::collections::BTreeMap<u64, usize> = Default::default();
+    let (mut total, mut most) = (0usize, 0u64);
+    walk(text, |r| {
+        total += 1;
+        *states.entry(r.state.to_string()).or_default() += 1;
+        if r.state != "LISTEN" {
+            *subflows.entry(r.subflows).or_default() += 1;
+            most = most.max(r.subflows);
+        }
+    });
+    if total == 0 {
         return vec![SocketsLevel::None];
     }
     let mut out = Vec::new();
-    let fence = fence_for(text);
-    if text.len() < budget {
-        out.push(SocketsLevel::Full {
-            fence: fence.clone(),
-            text: lines(text.to_string()),
-            note: note.clone(),
-        });
+    if text.len() < budget as u64 {
+        let whole = match text {
+            SsText::Str(s) => Some(s.to_string()),
+            SsText::Spool(sp) => sp.read_all().ok(),
+        };
+        if let Some(whole) = whole {
+            out.push(SocketsLevel::Full {
+                fence: fence_for(&whole),
+                text: lines(whole),
+                note: note.clone(),
+            });
+        }
     }
-    let (by_state, by_subflows) = counts(&recs);
-    let ranked = ranked(&recs);
+    let mut by_state: Vec<(String, usize)> = states.into_iter().collect();
+    by_state.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let by_subflows: Vec<(u64, usize)> = subflows.into_iter().collect();
+    // Second walk: each category's most telling connections. A category can lose what the ones
+    // before it show (a connection is shown once): it keeps enough to fill its room anyway.
+    let per = SHOWN_PER_CATEGORY[0];
+    let titles = [
+        "Fallen back to TCP".to_string(),
+        format!("With the most subflows ({most} beyond the first)"),
+        "Retransmitting (most retransmits first)".into(),
+        "Oldest (lowest socket inode first)".into(),
+        "Other connections, in the order ss lists them".into(),
+        "Listening".into(),
+    ];
+    let mut tops: Vec<Top> = titles
+        .into_iter()
+        .enumerate()
+        .map(|(k, t)| Top::new(t, per * (k + 1)))
+        .collect();
+    let with_inodes = inodes_agree(text, sockets);
+    let mut heads = with_inodes.then(|| sockets.heads());
+    let mut seq = 0usize;
+    walk(text, |r| {
+        let ino = r
+            .ino
+            .or_else(|| heads.as_mut()?.next()?.inode.map(u64::from));
+        seq += 1;
+        if r.state == "LISTEN" {
+            tops[5].offer(seq, 0, r.text);
+            return;
+        }
+        let most_subflows = most > 0 && r.subflows == most;
+        if r.fallback {
+            tops[0].offer(seq, 0, r.text);
+        }
+        if most_subflows {
+            tops[1].offer(seq, 0, r.text);
+        }
+        if r.retrans > 0 {
+            tops[2].offer(seq, r.retrans, r.text);
+        }
+        if let Some(i) = ino {
+            tops[3].offer(seq, u64::MAX - i, r.text);
+        }
+        if !(r.fallback || most_subflows || r.retrans > 0 || ino.is_some()) {
+            tops[4].offer(seq, 0, r.text);
+        }
+    });
+    tops.iter_mut().for_each(Top::trim);
+    // A fence no run of backticks in the text closes (an interface name may hold some): of the
+    // whole text in memory, of what is shown of a spooled one.
+    let fence = match text {
+        SsText::Str(s) => fence_for(s),
+        SsText::Spool(_) => {
+            let shown: Vec<&str> = tops
+                .iter()
+                .flat_map(|t| &t.list)
+                .map(|k| k.text.as_str())
+                .collect();
+            fence_for(&shown.concat())
+        }
+    };
     for per in SHOWN_PER_CATEGORY.into_iter().chain([0]) {
         let mut seen = std::collections::HashSet::new();
         let mut categories = Vec::new();
-        for (title, list) in &ranked {
-            let take: Vec<&str> = list
+        for top in &tops {
+            let take: Vec<&str> = top
+                .list
                 .iter()
-                .filter(|r| seen.insert(r.text.as_ptr()))
+                .filter(|k| seen.insert(k.seq))
                 .take(per)
-                .map(|r| r.text)
+                .map(|k| k.text.as_str())
                 .collect();
-            if !list.is_empty() {
+            if top.count > 0 {
                 categories.push(Category {
-                    title: title.clone(),
-                    count: list.len(),
+                    title: top.title.clone(),
+                    count: top.count,
                     shown: take.len(),
                     text: lines(take.concat()),
                 });
             }
         }
         out.push(SocketsLevel::Summary {
-            total: recs.len(),
+            total,
             by_state: by_state.clone(),
             by_subflows: by_subflows.clone(),
             categories,

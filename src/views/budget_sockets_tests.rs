@@ -26,7 +26,7 @@ fn records_keep_the_exact_text_and_facts() {
 #[test]
 fn summarized_levels_show_what_matters_once() {
     let lv = levels(
-        SS,
+        SsText::Str(SS),
         &SocketList::new(),
         "raw/sockets/ss_-ManiH",
         None,
@@ -68,7 +68,7 @@ fn summarized_levels_show_what_matters_once() {
     };
     assert_eq!(*shown, 0);
     assert!(matches!(
-        levels("", &SocketList::new(), "x", None, 10)[0],
+        levels(SsText::Str(""), &SocketList::new(), "x", None, 10)[0],
         SocketsLevel::None
     ));
 }
@@ -87,7 +87,7 @@ fn the_oldest_come_from_the_typed_sockets_inodes() {
         sock("ESTAB", "127.0.0.1:38385", 300),
         sock("LISTEN", "127.0.0.1:10001", 100),
     ];
-    let lv = levels(SS, &typed.clone().into(), "raw", None, 60_000);
+    let lv = levels(SsText::Str(SS), &typed.clone().into(), "raw", None, 60_000);
     let SocketsLevel::Summary { categories, .. } = &lv[1] else {
         panic!("second level summarizes")
     };
@@ -98,28 +98,129 @@ fn the_oldest_come_from_the_typed_sockets_inodes() {
     // Both connections have an inode; the listener is not a connection. Each is already shown
     // under an earlier category, so the oldest category only counts them here.
     assert_eq!((oldest.count, oldest.shown), (2, 0));
-    let mut recs = records(SS);
-    set_inodes(&mut recs, &typed.clone().into());
-    let ranked = ranked(&recs);
-    let (_, list) = ranked
+    // Plain connections are listed oldest first.
+    let plain = "ESTAB 0 0 10.0.0.1:1 10.0.0.2:80\n\t token:1\nESTAB 0 0 10.0.0.1:2 10.0.0.2:80\n\t token:2\nESTAB 0 0 10.0.0.1:3 10.0.0.2:80\n\t token:3\n";
+    let typed: Vec<MptcpSocket> = [
+        ("10.0.0.1:1", 900),
+        ("10.0.0.1:2", 300),
+        ("10.0.0.1:3", 500),
+    ]
+    .into_iter()
+    .map(|(l, i)| sock("ESTAB", l, i))
+    .collect();
+    let oldest = |typed: Vec<MptcpSocket>| {
+        let lv = levels(SsText::Str(plain), &typed.into(), "raw", None, 60_000);
+        let SocketsLevel::Summary { categories, .. } = &lv[1] else {
+            panic!()
+        };
+        categories
+            .iter()
+            .map(|c| (c.title.clone(), c.text.clone()))
+            .collect::<Vec<_>>()
+    };
+    let got = oldest(typed.clone());
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].0.starts_with("Oldest"));
+    let at: Vec<usize> = ["10.0.0.1:2 ", "10.0.0.1:3 ", "10.0.0.1:1 "]
         .iter()
-        .find(|(t, _)| t.starts_with("Oldest"))
-        .unwrap();
-    assert_eq!(
-        list.iter().map(|r| r.ino).collect::<Vec<_>>(),
-        [Some(300), Some(900)]
-    );
+        .map(|p| got[0].1.find(p).expect(p))
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{got:?}");
     // Typed sockets that do not match the text give no inodes (and no wrong ones).
-    let mut recs = records(SS);
-    set_inodes(&mut recs, &typed[..2].to_vec().into());
-    assert!(recs.iter().all(|r| r.ino.is_none()));
-    let mut swapped = typed.clone();
-    swapped.swap(0, 1);
-    set_inodes(&mut recs, &swapped.into());
-    assert!(recs.iter().all(|r| r.ino.is_none()));
-    set_inodes(&mut recs, &typed.clone().into());
+    for wrong in [
+        typed[..2].to_vec(),
+        vec![typed[1].clone(), typed[0].clone(), typed[2].clone()],
+    ] {
+        let got = oldest(wrong);
+        assert_eq!(got.len(), 1);
+        assert!(got[0].0.starts_with("Other connections"), "{got:?}");
+        assert_eq!(got[0].1, plain);
+    }
+}
+
+/// A text of `n` records with every kind of connection, and its typed sockets.
+fn big(n: usize) -> (String, Vec<crate::report::MptcpSocket>) {
+    let mut text = String::new();
+    let mut typed = Vec::new();
+    for i in 0..n {
+        let state = if i % 97 == 0 { "LISTEN" } else { "ESTAB" };
+        let local = format!("10.0.{}.1:{}", i % 7, 1000 + i);
+        let mut info = String::from("\t");
+        if i % 5 == 0 {
+            info += &format!(" subflows:{}", i % 3);
+        }
+        if i % 11 == 0 {
+            info += " fallback";
+        }
+        if i % 13 == 0 {
+            info += &format!(" retransmits:{}", i % 17);
+        }
+        text += &format!("{state} 0 0 {local} 10.9.9.9:443\n{info} token:{i:x}\n");
+        typed.push(crate::report::MptcpSocket {
+            state: state.into(),
+            local: local.into(),
+            inode: Some((n * 7 - i * 3) as u32),
+            ..Default::default()
+        });
+    }
+    (text, typed)
+}
+
+#[test]
+fn a_spooled_text_gives_the_levels_the_same_text_in_memory_gives() {
+    use crate::report::{SocketListBuilder, TextSpoolWriter};
+    use std::io::Write;
+    let (text, typed) = big(3000);
+    let mut w = TextSpoolWriter::create().unwrap();
+    w.write_all(text.as_bytes()).unwrap();
+    let spool = w.finish().unwrap();
+    let mut b = SocketListBuilder::with_bound(10);
+    typed.iter().cloned().for_each(|s| b.push(s));
+    let spooled_typed = b.finish();
+    assert!(spooled_typed.spooled());
+    let json = |lv: Vec<SocketsLevel>| serde_json::to_string(&lv).unwrap();
+    let held = json(levels(
+        SsText::Str(&text),
+        &typed.clone().into(),
+        "raw",
+        None,
+        60_000,
+    ));
     assert_eq!(
-        recs.iter().map(|r| r.ino).collect::<Vec<_>>(),
-        [Some(900), Some(300), Some(100)]
+        json(levels(
+            SsText::Spool(&spool),
+            &spooled_typed,
+            "raw",
+            None,
+            60_000
+        )),
+        held
+    );
+    assert_eq!(
+        json(levels(
+            SsText::Spool(&spool),
+            &typed.into(),
+            "raw",
+            None,
+            60_000
+        )),
+        held
+    );
+    // Every category has its connections, the most telling first.
+    assert!(held.contains("Oldest (lowest socket inode first)"));
+    assert!(held.contains("Retransmitting"));
+    // A small spooled text is shown whole, like one in memory.
+    let small = "ESTAB 0 0 10.0.0.1:1 10.0.0.2:80\n\t token:1\n";
+    let mut w = TextSpoolWriter::create().unwrap();
+    w.write_all(small.as_bytes()).unwrap();
+    let sp = w.finish().unwrap();
+    let none = SocketList::new();
+    assert_eq!(
+        json(levels(SsText::Spool(&sp), &none, "raw", None, 60_000)),
+        json(levels(SsText::Str(small), &none, "raw", None, 60_000))
+    );
+    assert_eq!(
+        by_state_of(SsText::Spool(&spool)),
+        by_state(&records(&text))
     );
 }

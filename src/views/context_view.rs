@@ -6,7 +6,7 @@
 //! found by their typed kind (`Facts`), never by a collector's name.
 
 use super::budget::{fence_for, SUMMARY_BUDGET};
-use super::budget_sockets::{self, SocketsLevel};
+use super::budget_sockets::{self, SocketsLevel, SsText};
 use super::excerpt::{excerpt, keeps};
 use crate::report::{Artifact, Body, Entry, Facts, Format, Report, Section, Source, View};
 use serde::Serialize;
@@ -102,6 +102,14 @@ pub fn all_at(section: &Section, entry: &Entry) -> String {
         .unwrap_or_else(|| "report.json".into())
 }
 
+/// The spool holding an artifact entry's text, when it is too large to hold.
+pub fn spool_of<'a>(section: &'a Section, body: &Body) -> Option<&'a crate::report::TextSpool> {
+    match body {
+        Body::Artifact { name, .. } => artifact(section, name)?.spool.as_ref(),
+        _ => None,
+    }
+}
+
 /// The text of a code or artifact entry, and a note when the artifact was truncated.
 pub fn code_text<'a>(section: &'a Section, body: &'a Body) -> Option<(&'a str, Option<String>)> {
     match body {
@@ -184,14 +192,17 @@ pub fn levels(section: &Section, entry: &Entry) -> Vec<EntryLevel> {
             })
         }
         Body::Code { format, marks, .. } | Body::Artifact { format, marks, .. } => {
+            let spool = spool_of(section, &entry.body);
             let Some((text, note)) = code_text(section, &entry.body) else {
                 return vec![EntryLevel::Missing {
                     why: "its output is not in the report".into(),
                 }];
             };
-            if text.trim().is_empty() {
-                return vec![empty()];
-            }
+            let ss = match spool {
+                Some(sp) if !sp.is_empty() => SsText::Spool(sp),
+                _ if text.trim().is_empty() => return vec![empty()],
+                _ => SsText::Str(text),
+            };
             if *format == Format::Sockets {
                 // The typed sockets the text shows: their inodes rank the oldest.
                 let none = crate::report::SocketList::new();
@@ -203,7 +214,7 @@ pub fn levels(section: &Section, entry: &Entry) -> Vec<EntryLevel> {
                         _ => None,
                     })
                     .unwrap_or(&none);
-                return budget_sockets::levels(text, typed, &at, note, SUMMARY_BUDGET)
+                return budget_sockets::levels(ss, typed, &at, note, SUMMARY_BUDGET)
                     .into_iter()
                     .map(|s| match s {
                         SocketsLevel::None => empty(),
@@ -214,6 +225,15 @@ pub fn levels(section: &Section, entry: &Entry) -> Vec<EntryLevel> {
                     })
                     .collect();
             }
+            // Only socket texts are spooled; any other is read whole.
+            let whole;
+            let text = match ss {
+                SsText::Spool(sp) => {
+                    whole = sp.read_all().unwrap_or_default();
+                    whole.as_str()
+                }
+                SsText::Str(t) => t,
+            };
             let lines: Vec<&str> = text.lines().collect();
             let level = |keep: Vec<bool>| {
                 let text = excerpt(&lines, &keep, *format == Format::Log);

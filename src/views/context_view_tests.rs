@@ -19,6 +19,8 @@ fn file(name: &str, content: String) -> Artifact {
         original_size: content.len() as u64,
         content,
         truncated: false,
+        spool: None,
+        in_raw: false,
     }
 }
 

@@ -73,7 +73,12 @@ fn areas(r: &Report, label_ns: bool) -> Vec<(String, Area)> {
                     a.lines.extend(text.lines().map(|l| format!("{prefix}{l}")));
                 }
                 Body::Code { .. } | Body::Artifact { .. } => {
-                    let text = code_text(s, &e.body).map_or("", |(t, _)| t);
+                    // A spooled text is compared whole (diff is asked for, not the default run).
+                    let whole =
+                        super::context_view::spool_of(s, &e.body).and_then(|sp| sp.read_all().ok());
+                    let text = whole
+                        .as_deref()
+                        .unwrap_or_else(|| code_text(s, &e.body).map_or("", |(t, _)| t));
                     a.lines.extend(
                         text.lines()
                             .filter(|l| !l.trim().is_empty())

@@ -3,7 +3,8 @@
 //! bounded so the view stays readable whatever the system; then the checks, the reproduction window
 //! and the collector table.
 
-use super::context_view::{all_at, code_text, entries_of};
+use super::budget_sockets::SsText;
+use super::context_view::{all_at, code_text, entries_of, spool_of};
 use crate::report::{Body, Entry, Format, Report, Section, View};
 use std::fmt::Write;
 
@@ -151,6 +152,10 @@ fn entry_text(o: &mut String, sec: &Section, e: &Entry) {
             }
         }
         Body::Code { format, .. } | Body::Artifact { format, .. } => {
+            if let (Format::Sockets, Some(sp)) = (format, spool_of(sec, &e.body)) {
+                sockets_text(o, SsText::Spool(sp));
+                return;
+            }
             let Some((text, note)) = code_text(sec, &e.body) else {
                 let _ = writeln!(o, "(not in the report)");
                 return;
@@ -158,7 +163,7 @@ fn entry_text(o: &mut String, sec: &Section, e: &Entry) {
             if text.trim().is_empty() {
                 let _ = writeln!(o, "{empty}");
             } else if *format == Format::Sockets {
-                sockets_text(o, text);
+                sockets_text(o, SsText::Str(text));
             } else {
                 let lines: Vec<&str> = text.lines().collect();
                 let n = lines.len();
@@ -214,31 +219,35 @@ fn table(o: &mut String, rows: &[&Vec<String>]) {
 
 /// `ss -ManiH` output: whole while there are few sockets; past that, counted by state and the first
 /// ones listed (report.json and raw/ have them all).
-fn sockets_text(o: &mut String, text: &str) {
+fn sockets_text(o: &mut String, text: SsText) {
     const LISTED: usize = 50;
     const FIRST: usize = 20;
-    let recs = super::budget_sockets::records(text);
-    let _ = writeln!(o, "{} MPTCP sockets", recs.len());
-    let shown = if recs.len() <= LISTED {
-        recs.len()
-    } else {
-        FIRST
-    };
-    if shown < recs.len() {
-        let states: Vec<String> = super::budget_sockets::by_state(&recs)
-            .iter()
-            .map(|(s, n)| format!("{s} {n}"))
-            .collect();
+    // One walk: the count by state, and the first records (all of them when few).
+    let mut states: std::collections::BTreeMap<String, usize> = Default::default();
+    let (mut total, mut first) = (0usize, Vec::new());
+    text.for_each_record(|r| {
+        total += 1;
+        *states.entry(r.state.to_string()).or_default() += 1;
+        if first.len() < LISTED {
+            first.push(r.text.to_string());
+        }
+    });
+    let _ = writeln!(o, "{total} MPTCP sockets");
+    let shown = if total <= LISTED { total } else { FIRST };
+    if shown < total {
+        let mut by_state: Vec<(String, usize)> = states.into_iter().collect();
+        by_state.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let states: Vec<String> = by_state.iter().map(|(s, n)| format!("{s} {n}")).collect();
         let _ = writeln!(o, "by state: {}; the first {shown}:", states.join(", "));
     }
-    for r in &recs[..shown] {
-        o.push_str(r.text);
+    for r in &first[..shown] {
+        o.push_str(r);
     }
-    if shown < recs.len() {
+    if shown < total {
         let _ = writeln!(
             o,
             "... {} more (all in report.json and raw/)",
-            recs.len() - shown
+            total - shown
         );
     }
 }

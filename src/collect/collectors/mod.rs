@@ -276,6 +276,8 @@ impl Ctx<'_> {
             original_size: t.original_size,
             content: t.text.clone(),
             truncated: t.truncated,
+            spool: None,
+            in_raw: false,
         });
         Ok(t.text)
     }
@@ -295,6 +297,8 @@ pub fn command_artifact(name: String, argv: &[String], res: &CommandOutput) -> A
         content: res.stdout.clone(),
         truncated: res.truncated,
         original_size: res.original_size,
+        spool: None,
+        in_raw: false,
     }
 }
 

@@ -123,9 +123,63 @@ pub fn render_ss(sockets: &[MptcpSocket]) -> String {
     render_with(|l, piece| feed(l, sockets.iter(), piece))
 }
 
+/// Gives the `ss -ManiH` artifacts kept in raw/ only (`in_raw`: too large to hold when collected)
+/// their text again, rendered from the section's typed sockets (report.json has every one), cut at
+/// `max` bytes as any artifact read back is.
+pub fn fill_in_raw(report: &mut crate::report::Report, max: usize) {
+    for s in &mut report.sections {
+        let Some(list) = s.data.iter().find_map(|d| match d {
+            crate::report::Data::Sockets(l) => Some(l.clone()),
+            _ => None,
+        }) else {
+            continue;
+        };
+        for a in s
+            .artifacts
+            .iter_mut()
+            .filter(|a| a.in_raw && a.content.is_empty())
+        {
+            let mut text = render_ss_list(&list);
+            if text.len() > max {
+                let mut cut = max;
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                text.truncate(cut);
+                text.push_str(&format!(
+                    "\n[mptcp-get-debug: cut here, {cut} bytes shown]\n"
+                ));
+            }
+            a.content = text;
+        }
+    }
+}
+
 /// `render_ss` of a list that may be spooled: it is walked twice, one socket at a time.
 pub fn render_ss_list(sockets: &crate::report::SocketList) -> String {
     render_with(|l, piece| feed(l, sockets.iter(), piece))
+}
+
+/// `render_ss_list` into `out` as it is written (the text is never whole in memory).
+pub fn render_ss_list_into(
+    sockets: &crate::report::SocketList,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut piece = String::new();
+    let mut measured = Layout::measure();
+    feed(&mut measured, sockets.iter(), &mut piece);
+    let mut l = Layout::write(measured, 64 * 1024);
+    let mut err = Ok(());
+    for s in sockets.iter() {
+        feed_one(&mut l, &s, &mut piece);
+        if l.out.len() >= 60 * 1024 && err.is_ok() {
+            err = out.write_all(l.out.as_bytes());
+            l.out.clear();
+        }
+    }
+    l.render();
+    err?;
+    out.write_all(l.out.as_bytes())
 }
 
 fn render_with(feed: impl Fn(&mut Layout, &mut String)) -> String {
@@ -147,32 +201,36 @@ fn feed<S: std::borrow::Borrow<MptcpSocket>>(
     piece: &mut String,
 ) {
     for s in sockets {
-        let s = s.borrow();
-        l.set(0);
-        l.put("mptcp");
-        l.set(COL_STATE);
-        l.put(&s.state);
-        // `%-6d` of an int.
-        for (col, q) in [(COL_RECVQ, s.recv_q), (COL_SENDQ, s.send_q)] {
-            l.set(col);
-            piece.clear();
-            let _ = write!(piece, "{:<6}", q as u32 as i32);
-            l.put(piece);
-        }
-        l.set(COL_ADDR);
-        for end in [&s.local, &s.peer] {
-            let (addr, port) = split_end(end);
-            l.put(addr);
-            l.next();
-            l.put(port);
-            l.next();
-        }
-        l.put("\n\t");
-        if let Some(i) = &s.mptcp {
-            each_piece(i, piece, |p| l.put(p));
-        }
+        feed_one(l, s.borrow(), piece);
     }
     l.render();
+}
+
+/// One socket's fields.
+fn feed_one(l: &mut Layout, s: &MptcpSocket, piece: &mut String) {
+    l.set(0);
+    l.put("mptcp");
+    l.set(COL_STATE);
+    l.put(&s.state);
+    // `%-6d` of an int.
+    for (col, q) in [(COL_RECVQ, s.recv_q), (COL_SENDQ, s.send_q)] {
+        l.set(col);
+        piece.clear();
+        let _ = write!(piece, "{:<6}", q as u32 as i32);
+        l.put(piece);
+    }
+    l.set(COL_ADDR);
+    for end in [&s.local, &s.peer] {
+        let (addr, port) = split_end(end);
+        l.put(addr);
+        l.next();
+        l.put(port);
+        l.next();
+    }
+    l.put("\n\t");
+    if let Some(i) = &s.mptcp {
+        each_piece(i, piece, |p| l.put(p));
+    }
 }
 
 #[cfg(test)]

@@ -31,6 +31,8 @@ pub(crate) fn netlink_artifact(name: &str, family: &str, what: &str, content: St
         original_size: content.len() as u64,
         content,
         truncated: false,
+        spool: None,
+        in_raw: false,
     }
 }
 

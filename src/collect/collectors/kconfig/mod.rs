@@ -171,6 +171,8 @@ fn found(out: &mut Output, source: &str, text: &str) {
         original_size: text.len() as u64,
         content: lines,
         truncated: false,
+        spool: None,
+        in_raw: false,
     });
     out.data.push(Data::KernelConfig(KernelConfigData {
         source: source.to_string(),

@@ -191,6 +191,8 @@ impl Builtin for Kmsg {
                 original_size: text.len() as u64,
                 content: text,
                 truncated: false,
+                spool: None,
+                in_raw: false,
             },
         });
         out.data.push(Data::KernelLog(KernelLog {

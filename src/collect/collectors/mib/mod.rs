@@ -134,6 +134,8 @@ impl Builtin for Mib {
                 original_size: text.len() as u64,
                 content: text.clone(),
                 truncated: false,
+                spool: None,
+                in_raw: false,
             });
         }
         out.data.push(Data::Mib(MibData {

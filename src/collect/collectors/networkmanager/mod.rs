@@ -203,6 +203,8 @@ fn read_keyfiles(ctx: &Ctx, out: &mut Output, nm: &mut NmData) -> Vec<NmConnecti
                 original_size: view.len() as u64,
                 content: view.clone(),
                 truncated: false,
+                spool: None,
+                in_raw: false,
             });
             conns.push(NmConnection {
                 id: ini_value(&view, "connection", "id").unwrap_or_else(|| p.clone()),

@@ -76,6 +76,8 @@ impl Builtin for Nstat {
             original_size: text.len() as u64,
             content: text,
             truncated: false,
+            spool: None,
+            in_raw: false,
         });
         Ok(())
     }

@@ -280,6 +280,8 @@ impl Builtin for Routing {
                 original_size: rp_text.len() as u64,
                 content: rp_text,
                 truncated: false,
+                spool: None,
+                in_raw: false,
             });
         }
         out.data.push(Data::Interfaces(ifs));

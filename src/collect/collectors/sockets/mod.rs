@@ -12,8 +12,11 @@ use super::endpoints::netlink_artifact;
 use super::sockets_modules::{self as modules, ModState};
 use super::{Builtin, Ctx, Output, Result, Stop};
 use crate::collect::convert::sockets::{collect_netns, Families};
-use crate::report::{Body, Data, Entry, Facts, Format, MptcpSocket, Section, SockDiagRun, View};
-use crate::views::formats::ss::render_ss_list;
+use crate::report::{
+    Artifact, Body, Data, Entry, Facts, Format, MptcpSocket, Section, SockDiagRun, SocketList,
+    TextSpoolWriter, View,
+};
+use crate::views::formats::ss::{render_ss_list, render_ss_list_into};
 use std::collections::BTreeMap;
 
 pub struct Sockets;
@@ -213,6 +216,30 @@ fn from_ss(ctx: &Ctx, out: &mut Output) -> Result {
     Ok(())
 }
 
+/// The `ss -ManiH` text of a spooled list, written to a spool of its own as it is rendered (it is as
+/// large as the list); in memory only if no spool file can be made.
+fn spooled_artifact(sockets: &SocketList, what: &str, notes: &mut Vec<String>) -> Artifact {
+    let spooled = TextSpoolWriter::create().and_then(|mut w| {
+        render_ss_list_into(sockets, &mut w)?;
+        w.finish()
+    });
+    match spooled {
+        Ok(spool) => {
+            let mut a = netlink_artifact(ARTIFACT, "sock_diag", what, String::new());
+            a.original_size = spool.len();
+            a.spool = Some(spool);
+            a.in_raw = true;
+            a
+        }
+        Err(e) => {
+            notes.push(format!(
+                "the sockets' text is held in memory: no spool file ({e})"
+            ));
+            netlink_artifact(ARTIFACT, "sock_diag", what, render_ss_list(sockets))
+        }
+    }
+}
+
 impl Builtin for Sockets {
     fn name(&self) -> &'static str {
         "sockets"
@@ -315,12 +342,12 @@ impl Builtin for Sockets {
                 dump.unmatched.len()
             ));
         }
-        out.artifacts.push(netlink_artifact(
-            ARTIFACT,
-            "sock_diag",
-            "inet_diag MPTCP sockets, as `ss -ManiH` prints them",
-            render_ss_list(&dump.sockets),
-        ));
+        let what = "inet_diag MPTCP sockets, as `ss -ManiH` prints them";
+        out.artifacts.push(if dump.sockets.spooled() {
+            spooled_artifact(&dump.sockets, what, &mut out.notes)
+        } else {
+            netlink_artifact(ARTIFACT, "sock_diag", what, render_ss_list(&dump.sockets))
+        });
         // Kept until the run ends, with no room to spare, or in a spool past SocketList::HELD.
         out.data.push(Data::Sockets(dump.sockets));
         push_run(

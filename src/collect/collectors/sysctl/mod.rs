@@ -60,6 +60,8 @@ impl Builtin for Sysctl {
             original_size: text.len() as u64,
             content: text,
             truncated: false,
+            spool: None,
+            in_raw: false,
         });
         out.data.push(Data::Sysctls(list));
         Ok(())
