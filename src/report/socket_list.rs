@@ -2,8 +2,8 @@
 //!
 //! A busy server has tens of thousands of connections; holding every one typed (with its subflows)
 //! made the run's memory grow with them. Up to `SocketList::HELD` sockets are kept in memory (the
-//! common case, and every fixture); past it the list lives in a file that has no name (O_TMPFILE in
-//! the temporary directory, gone when the run ends, even killed), one length-prefixed binary record
+//! common case, and every fixture); past it the list lives in a file that has no name (O_TMPFILE,
+//! see `unlinked_file`: gone when the run ends, even killed), one length-prefixed binary record
 //! per socket (see spool_codec), and every reader (triage, the views, report.json, raw/) walks it one socket at a
 //! time. Order is kept: the order `ss -ManiH` lists them.
 
@@ -42,9 +42,9 @@ pub struct Spool {
 }
 
 impl SocketList {
-    /// How many sockets are held in memory before the list moves to a spool file: ten thousand
-    /// connections (client and server side) and their subflows stay in memory.
-    pub const HELD: usize = 24_576;
+    /// How many sockets are held in memory before the list moves to a spool file (about 4 MB of
+    /// sockets with their subflows; the spooled path's peak is about the same at any size).
+    pub const HELD: usize = 4096;
 
     pub fn new() -> SocketList {
         SocketList::default()
@@ -294,15 +294,33 @@ impl Default for SocketListBuilder {
     }
 }
 
-/// A new file in the temporary directory that has no name (O_TMPFILE): nothing is left behind,
-/// whatever ends the run, and no other process can open it by path.
+/// A new file that has no name (O_TMPFILE): nothing is left behind, whatever ends the run, and no
+/// other process can open it by path. In `$TMPDIR` when set, else in /var/tmp (on disk where /tmp
+/// is a tmpfs, which would hold the spool in memory), else in /tmp.
 pub fn unlinked_file() -> io::Result<File> {
-    std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .mode(0o600)
-        .custom_flags(libc::O_TMPFILE)
-        .open(std::env::temp_dir())
+    let open = |dir: &std::path::Path| {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .mode(0o600)
+            .custom_flags(libc::O_TMPFILE)
+            .open(dir)
+    };
+    let tmpdir = std::env::var_os("TMPDIR").filter(|d| !d.is_empty());
+    let mut first = None;
+    for dir in tmpdir
+        .iter()
+        .map(std::path::Path::new)
+        .chain(["/var/tmp".as_ref(), "/tmp".as_ref()])
+    {
+        match open(dir) {
+            Ok(f) => return Ok(f),
+            Err(e) => {
+                first.get_or_insert(e);
+            }
+        }
+    }
+    Err(first.unwrap_or_else(|| io::Error::other("no temporary directory")))
 }
 
 /// Writes records to a new unlinked file: a little-endian u32 length, then the record (spool_codec).
