@@ -21,6 +21,7 @@ pub mod kinds;
 pub mod present;
 pub mod samples;
 pub mod schema;
+pub mod sealed_file;
 pub mod socket_list;
 pub mod spool_codec;
 pub mod text_spool;

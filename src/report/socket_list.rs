@@ -3,17 +3,19 @@
 //! A busy server has tens of thousands of connections; holding every one typed (with its subflows)
 //! made the run's memory grow with them. Up to `SocketList::HELD` sockets are kept in memory (the
 //! common case, and every fixture); past it the list lives in a file that has no name (O_TMPFILE,
-//! see `unlinked_file`: gone when the run ends, even killed), one length-prefixed binary record
+//! see `unlinked_file`: gone when the run ends, even killed; encrypted with a key only this process
+//! holds, see sealed_file), one length-prefixed binary record
 //! per socket (see spool_codec), and every reader (triage, the views, report.json, raw/) walks it one socket at a
 //! time. Order is kept: the order `ss -ManiH` lists them.
 
+use super::sealed_file::{SealedFile, SealedWriter};
 use super::spool_codec::{decode, Codec};
 use super::{CompactString, MptcpSocket};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::sync::Arc;
 
 /// A namespace's MPTCP sockets (see the module comment). Serializes as a JSON array of sockets,
@@ -34,9 +36,9 @@ impl Default for Inner {
     }
 }
 
-/// An unlinked file of records and how many there are.
+/// An unlinked file of records (encrypted: see sealed_file) and how many there are.
 pub struct Spool {
-    file: File,
+    file: SealedFile,
     len: usize,
     bytes: u64,
 }
@@ -325,7 +327,7 @@ pub fn unlinked_file() -> io::Result<File> {
 
 /// Writes records to a new unlinked file: a little-endian u32 length, then the record (spool_codec).
 pub struct SpoolWriter {
-    out: BufWriter<File>,
+    out: BufWriter<SealedWriter>,
     len: usize,
     bytes: u64,
     buf: Vec<u8>,
@@ -333,9 +335,8 @@ pub struct SpoolWriter {
 
 impl SpoolWriter {
     pub fn create() -> io::Result<SpoolWriter> {
-        let file = unlinked_file()?;
         Ok(SpoolWriter {
-            out: BufWriter::with_capacity(64 * 1024, file),
+            out: BufWriter::with_capacity(64 * 1024, SealedWriter::create()?),
             len: 0,
             bytes: 0,
             buf: Vec::new(),
@@ -357,7 +358,7 @@ impl SpoolWriter {
 
     /// The records written, to read back.
     pub fn into_spool(self) -> io::Result<Spool> {
-        let file = self.out.into_inner().map_err(|e| e.into_error())?;
+        let file = self.out.into_inner().map_err(|e| e.into_error())?.file;
         Ok(Spool {
             file,
             len: self.len,

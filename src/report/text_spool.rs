@@ -1,16 +1,14 @@
-//! A raw output too large to hold, kept in an unlinked file instead: the `ss -ManiH` text of a
+//! A raw output too large to hold, kept in an unlinked, encrypted file (see sealed_file) instead: the `ss -ManiH` text of a
 //! spooled socket list is written here as it is rendered, read back a few lines at a time by the
 //! summary and the redaction, and copied into the archive's raw/ from here. Clones share the file.
 
-use super::socket_list::unlinked_file;
-use std::fs::File;
+use super::sealed_file::{SealedFile, SealedWriter};
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
-use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct TextSpool {
-    file: Arc<File>,
+    file: Arc<SealedFile>,
     len: u64,
 }
 
@@ -116,20 +114,20 @@ impl Read for TextReader<'_> {
 
 /// Writes a new spool.
 pub struct TextSpoolWriter {
-    out: BufWriter<File>,
+    out: BufWriter<SealedWriter>,
     len: u64,
 }
 
 impl TextSpoolWriter {
     pub fn create() -> io::Result<TextSpoolWriter> {
         Ok(TextSpoolWriter {
-            out: BufWriter::with_capacity(64 * 1024, unlinked_file()?),
+            out: BufWriter::with_capacity(64 * 1024, SealedWriter::create()?),
             len: 0,
         })
     }
 
     pub fn finish(self) -> io::Result<TextSpool> {
-        let file = self.out.into_inner().map_err(|e| e.into_error())?;
+        let file = self.out.into_inner().map_err(|e| e.into_error())?.file;
         Ok(TextSpool {
             file: Arc::new(file),
             len: self.len,
