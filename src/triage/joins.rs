@@ -269,7 +269,17 @@ mod tests {
                 .info
                 .insert("add_addr_accepted".into(), "1".into());
         }
-        let r = with(vec![eps, limits(1, 2), socks]);
+        let r = with(vec![eps.clone(), limits(1, 2), socks]);
+        assert_eq!(says(fullmesh_limit, &r), ["Warning:fullmesh-limit"]);
+        // A natively listed socket says it in its mptcp_info (the text's words are not kept).
+        let mut native = sockets(&[("ESTAB", "10.0.1.1:40000", "10.0.9.2:80")]);
+        if let crate::report::Data::Sockets(s) = &mut native.data[0] {
+            s.held_mut().unwrap()[0].mptcp = Some(crate::report::MptcpInfo {
+                add_addr_accepted: 1,
+                ..Default::default()
+            });
+        }
+        let r = with(vec![eps, limits(1, 2), native]);
         assert_eq!(says(fullmesh_limit, &r), ["Warning:fullmesh-limit"]);
         assert!(fullmesh_limit(&report(healthy())).is_empty());
     }
