@@ -66,7 +66,7 @@ pub struct Deflated {
 
 impl Deflated {
     pub fn of(data: &[u8]) -> io::Result<Deflated> {
-        let mut z = Compress::new(Compression::fast(), false);
+        let mut z = compressor();
         let mut bytes = Vec::with_capacity(data.len() / 4 + SPARE);
         let mut input = data;
         loop {
@@ -82,6 +82,7 @@ impl Deflated {
                 break;
             }
         }
+        spare(z);
         let mut crc = Crc::new();
         crc.update(data);
         Ok(Deflated {
@@ -106,6 +107,27 @@ pub struct GzTar<S: Sink> {
     patches: Vec<(u64, Vec<u8>)>,
 }
 
+/// A compressor set aside for the next stream (one used before, reset): a new one zeroes a few
+/// hundred KiB of fresh pages (tables and window), which a reset one has already touched.
+static SPARE_COMPRESSOR: std::sync::Mutex<Option<Compress>> = std::sync::Mutex::new(None);
+
+/// A compressor at the archive's level: the one set aside, else a new one.
+fn compressor() -> Compress {
+    SPARE_COMPRESSOR
+        .lock()
+        .ok()
+        .and_then(|mut s| s.take())
+        .unwrap_or_else(|| Compress::new(Compression::fast(), false))
+}
+
+/// Sets `z` aside, reset (its output is then the same as a new one's), for the next stream.
+fn spare(mut z: Compress) {
+    z.reset();
+    if let Ok(mut s) = SPARE_COMPRESSOR.lock() {
+        s.get_or_insert(z);
+    }
+}
+
 impl<S: Sink> GzTar<S> {
     /// Starts the gzip stream (the header flate2's `GzEncoder` writes at its fast level).
     pub fn new(sink: S) -> GzTar<S> {
@@ -113,7 +135,7 @@ impl<S: Sink> GzTar<S> {
         out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 255]);
         GzTar {
             sink,
-            z: Compress::new(Compression::fast(), false),
+            z: compressor(),
             crc: Crc::new(),
             out,
             written: 0,
