@@ -7,7 +7,7 @@ use mptcp_get_debug::sys::stdio::{self, StdoutError, EXIT_BROKEN_PIPE};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    mptcp_get_debug::sys::alloc::one_malloc_arena();
+    mptcp_get_debug::sys::alloc::few_malloc_arenas();
     let cli = mptcp_get_debug::cli::Cli::parse();
     match mptcp_get_debug::commands::run(cli) {
         Ok(code) => code,
