@@ -58,25 +58,25 @@ fn get_bytes<'a>(r: &mut &'a [u8]) -> Option<&'a str> {
     std::str::from_utf8(s).ok()
 }
 
-impl Codec for CompactString {
-    fn put(&self, w: &mut Vec<u8>) {
-        put_uint(self.len() as u64, w);
-        w.extend_from_slice(self.as_bytes());
-    }
-    fn get(r: &mut &[u8]) -> Option<Self> {
-        get_bytes(r).map(CompactString::from)
-    }
+fn put_str(s: &str, w: &mut Vec<u8>) {
+    put_uint(s.len() as u64, w);
+    w.extend_from_slice(s.as_bytes());
 }
 
-impl Codec for String {
-    fn put(&self, w: &mut Vec<u8>) {
-        put_uint(self.len() as u64, w);
-        w.extend_from_slice(self.as_bytes());
-    }
-    fn get(r: &mut &[u8]) -> Option<Self> {
-        get_bytes(r).map(str::to_string)
-    }
+/// Strings: their length, then their bytes (UTF-8 checked when read back).
+macro_rules! str_codec {
+    ($($t:ty),*) => {$(
+        impl Codec for $t {
+            fn put(&self, w: &mut Vec<u8>) {
+                put_str(self, w)
+            }
+            fn get(r: &mut &[u8]) -> Option<Self> {
+                get_bytes(r).map(<$t>::from)
+            }
+        }
+    )*};
 }
+str_codec!(CompactString, String);
 
 impl<T: Codec> Codec for Option<T> {
     fn put(&self, w: &mut Vec<u8>) {
