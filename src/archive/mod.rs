@@ -4,6 +4,7 @@
 
 mod gz;
 pub mod json;
+pub mod json_cap;
 mod read;
 mod stream;
 pub mod window;

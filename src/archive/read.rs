@@ -128,6 +128,22 @@ pub fn read_members(
     want: &mut dyn FnMut(&str) -> bool,
     first_only: bool,
 ) -> Result<Vec<(String, Vec<u8>)>> {
+    read_members_with(input, name, limits, want, first_only, None)
+}
+
+/// Reads a wanted member larger than the member limit (still within the archive's total): gets its
+/// bytes as a stream and gives what is to be kept of them.
+type Big<'a> = &'a mut dyn FnMut(&mut dyn Read) -> std::io::Result<Vec<u8>>;
+
+/// `read_members`, with `big` for wanted members over the member limit (else they are an error).
+fn read_members_with(
+    input: impl Read,
+    name: &str,
+    limits: &Limits,
+    want: &mut dyn FnMut(&str) -> bool,
+    first_only: bool,
+    mut big: Option<Big>,
+) -> Result<Vec<(String, Vec<u8>)>> {
     let capped = Capped {
         inner: flate2::read::MultiGzDecoder::new(input),
         read: 0,
@@ -171,7 +187,7 @@ pub fn read_members(
         } else {
             limits.member_size
         };
-        if size > cap {
+        let too_big = || {
             let what = if extension {
                 format!("an extension header of {size} bytes")
             } else {
@@ -180,10 +196,13 @@ pub fn read_members(
                     String::from_utf8_lossy(&entry.header().path_bytes())
                 )
             };
-            bail!(
+            anyhow!(
                 "{name}: {what}, more than the {} limit for one member",
                 mib(cap)
-            );
+            )
+        };
+        if size > cap && (extension || big.is_none()) {
+            return Err(too_big());
         }
         if kind.is_gnu_longname() || kind.is_pax_local_extensions() {
             let mut data = Vec::with_capacity(size as usize);
@@ -215,11 +234,30 @@ pub fn read_members(
         let Some(path) = inner_path(&raw_path) else {
             continue;
         };
-        if !want(&path) {
+        let wanted = want(&path);
+        if size > cap && !wanted {
+            return Err(too_big());
+        }
+        if !wanted {
             continue;
         }
-        let mut data = Vec::with_capacity(size.min(1 << 20) as usize);
-        entry.read_to_end(&mut data).map_err(corrupt)?;
+        let data = match big.as_mut() {
+            Some(read_big) if size > cap => read_big(&mut entry).map_err(|e| {
+                if e.get_ref().is_some_and(|i| i.is::<TotalExceeded>()) {
+                    over_total()
+                } else {
+                    anyhow!(
+                        "{name}: member {path:?} of {size} bytes, more than the {} limit for one member, and not readable in part: {e}",
+                        mib(cap)
+                    )
+                }
+            })?,
+            _ => {
+                let mut data = Vec::with_capacity(size.min(1 << 20) as usize);
+                entry.read_to_end(&mut data).map_err(corrupt)?;
+                data
+            }
+        };
         out.push((path, data));
         if first_only {
             break;
@@ -266,11 +304,70 @@ pub fn read_report(path: &Path) -> Result<Report> {
 
 /// `read_report` over any reader (a fuzz target's bytes, a pipe).
 pub fn report_from_reader(input: impl Read, name: &str) -> Result<Report> {
-    let members = read_members(input, name, &LIMITS, &mut |p| p == "report.json", true)?;
+    report_within(input, name, &LIMITS, SOCKETS_READ)
+}
+
+/// `report_from_reader` within `limits`, keeping `keep` sockets a list of a report.json over the
+/// member limit.
+fn report_within(input: impl Read, name: &str, limits: &Limits, keep: usize) -> Result<Report> {
+    // A busy server's report.json (tens of thousands of sockets) is over the member limit: read as
+    // a stream, its socket lists keep their first sockets.
+    let mut cut = Vec::new();
+    let mut big = |r: &mut dyn Read| {
+        let capped = super::json_cap::cap_socket_lists(r, keep, limits.member_size as usize)?;
+        cut = capped.cut;
+        Ok(capped.json)
+    };
+    let members = read_members_with(
+        input,
+        name,
+        limits,
+        &mut |p| p == "report.json",
+        true,
+        Some(&mut big),
+    )?;
     let (_, data) = members.into_iter().next().ok_or_else(|| {
         anyhow!("{name}: no report.json inside (not an mptcp-get-debug archive?)")
     })?;
-    parse_report(&data, name)
+    let mut report = parse_report(&data, name)?;
+    note_cut(&mut report, &cut, keep);
+    Ok(report)
+}
+
+/// Sockets of one list read from a report.json over the member limit (the rest are skipped).
+pub const SOCKETS_READ: usize = 4096;
+
+/// Says, where a socket list was cut short when read, how many sockets it lost (in the order the
+/// lists are in report.json: the sections' data, then each reproduce window's snapshots).
+fn note_cut(report: &mut Report, cut: &[usize], keep: usize) {
+    let mut cut = cut.iter().copied();
+    let say = |n: usize| {
+        format!("{n} more sockets are in the archive's report.json and raw/: only the first {keep} were read (the file is larger than a reader holds)")
+    };
+    for s in &mut report.sections {
+        for d in &s.data {
+            if let crate::report::Data::Sockets(_) = d {
+                match cut.next() {
+                    Some(n) if n > 0 => s.notes.push(say(n)),
+                    _ => {}
+                }
+            }
+        }
+    }
+    for w in report
+        .reproduce
+        .iter_mut()
+        .flat_map(|r| r.namespaces.iter_mut())
+    {
+        for snap in [&mut w.before, &mut w.after] {
+            if snap.sockets.is_some() {
+                match cut.next() {
+                    Some(n) if n > 0 => snap.notes.push(say(n)),
+                    _ => {}
+                }
+            }
+        }
+    }
 }
 
 /// Strings in report.json longer than this are cut when read (artifact contents: a command's output
@@ -334,4 +431,66 @@ pub fn parse_report(data: &[u8], name: &str) -> Result<Report> {
         serde_json::from_value(v).map_err(|e| anyhow!("{name}: report.json: {e}"))?;
     crate::views::formats::ss::fill_in_raw(&mut report, MAX_CONTENT);
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Data, MptcpSocket, Section};
+
+    fn archive_of(report: &Report) -> Vec<u8> {
+        let json = serde_json::to_vec_pretty(report).unwrap();
+        let mut tar = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(json.len() as u64);
+        h.set_mode(0o600);
+        h.set_cksum();
+        tar.append_data(&mut h, "top/report.json", &json[..])
+            .unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &tar.into_inner().unwrap()).unwrap();
+        gz.finish().unwrap()
+    }
+
+    #[test]
+    fn a_report_json_over_the_member_limit_is_read_with_its_socket_lists_cut_short() {
+        let sock = |i: u32| MptcpSocket {
+            state: "ESTAB".into(),
+            local: format!("10.0.0.1:{i}").into(),
+            peer: "10.0.0.2:80".into(),
+            inode: Some(i),
+            ..Default::default()
+        };
+        let mut r = Report::new(
+            crate::report::Meta::new(chrono::Utc::now(), "h"),
+            Vec::new(),
+        );
+        r.sections.push(Section::ok(
+            "sockets",
+            vec![Data::Sockets((0..500).map(sock).collect())],
+        ));
+        let bytes = archive_of(&r);
+        let small = Limits {
+            member_size: 40_000,
+            ..LIMITS
+        };
+        // Within the limit it is read whole; over it, the list keeps its first sockets and says so.
+        let whole = report_within(&bytes[..], "a.tar.gz", &LIMITS, 10).unwrap();
+        assert_eq!(whole.sockets(None).unwrap().len(), 500);
+        let cut = report_within(&bytes[..], "a.tar.gz", &small, 10).unwrap();
+        let socks = cut.sockets(None).unwrap().to_vec();
+        assert_eq!(socks, (0..10).map(sock).collect::<Vec<_>>());
+        assert_eq!(
+            cut.sections[0].notes,
+            ["490 more sockets are in the archive's report.json and raw/: only the first 10 were read (the file is larger than a reader holds)"]
+        );
+        // Still over the limit once cut: an error naming the archive, not a partial report.
+        let e = report_within(&bytes[..], "a.tar.gz", &small, 400).unwrap_err();
+        let e = format!("{e:#}");
+        assert!(e.starts_with("a.tar.gz: member \"report.json\" of "), "{e}");
+        assert!(
+            e.contains("more than the 40000 bytes limit for one member, and not readable in part"),
+            "{e}"
+        );
+    }
 }
