@@ -41,6 +41,8 @@ pub struct Spool {
     file: SealedFile,
     len: usize,
     bytes: u64,
+    /// Values derived from the records (see `SocketList::derived`).
+    memo: std::sync::Mutex<Vec<(&'static str, Arc<dyn std::any::Any + Send + Sync>)>>,
 }
 
 impl SocketList {
@@ -156,6 +158,32 @@ impl SocketList {
             Inner::Held(v) => v.iter().map(|s| s.subflows.len()).sum(),
             Inner::Spooled(_, n) => *n,
         }
+    }
+
+    /// A value `f` derives from the sockets alone (a rule's digest of them): computed once for a
+    /// spooled list, whose every walk reads and decrypts the file, and kept with it under `key`;
+    /// computed each time for a held one (a walk of memory).
+    pub fn derived<T: Clone + Send + Sync + 'static>(
+        &self,
+        key: &'static str,
+        f: impl FnOnce(&SocketList) -> T,
+    ) -> T {
+        let Inner::Spooled(spool, _) = &self.0 else {
+            return f(self);
+        };
+        let found = spool.memo.lock().ok().and_then(|m| {
+            m.iter()
+                .find(|(k, _)| *k == key)
+                .and_then(|(_, v)| v.downcast_ref::<T>().cloned())
+        });
+        if let Some(v) = found {
+            return v;
+        }
+        let v = f(self);
+        if let Ok(mut m) = spool.memo.lock() {
+            m.push((key, Arc::new(v.clone())));
+        }
+        v
     }
 
     /// Each socket's state, ends and inode: what most readers need, without decoding the rest of a
@@ -363,6 +391,7 @@ impl SpoolWriter {
             file,
             len: self.len,
             bytes: self.bytes,
+            memo: Default::default(),
         })
     }
 

@@ -165,3 +165,28 @@ fn the_spool_codec_keeps_every_field_and_refuses_damaged_records() {
     b.push(full());
     assert_eq!(b.finish().to_vec(), [full()]);
 }
+
+#[test]
+fn a_spooled_list_derives_a_value_once_a_held_one_each_time() {
+    use std::cell::Cell;
+    let count = |list: &SocketList, calls: &Cell<usize>| {
+        list.derived("listeners", |l| {
+            calls.set(calls.get() + 1);
+            l.heads().filter(|h| h.state == "LISTEN").count()
+        })
+    };
+    let (spooled, held) = (build(100, 5), build(100, 500));
+    let (a, b) = (Cell::new(0), Cell::new(0));
+    for _ in 0..3 {
+        assert_eq!(count(&spooled, &a), 1);
+        assert_eq!(count(&held, &b), 1);
+    }
+    assert_eq!((a.get(), b.get()), (1, 3));
+    // Another key, another value; a clone shares the spool and what was derived from it.
+    assert_eq!(spooled.derived("total", |l| l.len()), 100);
+    assert_eq!(spooled.clone().derived("listeners", |_| 999), 1);
+    // An edited list is a new spool: nothing derived from the old one carries over.
+    let mut edited = spooled.clone();
+    edited.edit_each(|s| s.state = "LISTEN".into()).unwrap();
+    assert_eq!(count(&edited, &a), 100);
+}

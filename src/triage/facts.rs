@@ -77,7 +77,12 @@ pub fn roles(r: &Report, ns: Option<&str>) -> Option<(bool, bool)> {
             return Some((tx > 0, rx > 0));
         }
     }
-    let socks = r.sockets(ns)?;
+    r.sockets(ns)?.derived("roles", socket_roles)
+}
+
+/// What the sockets say: a connection from a port something listens on was accepted, any other
+/// was initiated; a listener accepts.
+fn socket_roles(socks: &crate::report::SocketList) -> Option<(bool, bool)> {
     // One walk: listeners' ports, and the local port of every other socket (ports repeat: a set).
     let (mut listen_ports, mut other_ports) = (HashSet::new(), HashSet::new());
     for s in socks.heads() {

@@ -55,16 +55,25 @@ pub fn subflow_interfaces(r: &Report, ns: Option<&str>) -> Vec<(String, String)>
         let dev = e.dev.clone().or_else(|| holder(r, ns, e.addr));
         add(dev, format!("endpoint {}", e.iproute_line().trim_end()));
     }
-    for s in r.sockets(ns).into_iter().flat_map(|s| s.heads()) {
-        if s.state == "LISTEN" {
-            continue;
+    let local = |socks: &crate::report::SocketList| {
+        // Each local address once, with the first connection from it.
+        let mut seen: Vec<(IpAddr, String)> = Vec::new();
+        for s in socks.heads().filter(|s| s.state != "LISTEN") {
+            if let Some(ip) = ip_of(&s.local).filter(|ip| !ip.is_loopback() && !ip.is_unspecified())
+            {
+                if !seen.iter().any(|(a, _)| *a == ip) {
+                    seen.push((ip, format!("MPTCP connection {} -> {}", s.local, s.peer)));
+                }
+            }
         }
-        if let Some(ip) = ip_of(&s.local).filter(|ip| !ip.is_loopback() && !ip.is_unspecified()) {
-            add(
-                holder(r, ns, ip),
-                format!("MPTCP connection {} -> {}", s.local, s.peer),
-            );
-        }
+        seen
+    };
+    for (ip, why) in r
+        .sockets(ns)
+        .map(|s| s.derived("local addresses", local))
+        .unwrap_or_default()
+    {
+        add(holder(r, ns, ip), why);
     }
     let windows = r.reproduce.iter().flat_map(|rep| &rep.namespaces);
     for w in windows.filter(|w| w.netns.as_deref() == ns) {
