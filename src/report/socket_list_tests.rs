@@ -184,7 +184,7 @@ fn a_spooled_list_derives_a_value_once_a_held_one_each_time() {
     assert_eq!((a.get(), b.get()), (1, 3));
     // Another key, another value; a clone shares the spool and what was derived from it.
     assert_eq!(spooled.derived("total", |l| l.len()), 100);
-    assert_eq!(spooled.clone().derived("listeners", |_| 999), 1);
+    assert_eq!(spooled.clone().derived("listeners", |_| 999usize), 1);
     // An edited list is a new spool: nothing derived from the old one carries over.
     let mut edited = spooled.clone();
     edited.edit_each(|s| s.state = "LISTEN".into()).unwrap();
