@@ -134,11 +134,15 @@ pub fn fill_in_raw(report: &mut crate::report::Report, max: usize) {
         }) else {
             continue;
         };
-        for a in s
+        // Only the sockets collector's own text, once a section: an archive that marks more
+        // artifacts `in_raw` does not get the list rendered again for each.
+        let own = s.collector == "sockets";
+        let ss_artifact = crate::report::artifact_name_for(&["ss", "-ManiH"]);
+        let ss = s
             .artifacts
             .iter_mut()
-            .filter(|a| a.in_raw && a.content.is_empty())
-        {
+            .find(|a| own && a.in_raw && a.content.is_empty() && a.name == ss_artifact);
+        if let Some(a) = ss {
             let mut text = render_ss_list(&list);
             if text.len() > max {
                 let mut cut = max;

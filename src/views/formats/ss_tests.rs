@@ -173,3 +173,59 @@ fn endpoints_like_ss() {
         "10.0.0.1%lo:5"
     );
 }
+
+#[test]
+fn a_text_kept_in_raw_only_is_rendered_once_from_the_typed_sockets_when_read_back() {
+    use crate::report::{Artifact, Data, Meta, Report, Section, Source};
+    let socks: Vec<MptcpSocket> = (0..3)
+        .map(|i| {
+            sock(
+                "ESTAB",
+                (0, 0),
+                &format!("10.0.0.1:{i}"),
+                "10.0.0.2:80",
+                Some(estab(i, 1, 2)),
+            )
+        })
+        .collect();
+    let in_raw = |name: &str| Artifact {
+        name: name.into(),
+        source: Source::File { path: name.into() },
+        content: String::new(),
+        truncated: false,
+        original_size: 0,
+        spool: None,
+        in_raw: true,
+    };
+    let mut sockets = Section::ok("sockets", vec![Data::Sockets(socks.clone().into())]);
+    // An archive may mark more artifacts `in_raw` than the tool does: only the text is rendered.
+    sockets.artifacts = vec![
+        in_raw("other.txt"),
+        in_raw("ss_-ManiH.txt"),
+        in_raw("ss_-ManiH.txt"),
+    ];
+    let mut elsewhere = Section::ok("mib", vec![Data::Sockets(socks.clone().into())]);
+    elsewhere.artifacts = vec![in_raw("ss_-ManiH.txt")];
+    let mut r = Report::new(Meta::new(chrono::Utc::now(), "h"), vec![sockets, elsewhere]);
+    fill_in_raw(&mut r, 1 << 20);
+    let texts: Vec<&str> = r.sections[0]
+        .artifacts
+        .iter()
+        .map(|a| a.content.as_str())
+        .collect();
+    assert_eq!(texts, ["", render_ss(&socks).as_str(), ""]);
+    assert!(r.sections[1].artifacts[0].content.is_empty());
+    // Cut at the limit, saying so.
+    let mut r2 = Report::new(
+        Meta::new(chrono::Utc::now(), "h"),
+        vec![{
+            let mut s = Section::ok("sockets", vec![Data::Sockets(socks.clone().into())]);
+            s.artifacts = vec![in_raw("ss_-ManiH.txt")];
+            s
+        }],
+    );
+    fill_in_raw(&mut r2, 100);
+    assert!(r2.sections[0].artifacts[0]
+        .content
+        .ends_with("[mptcp-get-debug: cut here, 100 bytes shown]\n"));
+}
