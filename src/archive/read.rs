@@ -345,12 +345,18 @@ fn note_cut(report: &mut Report, cut: &[usize], keep: usize) {
         format!("{n} more sockets are in the archive's report.json and raw/: only the first {keep} were read (the file is larger than a reader holds)")
     };
     for s in &mut report.sections {
-        for d in &s.data {
-            if let crate::report::Data::Sockets(_) = d {
-                match cut.next() {
-                    Some(n) if n > 0 => s.notes.push(say(n)),
-                    _ => {}
-                }
+        let lists = s
+            .data
+            .iter()
+            .filter(|d| matches!(d, crate::report::Data::Sockets(_)))
+            .count();
+        let lost: usize = cut.by_ref().take(lists).sum();
+        if lost > 0 {
+            s.notes.push(say(lost));
+            // The text rendered again from the list read is partial too (the views say so).
+            for a in s.artifacts.iter_mut().filter(|a| a.in_raw) {
+                a.truncated = true;
+                a.original_size = 0;
             }
         }
     }
@@ -465,10 +471,17 @@ mod tests {
             crate::report::Meta::new(chrono::Utc::now(), "h"),
             Vec::new(),
         );
-        r.sections.push(Section::ok(
-            "sockets",
-            vec![Data::Sockets((0..500).map(sock).collect())],
-        ));
+        let mut sec = Section::ok("sockets", vec![Data::Sockets((0..500).map(sock).collect())]);
+        sec.artifacts.push(crate::report::Artifact {
+            name: "ss_-ManiH.txt".into(),
+            source: crate::report::Source::File { path: "x".into() },
+            content: String::new(),
+            truncated: false,
+            original_size: 0,
+            spool: None,
+            in_raw: true,
+        });
+        r.sections.push(sec);
         let bytes = archive_of(&r);
         let small = Limits {
             member_size: 40_000,
@@ -480,6 +493,12 @@ mod tests {
         let cut = report_within(&bytes[..], "a.tar.gz", &small, 10).unwrap();
         let socks = cut.sockets(None).unwrap().to_vec();
         assert_eq!(socks, (0..10).map(sock).collect::<Vec<_>>());
+        // The text is rendered again from what was read, and marked partial.
+        let a = &cut.sections[0].artifacts[0];
+        assert_eq!(a.content, crate::views::formats::ss::render_ss(&socks));
+        assert!(a.truncated);
+        let whole_text = &whole.sections[0].artifacts[0];
+        assert!(!whole_text.truncated && whole_text.content.lines().count() == 1000);
         assert_eq!(
             cut.sections[0].notes,
             ["490 more sockets are in the archive's report.json and raw/: only the first 10 were read (the file is larger than a reader holds)"]

@@ -119,6 +119,11 @@ pub fn code_text<'a>(section: &'a Section, body: &'a Body) -> Option<(&'a str, O
             if !a.truncated {
                 return Some((&a.content, None));
             }
+            if a.in_raw {
+                // Rendered when read back, from a socket list read in part (archive::read).
+                let note = "Only the first sockets of this list were read from the archive's report.json (it is larger than a reader holds): all of them are in raw/.";
+                return Some((&a.content, Some(note.into())));
+            }
             let (what, part) = match a.source {
                 Source::Command { .. } => ("output", "last"),
                 Source::File { .. } => ("file", "first"),
