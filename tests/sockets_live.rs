@@ -757,3 +757,65 @@ fn sockets_past_the_bound_stream_to_raw_and_the_summary_from_spools() {
     drop(stop);
     h.join().unwrap();
 }
+
+#[test]
+#[ignore = "needs root and network namespaces (run by .ci/run)"]
+fn spooled_sockets_leave_no_address_unredacted_anywhere_in_the_archive() {
+    let (c, s) = two_namespaces();
+    let addr: SocketAddr = "10.9.1.2:10888".parse().unwrap();
+    let (listening_tx, listening) = mpsc::channel();
+    let (server_stop, server, server_ready) = hold_in(&s, move || {
+        let l = listen(addr);
+        listening_tx.send(()).unwrap();
+        let conns: Vec<_> = (0..6).map(|_| l.accept().unwrap().0).collect();
+        (l, conns)
+    });
+    listening.recv().unwrap();
+    let (client_stop, client, client_ready) = hold_in(&c, move || {
+        (0..6).map(|_| connect(addr)).collect::<Vec<_>>()
+    });
+    client_ready.recv().unwrap();
+    server_ready.recv().unwrap();
+    let before = quiet_ss(&c);
+    assert!(
+        before.contains("10.9.1.1:") && before.contains("10.9.1.2:10888"),
+        "{before}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .env("MPTCP_GET_DEBUG_SOCKETS_HELD", "1")
+        .args([
+            "--netns",
+            &c.name,
+            "--only",
+            "sockets",
+            "-q",
+            "--batch",
+            "--redact-key",
+            "new",
+            "-o",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    crate::util::assert_ok(&out);
+    let members = crate::util::unpack(&crate::util::only_archive(dir.path()));
+    let (_, raw) = members
+        .iter()
+        .find(|(p, _)| p.ends_with("sockets/ss_-ManiH.txt"))
+        .expect("the sockets' text in raw/");
+    let raw = String::from_utf8(raw.clone()).unwrap();
+    // The spooled text was redacted with the rest: same shape, other addresses.
+    assert_eq!(raw.lines().count(), before.lines().count(), "{raw}");
+    assert!(raw.contains(":10888"), "{raw}");
+    for (path, data) in &members {
+        let text = String::from_utf8_lossy(data);
+        assert!(
+            !text.contains("10.9.1."),
+            "{path} keeps an address:\n{text}"
+        );
+    }
+    drop((client_stop, server_stop));
+    client.join().unwrap();
+    server.join().unwrap();
+}
