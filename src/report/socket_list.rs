@@ -3,10 +3,10 @@
 //! A busy server has tens of thousands of connections; holding every one typed (with its subflows)
 //! made the run's memory grow with them. Up to `SocketList::HELD` sockets are kept in memory (the
 //! common case, and every fixture); past it the list lives in a file that has no name (O_TMPFILE,
-//! see `unlinked_file`: gone when the run ends, even killed; encrypted with a key only this process
-//! holds, see sealed_file), one length-prefixed binary record
-//! per socket (see spool_codec), and every reader (triage, the views, report.json, raw/) walks it one socket at a
-//! time. Order is kept: the order `ss -ManiH` lists them.
+//! see `unlinked_file`: gone when the run ends, even killed) and holds only ciphertext (a key only
+//! this process holds, see sealed_file): one length-prefixed binary record per socket (see
+//! spool_codec). Every reader (triage, the views, report.json, raw/) walks it one socket at a
+//! time, in the order `ss -ManiH` lists them.
 
 use super::sealed_file::{SealedFile, SealedWriter};
 use super::spool_codec::{decode, Codec};
@@ -303,17 +303,26 @@ impl SocketListBuilder {
         self.failed.as_deref()
     }
 
-    pub fn finish(mut self) -> SocketList {
+    /// The list, and what went wrong on the way (`problem`, or a spool that could not be completed:
+    /// its sockets are then missing, and this says how many).
+    pub fn finish(mut self) -> (SocketList, Option<String>) {
         match self.spool.take() {
             None => {
                 self.held.shrink_to_fit();
-                SocketList::from(self.held)
+                (SocketList::from(self.held), self.failed)
             }
-            Some(w) => match w.finish(self.subflows) {
-                Ok(list) => list,
-                // Nothing to hold instead: the records are in the file that failed.
-                Err(_) => SocketList::from(self.held),
-            },
+            Some(w) => {
+                let lost = w.len;
+                match w.finish(self.subflows) {
+                    Ok(list) => (list, self.failed),
+                    Err(e) => (
+                        SocketList::from(self.held),
+                        Some(format!(
+                            "{lost} socket(s) lost: their spool file failed ({e})"
+                        )),
+                    ),
+                }
+            }
         }
     }
 }

@@ -33,7 +33,9 @@ fn build(n: usize, bound: usize) -> SocketList {
     let mut b = SocketListBuilder::with_bound(bound);
     (0..n).for_each(|i| b.push(sock(i)));
     assert_eq!(b.problem(), None);
-    b.finish()
+    let (list, problem) = b.finish();
+    assert_eq!(problem, None);
+    list
 }
 
 #[test]
@@ -163,7 +165,7 @@ fn the_spool_codec_keeps_every_field_and_refuses_damaged_records() {
     // Spooled, the full socket reads back whole.
     let mut b = SocketListBuilder::with_bound(0);
     b.push(full());
-    assert_eq!(b.finish().to_vec(), [full()]);
+    assert_eq!(b.finish().0.to_vec(), [full()]);
 }
 
 #[test]

@@ -176,7 +176,7 @@ fn a_spooled_text_gives_the_levels_the_same_text_in_memory_gives() {
     let spool = w.finish().unwrap();
     let mut b = SocketListBuilder::with_bound(10);
     typed.iter().cloned().for_each(|s| b.push(s));
-    let spooled_typed = b.finish();
+    let spooled_typed = b.finish().0;
     assert!(spooled_typed.spooled());
     let json = |lv: Vec<SocketsLevel>| serde_json::to_string(&lv).unwrap();
     let held = json(levels(

@@ -245,8 +245,9 @@ fn mptcp_sockets(
             Err(e) => notes.push(nl_error(&what, e).to_string()),
         }
     }
-    notes.extend(out.problem().map(str::to_string));
-    Ok((out.finish(), listeners))
+    let (list, problem) = out.finish();
+    notes.extend(problem);
+    Ok((list, listeners))
 }
 
 /// Where the subflows of the `i`th socket belong (its listener key, else its token).
@@ -379,8 +380,9 @@ pub fn collect_netns_bounded(
             s.subflows = matcher.take(owner_of(i, &s, &listeners));
             grouped.push(s);
         }
-        out.notes.extend(grouped.problem().map(str::to_string));
-        out.sockets = grouped.finish();
+        let (list, problem) = grouped.finish();
+        out.notes.extend(problem);
+        out.sockets = list;
     }
     out.notes.extend(matcher.problem().map(str::to_string));
     out.unmatched = matcher.leftover();
