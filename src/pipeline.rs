@@ -266,6 +266,21 @@ pub fn write_archive(
     ];
     members.extend(archive::raw_entries(report));
     members.extend(reproduce.iter().map(Member::entry));
+    // The reproduce window's socket snapshots, streamed from their lists (about as large as
+    // report.json says sockets are: a small one is written on this thread).
+    let snapshots: Vec<(String, u64, Box<archive::Producer>)> =
+        archive::window::socket_lists(report)
+            .into_iter()
+            .map(|(path, list)| {
+                let hint = (1200 * list.len() + 1300 * list.subflow_count()) as u64;
+                let produce =
+                    move |w: &mut dyn std::io::Write| archive::json::write_pretty(w, list);
+                (path, hint, Box::new(produce) as Box<archive::Producer>)
+            })
+            .collect();
+    members.extend(snapshots.iter().map(|(path, hint, produce)| {
+        Entry::stream(path.clone(), produce.as_ref()).size_hint(*hint)
+    }));
     let mtime = report.meta.started_at.timestamp().max(0) as u64;
     let map = map
         .map(|m| serde_json::to_string_pretty(&m).map(|s| s + "\n"))

@@ -194,6 +194,13 @@ fn one_connection_gives_its_events_and_counter_deltas() {
         let v: serde_json::Value = serde_json::from_str(&text(&format!("{base}/{f}"))).unwrap();
         assert!(v.as_array().is_some_and(|a| !a.is_empty()), "{f}");
     }
+    // The snapshots' sockets, streamed from their lists: what report.json has for them.
+    for (side, snap) in [("before", &cw.before), ("after", &cw.after)] {
+        let got: serde_json::Value =
+            serde_json::from_str(&text(&format!("{base}/sockets-{side}.json"))).unwrap();
+        let want = serde_json::to_value(snap.sockets.as_ref().expect("sockets snapshot")).unwrap();
+        assert_eq!(got, want, "sockets-{side}.json");
+    }
     assert!(text(&format!("reproduce/netns-{}/events.txt", s.name))
         .starts_with("[LISTENER_CREATED] saddr4=10.1.1.2 sport=10001\n"));
     assert!(text("reproduce/command.stdout").contains("subflows=1"));

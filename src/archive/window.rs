@@ -5,7 +5,7 @@
 
 use crate::archive::Member;
 use crate::report::Report;
-use crate::report::{NsWindow, Reproduce, Snapshot};
+use crate::report::{NsWindow, Reproduce, Snapshot, SocketList};
 use crate::views::changes::changes;
 use crate::views::formats::iproute::{render_endpoints, render_limits};
 use crate::views::formats::monitor::render_events;
@@ -52,12 +52,21 @@ fn snapshot_members(dir: &str, side: &str, s: &Snapshot, out: &mut Vec<Member>) 
             data: render_limits(l).into_bytes(),
         });
     }
-    if let Some(sk) = &s.sockets {
-        out.push(Member {
-            path: format!("{dir}/sockets-{side}.json"),
-            data: json(sk),
-        });
+}
+
+/// Each snapshot's sockets, for `reproduce/…/sockets-{before,after}.json`: streamed into the archive
+/// from the list (a busy server's are spooled), never whole in memory.
+pub fn socket_lists(report: &Report) -> Vec<(String, &SocketList)> {
+    let mut out = Vec::new();
+    for w in report.reproduce.iter().flat_map(|r| &r.namespaces) {
+        let dir = dir_of(w);
+        for (side, s) in [("before", &w.before), ("after", &w.after)] {
+            if let Some(sk) = &s.sockets {
+                out.push((format!("{dir}/sockets-{side}.json"), sk));
+            }
+        }
     }
+    out
 }
 
 fn window_json(r: &Reproduce) -> serde_json::Value {

@@ -1,7 +1,7 @@
 //! The TCP subflows of a namespace while they wait for their connections. The subflow dump runs
 //! beside the MPTCP one, so the subflows are kept until both are done: in memory up to a bound, past
 //! it in a spool file, each found again by its connection's token through an index of 16 bytes a
-//! subflow (the bound on memory the sockets collector keeps at any size).
+//! subflow (what the sockets collector's memory still grows by past the bound).
 
 use crate::report::{SocketList, Spool, SpoolWriter, Subflow};
 use std::collections::HashMap;
