@@ -151,7 +151,7 @@ pub fn redact_report(data: &[u8]) {
     if r.redact_report(&mut rep).is_err() {
         return;
     }
-    let json = views::render_json(&rep);
+    let json = views::render_json(&rep).expect("a report read from JSON serializes again");
     if let Err(e) = archive::parse_report(json.as_bytes(), "redacted report.json") {
         panic!("a redacted report does not load again: {e:#}");
     }

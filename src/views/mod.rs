@@ -37,10 +37,11 @@ pub enum Format {
     Json,
 }
 
-pub fn render_json(report: &Report) -> String {
-    let mut s = serde_json::to_string_pretty(report).expect("a Report always serialises");
+/// report.json's text. Fails only when a spooled socket list cannot be read back.
+pub fn render_json(report: &Report) -> anyhow::Result<String> {
+    let mut s = serde_json::to_string_pretty(report)?;
     s.push('\n');
-    s
+    Ok(s)
 }
 
 /// Renders a view model through a minijinja template, with the settings every template here assumes.
@@ -121,7 +122,7 @@ pub fn render(report: &Report, format: Format, opts: &SummaryOptions) -> anyhow:
     Ok(match format {
         Format::Md => render_summary(report, opts)?,
         Format::Text => render_text(report),
-        Format::Json => render_json(report),
+        Format::Json => render_json(report)?,
     })
 }
 
