@@ -364,7 +364,6 @@ pub fn collect_netns_bounded(
         return Ok(out);
     };
     let tokenless = store.tokenless();
-    out.notes.extend(store.problem().map(str::to_string));
     let mut matcher = store.finish();
     if let Some(held) = sockets.held_mut() {
         for (i, s) in held.iter_mut().enumerate() {
