@@ -329,6 +329,65 @@ mod tests {
         assert_eq!(v["sections"][0]["data"][0]["value"], serde_json::json!([]));
     }
 
+    /// Any JSON value, a few levels deep, with keys that sometimes name socket lists.
+    fn json() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(serde_json::Value::from),
+            "\\PC{0,12}".prop_map(serde_json::Value::from),
+            Just(serde_json::Value::from("sockets")),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            let key = prop_oneof![
+                Just("kind".to_string()),
+                Just("value".to_string()),
+                Just("sockets".to_string()),
+                "[a-z\\\\\"]{0,6}",
+            ];
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::from),
+                proptest::collection::btree_map(key, inner, 0..6)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// Arbitrary bytes: an answer or an error, never a panic, never more than the limit.
+        #[test]
+        fn any_bytes_give_an_answer_or_an_error(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            if let Ok(c) = cap_socket_lists(&mut &bytes[..], 1, 300) {
+                proptest::prop_assert!(c.json.len() <= 300);
+            }
+        }
+
+        /// Any JSON, compact or pretty: with room for every socket it comes back byte for byte; cut
+        /// to none, it is still JSON, and only socket lists changed (each now empty).
+        #[test]
+        fn any_json_is_copied_or_only_its_socket_lists_are_cut(v in json(), pretty in proptest::prelude::any::<bool>()) {
+            let text = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) }.unwrap();
+            let all = cap_socket_lists(&mut text.as_bytes(), usize::MAX, 1 << 20).unwrap();
+            proptest::prop_assert_eq!(&all.json, text.as_bytes());
+            proptest::prop_assert!(all.cut.iter().all(|&n| n == 0));
+            let none = cap_socket_lists(&mut text.as_bytes(), 0, 1 << 20).unwrap();
+            let back: serde_json::Value = serde_json::from_slice(&none.json).unwrap();
+            proptest::prop_assert_eq!(count_leaves(&back) <= count_leaves(&v), true);
+        }
+    }
+
+    fn count_leaves(v: &serde_json::Value) -> usize {
+        match v {
+            serde_json::Value::Array(a) => a.iter().map(count_leaves).sum(),
+            serde_json::Value::Object(o) => o.values().map(count_leaves).sum(),
+            _ => 1,
+        }
+    }
+
     #[test]
     fn hostile_text_is_an_error_not_a_crash_or_a_copy_without_end() {
         for bad in [
