@@ -32,6 +32,7 @@ pub type Target = fn(&[u8]);
 pub const TARGETS: &[(&str, Target)] = &[
     ("archive", archive),
     ("report", report),
+    ("report_capped", report_capped),
     ("redact_text", redact_text),
     ("redact_report", redact_report),
     ("nm_keyfile", nm_keyfile),
@@ -102,6 +103,32 @@ pub fn report(data: &[u8]) {
     };
     r.findings = mptcp_get_debug::triage::evaluate(&r);
     views(&r);
+}
+
+/// report.json through the stream filter a reader uses when it is over the member limit: JSON is
+/// copied byte for byte when no socket list is cut (malformed text may come out otherwise, for the
+/// parser to refuse); with lists cut to two sockets, still a report that loads (when the input did)
+/// and renders.
+pub fn report_capped(data: &[u8]) {
+    use mptcp_get_debug::archive::json_cap::cap_socket_lists;
+    let json = serde_json::from_slice::<serde_json::Value>(data).is_ok();
+    match cap_socket_lists(&mut &data[..], usize::MAX, 1 << 20) {
+        Ok(all) if json => assert_eq!(all.json, data, "nothing cut, yet the copy differs"),
+        Err(e) if json => panic!("JSON refused by the filter: {e}"),
+        _ => {}
+    }
+    let Ok(cut) = cap_socket_lists(&mut &data[..], 2, 1 << 20) else {
+        return;
+    };
+    let loaded = archive::parse_report(data, "report.json").is_ok();
+    match archive::parse_report(&cut.json, "report.json") {
+        Ok(mut r) => {
+            r.findings = mptcp_get_debug::triage::evaluate(&r);
+            views(&r);
+        }
+        Err(e) if loaded => panic!("a report that loads does not load once cut: {e:#}"),
+        Err(_) => {}
+    }
 }
 
 fn views(r: &Report) {

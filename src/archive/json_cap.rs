@@ -182,6 +182,10 @@ impl Capper<'_> {
                         .stack
                         .pop()
                         .ok_or_else(|| bad("a close without an open"))?;
+                    if matches!(&frame, Frame::Array { pending, .. } if !pending.is_empty()) {
+                        // Dropping the comma would make a malformed list well-formed.
+                        return Err(bad("a comma before the end of a list"));
+                    }
                     if let Frame::Array {
                         keep: Some(_), cut, ..
                     } = frame
@@ -193,6 +197,9 @@ impl Capper<'_> {
                 }
                 b',' => match self.stack.last_mut() {
                     Some(Frame::Array { pending, keep, .. }) if keep.is_some() => {
+                        if !pending.is_empty() {
+                            return Err(bad("two commas in a row"));
+                        }
                         if self.skipping.is_none() {
                             *pending = b",".to_vec();
                         }
@@ -397,6 +404,9 @@ mod tests {
             "]",
             "{\"a\": 1}}",
             &"[".repeat(1000),
+            // A comma the filter would drop must not turn a malformed list into a well-formed one.
+            "{\"sockets\": [1, ]}",
+            "{\"sockets\": [1,, 2]}",
         ] {
             assert!(
                 cap_socket_lists(&mut bad.as_bytes(), 1, 1 << 20).is_err(),
