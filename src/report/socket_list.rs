@@ -8,13 +8,13 @@
 //! spool_codec). Every reader (triage, the views, report.json, raw/) walks it one socket at a
 //! time, in the order `ss -ManiH` lists them.
 
-use super::sealed_file::{SealedFile, SealedWriter};
+use super::sealed_file::{SealedFile, SealedReader, SealedWriter};
 use super::spool_codec::{decode, Codec};
 use super::{CompactString, MptcpSocket};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufRead, BufWriter, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::sync::Arc;
 
@@ -425,24 +425,16 @@ fn malformed() -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, "a spooled record is malformed")
 }
 
-/// Reads a spool from its start through its own offset (clones of a list walk it at once).
+/// Reads a spool's records from its start (clones of a list walk it at once).
 pub struct Reader<'a> {
-    spool: &'a Spool,
-    at: u64,
-    chunk: Vec<u8>,
-    pos: usize,
+    input: io::BufReader<SealedReader<'a>>,
     record: Vec<u8>,
 }
 
 impl<'a> Reader<'a> {
-    const CHUNK: usize = 64 * 1024;
-
     fn new(spool: &'a Spool) -> Reader<'a> {
         Reader {
-            spool,
-            at: 0,
-            chunk: Vec::new(),
-            pos: 0,
+            input: super::sealed_file::reader(&spool.file, spool.bytes),
             record: Vec::new(),
         }
     }
@@ -457,17 +449,14 @@ impl<'a> Reader<'a> {
 
     /// Reads the next record into `self.record`; false at the end.
     fn next_record(&mut self) -> io::Result<bool> {
-        if self.at >= self.spool.bytes && self.pos >= self.chunk.len() {
+        if self.input.fill_buf()?.is_empty() {
             return Ok(false);
         }
         let mut len = [0u8; 4];
-        self.read_exact(&mut len)?;
-        let n = u32::from_le_bytes(len) as usize;
-        let mut record = std::mem::take(&mut self.record);
-        record.resize(n, 0);
-        let res = self.read_exact(&mut record);
-        self.record = record;
-        res.map(|_| true)
+        self.input.read_exact(&mut len)?;
+        self.record.resize(u32::from_le_bytes(len) as usize, 0);
+        self.input.read_exact(&mut self.record)?;
+        Ok(true)
     }
 
     fn next_socket(&mut self) -> io::Result<Option<MptcpSocket>> {
@@ -475,29 +464,6 @@ impl<'a> Reader<'a> {
             return Ok(None);
         }
         decode(&self.record).ok_or_else(malformed).map(Some)
-    }
-}
-
-impl Read for Reader<'_> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if self.pos >= self.chunk.len() {
-            let left = self.spool.bytes.saturating_sub(self.at);
-            if left == 0 {
-                return Ok(0);
-            }
-            self.chunk.resize(Self::CHUNK.min(left as usize), 0);
-            let n = self.spool.file.read_at(&mut self.chunk, self.at)?;
-            if n == 0 {
-                return Err(io::ErrorKind::UnexpectedEof.into());
-            }
-            self.chunk.truncate(n);
-            self.at += n as u64;
-            self.pos = 0;
-        }
-        let n = out.len().min(self.chunk.len() - self.pos);
-        out[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
     }
 }
 

@@ -2,7 +2,7 @@
 //! spooled socket list is written here as it is rendered, read back a few lines at a time by the
 //! summary and the redaction, and copied into the archive's raw/ from here. Clones share the file.
 
-use super::sealed_file::{SealedFile, SealedWriter};
+use super::sealed_file::{SealedFile, SealedReader, SealedWriter};
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::sync::Arc;
 
@@ -23,8 +23,8 @@ impl TextSpool {
     }
 
     /// The text from its start (each reader has its own offset).
-    pub fn reader(&self) -> BufReader<TextReader<'_>> {
-        BufReader::with_capacity(64 * 1024, TextReader { spool: self, at: 0 })
+    pub fn reader(&self) -> BufReader<SealedReader<'_>> {
+        super::sealed_file::reader(&self.file, self.len)
     }
 
     /// The text in pieces of whole lines, each at most about `max` bytes (a longer line is a piece
@@ -90,56 +90,30 @@ impl PartialEq for TextSpool {
     }
 }
 
-/// Reads a spool through its own offset.
-pub struct TextReader<'a> {
-    spool: &'a TextSpool,
-    at: u64,
-}
-
-impl Read for TextReader<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let left = self.spool.len.saturating_sub(self.at);
-        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-        if want == 0 {
-            return Ok(0);
-        }
-        let n = self.spool.file.read_at(&mut buf[..want], self.at)?;
-        if n == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        self.at += n as u64;
-        Ok(n)
-    }
-}
-
 /// Writes a new spool.
 pub struct TextSpoolWriter {
     out: BufWriter<SealedWriter>,
-    len: u64,
 }
 
 impl TextSpoolWriter {
     pub fn create() -> io::Result<TextSpoolWriter> {
         Ok(TextSpoolWriter {
             out: BufWriter::with_capacity(64 * 1024, SealedWriter::create()?),
-            len: 0,
         })
     }
 
     pub fn finish(self) -> io::Result<TextSpool> {
-        let file = self.out.into_inner().map_err(|e| e.into_error())?.file;
+        let w = self.out.into_inner().map_err(|e| e.into_error())?;
         Ok(TextSpool {
-            file: Arc::new(file),
-            len: self.len,
+            file: Arc::new(w.file),
+            len: w.len,
         })
     }
 }
 
 impl Write for TextSpoolWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.out.write(buf)?;
-        self.len += n as u64;
-        Ok(n)
+        self.out.write(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
