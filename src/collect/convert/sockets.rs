@@ -365,24 +365,18 @@ pub fn collect_netns_bounded(
     };
     let tokenless = store.tokenless();
     let mut matcher = store.finish();
-    if let Some(held) = sockets.held_mut() {
-        for (i, s) in held.iter_mut().enumerate() {
-            s.subflows = matcher.take(owner_of(i, s, &listeners));
-        }
-        out.sockets = sockets;
-    } else {
-        // Spooled: each connection is read back, given its subflows and spooled anew (from the first
-        // one: there are more than the bound).
-        let mut grouped = SocketListBuilder::with_bound(0);
-        for (i, s) in sockets.iter().enumerate() {
-            let mut s = s.into_owned();
-            s.subflows = matcher.take(owner_of(i, &s, &listeners));
-            grouped.push(s);
-        }
-        let (list, problem) = grouped.finish();
-        out.notes.extend(problem);
-        out.sockets = list;
+    // Held, in place; spooled, each connection read back, given its subflows and spooled anew.
+    let mut i = 0;
+    let grouped = sockets.edit_each(|s| {
+        s.subflows = matcher.take(owner_of(i, s, &listeners));
+        i += 1;
+    });
+    if let Err(e) = grouped {
+        out.notes.push(format!(
+            "subflows not grouped under their connections: the sockets' spool file failed ({e})"
+        ));
     }
+    out.sockets = sockets;
     out.notes.extend(matcher.problem().map(str::to_string));
     out.unmatched = matcher.leftover();
     if tokenless > 0 {
