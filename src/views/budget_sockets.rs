@@ -29,19 +29,9 @@ pub struct Record<'a> {
 /// Splits `ss -ManiH` output into records. Lines before the first socket line (a truncated head) are
 /// skipped; blank-only lines belong to the record they follow.
 pub fn records(text: &str) -> Vec<Record<'_>> {
-    let mut starts: Vec<usize> = Vec::new();
-    let mut pos = 0;
-    for line in text.split_inclusive('\n') {
-        if !line.starts_with([' ', '\t']) && !line.trim().is_empty() {
-            starts.push(pos);
-        }
-        pos += line.len();
-    }
-    starts.push(text.len());
-    starts
-        .windows(2)
-        .map(|w| record(&text[w[0]..w[1]]))
-        .collect()
+    let mut out = Vec::new();
+    records_of(text, |t| out.push(record(t)));
+    out
 }
 
 fn record(text: &str) -> Record<'_> {
@@ -107,39 +97,18 @@ pub enum SocketsLevel {
     },
 }
 
-/// (state, sockets) and (subflows beyond the first, connections).
-type Counts = (Vec<(String, usize)>, Vec<(u64, usize)>);
-
-/// Sockets by state, most first (then by name).
-pub fn by_state(recs: &[Record]) -> Vec<(String, usize)> {
-    counts(recs).0
-}
-
-/// `by_state` of a text walked record by record.
+/// Sockets by state of a text walked record by record, most first (then by name).
 pub fn by_state_of(text: SsText) -> Vec<(String, usize)> {
     let mut states: std::collections::BTreeMap<String, usize> = Default::default();
     text.for_each_record(|r| *states.entry(r.state.to_string()).or_default() += 1);
+    most_first(states)
+}
+
+/// Counts by state, most first (then by name).
+pub fn most_first(states: std::collections::BTreeMap<String, usize>) -> Vec<(String, usize)> {
     let mut v: Vec<(String, usize)> = states.into_iter().collect();
     v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     v
-}
-
-/// Counts by state (most first, then by name) and connections by `subflows:` (LISTEN sockets aside).
-fn counts(recs: &[Record]) -> Counts {
-    let mut states: std::collections::BTreeMap<&str, usize> = Default::default();
-    let mut subflows: std::collections::BTreeMap<u64, usize> = Default::default();
-    for r in recs {
-        *states.entry(r.state).or_default() += 1;
-        if r.state != "LISTEN" {
-            *subflows.entry(r.subflows).or_default() += 1;
-        }
-    }
-    let mut by_state: Vec<(String, usize)> = states
-        .into_iter()
-        .map(|(s, n)| (s.to_string(), n))
-        .collect();
-    by_state.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    (by_state, subflows.into_iter().collect())
 }
 
 /// Text for a code block: ends with a newline unless empty.
@@ -326,8 +295,7 @@ pub fn levels(
             });
         }
     }
-    let mut by_state: Vec<(String, usize)> = states.into_iter().collect();
-    by_state.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let by_state = most_first(states);
     let by_subflows: Vec<(u64, usize)> = subflows.into_iter().collect();
     // Second walk: each category's most telling connections. A category can lose what the ones
     // before it show (a connection is shown once): it keeps enough to fill its room anyway.

@@ -219,8 +219,12 @@ fn a_spooled_text_gives_the_levels_the_same_text_in_memory_gives() {
         json(levels(SsText::Spool(&sp), &none, "raw", None, 60_000)),
         json(levels(SsText::Str(small), &none, "raw", None, 60_000))
     );
-    assert_eq!(
-        by_state_of(SsText::Spool(&spool)),
-        by_state(&records(&text))
-    );
+    let mut states = std::collections::BTreeMap::<String, usize>::new();
+    for r in records(&text) {
+        *states.entry(r.state.to_string()).or_default() += 1;
+    }
+    let want = most_first(states);
+    assert_eq!(want[0].0, "ESTAB");
+    assert_eq!(by_state_of(SsText::Spool(&spool)), want);
+    assert_eq!(by_state_of(SsText::Str(&text)), want);
 }

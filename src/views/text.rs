@@ -235,9 +235,10 @@ fn sockets_text(o: &mut String, text: SsText) {
     let _ = writeln!(o, "{total} MPTCP sockets");
     let shown = if total <= LISTED { total } else { FIRST };
     if shown < total {
-        let mut by_state: Vec<(String, usize)> = states.into_iter().collect();
-        by_state.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let states: Vec<String> = by_state.iter().map(|(s, n)| format!("{s} {n}")).collect();
+        let states: Vec<String> = super::budget_sockets::most_first(states)
+            .iter()
+            .map(|(s, n)| format!("{s} {n}"))
+            .collect();
         let _ = writeln!(o, "by state: {}; the first {shown}:", states.join(", "));
     }
     for r in &first[..shown] {
