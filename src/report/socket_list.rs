@@ -227,9 +227,9 @@ impl PartialEq for SocketList {
     }
 }
 
-/// Builds a list: holds up to `SocketList::HELD` sockets (or the bound given), then moves them all
-/// to a spool and writes the rest there as they come. A spool that cannot be made (no writable
-/// temporary directory) keeps holding them, and says so once.
+/// Builds a list: holds up to its bound (`SocketList::bound()` for a collector), then moves them
+/// all to a spool and writes the rest there as they come. A spool that cannot be made (no writable
+/// temporary directory) keeps holding them, and `finish` says so.
 pub struct SocketListBuilder {
     bound: usize,
     held: Vec<MptcpSocket>,
@@ -239,10 +239,6 @@ pub struct SocketListBuilder {
 }
 
 impl SocketListBuilder {
-    pub fn new() -> SocketListBuilder {
-        SocketListBuilder::with_bound(SocketList::bound())
-    }
-
     pub fn with_bound(bound: usize) -> SocketListBuilder {
         SocketListBuilder {
             bound,
@@ -298,11 +294,6 @@ impl SocketListBuilder {
         ));
     }
 
-    /// Why the sockets could not be spooled, if they could not.
-    pub fn problem(&self) -> Option<&str> {
-        self.failed.as_deref()
-    }
-
     /// The list, and what went wrong on the way (`problem`, or a spool that could not be completed:
     /// its sockets are then missing, and this says how many).
     pub fn finish(mut self) -> (SocketList, Option<String>) {
@@ -324,12 +315,6 @@ impl SocketListBuilder {
                 }
             }
         }
-    }
-}
-
-impl Default for SocketListBuilder {
-    fn default() -> Self {
-        SocketListBuilder::new()
     }
 }
 

@@ -32,7 +32,6 @@ fn sock(i: usize) -> MptcpSocket {
 fn build(n: usize, bound: usize) -> SocketList {
     let mut b = SocketListBuilder::with_bound(bound);
     (0..n).for_each(|i| b.push(sock(i)));
-    assert_eq!(b.problem(), None);
     let (list, problem) = b.finish();
     assert_eq!(problem, None);
     list

@@ -3,7 +3,7 @@
 //! it in a spool file, each found again by its connection's token through an index of 16 bytes a
 //! subflow (what the sockets collector's memory still grows by past the bound).
 
-use crate::report::{SocketList, Spool, SpoolWriter, Subflow};
+use crate::report::{Spool, SpoolWriter, Subflow};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -30,10 +30,6 @@ pub struct SubflowStore {
 }
 
 impl SubflowStore {
-    pub fn new() -> SubflowStore {
-        SubflowStore::with_bound(SocketList::bound())
-    }
-
     pub fn with_bound(bound: usize) -> SubflowStore {
         SubflowStore {
             bound,
@@ -101,11 +97,6 @@ impl SubflowStore {
         self.tokenless
     }
 
-    /// Why subflows could not be spooled, if they could not.
-    pub fn problem(&self) -> Option<&str> {
-        self.problem.as_deref()
-    }
-
     /// Ready to hand each connection its subflows.
     pub fn finish(mut self) -> Matcher {
         let spool = match self.spool.take().map(SpoolWriter::into_spool) {
@@ -129,12 +120,6 @@ impl SubflowStore {
             buf: Vec::new(),
             problem: self.problem,
         }
-    }
-}
-
-impl Default for SubflowStore {
-    fn default() -> Self {
-        SubflowStore::new()
     }
 }
 
@@ -235,7 +220,7 @@ mod tests {
     fn held_and_spooled_subflows_go_to_their_owner_in_dump_order() {
         for bound in [100, 3, 0] {
             let st = fill(bound);
-            assert_eq!((st.len(), st.tokenless(), st.problem()), (9, 1, None));
+            assert_eq!((st.len(), st.tokenless()), (9, 1));
             let mut m = st.finish();
             let l = Owner::Listener(2, "10.0.0.1".parse().unwrap(), 80);
             assert_eq!(ports(&m.take(l)), ["10.0.0.1:80"], "bound {bound}");

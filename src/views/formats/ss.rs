@@ -173,16 +173,14 @@ pub fn render_ss_list_into(
     let mut measured = Layout::measure();
     feed(&mut measured, sockets.iter(), &mut piece);
     let mut l = Layout::write(measured, 64 * 1024);
-    let mut err = Ok(());
     for s in sockets.iter() {
         feed_one(&mut l, &s, &mut piece);
-        if l.out.len() >= 60 * 1024 && err.is_ok() {
-            err = out.write_all(l.out.as_bytes());
+        if l.out.len() >= 60 * 1024 {
+            out.write_all(l.out.as_bytes())?;
             l.out.clear();
         }
     }
     l.render();
-    err?;
     out.write_all(l.out.as_bytes())
 }
 
