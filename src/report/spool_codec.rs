@@ -153,6 +153,7 @@ macro_rules! struct_codec {
     };
 }
 
+// socket_list's Head::get reads the first seven of these without the rest: keep them first.
 struct_codec!(MptcpSocket {
     state,
     recv_q,
