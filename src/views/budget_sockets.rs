@@ -139,22 +139,25 @@ impl SsText<'_> {
         match self {
             SsText::Str(s) => records_of(s, |t| f(record(t))),
             SsText::Spool(sp) => {
-                // Pieces end at line ends, not record ends: a record may go on in the next piece.
-                let mut rec = String::new();
-                let _ = sp.try_for_each_piece(64 * 1024, |piece| {
-                    for line in piece.split_inclusive('\n') {
-                        if starts_record(line) {
-                            if !rec.is_empty() {
-                                f(record(&rec));
-                            }
-                            rec.clear();
-                            rec.push_str(line);
-                        } else if !rec.is_empty() {
-                            rec.push_str(line);
-                        }
+                use std::io::BufRead;
+                // Line by line; a record is the socket line and the lines after it.
+                let (mut rec, mut line, mut input) = (String::new(), String::new(), sp.reader());
+                loop {
+                    line.clear();
+                    match input.read_line(&mut line) {
+                        Ok(n) if n > 0 => {}
+                        _ => break,
                     }
-                    Ok(())
-                });
+                    if starts_record(&line) {
+                        if !rec.is_empty() {
+                            f(record(&rec));
+                        }
+                        rec.clear();
+                        rec.push_str(&line);
+                    } else if !rec.is_empty() {
+                        rec.push_str(&line);
+                    }
+                }
                 if !rec.is_empty() {
                     f(record(&rec));
                 }
