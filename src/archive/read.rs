@@ -45,6 +45,11 @@ fn mib(n: u64) -> String {
     }
 }
 
+/// Whether `e` is the Capped reader saying the archive's total was passed.
+fn over_the_total(e: &std::io::Error) -> bool {
+    e.get_ref().is_some_and(|i| i.is::<TotalExceeded>())
+}
+
 /// Counts decompressed bytes and fails once there are more than `limit`.
 struct Capped<R> {
     inner: R,
@@ -157,7 +162,7 @@ fn read_members_with(
         )
     };
     let corrupt = |e: std::io::Error| {
-        if e.get_ref().is_some_and(|i| i.is::<TotalExceeded>()) {
+        if over_the_total(&e) {
             over_total()
         } else {
             anyhow!("{name}: not a readable tar.gz archive: {e}")
@@ -243,7 +248,7 @@ fn read_members_with(
         }
         let data = match big.as_mut() {
             Some(read_big) if size > cap => read_big(&mut entry).map_err(|e| {
-                if e.get_ref().is_some_and(|i| i.is::<TotalExceeded>()) {
+                if over_the_total(&e) {
                     over_total()
                 } else {
                     anyhow!(
