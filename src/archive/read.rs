@@ -390,17 +390,7 @@ pub const MAX_STRING: usize = 1 << 20;
 /// Cuts over-long strings in place, saying so at the cut.
 fn clamp_strings(v: &mut serde_json::Value, max: usize) {
     match v {
-        serde_json::Value::String(s) if s.len() > max => {
-            let mut cut = max;
-            while !s.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            let total = s.len();
-            s.truncate(cut);
-            s.push_str(&format!(
-                "\n[mptcp-get-debug: cut here, {cut} of {total} bytes shown]\n"
-            ));
-        }
+        serde_json::Value::String(s) => crate::report::cut_text(s, max),
         serde_json::Value::Array(a) => a.iter_mut().for_each(|v| clamp_strings(v, max)),
         serde_json::Value::Object(o) => {
             for (k, v) in o.iter_mut() {

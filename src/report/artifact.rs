@@ -29,6 +29,23 @@ pub fn artifact_name_for_file(path: &str) -> String {
     path.trim_start_matches('/').to_string()
 }
 
+/// Cuts `s` to at most `max` bytes, at a character boundary, saying so where it was cut (a string
+/// read back from an archive that is longer than a reader shows).
+pub fn cut_text(s: &mut String, max: usize) {
+    if s.len() <= max {
+        return;
+    }
+    let mut cut = max;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let total = s.len();
+    s.truncate(cut);
+    s.push_str(&format!(
+        "\n[mptcp-get-debug: cut here, {cut} of {total} bytes shown]\n"
+    ));
+}
+
 impl Section {
     /// The raw output this section kept for a command, by the command's argv.
     pub fn command_output<S: AsRef<str>>(&self, argv: &[S]) -> Option<&Artifact> {

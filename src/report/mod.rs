@@ -27,7 +27,7 @@ pub mod spool_codec;
 pub mod text_spool;
 pub mod window;
 
-pub use artifact::{artifact_name_for, artifact_name_for_file};
+pub use artifact::{artifact_name_for, artifact_name_for_file, cut_text};
 pub use event::{EventKind, PmEvent, RawAttr};
 pub use kinds::Facts;
 pub use present::{Body, Column, Entry, Format, Span, View};

@@ -143,18 +143,8 @@ pub fn fill_in_raw(report: &mut crate::report::Report, max: usize) {
             .iter_mut()
             .find(|a| own && a.in_raw && a.content.is_empty() && a.name == ss_artifact);
         if let Some(a) = ss {
-            let mut text = render_ss_list(&list);
-            if text.len() > max {
-                let mut cut = max;
-                while !text.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                text.truncate(cut);
-                text.push_str(&format!(
-                    "\n[mptcp-get-debug: cut here, {cut} bytes shown]\n"
-                ));
-            }
-            a.content = text;
+            a.content = render_ss_list(&list);
+            crate::report::cut_text(&mut a.content, max);
         }
     }
 }

@@ -225,7 +225,13 @@ fn a_text_kept_in_raw_only_is_rendered_once_from_the_typed_sockets_when_read_bac
         }],
     );
     fill_in_raw(&mut r2, 100);
-    assert!(r2.sections[0].artifacts[0]
-        .content
-        .ends_with("[mptcp-get-debug: cut here, 100 bytes shown]\n"));
+    let whole = render_ss(&socks);
+    assert_eq!(
+        r2.sections[0].artifacts[0].content,
+        format!(
+            "{}\n[mptcp-get-debug: cut here, 100 of {} bytes shown]\n",
+            &whole[..100],
+            whole.len()
+        )
+    );
 }
