@@ -189,27 +189,11 @@ fn records_of<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
     }
 }
 
-/// Whether the typed sockets pair with the text's records, one each: they agree on every record's
-/// state and local address (`ss -ManiH` prints no inode, but the text was rendered from, or parsed
-/// into, the typed sockets, in the same order).
-fn inodes_agree(text: SsText, sockets: &crate::report::SocketList) -> bool {
-    let mut heads = sockets.heads();
-    let (mut n, mut agree) = (0usize, true);
-    walk(text, |r| {
-        n += 1;
-        if !agree {
-            return;
-        }
-        let mut words = r.text.split_whitespace();
-        agree = heads.next().is_some_and(|s| {
-            words.next() == Some(s.state.as_str()) && words.nth(2) == Some(s.local.as_str())
-        });
-    });
-    agree && n == sockets.len() && n > 0
-}
-
-fn walk(text: SsText, f: impl FnMut(Record<'_>)) {
-    text.for_each_record(f);
+/// Whether a record and its typed socket agree on state and local address (`ss -ManiH` prints no
+/// inode, but the text was rendered from, or parsed into, the typed sockets, in the same order).
+fn pairs(r: &Record, s: &crate::report::socket_list::Head) -> bool {
+    let mut words = r.text.split_whitespace();
+    words.next() == Some(s.state.as_str()) && words.nth(2) == Some(s.local.as_str())
 }
 
 /// One connection kept to be shown: its place in ss's order, what ranks it, its text.
@@ -273,8 +257,10 @@ pub fn levels(
     let mut states: std::collections::BTreeMap<String, usize> = Default::default();
     let mut subflows: std::collections::BTreeMap<u64, usize> = Default::default();
     let (mut total, mut most) = (0usize, 0u64);
-    walk(text, |r| {
+    let (mut heads, mut agree) = (sockets.heads(), true);
+    text.for_each_record(|r| {
         total += 1;
+        agree = agree && heads.next().is_some_and(|s| pairs(&r, &s));
         *states.entry(r.state.to_string()).or_default() += 1;
         if r.state != "LISTEN" {
             *subflows.entry(r.subflows).or_default() += 1;
@@ -316,10 +302,11 @@ pub fn levels(
         .enumerate()
         .map(|(k, t)| Top::new(t, per * (k + 1)))
         .collect();
-    let with_inodes = inodes_agree(text, sockets);
+    // The typed sockets give the records their inodes when they pair one for one.
+    let with_inodes = agree && total == sockets.len();
     let mut heads = with_inodes.then(|| sockets.heads());
     let mut seq = 0usize;
-    walk(text, |r| {
+    text.for_each_record(|r| {
         let ino = r
             .ino
             .or_else(|| heads.as_mut()?.next()?.inode.map(u64::from));
