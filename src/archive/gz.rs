@@ -54,17 +54,29 @@ pub fn tar_header(path: &str, size: u64, mtime: u64) -> io::Result<Vec<u8>> {
     Ok(std::mem::take(b.get_mut()))
 }
 
-/// Bytes compressed on their own (raw deflate, fast level): byte-aligned, not final, and referring
-/// to nothing before them, so they fit anywhere in the stream after a full flush. A member that is
-/// the same in every archive (schema.json) is compressed so on another thread, ahead of time.
+/// Bytes compressed on their own (raw deflate): byte-aligned, not final, and referring to nothing
+/// before them, so they fit anywhere in the stream after a full flush. A member that is the same in
+/// every archive (schema.json) is compressed so at build time (build.rs).
 pub struct Deflated {
-    pub bytes: Vec<u8>,
+    pub bytes: std::borrow::Cow<'static, [u8]>,
     /// CRC-32 of the uncompressed bytes, and their length.
     pub crc: Crc,
     pub len: u64,
 }
 
 impl Deflated {
+    /// `data` and `bytes`, its compressed form made beforehand.
+    pub fn prebuilt(bytes: &'static [u8], data: &[u8]) -> Deflated {
+        let mut crc = Crc::new();
+        crc.update(data);
+        Deflated {
+            bytes: bytes.into(),
+            crc,
+            len: data.len() as u64,
+        }
+    }
+
+    /// `data` compressed now, at the archive's (fast) level.
     pub fn of(data: &[u8]) -> io::Result<Deflated> {
         let mut z = compressor();
         let mut bytes = Vec::with_capacity(data.len() / 4 + SPARE);
@@ -86,7 +98,7 @@ impl Deflated {
         let mut crc = Crc::new();
         crc.update(data);
         Ok(Deflated {
-            bytes,
+            bytes: bytes.into(),
             crc,
             len: data.len() as u64,
         })
