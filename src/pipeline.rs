@@ -250,15 +250,42 @@ pub fn write_archive(
         archive: Some(shown),
         template,
     };
-    let summary = views::render_summary(report, &opts)?;
     let report = &*report;
+    // summary.md comes first in the archive: it is rendered on a thread of its own while this one
+    // compresses the other members ahead (when they are small enough to hold compressed), so the
+    // two costliest steps of writing a default collect's archive overlap.
+    std::thread::scope(|s| {
+        let render = || views::render_summary(report, &opts);
+        let rendering = std::thread::Builder::new()
+            .name("summary".into())
+            .spawn_scoped(s, render);
+        let summary = || match rendering {
+            Ok(thread) => thread
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            Err(_) => render(),
+        };
+        write_members(dir, reserved, report, map, summary)
+    })
+}
+
+/// Writes the archive into `reserved`: summary.md (from `summary`, asked for once the other members
+/// are compressed ahead) first, then report.json, the manifest, the schema, raw/ and the window's
+/// members; `map` beside it. Returns its path and the summary.
+fn write_members(
+    dir: &Path,
+    reserved: archive::Reserved,
+    report: &Report,
+    map: Option<serde_json::Value>,
+    summary: impl FnOnce() -> Result<String>,
+) -> Result<(PathBuf, String)> {
+    let told = dir.join(reserved.archive_name()).display().to_string();
     let manifest_json = serde_json::to_string_pretty(&manifest(report))? + "\n";
     // report.json goes straight from the Report into the compressed stream: never a second copy in
     // memory (archive/stream.rs). The same bytes as `--format json`.
     let json = |w: &mut dyn std::io::Write| archive::json::write_pretty(w, report);
     let reproduce = crate::archive::window::archive_members(report);
     let mut members = vec![
-        Entry::bytes("summary.md", summary.as_bytes()),
         Entry::stream("report.json", &json).size_hint(archive::json::size_hint(report)),
         Entry::bytes("manifest.json", manifest_json.as_bytes()),
         // The contract report.json follows, so a reader needs nothing but the archive.
@@ -282,11 +309,21 @@ pub fn write_archive(
         Entry::stream(path.clone(), produce.as_ref()).size_hint(*hint)
     }));
     let mtime = report.meta.started_at.timestamp().max(0) as u64;
+    let ahead = archive::precompress(reserved.stem(), &members, mtime)
+        .map_err(|e| anyhow::anyhow!("cannot write {told}: {e}"))?;
+    let summary = summary()?;
+    let mut entries = vec![Entry::bytes("summary.md", summary.as_bytes())];
+    match &ahead {
+        Some(compressed) => entries.push(Entry {
+            path: "(the other members)".into(),
+            body: archive::Body::Members(compressed),
+        }),
+        None => entries.append(&mut members),
+    }
     let map = map
         .map(|m| serde_json::to_string_pretty(&m).map(|s| s + "\n"))
         .transpose()?;
-    let told = dir.join(&archive_name).display().to_string();
-    let path = reserved.write(&members, mtime, map.as_deref().map(str::as_bytes), &told)?;
+    let path = reserved.write(&entries, mtime, map.as_deref().map(str::as_bytes), &told)?;
     Ok((path, summary))
 }
 

@@ -75,34 +75,6 @@ impl Deflated {
             len: data.len() as u64,
         }
     }
-
-    /// `data` compressed now, at the archive's (fast) level.
-    pub fn of(data: &[u8]) -> io::Result<Deflated> {
-        let mut z = compressor();
-        let mut bytes = Vec::with_capacity(data.len() / 4 + SPARE);
-        let mut input = data;
-        loop {
-            if bytes.capacity() - bytes.len() < SPARE {
-                bytes.reserve(SPARE);
-            }
-            let before = z.total_in();
-            z.compress_vec(input, &mut bytes, FlushCompress::Full)
-                .map_err(io::Error::other)?;
-            input = &input[(z.total_in() - before) as usize..];
-            // The flush is complete once the compressor leaves room unused.
-            if input.is_empty() && bytes.len() < bytes.capacity() {
-                break;
-            }
-        }
-        spare(z);
-        let mut crc = Crc::new();
-        crc.update(data);
-        Ok(Deflated {
-            bytes: bytes.into(),
-            crc,
-            len: data.len() as u64,
-        })
-    }
 }
 
 /// A tar inside a gzip stream, written member by member into `sink`.
@@ -117,6 +89,8 @@ pub struct GzTar<S: Sink> {
     written: u64,
     /// Headers to write over their placeholders at the end.
     patches: Vec<(u64, Vec<u8>)>,
+    /// Uncompressed bytes so far (the CRC's count wraps at 4 GiB).
+    len: u64,
 }
 
 /// A compressor set aside for the next stream (one used before, reset): a new one zeroes a few
@@ -143,15 +117,21 @@ fn spare(mut z: Compress) {
 impl<S: Sink> GzTar<S> {
     /// Starts the gzip stream (the header flate2's `GzEncoder` writes at its fast level).
     pub fn new(sink: S) -> GzTar<S> {
-        let mut out = Vec::with_capacity(OUT);
-        out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 255]);
+        let mut gz = GzTar::headless(sink);
+        gz.out
+            .extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 255]);
+        gz
+    }
+
+    fn headless(sink: S) -> GzTar<S> {
         GzTar {
             sink,
             z: compressor(),
             crc: Crc::new(),
-            out,
+            out: Vec::with_capacity(OUT),
             written: 0,
             patches: Vec::new(),
+            len: 0,
         }
     }
 
@@ -188,12 +168,14 @@ impl<S: Sink> GzTar<S> {
     /// Uncompressed bytes of the tar stream.
     pub fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.crc.update(bytes);
+        self.len += bytes.len() as u64;
         self.deflate(bytes, FlushCompress::None)
     }
 
     /// `data` whose CRC-32 the caller computes (on another thread) and hands over with `add_crc`
     /// before the member ends.
     pub fn data_summed_elsewhere(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.len += bytes.len() as u64;
         self.deflate(bytes, FlushCompress::None)
     }
 
@@ -241,18 +223,24 @@ impl<S: Sink> GzTar<S> {
         self.pad(len)
     }
 
-    /// A member compressed beforehand: its header, then its bytes after a full flush (so nothing
-    /// compressed later refers back across them), then the padding.
+    /// A member compressed beforehand: its header, its bytes (`splice`), the padding.
     pub fn member_deflated(&mut self, path: &str, d: &Deflated, mtime: u64) -> io::Result<()> {
-        let len = d.len;
-        self.data(&tar_header(path, len, mtime)?)?;
+        self.data(&tar_header(path, d.len, mtime)?)?;
+        self.splice(d)?;
+        self.pad(d.len)
+    }
+
+    /// Bytes compressed beforehand, after a full flush (so nothing compressed later refers back
+    /// across them).
+    pub fn splice(&mut self, d: &Deflated) -> io::Result<()> {
         self.deflate(&[], FlushCompress::Full)?;
         if self.out.capacity() - self.out.len() < d.bytes.len() {
             self.spill()?;
         }
         self.out.extend_from_slice(&d.bytes);
         self.crc.combine(&d.crc);
-        self.pad(len)
+        self.len += d.len;
+        Ok(())
     }
 
     /// A member whose size is known only at its end: `produce` hands its bytes to `self.data` (or
@@ -276,6 +264,7 @@ impl<S: Sink> GzTar<S> {
         self.out.extend_from_slice(&(!stored_len).to_le_bytes());
         let at = self.written + self.out.len() as u64;
         self.out.resize(self.out.len() + len, 0);
+        self.len += len as u64;
         let outer = std::mem::take(&mut self.crc);
         let produced = produce(self);
         let member = std::mem::replace(&mut self.crc, outer);
@@ -310,6 +299,37 @@ impl<S: Sink> GzTar<S> {
             self.sink.patch(at, &header)?;
         }
         Ok(self.sink)
+    }
+}
+
+impl GzTar<Vec<u8>> {
+    /// A piece of the tar to splice into another stream later (`splice`): compressed like the rest,
+    /// without the gzip header, trailer or the tar's end.
+    pub fn piece() -> GzTar<Vec<u8>> {
+        GzTar::headless(Vec::new())
+    }
+
+    /// Ends a `piece`: fully flushed, its headers written over their placeholders.
+    pub fn finish_piece(mut self) -> io::Result<Deflated> {
+        self.deflate(&[], FlushCompress::Full)?;
+        self.spill()?;
+        let GzTar {
+            mut sink,
+            z,
+            crc,
+            patches,
+            len,
+            ..
+        } = self;
+        for (at, header) in patches {
+            sink.patch(at, &header)?;
+        }
+        spare(z);
+        Ok(Deflated {
+            bytes: sink.into(),
+            crc,
+            len,
+        })
     }
 }
 

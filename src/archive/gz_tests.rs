@@ -72,6 +72,13 @@ fn produced_members_give_the_tar_the_builder_writes() {
     assert!(bytes.len() < big.len() / 3, "{}", bytes.len());
 }
 
+/// `data` compressed on its own, as build.rs compresses schema.json.
+fn deflated(data: &[u8]) -> Deflated {
+    let mut piece = GzTar::piece();
+    piece.data(data).unwrap();
+    piece.finish_piece().unwrap()
+}
+
 #[test]
 fn members_compressed_beforehand_fit_anywhere_in_the_stream() {
     let text: Vec<u8> = (0..20_000u32)
@@ -87,8 +94,7 @@ fn members_compressed_beforehand_fit_anywhere_in_the_stream() {
     let mut gz = GzTar::new(Vec::new());
     for (path, data) in &members {
         if path.contains("schema") {
-            gz.member_deflated(path, &Deflated::of(data).unwrap(), 7)
-                .unwrap();
+            gz.member_deflated(path, &deflated(data), 7).unwrap();
         } else {
             gz.member(path, &[data], 7).unwrap();
         }
@@ -113,4 +119,44 @@ fn a_producer_that_miscounts_or_fails_is_an_error() {
         .member_produced("r", 0, |_| Err(io::Error::other("boom")))
         .unwrap_err();
     assert_eq!(err.to_string(), "boom");
+}
+
+#[test]
+fn a_piece_of_whole_members_splices_into_the_stream() {
+    let text: Vec<u8> = (0..30_000u32)
+        .flat_map(|i| format!("{i} subflows\n").into_bytes())
+        .collect();
+    let members: Vec<(&str, Vec<u8>)> = vec![
+        ("top/summary.md", text[..3000].to_vec()),
+        ("top/report.json", text.clone()),
+        ("top/schema.json", text[50..7000].to_vec()),
+        ("top/raw/x", text[..513].to_vec()),
+        ("top/empty", Vec::new()),
+        ("top/after", text[9..99].to_vec()),
+    ];
+    // Everything but the first and last member compressed ahead, in one piece, as the archive's
+    // writer does while the summary renders: a produced member (its header patched inside the
+    // piece), one compressed beforehand, plain ones.
+    let mut piece = GzTar::piece();
+    for (i, (path, data)) in members.iter().enumerate().take(5).skip(1) {
+        match i {
+            1 => piece
+                .member_produced(path, 7, |gz| gz.data(data).map(|()| data.len() as u64))
+                .unwrap(),
+            2 => piece.member_deflated(path, &deflated(data), 7).unwrap(),
+            _ => piece.member(path, &[data], 7).unwrap(),
+        }
+    }
+    let piece = piece.finish_piece().unwrap();
+    let in_piece: u64 = members[1..5]
+        .iter()
+        .map(|(p, d)| (tar_header(p, 0, 7).unwrap().len() + d.len().div_ceil(512) * 512) as u64)
+        .sum();
+    assert_eq!(piece.len, in_piece);
+    let mut gz = GzTar::new(Vec::new());
+    gz.member(members[0].0, &[&members[0].1], 7).unwrap();
+    gz.splice(&piece).unwrap();
+    gz.member(members[5].0, &[&members[5].1], 7).unwrap();
+    let bytes = gz.finish().unwrap();
+    assert_eq!(gunzip(&bytes), reference(&members));
 }

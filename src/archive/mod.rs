@@ -14,7 +14,7 @@ pub use read::{
     parse_report, read, read_members, read_report, report_from_reader, Limits, LIMITS, MAX_CONTENT,
     MAX_STRING,
 };
-pub use stream::{Body, Entry, Producer};
+pub use stream::{precompress, Body, Entry, Producer};
 pub use write::{create_private, write, Reserved};
 
 use crate::report::{Report, Source};

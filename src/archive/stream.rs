@@ -25,6 +25,9 @@ pub enum Body<'a> {
     Bytes { head: Vec<u8>, data: Cow<'a, [u8]> },
     /// Bytes compressed beforehand.
     Deflated(&'a Deflated),
+    /// Whole members compressed beforehand, headers and all (`precompress`): the entry's path only
+    /// names them.
+    Members(&'a Deflated),
     /// A spooled output, copied from its file a piece at a time (its size is known).
     Spooled(&'a crate::report::TextSpool),
     /// Bytes produced while the member is written; `hint` is about how many (u64::MAX: unknown).
@@ -176,12 +179,40 @@ fn inline<S: Sink>(produce: &Producer, gz: &mut GzTar<S>) -> io::Result<u64> {
     Ok(w.total)
 }
 
+/// Up to this many bytes in all, members may be compressed ahead into memory (`precompress`).
+const PRECOMPRESS_UP_TO: u64 = 4 << 20;
+
+/// `entries` under `top/` compressed now into one piece that `Body::Members` splices into the
+/// archive later: so they can be compressed on one thread while another does something else (the
+/// summary, which comes first in the archive). None when they are too large to hold compressed in
+/// memory (a busy server's report.json, a spooled output): they are then written as the archive is.
+pub fn precompress(top: &str, entries: &[Entry], mtime: u64) -> io::Result<Option<Deflated>> {
+    let mut total = 0u64;
+    for e in entries {
+        total = total.saturating_add(match &e.body {
+            Body::Bytes { head, data } => (head.len() + data.len()) as u64,
+            Body::Deflated(d) | Body::Members(d) => d.len,
+            Body::Stream { hint, .. } if *hint <= INLINE_UP_TO => *hint,
+            Body::Stream { .. } | Body::Spooled(_) => return Ok(None),
+        });
+    }
+    if total > PRECOMPRESS_UP_TO {
+        return Ok(None);
+    }
+    let mut gz = GzTar::piece();
+    for e in entries {
+        append(&mut gz, top, e, mtime)?;
+    }
+    gz.finish_piece().map(Some)
+}
+
 /// Appends one entry under `top/` with the archive's fixed mode and mtime.
 pub fn append<S: Sink>(gz: &mut GzTar<S>, top: &str, entry: &Entry, mtime: u64) -> io::Result<()> {
     let path = format!("{top}/{}", entry.path);
     match &entry.body {
         Body::Bytes { head, data } => gz.member(&path, &[head, data], mtime),
         Body::Deflated(d) => gz.member_deflated(&path, d, mtime),
+        Body::Members(d) => gz.splice(d),
         Body::Spooled(s) => gz.member_read(&path, s.len(), &mut s.reader(), mtime),
         Body::Stream { produce, hint } if *hint <= INLINE_UP_TO => {
             gz.member_produced(&path, mtime, |gz| inline(*produce, gz))
@@ -290,5 +321,41 @@ mod tests {
             let err = append(&mut gz, "top", &entry, 0).unwrap_err();
             assert_eq!(err.to_string(), "disk full");
         }
+    }
+
+    #[test]
+    fn members_compressed_ahead_give_the_same_archive() {
+        let big: Vec<u64> = (0..20_000).collect();
+        let produce = |w: &mut dyn Write| super::super::json::write_pretty(w, &big);
+        let text = "raw output\n".repeat(500);
+        let entries = || {
+            vec![
+                Entry::stream("report.json", &produce).size_hint(300_000),
+                Entry::bytes("manifest.json", text.as_bytes()),
+                Entry::bytes("raw/empty", Vec::new()),
+            ]
+        };
+        let first = Entry::bytes("summary.md", &b"# Summary\n"[..]);
+        let mut direct = GzTar::new(Vec::new());
+        for e in std::iter::once(&first).chain(&entries()) {
+            append(&mut direct, "top", e, 9).unwrap();
+        }
+        let ahead = precompress("top", &entries(), 9).unwrap().unwrap();
+        let mut spliced = GzTar::new(Vec::new());
+        append(&mut spliced, "top", &first, 9).unwrap();
+        let label = Entry {
+            path: "(the rest)".into(),
+            body: Body::Members(&ahead),
+        };
+        append(&mut spliced, "top", &label, 9).unwrap();
+        let (direct, spliced) = (direct.finish().unwrap(), spliced.finish().unwrap());
+        assert_eq!(members_of(&spliced), members_of(&direct));
+        assert_eq!(members_of(&spliced).len(), 4);
+        // Too large to hold compressed in memory: written as the archive is, not ahead.
+        let large = [Entry::stream("report.json", &produce).size_hint(INLINE_UP_TO + 1)];
+        assert!(precompress("top", &large, 9).unwrap().is_none());
+        let many = vec![0u8; PRECOMPRESS_UP_TO as usize / 2 + 1];
+        let two = [Entry::bytes("a", &many[..]), Entry::bytes("b", &many[..])];
+        assert!(precompress("top", &two, 9).unwrap().is_none());
     }
 }
