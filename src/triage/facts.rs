@@ -83,10 +83,12 @@ pub fn roles(r: &Report, ns: Option<&str>) -> Option<(bool, bool)> {
 /// What the sockets say: a connection from a port something listens on was accepted, any other
 /// was initiated; a listener accepts.
 fn socket_roles(socks: &crate::report::SocketList) -> Option<(bool, bool)> {
-    // One walk: listeners' ports, and the local port of every other socket (ports repeat: a set).
-    let (mut listen_ports, mut other_ports) = (HashSet::new(), HashSet::new());
+    // One walk: listeners' ports, and the local port of every other socket (ports repeat: a set,
+    // of at most 65,536 bits whatever the number of sockets; `*` is port 0, and anything else that
+    // is not a port, which `ss` does not print, is kept as text).
+    let (mut listen_ports, mut other_ports) = (PortSet::default(), PortSet::default());
     for s in socks.heads() {
-        let port = s.local.rsplit(':').next().unwrap_or("").to_string();
+        let port = s.local.rsplit(':').next().unwrap_or("");
         if s.state == "LISTEN" {
             listen_ports.insert(port);
         } else {
@@ -94,14 +96,73 @@ fn socket_roles(socks: &crate::report::SocketList) -> Option<(bool, bool)> {
         }
     }
     let (mut initiates, mut accepts) = (false, !listen_ports.is_empty());
-    for port in &other_ports {
-        if listen_ports.contains(port) {
+    for port in other_ports.iter() {
+        if listen_ports.contains(&port) {
             accepts = true;
         } else {
             initiates = true;
         }
     }
     (initiates || accepts).then_some((initiates, accepts))
+}
+
+/// A set of ports as `ss` prints them.
+#[derive(Default)]
+struct PortSet {
+    bits: Vec<u64>,
+    odd: HashSet<String>,
+}
+
+#[derive(PartialEq)]
+enum Port<'a> {
+    Number(u16),
+    Odd(&'a str),
+}
+
+impl PortSet {
+    fn port(text: &str) -> Port<'_> {
+        match text {
+            "*" => Port::Number(0),
+            t => t.parse().map_or(Port::Odd(t), Port::Number),
+        }
+    }
+
+    fn insert(&mut self, text: &str) {
+        match PortSet::port(text) {
+            Port::Number(n) => {
+                if self.bits.is_empty() {
+                    self.bits = vec![0; 1 << 10];
+                }
+                self.bits[n as usize / 64] |= 1 << (n % 64);
+            }
+            Port::Odd(t) => {
+                self.odd.insert(t.to_string());
+            }
+        }
+    }
+
+    fn contains(&self, port: &Port) -> bool {
+        match port {
+            Port::Number(n) => self
+                .bits
+                .get(*n as usize / 64)
+                .is_some_and(|w| w & (1 << (n % 64)) != 0),
+            Port::Odd(t) => self.odd.contains(*t),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.bits.iter().all(|&w| w == 0) && self.odd.is_empty()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = Port<'_>> {
+        let numbers = self.bits.iter().enumerate().flat_map(|(i, &w)| {
+            (0..64)
+                .filter(move |b| w & (1 << b) != 0)
+                .map(move |b| Port::Number((i * 64 + b) as u16))
+        });
+        numbers.chain(self.odd.iter().map(|t| Port::Odd(t)))
+    }
 }
 
 /// Whether the host plays `role`: as labelled with --side, else as its counters and sockets show.
@@ -188,16 +249,18 @@ pub fn multihomed(r: &Report, ns: Option<&str>) -> Option<bool> {
     Some(links.len() > 1 || v4 > 1 || addrs.len() - v4 > 1)
 }
 
-/// Open (not listening) MPTCP connections as (local, peer) addresses; None when sockets were not
-/// collected.
-pub fn connections(r: &Report, ns: Option<&str>) -> Option<Vec<(IpAddr, IpAddr)>> {
+/// Open (not listening) MPTCP connections as (local, peer) addresses, walked from the list (a busy
+/// server's is not held: nothing per connection is kept); None when sockets were not collected.
+pub fn connections<'a>(
+    r: &'a Report,
+    ns: Option<&str>,
+) -> Option<impl Iterator<Item = (IpAddr, IpAddr)> + 'a> {
     Some(
         r.sockets(ns)?
             .heads()
             .filter(|s| s.state != "LISTEN")
             .filter_map(|s| Some((parse_ip(&s.local)?, parse_ip(&s.peer)?)))
-            .filter(|(l, _)| !l.is_loopback())
-            .collect(),
+            .filter(|(l, _)| !l.is_loopback()),
     )
 }
 

@@ -34,10 +34,22 @@ pub fn endpoint_family(r: &Report) -> Vec<Finding> {
 /// Every open MPTCP connection is of one family and every endpoint with a job is of the other.
 fn mismatch(r: &Report, ns: Option<&str>) -> Option<Finding> {
     let eps: Vec<_> = r.endpoints(ns)?.iter().filter(|e| e.has(USED)).collect();
-    let conns = connections(r, ns)?;
-    let conn_family = family(&conns.first()?.0);
-    if eps.is_empty() || conns.iter().any(|(l, _)| family(l) != conn_family) {
+    if eps.is_empty() {
         return None;
+    }
+    // One walk: every connection's family, the first few shown, how many.
+    let mut conns = connections(r, ns)?;
+    let first = conns.next()?;
+    let conn_family = family(&first.0);
+    let (mut shown, mut count) = (vec![first], 1usize);
+    for c in conns {
+        if family(&c.0) != conn_family {
+            return None;
+        }
+        if shown.len() < 3 {
+            shown.push(c);
+        }
+        count += 1;
     }
     if eps.iter().any(|e| family(&e.addr) == conn_family) {
         return None;
@@ -45,15 +57,14 @@ fn mismatch(r: &Report, ns: Option<&str>) -> Option<Finding> {
     let ep_family = family(&eps[0].addr);
     let mut ev: Vec<String> = eps.iter().map(|e| endpoint_line(e)).collect();
     ev.extend(
-        conns
+        shown
             .iter()
-            .take(3)
             .map(|(l, p)| format!("MPTCP connection {l} -> {p}")),
     );
-    if conns.len() > 3 {
+    if count > 3 {
         ev.push(format!(
             "... and {} more {conn_family} connections",
-            conns.len() - 3
+            count - 3
         ));
     }
     Some(finding("endpoint-family", Severity::Warning, format!("The only endpoints are {ep_family} while the MPTCP connections are {conn_family}{}: the path manager pairs addresses of one family only, so they are never used (add {conn_family} endpoints)", where_(ns)), ev, DOCS_PM))
@@ -70,12 +81,16 @@ fn v6_without_route(r: &Report, ns: Option<&str>) -> Vec<Finding> {
     ) else {
         return Vec::new();
     };
-    let peers: Vec<IpAddr> = connections(r, ns)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(_, p)| p)
-        .filter(IpAddr::is_ipv6)
-        .collect();
+    // The IPv6 connections' peers, walked from the list for each endpoint (this rule needs failed
+    // joins and IPv6 endpoints first; nothing per connection is kept).
+    let peers = || {
+        connections(r, ns)
+            .into_iter()
+            .flatten()
+            .map(|(_, p)| p)
+            .filter(IpAddr::is_ipv6)
+    };
+    let shown: Vec<String> = peers().take(3).map(|p| p.to_string()).collect();
     let mut out = Vec::new();
     for e in eps
         .iter()
@@ -83,20 +98,19 @@ fn v6_without_route(r: &Report, ns: Option<&str>) -> Vec<Finding> {
     {
         let dev = endpoint_dev(r, ns, e);
         let tables = rt.tables_for(e.addr, dev);
-        let routed = if peers.is_empty() {
+        let routed = if shown.is_empty() {
             rt.has_default(&tables, dev)
         } else {
-            peers.iter().all(|p| rt.reaches(&tables, *p, dev))
+            peers().all(|p| rt.reaches(&tables, p, dev))
         };
         if routed {
             continue;
         }
         let out_of = dev.map(|d| format!(" out of {d}")).unwrap_or_default();
         let mut ev = vec![endpoint_line(e)];
-        if peers.is_empty() {
+        if shown.is_empty() {
             ev.push(format!("ip -6 route: no default route{out_of}"));
         } else {
-            let shown: Vec<String> = peers.iter().take(3).map(|p| p.to_string()).collect();
             ev.push(format!(
                 "ip -6 route: no route{out_of} to the peer(s) {}",
                 shown.join(", ")

@@ -10,7 +10,6 @@ use super::{finding, where_, DOCS_FAQ, DOCS_PM};
 use crate::report::{Endpoint, Finding, LinkCounters, LinkDetail, Report, Severity};
 pub use paths::subflow_interfaces;
 use paths::{detail, ip_of, mtu, namespaces};
-use std::net::IpAddr;
 
 /// MTUs this far apart (larger / smaller) are "very different": 1500 vs 1200, 9000 vs 1500.
 const MTU_RATIO: f64 = 1.25;
@@ -221,18 +220,29 @@ pub fn backup_only(r: &Report) -> Vec<Finding> {
     let mut out = Vec::new();
     for ns in namespaces(r) {
         let Some(eps) = r.endpoints(ns) else { continue };
-        // The initial subflow's address is not an additional path.
-        let initial: Vec<IpAddr> = r
-            .sockets(ns)
-            .into_iter()
-            .flat_map(|s| s.heads())
-            .filter(|s| s.state == "ESTAB")
-            .filter_map(|s| ip_of(&s.local))
-            .collect();
-        let extra: Vec<_> = eps
+        let paths: Vec<_> = eps
             .iter()
             .filter(|e| e.has(Endpoint::FLAG_SUBFLOW | Endpoint::FLAG_SIGNAL))
-            .filter(|e| !initial.contains(&e.addr))
+            .collect();
+        if paths.is_empty() {
+            continue;
+        }
+        // The initial subflow's address is not an additional path (one walk of the sockets,
+        // holding nothing per socket).
+        let mut initial = vec![false; paths.len()];
+        let established = r.sockets(ns).into_iter().flat_map(|s| s.heads());
+        for ip in established
+            .filter(|s| s.state == "ESTAB")
+            .filter_map(|s| ip_of(&s.local))
+        {
+            for (k, e) in paths.iter().enumerate() {
+                initial[k] |= e.addr == ip;
+            }
+        }
+        let extra: Vec<_> = paths
+            .into_iter()
+            .zip(initial)
+            .filter_map(|(e, initial)| (!initial).then_some(e))
             .collect();
         if extra.is_empty() || extra.iter().any(|e| !e.has(Endpoint::FLAG_BACKUP)) {
             continue;
