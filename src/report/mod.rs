@@ -17,6 +17,7 @@ pub use compact_str::CompactString;
 pub mod artifact;
 pub mod endpoint;
 pub mod event;
+pub mod ext_sort;
 pub mod kinds;
 pub mod present;
 pub mod samples;

@@ -32,6 +32,12 @@ impl SealedFile {
         })
     }
 
+    /// The file as the disk holds it (tests check that it is ciphertext).
+    #[cfg(test)]
+    pub(crate) fn raw(&self) -> &File {
+        &self.file
+    }
+
     /// XORs `buf`, which sits at `offset` in the file, with the key stream.
     fn apply(&self, buf: &mut [u8], offset: u64) {
         const BATCH: usize = 256;

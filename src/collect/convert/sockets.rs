@@ -4,10 +4,11 @@
 //! by token. `collect_netns` is the one entry point (the collector and the benchmarks call it).
 
 use super::info::{mptcp_info, tcp_info};
-use super::subflow_store::{Owner, SubflowStore};
+use super::subflow_store::{token_sorter, Owner, SubflowStore};
 use crate::netlink::rtnl::RtSocket;
 use crate::netlink::sock_diag::*;
 use crate::netlink::socket::{describe_errno, NlError, Stats};
+use crate::report::ext_sort::ExtSort;
 use crate::report::{CompactString, MptcpSocket, SocketList, SocketListBuilder, Subflow};
 use crate::views::formats::ss::{addr_text, state_name};
 use std::collections::HashMap;
@@ -96,8 +97,9 @@ pub struct SocketDump {
     /// In the order `ss -ManiH` lists them (the AF_INET dump, then AF_INET6), subflows grouped in;
     /// spooled past `SocketList::HELD`.
     pub sockets: SocketList,
-    /// Subflows that matched no MPTCP socket.
+    /// Subflows that matched no MPTCP socket: the first `LEFTOVER_KEPT`, and how many in all.
     pub unmatched: Vec<Subflow>,
+    pub unmatched_total: usize,
     /// Why subflows are missing or could not be grouped.
     pub subflows_missing: Option<String>,
     /// Other things worth saying (a family that could not be dumped, malformed answers).
@@ -206,17 +208,28 @@ fn subflow(m: &DiagMsg, a: Option<&SubflowAttrs>, links: &Links) -> Subflow {
     }
 }
 
-/// The MPTCP sockets of the `asked` families, in the order `ss -ManiH` lists them, and the owner
-/// key of each listener (a connection's is its token); Err when the first dump asked fails.
+/// The MPTCP sockets of the `asked` families as `ss -ManiH` lists them, with what their subflows
+/// are matched by.
+struct Dumped {
+    list: SocketList,
+    /// The owner key of each listener (a connection's is its token).
+    listeners: HashMap<usize, Owner>,
+    /// The connections' ((token << 32) | place in the list), for spooled subflows (`Matcher::join`);
+    /// None when it could not be kept (then spooled subflows stay unmatched).
+    tokens: Option<ExtSort>,
+}
+
+/// The MPTCP sockets of the `asked` families; Err when the first dump asked fails.
 fn mptcp_sockets(
     links: &Links,
     notes: &mut Vec<String>,
     asked: [bool; 2],
     bound: usize,
-) -> Result<(SocketList, HashMap<usize, Owner>), DiagError> {
+) -> Result<Dumped, DiagError> {
     let mut sock =
         DiagSocket::open().map_err(|e| io_error("opening a NETLINK_SOCK_DIAG socket", e))?;
     let (mut listeners, mut out) = (HashMap::new(), SocketListBuilder::with_bound(bound));
+    let mut tokens = Some(token_sorter());
     let mut n = 0usize;
     let families = FAMILIES.into_iter().zip(asked).filter(|(_, a)| *a);
     for (i, ((family, fname), _)) in families.enumerate() {
@@ -228,6 +241,7 @@ fn mptcp_sockets(
         };
         let what = format!("sock_diag dump of MPTCP sockets ({fname})");
         let mut malformed = 0;
+        let mut token_problem = None;
         let res = sock.dump(&req, &mut |body| {
             let Ok(m) = decode_msg(body) else {
                 malformed += 1;
@@ -236,9 +250,19 @@ fn mptcp_sockets(
             if m.state == TCP_LISTEN {
                 listeners.insert(n, Owner::Listener(m.family, m.src, m.sport));
             }
-            out.push(mptcp_socket(&m, links));
+            let s = mptcp_socket(&m, links);
+            if let (Owner::Token(t), Some(sorter)) = (owner_of(n, &s, &listeners), &mut tokens) {
+                if let Err(e) = sorter.push(((t as u64) << 32) | n as u64, 0) {
+                    token_problem = Some(format!(
+                        "spooled subflows not grouped under their connections: the tokens' spool file failed ({e})"
+                    ));
+                    tokens = None;
+                }
+            }
+            out.push(s);
             n += 1;
         });
+        notes.extend(token_problem);
         match res {
             Ok(st) => note_stats(notes, &what, st, malformed),
             Err(e) if i == 0 => return Err(nl_error(&what, e)),
@@ -247,7 +271,11 @@ fn mptcp_sockets(
     }
     let (list, problem) = out.finish();
     notes.extend(problem);
-    Ok((list, listeners))
+    Ok(Dumped {
+        list,
+        listeners,
+        tokens,
+    })
 }
 
 /// Where the subflows of the `i`th socket belong (its listener key, else its token).
@@ -349,7 +377,11 @@ pub fn collect_netns_bounded(
         });
         (socks, tcp)
     });
-    let (mut sockets, listeners) = socks?;
+    let Dumped {
+        list: mut sockets,
+        listeners,
+        tokens,
+    } = socks?;
     out.notes.extend(tcp_notes);
     let store = match tcp {
         None => None,
@@ -365,10 +397,13 @@ pub fn collect_netns_bounded(
     };
     let tokenless = store.tokenless();
     let mut matcher = store.finish();
+    if let (true, Some(tokens)) = (matcher.spooled(), tokens) {
+        matcher.join(tokens);
+    }
     // Held, in place; spooled, each connection read back, given its subflows and spooled anew.
     let mut i = 0;
     let grouped = sockets.edit_each(|s| {
-        s.subflows = matcher.take(owner_of(i, s, &listeners));
+        s.subflows = matcher.take(i, owner_of(i, s, &listeners));
         i += 1;
     });
     if let Err(e) = grouped {
@@ -378,7 +413,7 @@ pub fn collect_netns_bounded(
     }
     out.sockets = sockets;
     out.notes.extend(matcher.problem().map(str::to_string));
-    out.unmatched = matcher.leftover();
+    (out.unmatched, out.unmatched_total) = matcher.leftover();
     if tokenless > 0 {
         out.subflows_missing = Some(format!(
             "{tokenless} subflow(s) came without their MPTCP token: they could not be grouped under their connections"

@@ -336,10 +336,14 @@ impl Builtin for Sockets {
         let subflows_missing = plan.subflows.err().or(dump.subflows_missing);
         out.notes.extend(subflows_missing.iter().cloned());
         out.notes.extend(dump.notes);
-        if !dump.unmatched.is_empty() {
+        if dump.unmatched_total > 0 {
+            let kept = match dump.unmatched.len() {
+                n if n < dump.unmatched_total => format!(" (report.json lists the first {n})"),
+                _ => String::new(),
+            };
             out.notes.push(format!(
-                "{} subflow(s) matched no MPTCP socket (closing, or opened between the dumps)",
-                dump.unmatched.len()
+                "{} subflow(s) matched no MPTCP socket (closing, or opened between the dumps){kept}",
+                dump.unmatched_total
             ));
         }
         let what = "inet_diag MPTCP sockets, as `ss -ManiH` prints them";
