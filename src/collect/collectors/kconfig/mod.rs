@@ -26,22 +26,31 @@ pub const RELATED: &[&str] = &[
 pub fn relevant_symbols(config: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for line in config.lines() {
-        // Most of a config is irrelevant: decide on the name before allocating anything.
-        let (name, value) = match line
-            .strip_prefix("# ")
-            .and_then(|r| r.strip_suffix(" is not set"))
-        {
-            Some(rest) => (rest, "not set"),
-            None => match line.split_once('=') {
+        // Most of a config is irrelevant: decided on its first bytes and its name's, before
+        // anything is searched for or allocated (a distribution's config has 10,000 lines).
+        let (name, value) = if line.starts_with("CONFIG_") {
+            match line.split_once('=') {
                 Some((n, v)) => (n, v.trim_matches('"')),
                 None => continue,
-            },
+            }
+        } else if line.starts_with("# CONFIG_") {
+            match line[2..].strip_suffix(" is not set") {
+                Some(n) => (n, "not set"),
+                None => continue,
+            }
+        } else {
+            continue;
         };
-        if name.starts_with("CONFIG_") && (name.contains("MPTCP") || RELATED.contains(&name)) {
+        if mentions_mptcp(name) || RELATED.contains(&name) {
             out.insert(name.to_string(), value.to_string());
         }
     }
     out
+}
+
+/// `name` holds "MPTCP" (a byte scan: names are short, a substring searcher costs more to set up).
+fn mentions_mptcp(name: &str) -> bool {
+    name.as_bytes().windows(5).any(|w| w == b"MPTCP")
 }
 
 impl Builtin for KernelConfig {
@@ -190,5 +199,9 @@ mod tests {
         assert_eq!(s.len(), 4);
         assert_eq!(s["CONFIG_MPTCP_KUNIT_TEST"], "not set");
         assert_eq!(s["CONFIG_INET_DIAG"], "m");
+        // Not symbol lines, or not quite: skipped.
+        let s = relevant_symbols("#\n# MPTCP options\n# CONFIG_MPTCP is set\nMPTCP=y\n CONFIG_MPTCP=y\nCONFIG_MPTCP\nCONFIG_MPTCP_IPV6=y\n# CONFIG_INET_DIAG is not set");
+        assert_eq!(s.len(), 2, "{s:?}");
+        assert_eq!(s["CONFIG_INET_DIAG"], "not set");
     }
 }
