@@ -260,4 +260,16 @@ mod tests {
         let key = 0x4142_4344_4546_4748u64.to_le_bytes();
         assert!(!raw.windows(8).any(|w| w == key));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_pairs_in_any_runs_come_out_sorted(
+            pairs in proptest::collection::vec((0u64..50, proptest::num::u64::ANY), 0..400),
+            run in 0usize..40,
+        ) {
+            let mut want = pairs.clone();
+            want.sort_unstable();
+            proptest::prop_assert_eq!(sorted_by(run, &pairs), want);
+        }
+    }
 }

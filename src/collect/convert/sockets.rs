@@ -219,17 +219,19 @@ struct Dumped {
     tokens: Option<ExtSort>,
 }
 
-/// The MPTCP sockets of the `asked` families; Err when the first dump asked fails.
+/// The MPTCP sockets of the `asked` families, and with `subflows` the connections' tokens; Err when
+/// the first dump asked fails.
 fn mptcp_sockets(
     links: &Links,
     notes: &mut Vec<String>,
     asked: [bool; 2],
     bound: usize,
+    subflows: bool,
 ) -> Result<Dumped, DiagError> {
     let mut sock =
         DiagSocket::open().map_err(|e| io_error("opening a NETLINK_SOCK_DIAG socket", e))?;
     let (mut listeners, mut out) = (HashMap::new(), SocketListBuilder::with_bound(bound));
-    let mut tokens = Some(token_sorter());
+    let mut tokens = subflows.then(token_sorter);
     let mut n = 0usize;
     let families = FAMILIES.into_iter().zip(asked).filter(|(_, a)| *a);
     for (i, ((family, fname), _)) in families.enumerate() {
@@ -364,7 +366,7 @@ pub fn collect_netns_bounded(
                     tcp_subflows(&links, &mut tcp_notes, families.tcp(), bound)
                 })
         });
-        let socks = mptcp_sockets(&links, &mut out.notes, families.mptcp(), bound);
+        let socks = mptcp_sockets(&links, &mut out.notes, families.mptcp(), bound, subflows);
         let tcp = tcp.map(|h| match h {
             Ok(h) => h.join().unwrap_or_else(|_| {
                 Err(DiagError {
