@@ -283,7 +283,7 @@ fn write_members(
     let manifest_json = serde_json::to_string_pretty(&manifest(report))? + "\n";
     // report.json goes straight from the Report into the compressed stream: never a second copy in
     // memory (archive/stream.rs). The same bytes as `--format json`.
-    let json = |w: &mut dyn std::io::Write| archive::json::write_pretty(w, report);
+    let json = |w: &mut dyn std::io::Write| archive::json::write_report(w, report);
     let reproduce = crate::archive::window::archive_members(report);
     let mut members = vec![
         Entry::stream("report.json", &json).size_hint(archive::json::size_hint(report)),
@@ -299,9 +299,8 @@ fn write_members(
         archive::window::socket_lists(report)
             .into_iter()
             .map(|(path, list)| {
-                let hint = (1200 * list.len() + 1300 * list.subflow_count()) as u64;
-                let produce =
-                    move |w: &mut dyn std::io::Write| archive::json::write_pretty(w, list);
+                let hint = archive::json::socket_bytes(list) as u64;
+                let produce = move |w: &mut dyn std::io::Write| archive::json::write_list(w, list);
                 (path, hint, Box::new(produce) as Box<archive::Producer>)
             })
             .collect();
@@ -367,7 +366,7 @@ pub fn emit(
     let kind = crate::views::stdout_kind(settings.format);
     let printed = match (&archive, settings.format) {
         (_, views::Format::Json) => {
-            stdio::print_streamed(kind, |w| archive::json::write_pretty(w, &collected.report))
+            stdio::print_streamed(kind, |w| archive::json::write_report(w, &collected.report))
         }
         (Some((_, summary)), views::Format::Md) => stdio::print(summary, kind),
         _ => {

@@ -18,6 +18,7 @@ pub mod artifact;
 pub mod endpoint;
 pub mod event;
 pub mod ext_sort;
+pub mod json;
 pub mod kinds;
 pub mod present;
 pub mod samples;

@@ -39,9 +39,9 @@ pub enum Format {
 
 /// report.json's text. Fails only when a spooled socket list cannot be read back.
 pub fn render_json(report: &Report) -> anyhow::Result<String> {
-    let mut s = serde_json::to_string_pretty(report)?;
-    s.push('\n');
-    Ok(s)
+    let mut out = Vec::new();
+    crate::report::json::write_report(&mut out, report)?;
+    Ok(String::from_utf8(out)?)
 }
 
 /// Renders a view model through a minijinja template, with the settings every template here assumes.
