@@ -365,6 +365,14 @@ mod tests {
         m
     }
 
+    /// What each owner of `list` takes, asked in the list's order.
+    fn take_all(m: &mut Matcher, list: &[Owner]) -> Vec<Vec<String>> {
+        list.iter()
+            .enumerate()
+            .map(|(place, o)| ports(&m.take(place, *o)))
+            .collect()
+    }
+
     #[test]
     fn held_and_spooled_subflows_go_to_their_owner_in_dump_order() {
         for (bound, run) in [(100, RUN), (3, RUN), (0, RUN), (0, 1), (2, 3)] {
@@ -373,11 +381,7 @@ mod tests {
             assert_eq!((st.len(), st.tokenless()), (9, 1));
             let list = list();
             let mut m = matcher(st, &list);
-            let got: Vec<Vec<String>> = list
-                .iter()
-                .enumerate()
-                .map(|(place, o)| ports(&m.take(place, *o)))
-                .collect();
+            let got = take_all(&mut m, &list);
             let want: [&[&str]; 6] = [
                 &["10.0.0.1:80"],
                 &["10.0.0.1:2", "10.0.0.1:5"],
@@ -419,11 +423,7 @@ mod tests {
                 st.push(Owner::Token(t), sf(port, Some(t)));
             }
             let mut m = matcher(st, &list);
-            let got: Vec<Vec<String>> = list
-                .iter()
-                .enumerate()
-                .map(|(place, o)| ports(&m.take(place, *o)))
-                .collect();
+            let got = take_all(&mut m, &list);
             assert_eq!(m.problem(), None);
             let (left, total) = m.leftover();
             assert_eq!(total, left.len());
