@@ -215,8 +215,8 @@ struct Dumped {
     /// The owner key of each listener (a connection's is its token).
     listeners: HashMap<usize, Owner>,
     /// The connections' ((token << 32) | place in the list), for spooled subflows (`Matcher::join`);
-    /// None when it could not be kept (then spooled subflows stay unmatched).
-    tokens: Option<ExtSort>,
+    /// None without subflows, Err when they could not be kept (then spooled subflows stay unmatched).
+    tokens: Option<Result<ExtSort, String>>,
 }
 
 /// The MPTCP sockets of the `asked` families, and with `subflows` the connections' tokens; Err when
@@ -231,7 +231,7 @@ fn mptcp_sockets(
     let mut sock =
         DiagSocket::open().map_err(|e| io_error("opening a NETLINK_SOCK_DIAG socket", e))?;
     let (mut listeners, mut out) = (HashMap::new(), SocketListBuilder::with_bound(bound));
-    let mut tokens = subflows.then(token_sorter);
+    let mut tokens = subflows.then(|| Ok(token_sorter()));
     let mut n = 0usize;
     let families = FAMILIES.into_iter().zip(asked).filter(|(_, a)| *a);
     for (i, ((family, fname), _)) in families.enumerate() {
@@ -243,7 +243,6 @@ fn mptcp_sockets(
         };
         let what = format!("sock_diag dump of MPTCP sockets ({fname})");
         let mut malformed = 0;
-        let mut token_problem = None;
         let res = sock.dump(&req, &mut |body| {
             let Ok(m) = decode_msg(body) else {
                 malformed += 1;
@@ -253,18 +252,15 @@ fn mptcp_sockets(
                 listeners.insert(n, Owner::Listener(m.family, m.src, m.sport));
             }
             let s = mptcp_socket(&m, links);
-            if let (Owner::Token(t), Some(sorter)) = (owner_of(n, &s, &listeners), &mut tokens) {
+            if let (Owner::Token(t), Some(Ok(sorter))) = (owner_of(n, &s, &listeners), &mut tokens)
+            {
                 if let Err(e) = sorter.push(((t as u64) << 32) | n as u64, 0) {
-                    token_problem = Some(format!(
-                        "spooled subflows not grouped under their connections: the tokens' spool file failed ({e})"
-                    ));
-                    tokens = None;
+                    tokens = Some(Err(e.to_string()));
                 }
             }
             out.push(s);
             n += 1;
         });
-        notes.extend(token_problem);
         match res {
             Ok(st) => note_stats(notes, &what, st, malformed),
             Err(e) if i == 0 => return Err(nl_error(&what, e)),
@@ -399,8 +395,13 @@ pub fn collect_netns_bounded(
     };
     let tokenless = store.tokenless();
     let mut matcher = store.finish();
-    if let (true, Some(tokens)) = (matcher.spooled(), tokens) {
-        matcher.join(tokens);
+    // Only spooled subflows need the tokens (held ones are found by owner).
+    match (matcher.spooled(), tokens) {
+        (true, Some(Ok(tokens))) => matcher.join(tokens),
+        (true, Some(Err(e))) => out.notes.push(format!(
+            "spooled subflows not grouped under their connections: the tokens' spool file failed ({e})"
+        )),
+        _ => {}
     }
     // Held, in place; spooled, each connection read back, given its subflows and spooled anew.
     let mut i = 0;
