@@ -326,6 +326,20 @@ fn write_members(
     Ok((path, summary))
 }
 
+/// The largest file GitHub takes as an attachment to an issue or a comment (25 MB).
+pub const ATTACHMENT_MAX: u64 = 25_000_000;
+
+/// What to tell about an archive of `bytes` too large to attach to the bug report (a server with
+/// tens of thousands of connections), else None.
+pub fn attachment_note(bytes: u64) -> Option<String> {
+    (bytes > ATTACHMENT_MAX).then(|| {
+        format!(
+            "note: the archive is {:.1} MB, and GitHub takes attachments of at most 25 MB: share it another way (a link in the issue), or collect again with `--skip sockets` (on a busy server its sockets are most of the archive)",
+            bytes as f64 / 1e6
+        )
+    })
+}
+
 /// Writes the archive (unless --no-archive) and prints the report in the chosen format.
 pub fn emit(
     settings: &Settings,
@@ -382,6 +396,10 @@ pub fn emit(
     };
     if let (Some((p, _)), false) = (&archive, settings.quiet) {
         stdio::say(&format!("report written to {}", p.display()));
+        let size = std::fs::metadata(p).map_or(0, |m| m.len());
+        if let Some(note) = attachment_note(size) {
+            stdio::say(&note);
+        }
     }
     if settings.issue_url {
         stdio::say(&views::form::link_line(&views::form::for_report(
@@ -410,4 +428,18 @@ fn archive_problem(dir: &Path, e: &anyhow::Error) -> String {
         format!("{shown}: {why}")
     };
     format!("no archive written ({why}); the report on stdout is all there is: run again with -o DIR naming a writable directory with free space")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_archive_too_large_to_attach_is_told_with_what_to_do() {
+        assert_eq!(attachment_note(56_000), None);
+        assert_eq!(attachment_note(ATTACHMENT_MAX), None);
+        let note = attachment_note(31_240_000).unwrap();
+        assert!(note.starts_with("note: the archive is 31.2 MB"), "{note}");
+        assert!(note.contains("--skip sockets"), "{note}");
+    }
 }
