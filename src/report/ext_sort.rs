@@ -69,9 +69,7 @@ impl ExtSort {
         self.held.sort_unstable();
         let out = match &mut self.out {
             Some(out) => out,
-            None => self
-                .out
-                .insert(BufWriter::with_capacity(64 * 1024, SealedWriter::create()?)),
+            None => self.out.insert(SealedWriter::buffered()?),
         };
         let first = self.runs.last().map_or(0, |&(at, n)| at + n);
         for &(k, v) in &self.held {
@@ -87,7 +85,7 @@ impl ExtSort {
     pub fn finish(mut self) -> io::Result<Sorted> {
         self.held.sort_unstable();
         let file = match self.out.take() {
-            Some(out) => Some(out.into_inner().map_err(|e| e.into_error())?.file),
+            Some(out) => Some(SealedWriter::finish(out)?.0),
             None => None,
         };
         let mut runs: Vec<Run> = self

@@ -118,8 +118,8 @@ impl io::Read for SealedReader<'_> {
 
 /// Appends to a sealed file (wrap it in a BufWriter: each write is one encrypted pwrite).
 pub struct SealedWriter {
-    pub(crate) file: SealedFile,
-    pub(crate) len: u64,
+    file: SealedFile,
+    len: u64,
     scratch: Vec<u8>,
 }
 
@@ -130,6 +130,20 @@ impl SealedWriter {
             len: 0,
             scratch: Vec::new(),
         })
+    }
+
+    /// A new sealed file to append to through a 64 KiB buffer (what every spool writes with).
+    pub fn buffered() -> io::Result<io::BufWriter<SealedWriter>> {
+        Ok(io::BufWriter::with_capacity(
+            64 * 1024,
+            SealedWriter::create()?,
+        ))
+    }
+
+    /// Flushes a `buffered` writer: the file it wrote and its length.
+    pub fn finish(out: io::BufWriter<SealedWriter>) -> io::Result<(SealedFile, u64)> {
+        let w = out.into_inner().map_err(|e| e.into_error())?;
+        Ok((w.file, w.len))
     }
 }
 

@@ -358,7 +358,7 @@ pub struct SpoolWriter {
 impl SpoolWriter {
     pub fn create() -> io::Result<SpoolWriter> {
         Ok(SpoolWriter {
-            out: BufWriter::with_capacity(64 * 1024, SealedWriter::create()?),
+            out: SealedWriter::buffered()?,
             len: 0,
             bytes: 0,
             buf: Vec::new(),
@@ -380,7 +380,7 @@ impl SpoolWriter {
 
     /// The records written, to read back.
     pub fn into_spool(self) -> io::Result<Spool> {
-        let file = self.out.into_inner().map_err(|e| e.into_error())?.file;
+        let (file, _) = SealedWriter::finish(self.out)?;
         Ok(Spool {
             file,
             len: self.len,

@@ -98,15 +98,15 @@ pub struct TextSpoolWriter {
 impl TextSpoolWriter {
     pub fn create() -> io::Result<TextSpoolWriter> {
         Ok(TextSpoolWriter {
-            out: BufWriter::with_capacity(64 * 1024, SealedWriter::create()?),
+            out: SealedWriter::buffered()?,
         })
     }
 
     pub fn finish(self) -> io::Result<TextSpool> {
-        let w = self.out.into_inner().map_err(|e| e.into_error())?;
+        let (file, len) = SealedWriter::finish(self.out)?;
         Ok(TextSpool {
-            file: Arc::new(w.file),
-            len: w.len,
+            file: Arc::new(file),
+            len,
         })
     }
 }
