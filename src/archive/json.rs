@@ -1,7 +1,7 @@
 //! report.json in the archive: how it is written is `report::json`; here, how large it will be, to
 //! choose how to write it.
 
-pub use crate::report::json::{write_list, write_pretty, write_report};
+pub use crate::report::json::{write_list, write_report};
 
 /// About how many bytes `report` is as report.json, cheaply (no serialization): its artifacts'
 /// text, its sockets (a line each: about 1,050 bytes with a subflow, 550 without, measured at 9,000

@@ -249,7 +249,7 @@ mod tests {
 
     fn streamed_and_borrowed(hint: u64) {
         let big: Vec<u64> = (0..100_000).collect();
-        let produce = |w: &mut dyn Write| super::super::json::write_pretty(w, &big);
+        let produce = |w: &mut dyn Write| crate::report::json::write_pretty(w, &big);
         let text = String::from("raw output\n");
         let entries = [
             Entry::stream("report.json", &produce).size_hint(hint),
@@ -326,7 +326,7 @@ mod tests {
     #[test]
     fn members_compressed_ahead_give_the_same_archive() {
         let big: Vec<u64> = (0..20_000).collect();
-        let produce = |w: &mut dyn Write| super::super::json::write_pretty(w, &big);
+        let produce = |w: &mut dyn Write| crate::report::json::write_pretty(w, &big);
         let text = "raw output\n".repeat(500);
         let entries = || {
             vec![

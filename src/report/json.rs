@@ -133,7 +133,8 @@ impl serde_json::ser::Formatter for Pretty {
 
 /// Writes `value` as pretty JSON and a final newline (what `serde_json::to_string_pretty` gives,
 /// plus `\n`), in chunks of about 64 KiB.
-pub fn write_pretty<T: Serialize + ?Sized>(w: &mut dyn Write, value: &T) -> io::Result<()> {
+#[cfg(test)]
+pub(crate) fn write_pretty<T: Serialize + ?Sized>(w: &mut dyn Write, value: &T) -> io::Result<()> {
     write_with(w, value, Pretty::default())
 }
 

@@ -130,8 +130,8 @@ impl SocketList {
         }
     }
 
-    /// The held sockets, for callers that build or edit small lists (fixtures, tests); None when
-    /// spooled.
+    /// The held sockets, for tests that edit small lists; None when spooled.
+    #[cfg(test)]
     pub fn held_mut(&mut self) -> Option<&mut Vec<MptcpSocket>> {
         match &mut self.0 {
             Inner::Held(v) => Some(v),
@@ -145,6 +145,7 @@ impl SocketList {
     }
 
     /// Bytes of the spool file (0 when held).
+    #[cfg(test)]
     pub fn spool_bytes(&self) -> u64 {
         match &self.0 {
             Inner::Held(_) => 0,
