@@ -127,23 +127,25 @@ pub fn render_ss(sockets: &[MptcpSocket]) -> String {
 /// their text again, rendered from the section's typed sockets (report.json has every one), cut at
 /// `max` bytes as any artifact read back is.
 pub fn fill_in_raw(report: &mut crate::report::Report, max: usize) {
+    let ss_artifact = crate::report::artifact_name_for(&["ss", "-ManiH"]);
     for s in &mut report.sections {
+        // Only the sockets collector's own text, once a section: an archive that marks more
+        // artifacts `in_raw` does not get the list rendered again for each.
+        if s.collector != "sockets" {
+            continue;
+        }
         let Some(list) = s.data.iter().find_map(|d| match d {
-            crate::report::Data::Sockets(l) => Some(l.clone()),
+            crate::report::Data::Sockets(l) => Some(l),
             _ => None,
         }) else {
             continue;
         };
-        // Only the sockets collector's own text, once a section: an archive that marks more
-        // artifacts `in_raw` does not get the list rendered again for each.
-        let own = s.collector == "sockets";
-        let ss_artifact = crate::report::artifact_name_for(&["ss", "-ManiH"]);
         let ss = s
             .artifacts
             .iter_mut()
-            .find(|a| own && a.in_raw && a.content.is_empty() && a.name == ss_artifact);
+            .find(|a| a.in_raw && a.content.is_empty() && a.name == ss_artifact);
         if let Some(a) = ss {
-            a.content = render_ss_list(&list);
+            a.content = render_ss_list(list);
             crate::report::cut_text(&mut a.content, max);
         }
     }
